@@ -1,0 +1,164 @@
+"""Update rules and batching schedules: an optimizer is one of each (plain numpy; this is the test oracle).
+
+Every rule consumes the scaled batch gradient ∇L_B(w_t) = e^{c_t} ĝ_t of `losses.scaled_gradient` and returns the
+direction d_t of the step w_{t+1} = w_t − η_t d_t.
+
+Stateful rules (Signum, Adam) keep their moments in the same log-scale: m = e^{s} m̂ and v = e^{2s} v̂ with one scalar
+s per run. Folding a new gradient in only multiplies by e^{s_old − s_new} and e^{c − s_new}, so the recursion is
+the paper's one, exact up to rounding (baek2025 spec §7, engineering notes §4). Normalising each step's gradient
+instead would change the algorithm, because the EMAs mix gradients of different scales.
+s is moved to max(c, s_old + log ρ) with ρ the slowest state decay (β for Signum, max(β1, √β2) for Adam), so the
+carried state never grows and the newest gradient is never below the state's scale by more than its true ratio.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+__all__ = [
+    "OPTIMIZERS",
+    "SAMPLINGS",
+    "UpdateRule",
+    "RuleState",
+    "init_state",
+    "step_direction",
+    "batch_schedule",
+    "learning_rate",
+]
+
+OPTIMIZERS = ("gd", "ngd", "signgd", "signum", "adam", "adam_proxy")
+SAMPLINGS = ("cyclic", "replacement", "reshuffle")
+
+# exp() overflows at 709.78; an ε-term beyond e^{700} makes the Adam step ≤ e^{-700}·|m̂|, i.e. zero in any sum with w.
+_MAX_LOG = 700.0
+
+
+@dataclass(frozen=True)
+class UpdateRule:
+    """The optimizer's update rule. For Signum the momentum parameter is `beta1`."""
+
+    name: str
+    beta1: float = 0.9
+    beta2: float = 0.95
+    eps: float = 0.0
+    eps_inside: bool = False  # ε inside the square root (Cattaneo et al.) instead of outside (PyTorch)
+    bias_correction: bool = False
+
+    def __post_init__(self):
+        if self.name not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {self.name!r}; expected one of {OPTIMIZERS}")
+        for key in ("beta1", "beta2"):
+            value = getattr(self, key)
+            if not 0.0 <= value < 1.0:
+                raise ValueError(f"{key} must lie in [0, 1); got {value}")
+        if not self.eps >= 0.0:
+            raise ValueError(f"eps must be >= 0; got {self.eps}")
+
+    @property
+    def needs_second_moment(self) -> bool:
+        return self.name == "adam_proxy"
+
+    @property
+    def state_decay(self) -> float:
+        """ρ: the per-step decay of the slowest state entry (sets how fast the log-scale s may fall)."""
+        if self.name == "signum":
+            return self.beta1
+        if self.name == "adam":
+            return max(self.beta1, float(np.sqrt(self.beta2)))
+        return 0.0
+
+
+@dataclass(frozen=True)
+class RuleState:
+    m: np.ndarray  # m̂ (first moment, scaled)
+    v: np.ndarray  # v̂ (second moment, scaled by e^{2s})
+    s: float  # log-scale; −inf before the first step (m_{−1} = v_{−1} = 0)
+
+
+def init_state(rule: UpdateRule, d: int) -> RuleState:
+    return RuleState(m=np.zeros(d), v=np.zeros(d), s=-np.inf)
+
+
+def _new_scale(rule: UpdateRule, s_old: float, c: float) -> float:
+    rho = rule.state_decay
+    if rho == 0.0 or s_old == -np.inf:
+        return c
+    return max(c, s_old + np.log(rho))
+
+
+def _safe_divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """num/den with 0/0 := 0 (a coordinate whose gradient history is exactly zero does not move)."""
+    out = np.zeros_like(num)
+    np.divide(num, den, out=out, where=den > 0)
+    return out
+
+
+def step_direction(rule: UpdateRule, state: RuleState, t: int, c: float, ghat: np.ndarray, g2hat=None):
+    """Direction d_t (w_{t+1} = w_t − η_t d_t) and the new state, from ∇L_B(w_t) = e^c ĝ."""
+    name = rule.name
+    if name == "gd":
+        return np.exp(c) * ghat, state
+    if name == "ngd":
+        return _safe_divide(ghat, np.full_like(ghat, np.linalg.norm(ghat))), state
+    if name == "signgd":
+        return np.sign(ghat), state
+    if name == "adam_proxy":
+        # Def. 4.2: P(w)^{-1}∇L with P = diag(sqrt((1/N)Σ_i ∇L_i²)); the common factor e^c cancels.
+        return _safe_divide(ghat, np.sqrt(g2hat)), state
+
+    s_new = _new_scale(rule, state.s, c)
+    decay = np.exp(state.s - s_new)  # 0 on the first step
+    fresh = np.exp(c - s_new)
+    if name == "signum":
+        beta = rule.beta1
+        m = beta * decay * state.m + (1.0 - beta) * fresh * ghat
+        return np.sign(m), RuleState(m=m, v=state.v, s=s_new)
+
+    # Adam (Alg. 1/2 of baek2025; eqs 3a-3c of fan2025), optionally bias-corrected and with ε.
+    b1, b2 = rule.beta1, rule.beta2
+    m = b1 * decay * state.m + (1.0 - b1) * fresh * ghat
+    v = b2 * decay * decay * state.v + (1.0 - b2) * (fresh * ghat) ** 2
+    mc, vc = m, v
+    if rule.bias_correction:
+        mc = m / (1.0 - b1 ** (t + 1))
+        vc = v / (1.0 - b2 ** (t + 1))
+    if rule.eps == 0.0:
+        den = np.sqrt(vc)
+    elif rule.eps_inside:
+        den = np.sqrt(vc + np.exp(min(np.log(rule.eps) - 2.0 * s_new, _MAX_LOG)))
+    else:
+        den = np.sqrt(vc) + np.exp(min(np.log(rule.eps) - s_new, _MAX_LOG))
+    return _safe_divide(mc, den), replace(state, m=m, v=v, s=s_new)
+
+
+def batch_schedule(n: int, steps: int, batch_size: int | None = None, sampling: str = "cyclic", seed: int = 0):
+    """Index sets B_t as an array (L, b); step t uses row t mod L.
+
+    - full batch (`batch_size` None or n): one row, all samples.
+    - "cyclic": M = n/b fixed consecutive batches B_j = {jb, …, jb+b−1} visited in order (Inc-Adam, Inc-Signum).
+    - "replacement": b indices drawn uniformly with replacement at every step.
+    - "reshuffle": a fresh permutation each epoch, cut into M consecutive batches.
+    """
+    if sampling not in SAMPLINGS:
+        raise ValueError(f"unknown sampling {sampling!r}; expected one of {SAMPLINGS}")
+    b = n if batch_size is None else int(batch_size)
+    if not 1 <= b <= n:
+        raise ValueError(f"batch_size must lie in [1, {n}] (the number of samples); got {batch_size}")
+    if b == n and sampling != "replacement":
+        return np.arange(n, dtype=np.int64)[None, :]
+    if sampling != "replacement" and n % b:
+        raise ValueError(f"batch_size {b} must divide the number of samples {n} for {sampling!r} sampling")
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    if sampling == "cyclic":
+        return np.arange(n, dtype=np.int64).reshape(n // b, b)
+    if sampling == "replacement":
+        return rng.integers(0, n, size=(max(steps, 1), b), dtype=np.int64)
+    epochs = -(-max(steps, 1) * b // n)
+    return np.concatenate([rng.permutation(n).reshape(n // b, b) for _ in range(epochs)]).astype(np.int64)
+
+
+def learning_rate(t, lr: float = 0.1, decay: float = 0.5):
+    """η_t = lr·(t+2)^(−decay) (Lemma I.6 form; decay = 0 gives a constant step)."""
+    return lr * (np.asarray(t, dtype=np.float64) + 2.0) ** (-decay)

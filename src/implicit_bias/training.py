@@ -1,0 +1,161 @@
+"""`train`: one loop for every optimizer = update rule (`optimizers.UpdateRule`) + batching schedule.
+
+Two interchangeable back ends run the same maths: "numba" (the fast path in `_fast`) and "numpy" (the readable
+reference, built from `losses.scaled_gradient` and `optimizers.step_direction`). Tests compare them with tolerances.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _fast
+from .data import as_design_matrix
+from .losses import LOSSES, log_total_loss, scaled_gradient
+from .optimizers import UpdateRule, batch_schedule, init_state, learning_rate, step_direction
+
+__all__ = ["Trajectory", "train", "log_grid"]
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """Iterates of one run on a log-spaced grid of steps.
+
+    `direction[j]` is d_t of the step w_{t+1} = w_t − η_t d_t taken at t = steps[j] (NaN at the last step);
+    `max_direction` is max_t ‖d_t‖_∞ over every step of the run (Lemma D.1).
+    """
+
+    steps: np.ndarray
+    w: np.ndarray
+    log_loss: np.ndarray
+    direction: np.ndarray
+    max_direction: float
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def w_final(self) -> np.ndarray:
+        return self.w[-1]
+
+    @property
+    def loss(self) -> np.ndarray:
+        """L(w_t); underflows to 0 late in training — use `log_loss` for anything quantitative."""
+        return np.exp(self.log_loss)
+
+    @property
+    def lr(self) -> np.ndarray:
+        return learning_rate(self.steps, self.settings["lr"], self.settings["decay"])
+
+
+def log_grid(steps: int, num: int = 200, extra=()) -> np.ndarray:
+    """Sorted unique log-spaced steps in [0, steps], always containing 0 and `steps`, plus `extra`."""
+    grid = np.unique(np.geomspace(1, max(steps, 1), num).astype(np.int64))
+    grid = np.concatenate([[0], grid, [steps], np.asarray(extra, dtype=np.int64)])
+    grid = np.unique(grid)
+    if grid.min() < 0 or grid.max() > steps:
+        raise ValueError(f"log steps must lie in [0, {steps}]")
+    return grid
+
+
+def _run_reference(X, w0, batches, steps, rule, loss, lr, decay, log_steps):
+    n_log, d = log_steps.size, X.shape[1]
+    W = np.full((n_log, d), np.nan)
+    D = np.full((n_log, d), np.nan)
+    L = np.full(n_log, np.nan)
+    w = w0.copy()
+    state = init_state(rule, d)
+    max_dir = 0.0
+    li = 0
+    for t in range(steps + 1):
+        logging = li < n_log and log_steps[li] == t
+        if logging:
+            if not np.all(np.isfinite(w)):
+                return 1, t, max_dir, W, D, L
+            W[li], L[li] = w, log_total_loss(X @ w, loss)
+        if t == steps:
+            break
+        Xb = X[batches[t % len(batches)]]
+        c, ghat, g2hat = scaled_gradient(Xb, w, loss, second_moment=rule.needs_second_moment)
+        if not np.isfinite(c):
+            return 1, t, max_dir, W, D, L
+        direc, state = step_direction(rule, state, t, c, ghat, g2hat)
+        max_dir = max(max_dir, float(np.max(np.abs(direc))))
+        w = w - learning_rate(t, lr, decay) * direc
+        if logging:
+            D[li] = direc
+            li += 1
+    return 0, steps, max_dir, W, D, L
+
+
+def train(
+    X,
+    y=None,
+    *,
+    optimizer: str,
+    steps: int,
+    lr: float = 0.1,
+    decay: float = 0.5,
+    beta1: float = 0.9,
+    beta2: float = 0.95,
+    eps: float = 0.0,
+    eps_inside: bool = False,
+    bias_correction: bool = False,
+    batch_size: int | None = None,
+    sampling: str = "cyclic",
+    seed: int = 0,
+    loss: str = "exp",
+    w0=None,
+    num_log: int = 200,
+    log_steps=(),
+    backend: str = "numba",
+) -> Trajectory:
+    """Train a linear classifier on separable data and return its `Trajectory`.
+
+    X: label-absorbed rows x_i ← y_i·x_i, shape (N, d) (y must be None). optimizer ∈ {"gd", "ngd", "signgd",
+    "signum", "adam", "adam_proxy"}; for "signum" the momentum is `beta1`. η_t = lr·(t+2)^(−decay).
+    batch_size None is full batch; `sampling` ∈ {"cyclic", "replacement", "reshuffle"} picks the mini-batches
+    (seeded by `seed`). Adam has no bias correction and ε = 0 by default (baek2025 §2); `eps` is added outside
+    the square root as in PyTorch unless `eps_inside`. The iterates are logged at `num_log` log-spaced steps
+    plus any `log_steps` given. w_0 = 0 unless `w0` is given.
+    """
+    if y is not None:
+        raise NotImplementedError("train() takes label-absorbed binary data (y=None); multiclass lands with fan2025")
+    X = as_design_matrix(X)
+    n, d = X.shape
+    steps = int(steps)
+    if steps < 0:
+        raise ValueError(f"steps must be >= 0; got {steps}")
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; expected one of {LOSSES}")
+    if not lr > 0:
+        raise ValueError(f"lr must be > 0; got {lr}")
+    if not decay >= 0:
+        raise ValueError(f"decay must be >= 0; got {decay}")
+    if backend not in ("numba", "numpy"):
+        raise ValueError(f"unknown backend {backend!r}; expected 'numba' or 'numpy'")
+    rule = UpdateRule(optimizer, beta1=beta1, beta2=beta2, eps=eps, eps_inside=eps_inside, bias_correction=bias_correction)
+    batches = batch_schedule(n, steps, batch_size, sampling, seed)
+    w0 = np.zeros(d) if w0 is None else np.array(w0, dtype=np.float64).reshape(d)
+    grid = log_grid(steps, num_log, log_steps)
+
+    if backend == "numpy":
+        status, bad, max_dir, W, D, L = _run_reference(X, w0, batches, steps, rule, loss, lr, decay, grid)
+    else:
+        W = np.full((grid.size, d), np.nan)
+        D = np.full((grid.size, d), np.nan)
+        L = np.full(grid.size, np.nan)
+        status, bad, max_dir = _fast.run(
+            X, w0, batches, steps, float(lr), float(decay), _fast.OPT_CODES[optimizer], _fast.LOSS_CODES[loss],
+            float(beta1), float(beta2), float(eps), bool(eps_inside), bool(bias_correction), grid, W, D, L,
+        )  # fmt: skip
+    if status != 0:
+        raise FloatingPointError(
+            f"{optimizer} run became non-finite (NaN or overflow) at or before step {bad}; "
+            f"reduce lr (={lr}) or check beta1 <= beta2 (beta1={beta1}, beta2={beta2})"
+        )
+    settings = dict(
+        optimizer=optimizer, steps=steps, lr=float(lr), decay=float(decay), beta1=float(beta1), beta2=float(beta2),
+        eps=float(eps), eps_inside=bool(eps_inside), bias_correction=bool(bias_correction),
+        batch_size=n if batch_size is None else int(batch_size), sampling=sampling, seed=int(seed), loss=loss,
+    )  # fmt: skip
+    return Trajectory(steps=grid, w=W, log_loss=L, direction=D, max_direction=float(max_dir), settings=settings)
