@@ -1,0 +1,23 @@
+# implicit-bias: reproduce every figure and theorem check of the three papers.
+#   snakemake --cores all                    everything, then `verify` (fails if a check fails)
+#   snakemake --cores all baek2025           one paper
+#   snakemake --cores all results/figures/baek2025/fig2.png   one figure, and only what it needs
+from snakemake.utils import min_version
+
+min_version("9.2")
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/baek2025.smk"
+include: "workflow/rules/verify.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        baek2025_targets(),
+        "results/checks/summary.md",
+        "results/checks/verified.txt",

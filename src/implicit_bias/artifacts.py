@@ -1,0 +1,88 @@
+"""Artifact I/O: every file the pipeline writes records its settings and library versions, and appears atomically.
+
+Writing to a temporary file in the target folder and renaming it means a failed or interrupted job never leaves a
+partial artifact behind (an `os.replace` within one file system is atomic).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["versions", "atomic_path", "save_npz", "load_npz", "save_json", "load_json", "to_jsonable"]
+
+_PACKAGES = ("implicit-bias", "numpy", "scipy", "numba", "cvxpy", "clarabel", "highspy", "matplotlib", "seaborn")
+
+
+def versions() -> dict:
+    """Python and library versions, recorded in every artifact."""
+    out = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+@contextmanager
+def atomic_path(path, suffix: str = ""):
+    """Yield a temporary path next to `path`; move it into place only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def to_jsonable(obj):
+    """Convert numpy scalars/arrays (e.g. from config or Paramspace) to plain JSON types."""
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return str(obj)
+    return obj
+
+
+def save_npz(path, arrays: dict, meta: dict) -> None:
+    """Save arrays plus a `meta` JSON record (settings + versions) as a compressed .npz, atomically."""
+    record = {"meta": to_jsonable(meta), "versions": versions()}
+    payload = {k: np.asarray(v) for k, v in arrays.items()}
+    payload["__meta__"] = np.array(json.dumps(record, sort_keys=True))
+    with atomic_path(path, suffix=".npz") as tmp:
+        np.savez_compressed(tmp, **payload)
+
+
+def load_npz(path) -> tuple[dict, dict]:
+    """Return (arrays, record) of an artifact written by `save_npz`."""
+    with np.load(path, allow_pickle=False) as f:
+        arrays = {k: f[k] for k in f.files if k != "__meta__"}
+        record = json.loads(str(f["__meta__"])) if "__meta__" in f.files else {}
+    return arrays, record
+
+
+def save_json(path, obj: dict) -> None:
+    with atomic_path(path, suffix=".json") as tmp:
+        tmp.write_text(json.dumps(to_jsonable(obj), indent=2, sort_keys=False) + "\n")
+
+
+def load_json(path) -> dict:
+    return json.loads(Path(path).read_text())

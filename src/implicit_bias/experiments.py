@@ -1,0 +1,172 @@
+"""Experiments as configured in `config.yaml`: data sets over seeds, runs over seeds, reference solutions, metrics.
+
+These are the functions the Snakemake scripts call; they hold no file paths, so a researcher can call them on
+their own data directly.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from .data import make_dataset
+from .fixed_point import proxy_fixed_point
+from .margins import cosine, max_margin, normalized_margin
+from .training import train
+
+__all__ = [
+    "RUN_DEFAULTS",
+    "build_datasets",
+    "run_specs",
+    "run_experiment",
+    "reference_solutions",
+    "trajectory_metrics",
+]
+
+# Defaults of a run (baek2025 spec §2: (β1, β2) = (0.9, 0.95), η_t = 0.1·(t+2)^{-1/2}, ε = 0, exponential loss).
+RUN_DEFAULTS = dict(
+    optimizer="adam", lr=0.1, decay=0.5, beta1=0.9, beta2=0.95, eps=0.0, eps_inside=False, bias_correction=False,
+    batch_size=None, sampling="cyclic", loss="exp", log_epochs=[],
+)  # fmt: skip
+
+
+def build_datasets(spec: dict, seeds) -> tuple[np.ndarray, np.ndarray]:
+    """Stack one label-absorbed data set per seed, (S, N, d); deterministic kinds get a single seed.
+
+    Every data set is checked to be linearly separable (Assumption 2.1): `max_margin` raises otherwise.
+    """
+    spec = dict(spec)
+    kind = spec.pop("kind")
+    seeds = list(seeds) if kind == "gaussian" else [0]
+    X = np.stack([make_dataset(kind, seed=s, **spec) for s in seeds])
+    for s, Xs in zip(seeds, X):
+        try:
+            max_margin(Xs, norm=2)
+        except ValueError as err:
+            raise ValueError(f"dataset {kind!r} with seed {s} is not usable: {err}") from err
+    return X, np.asarray(seeds)
+
+
+def run_specs(experiment: dict) -> dict[str, dict]:
+    """Each run's full settings: RUN_DEFAULTS < experiment keys < the run's own keys."""
+    shared = {k: v for k, v in experiment.items() if k not in ("runs", "dataset")}
+    specs = {}
+    for run_id, run in experiment["runs"].items():
+        spec = {**RUN_DEFAULTS, **shared, **run}
+        spec.setdefault("label", run_id)
+        specs[run_id] = spec
+    return specs
+
+
+def _epoch_steps(log_epochs, n, batch_size, steps):
+    """Steps rM and (r+1)M at the start/end of epoch r (M batches per epoch), for Prop. 2.5's epoch map."""
+    per_epoch = n // (batch_size or n)
+    out = [s for r in log_epochs for s in (r * per_epoch, (r + 1) * per_epoch)]
+    bad = [s for s in out if s > steps]
+    if bad:
+        raise ValueError(f"log_epochs {list(log_epochs)} need more than steps={steps} steps")
+    return out
+
+
+def run_experiment(X: np.ndarray, seeds, experiment: dict, num_log: int = 200, log=print) -> dict:
+    """Run every configured run on every seed's data set; return flat arrays keyed '<run>__<field>'."""
+    arrays = {}
+    for run_id, spec in run_specs(experiment).items():
+        started = time.perf_counter()
+        trajs = []
+        for s, Xs in zip(seeds, X):
+            extra = _epoch_steps(spec["log_epochs"], Xs.shape[0], spec["batch_size"], spec["steps"])
+            trajs.append(
+                train(
+                    Xs, optimizer=spec["optimizer"], steps=spec["steps"], lr=spec["lr"], decay=spec["decay"],
+                    beta1=spec["beta1"], beta2=spec["beta2"], eps=spec["eps"], eps_inside=spec["eps_inside"],
+                    bias_correction=spec["bias_correction"], batch_size=spec["batch_size"], sampling=spec["sampling"],
+                    seed=int(s), loss=spec["loss"], num_log=num_log, log_steps=extra,
+                )
+            )  # fmt: skip
+        arrays[f"{run_id}__steps"] = trajs[0].steps
+        arrays[f"{run_id}__w"] = np.stack([t.w for t in trajs])
+        arrays[f"{run_id}__log_loss"] = np.stack([t.log_loss for t in trajs])
+        arrays[f"{run_id}__direction"] = np.stack([t.direction for t in trajs])
+        arrays[f"{run_id}__max_direction"] = np.array([t.max_direction for t in trajs])
+        log(
+            f"  {run_id:<24s} {spec['optimizer']:<10s} T={spec['steps']:>7d}  {len(trajs)} seed(s)"
+            f"  {time.perf_counter() - started:6.2f} s  final log L = {np.mean(arrays[f'{run_id}__log_loss'][:, -1]):.1f}"
+        )
+    return arrays
+
+
+def reference_solutions(X: np.ndarray, fp_tol: float = 1e-6, fp_max_iter: int = 50) -> dict:
+    """ℓ2 and ℓ∞ max-margin directions and margins and the AdamProxy fixed point (Alg. 3), per seed."""
+    out = {k: [] for k in ("w_l2", "gamma_l2", "w_linf", "gamma_linf", "w_fp", "c_fp", "fp_iterations",
+                           "fp_converged", "fp_kkt_residual")}  # fmt: skip
+    for Xs in X:
+        l2, linf = max_margin(Xs, norm=2), max_margin(Xs, norm="inf")
+        fp = proxy_fixed_point(Xs, tol=fp_tol, max_iter=fp_max_iter)
+        for key, value in (
+            ("w_l2", l2.w), ("gamma_l2", l2.gamma), ("w_linf", linf.w), ("gamma_linf", linf.gamma), ("w_fp", fp.w),
+            ("c_fp", fp.c), ("fp_iterations", fp.iterations), ("fp_converged", fp.converged),
+            ("fp_kkt_residual", fp.kkt_residual),
+        ):  # fmt: skip
+            out[key].append(value)
+    return {k: np.asarray(v) for k, v in out.items()}
+
+
+def trajectory_metrics(X: np.ndarray, seeds, runs: dict, refs: dict, specs: dict) -> pd.DataFrame:
+    """Long table of per-step metrics: cosine to the ℓ2 / ℓ∞ / fixed-point references, normalised margins, log L."""
+    frames = []
+    for run_id, spec in specs.items():
+        steps = runs[f"{run_id}__steps"]
+        for s_idx, seed in enumerate(seeds):
+            W = runs[f"{run_id}__w"][s_idx]
+            Xs = X[s_idx]
+            linf_margin = normalized_margin(W, Xs, norm="inf")
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "run": run_id,
+                        "label": spec["label"],
+                        "seed": int(seed),
+                        "step": steps,
+                        "log_loss": runs[f"{run_id}__log_loss"][s_idx],
+                        "cos_l2": cosine(W, refs["w_l2"][s_idx]),
+                        "cos_linf": cosine(W, refs["w_linf"][s_idx]),
+                        "cos_fp": cosine(W, refs["w_fp"][s_idx]),
+                        "margin_l2": normalized_margin(W, Xs, norm=2),
+                        "margin_linf": linf_margin,
+                        "gap_linf": (refs["gamma_linf"][s_idx] - linf_margin) / refs["gamma_linf"][s_idx],
+                    }
+                )
+            )
+    return pd.concat(frames, ignore_index=True)
+
+
+def check_config(config: dict) -> None:
+    """Cross-references the JSON schema cannot express; each error names the offending config key."""
+    for paper in ("baek2025",):
+        cfg = config[paper]
+        for name, exp in cfg["experiments"].items():
+            key = f"{paper}.experiments.{name}"
+            if exp["dataset"] not in cfg["datasets"]:
+                raise ValueError(f"{key}.dataset: unknown dataset {exp['dataset']!r}; defined: {sorted(cfg['datasets'])}")
+            ds = cfg["datasets"][exp["dataset"]]
+            n = ds.get("n", 10) if ds["kind"] == "gaussian" else len(ds.get("diag", (1, 2, 4, 8)))
+            for run_id, spec in run_specs(exp).items():
+                b = spec["batch_size"]
+                if b is not None and (b > n or (spec["sampling"] != "replacement" and n % b)):
+                    raise ValueError(f"{key}.runs.{run_id}.batch_size: {b} must divide the {n} samples of {exp['dataset']!r}")
+                if spec["optimizer"] == "adam" and spec["beta1"] ** 2 >= spec["beta2"] and spec["beta2"] > 0:
+                    raise ValueError(
+                        f"{key}.runs.{run_id}: Adam needs beta1^2 < beta2 (Lemma D.1); got beta1={spec['beta1']}, beta2={spec['beta2']}"
+                    )
+                if any((r + 1) * (n // (b or n)) > spec["steps"] for r in spec["log_epochs"]):
+                    raise ValueError(f"{key}.runs.{run_id}.log_epochs: epochs beyond steps={spec['steps']}")
+        for fig, spec in cfg["figures"].items():
+            key = f"{paper}.figures.{fig}"
+            if spec["experiment"] not in cfg["experiments"]:
+                raise ValueError(f"{key}.experiment: unknown experiment {spec['experiment']!r}")
+            missing = [r for r in spec["runs"] if r not in cfg["experiments"][spec["experiment"]]["runs"]]
+            if missing:
+                raise ValueError(f"{key}.runs: {missing} are not runs of experiment {spec['experiment']!r}")

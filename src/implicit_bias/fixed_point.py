@@ -1,0 +1,276 @@
+"""Fixed point of the AdamProxy's data-adaptive margin (baek2025 §3).
+
+The AdamProxy limit direction is characterised (Lemma 4.5, Theorem 4.8) as the
+solution w*(c*) of the parametric problem (Definition 4.6)
+
+    P(c):  min_w  1/2 ||w||^2_{D(c)} = 1/2 sum_k D_k(c) w[k]^2
+           subject to  <w, x_i> >= 1   for all i,
+
+    D(c) = diag( sqrt( sum_i c_i^2 x_i^2 ) )      (entry-wise square/sqrt),
+
+at a fixed point c* = F(c*) of F(c) = lambda*(c) / ||lambda*(c)||_1, where
+lambda*(c) is the dual of P(c).  KKT of P(c): D(c) w = sum_i lambda_i x_i,
+lambda >= 0, lambda_i (<w, x_i> - 1) = 0.
+
+Algorithm 3 finds c* by plain iteration c^{k+1} = F(c^k) from c^0 = 1/N.
+Following engineering.md §3 the cvxpy problem is built ONCE in DPP form with
+a nonnegative parameter s = sqrt(D) and objective 1/2 sum_squares(s * w), so
+each iteration only re-solves (no re-canonicalisation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cvxpy as cp
+import numpy as np
+
+from .margins import CLARABEL_OPTIONS, _as_data_matrix, _check_status
+
+__all__ = [
+    "FixedPoint",
+    "mahalanobis_diag",
+    "proxy_kkt_residual",
+    "solve_proxy_problem",
+    "proxy_fixed_point",
+]
+
+_SOLVER = cp.CLARABEL
+
+
+@dataclass(frozen=True)
+class FixedPoint:
+    """Result of :func:`proxy_fixed_point` (baek2025 Algorithm 3).
+
+    Attributes
+    ----------
+    w : ndarray (d,)
+        w*(c) / ||w*(c)||_2 for the returned ``c``.
+    c : ndarray (N,)
+        Final simplex weights c^{k+1} = F(c^k).
+    lam : ndarray (N,)
+        Dual lambda*(c) of P(c) at the returned ``c`` (so F(c) = lam/||lam||_1).
+    iterations : int
+        Number of updates c^k -> c^{k+1} performed (= len(residuals)).
+    converged : bool
+        Whether ||c^{k+1} - c^k||_1 < tol was reached within max_iter.
+    residuals : ndarray
+        ||c^{k+1} - c^k||_1 for every iteration.
+    kkt_residual : float
+        KKT residual of (w~, lam) for P(c), w~ the unnormalised solution:
+        ||D(c) w~ - X^T lam||_inf + max_i |lam_i (<w~, x_i> - 1)|
+        + max_i max(0, 1 - <w~, x_i>)  (primal feasibility, ~0).
+    solver, status : str
+        cvxpy solver and status of the last solve.
+    """
+
+    w: np.ndarray
+    c: np.ndarray
+    lam: np.ndarray
+    iterations: int
+    converged: bool
+    residuals: np.ndarray
+    kkt_residual: float
+    solver: str
+    status: str
+
+
+def _as_weights(c, n: int) -> np.ndarray:
+    """Validate a weight vector c of length n (finite, nonnegative, not all zero)."""
+    arr = np.asarray(c, dtype=np.float64)
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise ValueError(f"c must have shape ({n},), got {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("c contains NaN or inf entries")
+    if np.any(arr < 0):
+        raise ValueError("c must be nonnegative (simplex weights)")
+    if not np.any(arr > 0):
+        raise ValueError("c must have at least one positive entry")
+    return arr
+
+
+def mahalanobis_diag(X, c) -> np.ndarray:
+    """Diagonal of D(c) = diag( sqrt(sum_i c_i^2 x_i^2) ) (baek2025 Lemma 4.5, Def 4.6).
+
+    The weights enter SQUARED (they are normalised |l'_i| inside the second
+    moment of the AdamProxy preconditioner).  D is 1-homogeneous in c, so c
+    need not be normalised.
+
+    Parameters
+    ----------
+    X : array (N, d), label-absorbed samples.
+    c : array (N,), nonnegative weights.
+
+    Returns
+    -------
+    ndarray (d,) with D_k(c) >= 0.
+    """
+    X = _as_data_matrix(X, "X")
+    c = _as_weights(c, X.shape[0])
+    return np.sqrt((c * c) @ (X * X))
+
+
+class _ProxyProblem:
+    """P(c) for fixed data X, built once in DPP form (engineering.md §3).
+
+    Internally the data are rescaled to X_hat = X / max|X| so that Clarabel's
+    absolute tolerances act on O(1) numbers.  P(c) is equivariant under this
+    scaling: with X = a X_hat, D = a D_hat, the solutions are w = w_hat / a and
+    lambda = lambda_hat / a (from D w = X^T lambda), and c = lambda/||lambda||_1
+    is unchanged.
+    """
+
+    def __init__(self, X: np.ndarray):
+        self.X = X
+        self.scale = float(np.max(np.abs(X)))
+        if self.scale == 0.0:
+            raise ValueError("data are not linearly separable: every sample is zero")
+        X_hat = X / self.scale
+        n, d = X.shape
+        self.w = cp.Variable(d)
+        # s = sqrt(D): sum_k D_k w_k^2 = sum_squares(s * w).  A PSD-parameter
+        # quad_form is NOT DPP in cvxpy 1.9.3, this multiply form is.
+        self.s = cp.Parameter(d, nonneg=True)
+        self.constraint = X_hat @ self.w >= 1
+        self.prob = cp.Problem(
+            cp.Minimize(0.5 * cp.sum_squares(cp.multiply(self.s, self.w))), [self.constraint]
+        )
+        assert self.prob.is_dpp(), "P(c) must be DPP so re-solves skip canonicalisation"
+
+    def solve(self, c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return (w*(c), lambda*(c), D(c)) in the ORIGINAL data scale."""
+        D = np.sqrt((c * c) @ (self.X * self.X))
+        if np.any(D <= 0):
+            # D_k = 0 leaves w[k] unpenalised: P(c) loses strict convexity and
+            # its solution is not unique.  Assumption 2.2 (nonzero entries)
+            # rules this out for every c in the simplex.
+            bad = np.flatnonzero(D <= 0)
+            raise ValueError(
+                f"D(c) has zero diagonal entries at coordinates {bad.tolist()}: the data "
+                f"violate Assumption 2.2 (nonzero entries) on the support of c"
+            )
+        D_hat = D / self.scale
+        self.s.value = np.sqrt(D_hat)
+        self.prob.solve(solver=_SOLVER, **CLARABEL_OPTIONS)
+        _check_status(self.prob, _SOLVER)
+        w = np.asarray(self.w.value, dtype=np.float64) / self.scale
+        lam_hat = np.asarray(self.constraint.dual_value, dtype=np.float64).reshape(-1)
+        # Interior-point duals can come out as -1e-13 on inactive constraints;
+        # the true dual is >= 0, so clip (keeps c on the simplex).
+        lam = np.maximum(lam_hat, 0.0) / self.scale
+        return w, lam, D
+
+
+def _kkt_residual(X: np.ndarray, D: np.ndarray, w: np.ndarray, lam: np.ndarray) -> float:
+    """Stationarity + complementary slackness + primal feasibility of P(c)."""
+    margins = X @ w
+    # Dual feasibility is not a term: lam is clipped to >= 0 by construction.
+    stationarity = np.max(np.abs(D * w - X.T @ lam))
+    complementarity = np.max(np.abs(lam * (margins - 1.0)))
+    infeasibility = max(0.0, float(np.max(1.0 - margins)))
+    return float(stationarity + complementarity + infeasibility)
+
+
+def proxy_kkt_residual(X, c, w, lam) -> float:
+    """KKT residual of a candidate (w, lambda) for P(c) (baek2025 Def 4.6).
+
+    ||D(c) w - X^T lam||_inf + max_i |lam_i (<w, x_i> - 1)|
+    + max(0, max_i (1 - <w, x_i>)) + max(0, max_i (-lam_i)),
+
+    i.e. stationarity + complementary slackness + primal and dual
+    feasibility.  ``w`` is the UNNORMALISED solution (constraints X w >= 1).
+    """
+    X = _as_data_matrix(X, "X")
+    n, d = X.shape
+    c = _as_weights(c, n)
+    w = np.asarray(w, dtype=np.float64)
+    lam = np.asarray(lam, dtype=np.float64)
+    if w.shape != (d,) or lam.shape != (n,):
+        raise ValueError(f"w must have shape ({d},) and lam shape ({n},), got {w.shape}, {lam.shape}")
+    dual_infeasibility = max(0.0, float(np.max(-lam)))
+    return _kkt_residual(X, mahalanobis_diag(X, c), w, lam) + dual_infeasibility
+
+
+def solve_proxy_problem(X, c) -> tuple[np.ndarray, np.ndarray]:
+    """Solve P(c) (baek2025 Def 4.6) and return (w*(c), lambda*(c)).
+
+    P(c): min 1/2 sum_k D_k(c) w[k]^2  s.t.  X w >= 1, solved with Clarabel at
+    tight tolerances.  lambda is the constraint dual: lambda >= 0 and
+    D(c) w = X^T lambda (KKT), so with the 1/2 scaling of the objective
+    lambda*(c) is exactly the multiplier of baek2025 Example 4.11.
+
+    Raises
+    ------
+    ValueError
+        Bad X or c, D(c) with zero entries (Assumption 2.2), or data that are
+        not linearly separable.
+    RuntimeError
+        Solver status other than OPTIMAL / infeasible.
+    """
+    X = _as_data_matrix(X, "X")
+    c = _as_weights(c, X.shape[0])
+    w, lam, _ = _ProxyProblem(X).solve(c)
+    return w, lam
+
+
+def proxy_fixed_point(X, tol: float = 1e-6, max_iter: int = 50, *, c0=None) -> FixedPoint:
+    """Fixed-point iteration for the AdamProxy limit (baek2025 Algorithm 3).
+
+    c^0 = 1/N (or ``c0``); repeat: solve P(c^k), c^{k+1} = lambda*/||lambda*||_1,
+    stop when ||c^{k+1} - c^k||_1 < tol.  The paper reports convergence within
+    20 iterations; no convergence proof is known, hence ``max_iter`` and the
+    ``converged`` flag instead of an exception.
+
+    The returned w, lam and kkt_residual are those of P(c) at the returned
+    c = c^{k+1} (one extra solve), i.e. the output is w*(c^{k+1}) as in the
+    paper, and F(c) = lam / ||lam||_1 can be compared to c directly.
+
+    Parameters
+    ----------
+    X : array (N, d), label-absorbed samples (Assumptions 2.1, 2.2).
+    tol : float, L1 stopping tolerance on c (spec default 1e-6).
+    max_iter : int, cap on the number of updates.
+    c0 : array (N,), optional starting weights (normalised to the simplex).
+    """
+    X = _as_data_matrix(X, "X")
+    n = X.shape[0]
+    if not (np.isfinite(tol) and tol > 0):
+        raise ValueError(f"tol must be a positive finite number, got {tol!r}")
+    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
+        raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
+
+    c = np.full(n, 1.0 / n) if c0 is None else _as_weights(c0, n)
+    c = c / c.sum()
+
+    problem = _ProxyProblem(X)
+    residuals: list[float] = []
+    converged = False
+    for _ in range(int(max_iter)):
+        _, lam, _ = problem.solve(c)
+        total = lam.sum()
+        if not total > 0:
+            # Cannot happen for a feasible P(c) (w = 0 is infeasible, so some
+            # constraint is active with a positive multiplier), but guard the
+            # division rather than propagate nan.
+            raise RuntimeError("dual of P(c) is identically zero; cannot normalise to the simplex")
+        c_next = lam / total
+        residuals.append(float(np.sum(np.abs(c_next - c))))
+        c = c_next
+        if residuals[-1] < tol:
+            converged = True
+            break
+
+    # Report w*(c), lambda*(c) for the returned c = c^{k+1} (Algorithm 3 output).
+    w_tilde, lam, D = problem.solve(c)
+    kkt = _kkt_residual(X, D, w_tilde, lam)
+    return FixedPoint(
+        w=w_tilde / np.linalg.norm(w_tilde),
+        c=c,
+        lam=lam,
+        iterations=len(residuals),
+        converged=converged,
+        residuals=np.asarray(residuals, dtype=np.float64),
+        kkt_residual=kkt,
+        solver=_SOLVER,
+        status=problem.prob.status,
+    )

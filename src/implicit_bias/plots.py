@@ -1,0 +1,93 @@
+"""Figures: curves of a metric against the (log-scale) iteration, mean over data seeds with a min-max band.
+
+Deterministic by construction: Agg backend, no bootstrap confidence intervals (seaborn is used for styling only),
+fixed metadata in the saved files.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from .artifacts import atomic_path  # noqa: E402
+
+__all__ = ["ALGORITHM_COLORS", "PANELS", "series_colors", "plot_curves", "save_figure"]
+
+# One colour per algorithm across every figure of every paper.
+_PALETTE = sns.color_palette("colorblind", 10)
+ALGORITHM_COLORS = {
+    "Det-Adam": _PALETTE[0],
+    "Inc-Adam": _PALETTE[1],
+    "Adam (replacement)": _PALETTE[2],
+    "Adam (reshuffle)": _PALETTE[3],
+    "AdamProxy": _PALETTE[4],
+    "GD": _PALETTE[7],
+    "SignSGD": _PALETTE[5],
+    "Signum (b=10)": _PALETTE[6],
+}
+
+# metric -> (y label, panel title stem, log-scale y)
+PANELS = {
+    "cos_l2": ("cosine similarity", r"cos to the $\ell_2$ max-margin $\hat w_2$", False),
+    "cos_linf": ("cosine similarity", r"cos to the $\ell_\infty$ max-margin $\hat w_\infty$", False),
+    "cos_fp": ("cosine similarity", r"cos to the fixed point $w^*(c^*)$ (Alg. 3)", False),
+    "gap_linf": (
+        r"$(\gamma_\infty - \bar\gamma_\infty(w_t))/\gamma_\infty$",
+        r"relative $\ell_\infty$-margin gap",
+        True,
+    ),
+    "log_loss": (r"$\log L(w_t)$", "training loss (log)", False),
+}
+
+
+def series_colors(labels) -> dict:
+    """Fixed colours for known algorithms; a sequential palette, in order, for sweep values (β, b, …)."""
+    unknown = [lab for lab in labels if lab not in ALGORITHM_COLORS]
+    seq = sns.color_palette("viridis", max(len(unknown), 1))
+    colors = dict(zip(unknown, seq))
+    return {lab: ALGORITHM_COLORS.get(lab, colors.get(lab)) for lab in labels}
+
+
+def plot_curves(df: pd.DataFrame, runs, panels, title: str, n_seeds: int | None = None):
+    """One panel per metric; one line per run (mean over seeds) with a min–max band across seeds."""
+    sns.set_theme(style="whitegrid", context="paper", font_scale=1.1)
+    labels = [df.loc[df["run"] == r, "label"].iloc[0] for r in runs]
+    colors = series_colors(labels)
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4.0), squeeze=False)
+    for ax, metric in zip(axes[0], panels):
+        ylabel, stem, logy = PANELS[metric]
+        for run, label in zip(runs, labels):
+            sub = df[(df["run"] == run) & (df["step"] > 0)]
+            table = sub.pivot_table(index="step", columns="seed", values=metric)
+            mean, lo, hi = table.mean(axis=1), table.min(axis=1), table.max(axis=1)
+            ax.plot(table.index, mean, color=colors[label], label=label, lw=1.6)
+            if table.shape[1] > 1:
+                ax.fill_between(table.index, lo, hi, color=colors[label], alpha=0.2, lw=0)
+        ax.set_xscale("log")
+        if logy:
+            ax.set_yscale("log")
+        ax.set_xlabel("iteration $t$")
+        ax.set_ylabel(ylabel)
+        ax.set_title(stem)
+    axes[0][-1].legend(loc="best", fontsize="small", frameon=True)
+    seeds = df["seed"].nunique() if n_seeds is None else n_seeds
+    band = f"mean and min–max band over {seeds} data seeds" if seeds > 1 else "one data set"
+    fig.suptitle(f"{title} ({band})")
+    fig.tight_layout()
+    return fig
+
+
+def save_figure(fig, png_path, pdf_path=None) -> None:
+    """Write PNG (and PDF) atomically with fixed metadata so that reruns give identical files."""
+    with atomic_path(png_path, suffix=".png") as tmp:
+        fig.savefig(tmp, dpi=150, format="png", metadata={"Software": None})
+    if pdf_path is not None:
+        with atomic_path(pdf_path, suffix=".pdf") as tmp:
+            fig.savefig(tmp, format="pdf", metadata={"CreationDate": None, "ModDate": None, "Producer": None})
+    plt.close(fig)

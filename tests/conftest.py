@@ -1,0 +1,102 @@
+"""Shared fixtures: the default Gaussian data set and a NAIVE float64 implementation of every optimizer.
+
+The naive implementation forms gradients directly, g = −(1/|B|) Σ_{i∈B} |ℓ'(z_i)| x_i, and runs the paper's
+recursions (baek2025 spec §2) in plain float64. It is an independent oracle for the log-scale formulation of
+`implicit_bias.losses` / `optimizers` while margins are small enough for g and g² to be representable, and it
+exhibits the stall the log-scale formulation exists to avoid (engineering notes §4).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.special import expit
+
+from implicit_bias import batch_schedule, gaussian, learning_rate
+
+
+@pytest.fixture(scope="session")
+def X():
+    """gaussian(10, 50, 0): the paper's Gaussian setting (N = 10, d = 50)."""
+    X = gaussian(10, 50, 0)
+    X.setflags(write=False)
+    return X
+
+
+def naive_train(
+    X,
+    *,
+    optimizer,
+    steps,
+    lr=0.1,
+    decay=0.5,
+    beta1=0.9,
+    beta2=0.95,
+    eps=0.0,
+    eps_inside=False,
+    bias_correction=False,
+    batch_size=None,
+    sampling="cyclic",
+    seed=0,
+    loss="exp",
+    w0=None,
+):
+    """Plain float64 run of the paper's algorithms; returns the iterates w_0..w_steps as an array (steps+1, d)."""
+    X = np.asarray(X, dtype=np.float64)
+    n, d = X.shape
+    batches = batch_schedule(n, steps, batch_size, sampling, seed)  # same index sets as `train`
+    w = np.zeros(d) if w0 is None else np.array(w0, dtype=np.float64)
+    m = np.zeros(d)
+    v = np.zeros(d)
+    W = np.empty((steps + 1, d))
+    W[0] = w
+    with np.errstate(all="ignore"):  # the naive run is *allowed* to underflow / produce 0/0 (that is the point)
+        for t in range(steps):
+            Xb = X[batches[t % len(batches)]]
+            z = Xb @ w
+            dl = np.exp(-z) if loss == "exp" else expit(-z)  # |ℓ'(z)|
+            G = -dl[:, None] * Xb  # per-sample gradients ∇L_i(w) = ℓ'(z_i) x_i
+            g = G.mean(axis=0)
+            if optimizer == "gd":
+                direc = g
+            elif optimizer == "ngd":
+                direc = g / np.linalg.norm(g)
+            elif optimizer == "signgd":
+                direc = np.sign(g)
+            elif optimizer == "signum":
+                m = beta1 * m + (1.0 - beta1) * g
+                direc = np.sign(m)
+            elif optimizer == "adam_proxy":
+                direc = g / np.sqrt((G * G).mean(axis=0))
+            elif optimizer == "adam":
+                m = beta1 * m + (1.0 - beta1) * g
+                v = beta2 * v + (1.0 - beta2) * g * g
+                mc, vc = m, v
+                if bias_correction:
+                    mc = m / (1.0 - beta1 ** (t + 1))
+                    vc = v / (1.0 - beta2 ** (t + 1))
+                den = np.sqrt(vc + eps) if eps_inside else np.sqrt(vc) + eps
+                direc = np.where(den > 0, mc / den, 0.0)
+            else:
+                raise ValueError(optimizer)
+            w = w - learning_rate(t, lr, decay) * direc
+            W[t + 1] = w
+    return W
+
+
+@pytest.fixture(scope="session")
+def naive():
+    return naive_train
+
+
+def rel_w_error(Wa, Wb):
+    """Per logged step: ‖w_a − w_b‖∞ / ‖w_b‖∞ (0 where both are 0). Coordinates cross zero, so scale by the row."""
+    Wa, Wb = np.asarray(Wa), np.asarray(Wb)
+    diff = np.max(np.abs(Wa - Wb), axis=-1)
+    scale = np.max(np.abs(Wb), axis=-1)
+    return np.divide(diff, scale, out=np.where(diff == 0, 0.0, np.inf), where=scale > 0)
+
+
+@pytest.fixture(scope="session")
+def rel_err():
+    return rel_w_error

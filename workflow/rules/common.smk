@@ -1,0 +1,87 @@
+# Helpers shared by every rule file: config validation, target lists, input functions, library inputs.
+from snakemake.utils import validate
+
+from implicit_bias.checks import ALL_EXPERIMENTS, BAEK2025_CHECKS
+from implicit_bias.experiments import check_config
+
+
+validate(config, "../schemas/config.schema.yaml")
+check_config(config)
+
+BAEK = config["baek2025"]
+PYENV = "../envs/python.yaml"
+
+
+def lib(*modules):
+    """Package modules a rule's script imports: edits there re-run the rule (Snakemake does not track imports)."""
+    return [f"src/implicit_bias/{m}.py" for m in modules]
+
+
+LIB_DATA = lib("data", "margins", "experiments", "artifacts")
+LIB_RUN = lib("data", "losses", "optimizers", "_fast", "training", "experiments", "artifacts")
+LIB_REF = lib("margins", "fixed_point", "experiments", "artifacts")
+LIB_METRICS = lib("margins", "experiments", "artifacts")
+LIB_PLOT = lib("plots", "artifacts")
+LIB_CHECK = lib("checks", "theory", "margins", "fixed_point", "losses", "artifacts")
+
+
+# ---------------------------------------------------------------- baek2025
+def baek2025_figures():
+    return expand("results/figures/baek2025/{fig}.png", fig=BAEK["figures"])
+
+
+def baek2025_checks():
+    return expand("results/checks/baek2025/{check}.json", check=BAEK2025_CHECKS)
+
+
+def baek2025_targets():
+    return baek2025_figures() + baek2025_checks()
+
+
+def baek_dataset_params(wildcards):
+    spec = dict(BAEK["datasets"][wildcards.dataset])
+    seeds = BAEK["seeds"] if spec["kind"] == "gaussian" else [0]
+    return {"spec": spec, "seeds": seeds}
+
+
+def baek_experiment(wildcards):
+    return BAEK["experiments"][wildcards.experiment]
+
+
+def baek_experiment_data(wildcards):
+    ds = BAEK["experiments"][wildcards.experiment]["dataset"]
+    return {
+        "data": f"results/data/baek2025/{ds}.npz",
+        "refs": f"results/references/baek2025/{ds}.npz",
+    }
+
+
+def baek_run_data(wildcards):
+    return baek_experiment_data(wildcards)["data"]
+
+
+def baek_figure_spec(wildcards):
+    return BAEK["figures"][wildcards.fig]
+
+
+def baek_figure_metrics(wildcards):
+    exp = BAEK["figures"][wildcards.fig]["experiment"]
+    return f"results/metrics/baek2025/{exp}.csv"
+
+
+def baek_check_spec(wildcards):
+    """Experiments and data sets a check reads (declared in implicit_bias.checks)."""
+    check = BAEK2025_CHECKS[wildcards.check]
+    exps = list(BAEK["experiments"]) if check.experiments == ALL_EXPERIMENTS else list(check.experiments)
+    datasets = sorted(set(check.datasets) | {BAEK["experiments"][e]["dataset"] for e in exps})
+    return {"experiments": exps, "datasets": datasets}
+
+
+def baek_check_inputs(wildcards):
+    spec = baek_check_spec(wildcards)
+    return {
+        "runs": expand("results/runs/baek2025/{e}.npz", e=spec["experiments"]),
+        "metrics": expand("results/metrics/baek2025/{e}.csv", e=spec["experiments"]),
+        "data": expand("results/data/baek2025/{d}.npz", d=spec["datasets"]),
+        "refs": expand("results/references/baek2025/{d}.npz", d=spec["datasets"]),
+    }

@@ -1,0 +1,14 @@
+"""Plot one baek2025 figure from its metrics table (never re-runs an optimizer)."""
+
+import pandas as pd
+from _common import setup
+
+from implicit_bias.plots import plot_curves, save_figure
+
+setup(snakemake)
+spec = snakemake.params.figure
+df = pd.read_csv(snakemake.input.metrics)
+title = f"baek2025 {snakemake.wildcards.fig.replace('fig', 'Fig. ')}: {spec.get('title', spec['experiment'])}"
+fig = plot_curves(df, spec["runs"], spec["panels"], title)
+save_figure(fig, snakemake.output.png, snakemake.output.pdf)
+print(f"wrote {snakemake.output.png}")

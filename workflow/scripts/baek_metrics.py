@@ -1,0 +1,15 @@
+"""Per-step metrics of one experiment: cosines to the references, normalised margins, log-loss."""
+
+from _common import setup
+
+from implicit_bias.artifacts import atomic_path, load_npz
+from implicit_bias.experiments import trajectory_metrics
+
+setup(snakemake)
+data, _ = load_npz(snakemake.input.data)
+refs, _ = load_npz(snakemake.input.refs)
+runs, record = load_npz(snakemake.input.runs)
+df = trajectory_metrics(data["X"], data["seeds"], runs, refs, record["meta"]["runs"])
+with atomic_path(snakemake.output[0], suffix=".csv") as tmp:
+    df.to_csv(tmp, index=False, float_format="%.10g")
+print(f"{len(df)} rows")
