@@ -12,12 +12,12 @@ rule baek_dataset:
         lib=LIB_DATA,
     output:
         "results/data/baek2025/{dataset}.npz",
-    params:
-        dataset=baek_dataset_params,
     log:
         "logs/baek2025/dataset/{dataset}.log",
     conda:
         PYENV
+    params:
+        dataset=baek_dataset_params,
     script:
         "../scripts/baek_dataset.py"
 
@@ -28,12 +28,12 @@ rule baek_reference:
         lib=LIB_REF,
     output:
         "results/references/baek2025/{dataset}.npz",
-    params:
-        fixed_point=BAEK["fixed_point"],
     log:
         "logs/baek2025/reference/{dataset}.log",
     conda:
         PYENV
+    params:
+        fixed_point=BAEK["fixed_point"],
     script:
         "../scripts/baek_reference.py"
 
@@ -44,13 +44,13 @@ rule baek_run:
         lib=LIB_RUN,
     output:
         "results/runs/baek2025/{experiment}.npz",
-    params:
-        experiment=baek_experiment,
-        num_log=BAEK["num_log"],
     log:
         "logs/baek2025/run/{experiment}.log",
     conda:
         PYENV
+    params:
+        experiment=baek_experiment,
+        num_log=BAEK["num_log"],
     script:
         "../scripts/baek_run.py"
 
@@ -77,12 +77,12 @@ rule baek_figure:
     output:
         png="results/figures/baek2025/{fig}.png",
         pdf="results/figures/baek2025/{fig}.pdf",
-    params:
-        figure=baek_figure_spec,
     log:
         "logs/baek2025/figure/{fig}.log",
     conda:
         PYENV
+    params:
+        figure=baek_figure_spec,
     script:
         "../scripts/baek_figure.py"
 
@@ -93,11 +93,11 @@ rule baek_check:
         lib=LIB_CHECK,
     output:
         "results/checks/baek2025/{check}.json",
-    params:
-        spec=baek_check_spec,
     log:
         "logs/baek2025/check/{check}.log",
     conda:
         PYENV
+    params:
+        spec=baek_check_spec,
     script:
         "../scripts/baek_check.py"

@@ -1,9 +1,11 @@
-# Helpers shared by every rule file: config validation, target lists, input functions, library inputs.
+# Helpers shared by the workflow (config validation, target lists, input functions, library inputs).
+from pathlib import Path
+
 from snakemake.utils import validate
 
+import implicit_bias
 from implicit_bias.checks import ALL_EXPERIMENTS, BAEK2025_CHECKS
 from implicit_bias.experiments import check_config
-
 
 validate(config, "../schemas/config.schema.yaml")
 check_config(config)
@@ -13,12 +15,14 @@ PYENV = "../envs/python.yaml"
 
 
 def lib(*modules):
-    """Package modules a rule's script imports: edits there re-run the rule (Snakemake does not track imports)."""
-    return [f"src/implicit_bias/{m}.py" for m in modules]
+    """Package modules that a script imports, declared as inputs so that edits re-run the job (imports are untracked)."""
+    return [str(Path(implicit_bias.__file__).parent / f"{m}.py") for m in modules]
 
 
 LIB_DATA = lib("data", "margins", "experiments", "artifacts")
-LIB_RUN = lib("data", "losses", "optimizers", "_fast", "training", "experiments", "artifacts")
+LIB_RUN = lib(
+    "data", "losses", "optimizers", "_fast", "training", "experiments", "artifacts"
+)
 LIB_REF = lib("margins", "fixed_point", "experiments", "artifacts")
 LIB_METRICS = lib("margins", "experiments", "artifacts")
 LIB_PLOT = lib("plots", "artifacts")
@@ -72,8 +76,14 @@ def baek_figure_metrics(wildcards):
 def baek_check_spec(wildcards):
     """Experiments and data sets a check reads (declared in implicit_bias.checks)."""
     check = BAEK2025_CHECKS[wildcards.check]
-    exps = list(BAEK["experiments"]) if check.experiments == ALL_EXPERIMENTS else list(check.experiments)
-    datasets = sorted(set(check.datasets) | {BAEK["experiments"][e]["dataset"] for e in exps})
+    exps = (
+        list(BAEK["experiments"])
+        if check.experiments == ALL_EXPERIMENTS
+        else list(check.experiments)
+    )
+    datasets = sorted(
+        set(check.datasets) | {BAEK["experiments"][e]["dataset"] for e in exps}
+    )
     return {"experiments": exps, "datasets": datasets}
 
 
