@@ -54,8 +54,11 @@ def series_colors(labels) -> dict:
     return {lab: ALGORITHM_COLORS.get(lab, colors.get(lab)) for lab in labels}
 
 
-def plot_curves(df: pd.DataFrame, runs, panels, title: str, n_seeds: int | None = None):
-    """One panel per metric; one line per run (mean over seeds) with a min–max band across seeds."""
+def plot_curves(df: pd.DataFrame, runs, panels, title: str, n_seeds: int | None = None, dashed=()):
+    """One panel per metric; one line per run (mean over seeds) with a min–max band across seeds.
+
+    Runs listed in `dashed` are drawn dashed (e.g. the smaller β of a β × batch-size grid).
+    """
     sns.set_theme(style="whitegrid", context="paper", font_scale=1.1)
     labels = [df.loc[df["run"] == r, "label"].iloc[0] for r in runs]
     colors = series_colors(labels)
@@ -66,7 +69,8 @@ def plot_curves(df: pd.DataFrame, runs, panels, title: str, n_seeds: int | None 
             sub = df[(df["run"] == run) & (df["step"] > 0)]
             table = sub.pivot_table(index="step", columns="seed", values=metric)
             mean, lo, hi = table.mean(axis=1), table.min(axis=1), table.max(axis=1)
-            ax.plot(table.index, mean, color=colors[label], label=label, lw=1.6)
+            ls = "--" if run in dashed else "-"
+            ax.plot(table.index, mean, color=colors[label], label=label, lw=1.6, ls=ls)
             if table.shape[1] > 1:
                 ax.fill_between(table.index, lo, hi, color=colors[label], alpha=0.2, lw=0)
         ax.set_xscale("log")

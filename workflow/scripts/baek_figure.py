@@ -9,6 +9,6 @@ setup(snakemake)
 spec = snakemake.params.figure
 df = pd.read_csv(snakemake.input.metrics)
 title = f"baek2025 {snakemake.wildcards.fig.replace('fig', 'Fig. ')}: {spec.get('title', spec['experiment'])}"
-fig = plot_curves(df, spec["runs"], spec["panels"], title)
+fig = plot_curves(df, spec["runs"], spec["panels"], title, dashed=spec.get("dashed", ()))
 save_figure(fig, snakemake.output.png, snakemake.output.pdf)
 print(f"wrote {snakemake.output.png}")
