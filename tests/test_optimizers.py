@@ -35,16 +35,21 @@ def _naive_cases():
         if opt == "gd":
             lr = lr / 10  # per-sample GD with lr ≥ 0.1 genuinely diverges on ‖x_i‖² ≈ 50 (see test_training)
         cases.append(dict(optimizer=opt, batch_size=bs, loss=loss, lr=lr))
+    all_bs = (None, 1, 2)
     adam_variants = [
-        dict(bias_correction=True),
-        dict(eps=1e-8),  # ε outside √v (PyTorch); comparable to |g| ≈ e^{-20} here, so it really acts
-        dict(eps=1e-16, eps_inside=True),  # ε inside √(v + ε): √ε = 1e-8, same order
-        dict(eps=1e-8, bias_correction=True),
-        dict(beta1=0.5, beta2=0.5),
-        dict(beta1=0.0, beta2=0.999),
+        (dict(bias_correction=True), all_bs),
+        (dict(eps=1e-8), all_bs),  # ε outside √v (PyTorch); comparable to |g| ≈ e^{-20} here, so it really acts
+        (dict(eps=1e-16, eps_inside=True), all_bs),  # ε inside √(v + ε): √ε = 1e-8, same order
+        (dict(eps=1e-8, bias_correction=True), all_bs),
+        (dict(beta1=0.0, beta2=0.999), all_bs),
+        # Full-batch ε = 0 Adam with small betas is chaotic almost at once (rounding-level differences grow
+        # exponentially from step ~400 for (0.5, 0.9) and ~100 for (0.5, 0.5); see test_training), so only
+        # mini-batches here, where the per-sample gradients have no cancellation.
+        (dict(beta1=0.5, beta2=0.9), (1, 2)),
     ]
-    for extra, bs in itertools.product(adam_variants, (None, 1, 2)):
-        cases.append(dict(optimizer="adam", batch_size=bs, loss="exp", lr=0.1, **extra))
+    for extra, sizes in adam_variants:
+        for bs in sizes:
+            cases.append(dict(optimizer="adam", batch_size=bs, loss="exp", lr=0.1, **extra))
     cases.append(dict(optimizer="signum", batch_size=1, beta1=0.99, loss="exp", lr=0.5))
     for sampling in ("replacement", "reshuffle"):
         for opt in ("adam", "signum", "adam_proxy"):
@@ -84,8 +89,9 @@ _betas = st.floats(0.0, 0.999, allow_nan=False)
 
 @st.composite
 def _integer_data(draw):
-    # integer entries make Σ_i x_i exact, so sign(g) is unambiguous, and zero coordinates (sign 0) do occur
-    n = draw(st.integers(1, 6))
+    # Integer entries make Σ_i x_i exact, so sign(g) is unambiguous, and zero coordinates (sign 0) do occur.
+    # Any n: both back ends divide by |B| once, after summing, so an exact cancellation stays exactly 0.
+    n = draw(st.integers(1, 8))
     d = draw(st.integers(1, 6))
     return draw(arrays(np.float64, (n, d), elements=st.integers(-3, 3).map(float)))
 
@@ -158,7 +164,8 @@ def _run_rule(rule, log_scales, ghat):
 def _log_ema(log_beta, log_g, t):
     """log Σ_{τ≤t} β^{t−τ} e^{log_g[τ]} (with β^0 = 1 also for β = 0)."""
     lag = t - np.arange(t + 1)
-    weights = np.where(lag == 0, 0.0, lag * log_beta)
+    with np.errstate(invalid="ignore"):  # 0·log 0 at lag 0 is replaced by β^0 = 1
+        weights = np.where(lag == 0, 0.0, lag * log_beta)
     return logsumexp(weights + log_g[: t + 1])
 
 
@@ -243,6 +250,9 @@ def test_reshuffle_schedule_is_a_permutation_per_epoch(nb, steps, seed):
     n, b = nb
     B = batch_schedule(n, steps, b, "reshuffle", seed)
     M = n // b
+    if b == n:  # full batch: one row (order is irrelevant for a full-batch mean)
+        np.testing.assert_array_equal(B, np.arange(n)[None, :])
+        return
     assert B.shape[1] == b and B.shape[0] >= max(steps, 1) and B.shape[0] % M == 0
     for r in range(B.shape[0] // M):
         np.testing.assert_array_equal(np.sort(B[r * M : (r + 1) * M].ravel()), np.arange(n))

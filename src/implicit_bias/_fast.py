@@ -15,6 +15,7 @@ from numba import njit
 OPT_CODES = {"gd": 0, "ngd": 1, "signgd": 2, "signum": 3, "adam": 4, "adam_proxy": 5}
 LOSS_CODES = {"exp": 0, "logistic": 1}
 _MAX_LOG = 700.0
+_BIG_LOG = 100.0  # beyond e^{100}, adding v̂ = O(‖x‖²) to ε·e^{−2s} changes nothing in float64
 
 
 @njit(cache=True, inline="always")
@@ -31,8 +32,10 @@ def _log_abs_derivative(z, loss_code):
 def _log_loss_term(z, loss_code):
     if loss_code == 0:
         return -z
-    if z > 30.0:
+    if z > 30.0:  # log(log1p(x)) = log x − x/2 + O(x²), x = e^{−z}: log1p(e^{−z}) underflows
         return -z - 0.5 * math.exp(-z)
+    if z < -30.0:  # softplus(−z) = −z + log1p(e^{z}): e^{−z} overflows
+        return math.log(-z + math.log1p(math.exp(z)))
     return math.log(math.log1p(math.exp(-z)))
 
 
@@ -92,7 +95,7 @@ def run(
     if opt_code == 3:
         rho = beta1
     elif opt_code == 4:
-        rho = max(beta1, math.sqrt(beta2))
+        rho = math.sqrt(beta2)
     else:
         rho = 0.0
     log_rho = math.log(rho) if rho > 0.0 else 0.0
@@ -128,13 +131,16 @@ def run(
             g2hat[k] = 0.0
         for j in range(b):
             i = batches[row, j]
-            a = math.exp(u[j] - c) / b
+            a = math.exp(u[j] - c)
             for k in range(d):
                 ghat[k] -= a * X[i, k]
             if opt_code == 5:
-                a2 = a * a * b
                 for k in range(d):
-                    g2hat[k] += a2 * X[i, k] * X[i, k]
+                    g2hat[k] += a * a * X[i, k] * X[i, k]
+        # divide once, after summing, so that an exactly cancelling coordinate stays exactly 0 (sign(0) = 0)
+        for k in range(d):
+            ghat[k] /= b
+            g2hat[k] /= b
         # ---- update rule
         if opt_code == 0:
             scale = math.exp(c)
@@ -171,16 +177,20 @@ def run(
                     c1 = 1.0 / (1.0 - beta1 ** (t + 1))
                     c2 = 1.0 / (1.0 - beta2 ** (t + 1))
                 e_add = 0.0
+                e_log = 0.0
                 if eps > 0.0:
                     if eps_inside:
-                        e_add = math.exp(min(log_eps - 2.0 * s_new, _MAX_LOG))
+                        e_log = log_eps - 2.0 * s_new
+                        e_add = math.exp(min(e_log, _MAX_LOG))
                     else:
                         e_add = math.exp(min(log_eps - s_new, _MAX_LOG))
                 for k in range(d):
                     g = fresh * ghat[k]
                     m[k] = beta1 * dec * m[k] + (1.0 - beta1) * g
                     v[k] = beta2 * dec * dec * v[k] + (1.0 - beta2) * g * g
-                    if eps_inside:
+                    if eps_inside and e_log > _BIG_LOG:
+                        den = math.exp(min(0.5 * e_log, _MAX_LOG))  # ε·e^{−2s} ≫ v̂: sqrt(v̂ + ε e^{−2s}) = e^{L/2}
+                    elif eps_inside:
                         den = math.sqrt(c2 * v[k] + e_add)
                     else:
                         den = math.sqrt(c2 * v[k]) + e_add

@@ -7,8 +7,8 @@ Stateful rules (Signum, Adam) keep their moments in the same log-scale: m = e^{s
 s per run. Folding a new gradient in only multiplies by e^{s_old − s_new} and e^{c − s_new}, so the recursion is
 the paper's one, exact up to rounding (baek2025 spec §7, engineering notes §4). Normalising each step's gradient
 instead would change the algorithm, because the EMAs mix gradients of different scales.
-s is moved to max(c, s_old + log ρ) with ρ the slowest state decay (β for Signum, max(β1, √β2) for Adam), so the
-carried state never grows and the newest gradient is never below the state's scale by more than its true ratio.
+s is moved to max(c, s_old + log ρ) with ρ the decay of the state that must not underflow (β for Signum, √β2 for
+Adam), so that state never shrinks below O(1) and the newest gradient is never below it by more than its true ratio.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ SAMPLINGS = ("cyclic", "replacement", "reshuffle")
 
 # exp() overflows at 709.78; an ε-term beyond e^{700} makes the Adam step ≤ e^{-700}·|m̂|, i.e. zero in any sum with w.
 _MAX_LOG = 700.0
+_BIG_LOG = 100.0  # beyond e^{100}, adding v̂ = O(‖x‖²) to ε·e^{−2s} changes nothing in float64
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,9 @@ class UpdateRule:
         if self.name == "signum":
             return self.beta1
         if self.name == "adam":
-            return max(self.beta1, float(np.sqrt(self.beta2)))
+            # v̂ must not underflow: with β1² > β2 the true |m/√v| grows geometrically, and it is m̂ that should
+            # (and then overflows into a FloatingPointError) rather than v̂ sinking into subnormals.
+            return float(np.sqrt(self.beta2))
         return 0.0
 
 
@@ -127,7 +130,11 @@ def step_direction(rule: UpdateRule, state: RuleState, t: int, c: float, ghat: n
     if rule.eps == 0.0:
         den = np.sqrt(vc)
     elif rule.eps_inside:
-        den = np.sqrt(vc + np.exp(min(np.log(rule.eps) - 2.0 * s_new, _MAX_LOG)))
+        e_log = np.log(rule.eps) - 2.0 * s_new
+        if e_log > _BIG_LOG:  # ε·e^{−2s} ≫ v̂ = O(‖x‖²): the square root is e^{L/2}; cap it after the root
+            den = np.full_like(vc, np.exp(min(0.5 * e_log, _MAX_LOG)))
+        else:
+            den = np.sqrt(vc + np.exp(e_log))
     else:
         den = np.sqrt(vc) + np.exp(min(np.log(rule.eps) - s_new, _MAX_LOG))
     return _safe_divide(mc, den), replace(state, m=m, v=v, s=s_new)

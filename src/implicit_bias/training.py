@@ -50,7 +50,7 @@ class Trajectory:
 def log_grid(steps: int, num: int = 200, extra=()) -> np.ndarray:
     """Sorted unique log-spaced steps in [0, steps], always containing 0 and `steps`, plus `extra`."""
     grid = np.unique(np.geomspace(1, max(steps, 1), num).astype(np.int64))
-    grid = np.concatenate([[0], grid, [steps], np.asarray(extra, dtype=np.int64)])
+    grid = np.concatenate([[0], grid[grid <= steps], [steps], np.asarray(extra, dtype=np.int64)])
     grid = np.unique(grid)
     if grid.min() < 0 or grid.max() > steps:
         raise ValueError(f"log steps must lie in [0, {steps}]")
