@@ -8,11 +8,19 @@ exhibits the stall the log-scale formulation exists to avoid (engineering notes 
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
+from hypothesis import settings
 from scipy.special import expit
 
 from implicit_bias import batch_schedule, gaussian, learning_rate
+
+# CI explores the same examples on every run (a red build must be reproducible); locally hypothesis searches afresh.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")

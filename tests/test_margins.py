@@ -456,7 +456,7 @@ def separable_binary(draw):
     scale = draw(st.sampled_from([1e-2, 1.0, 1e2]))
     # |G| + 0.1 > 0 entry-wise, so w = 1 separates: always feasible.
     X = scale * (np.abs(G) + 0.1)
-    W = draw(hnp.arrays(np.float64, (4, d), elements=st.floats(-1, 1)))
+    W = draw(hnp.arrays(np.float64, (4, d), elements=st.floats(-1, 1, allow_subnormal=False)))
     return X, W
 
 

@@ -17,16 +17,23 @@ __all__ = [
 ]
 
 
-def as_design_matrix(X, *, name: str = "X") -> np.ndarray:
-    """Validate label-absorbed data: a finite, non-empty, 2-D float64 array (copied)."""
-    X = np.array(X, dtype=np.float64, copy=True)
-    if X.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array (n samples, d features); got shape {X.shape}")
-    if X.shape[0] == 0 or X.shape[1] == 0:
-        raise ValueError(f"{name} must have at least one sample and one feature; got shape {X.shape}")
-    if not np.all(np.isfinite(X)):
-        raise ValueError(f"{name} contains NaN or infinite entries")
-    return X
+def as_design_matrix(X, name: str = "X") -> np.ndarray:
+    """Validate data: a real, finite, non-empty, 2-D array, returned as a float64 copy; else ValueError naming `name`."""
+    arr = np.asarray(X)
+    if np.iscomplexobj(arr):
+        # float64 conversion would silently drop the imaginary part.
+        raise ValueError(f"{name} must be real-valued, got complex dtype {arr.dtype}")
+    try:
+        arr = np.array(arr, dtype=np.float64, copy=True)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be numeric: {exc}") from exc
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array (n samples, d features); got shape {arr.shape}")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{name} must be non-empty (at least one sample and one feature); got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite (inf) entries")
+    return arr
 
 
 def gaussian(n: int = 10, d: int = 50, seed: int = 0) -> np.ndarray:

@@ -25,7 +25,8 @@ from dataclasses import dataclass
 import cvxpy as cp
 import numpy as np
 
-from .margins import CLARABEL_OPTIONS, _as_data_matrix, _check_status
+from .data import as_design_matrix
+from .margins import CLARABEL_OPTIONS, _check_status
 
 __all__ = [
     "FixedPoint",
@@ -105,7 +106,7 @@ def mahalanobis_diag(X, c) -> np.ndarray:
     -------
     ndarray (d,) with D_k(c) >= 0.
     """
-    X = _as_data_matrix(X, "X")
+    X = as_design_matrix(X, "X")
     c = _as_weights(c, X.shape[0])
     return np.sqrt((c * c) @ (X * X))
 
@@ -180,7 +181,7 @@ def proxy_kkt_residual(X, c, w, lam) -> float:
     i.e. stationarity + complementary slackness + primal and dual
     feasibility.  ``w`` is the UNNORMALISED solution (constraints X w >= 1).
     """
-    X = _as_data_matrix(X, "X")
+    X = as_design_matrix(X, "X")
     n, d = X.shape
     c = _as_weights(c, n)
     w = np.asarray(w, dtype=np.float64)
@@ -207,7 +208,7 @@ def solve_proxy_problem(X, c) -> tuple[np.ndarray, np.ndarray]:
     RuntimeError
         Solver status other than OPTIMAL / infeasible.
     """
-    X = _as_data_matrix(X, "X")
+    X = as_design_matrix(X, "X")
     c = _as_weights(c, X.shape[0])
     w, lam, _ = _ProxyProblem(X).solve(c)
     return w, lam
@@ -232,7 +233,7 @@ def proxy_fixed_point(X, tol: float = 1e-6, max_iter: int = 50, *, c0=None) -> F
     max_iter : int, cap on the number of updates.
     c0 : array (N,), optional starting weights (normalised to the simplex).
     """
-    X = _as_data_matrix(X, "X")
+    X = as_design_matrix(X, "X")
     n = X.shape[0]
     if not (np.isfinite(tol) and tol > 0):
         raise ValueError(f"tol must be a positive finite number, got {tol!r}")

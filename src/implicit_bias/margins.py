@@ -32,6 +32,8 @@ from numbers import Real
 import cvxpy as cp
 import numpy as np
 
+from .data import as_design_matrix
+
 __all__ = [
     "MaxMarginSolution",
     "pair_matrix",
@@ -79,25 +81,6 @@ class MaxMarginSolution:
 # ---------------------------------------------------------------------------
 # validation helpers (shared with fixed_point.py)
 # ---------------------------------------------------------------------------
-
-
-def _as_data_matrix(X, name: str = "X") -> np.ndarray:
-    """Return ``X`` as a finite, non-empty 2-D float64 array or raise ValueError."""
-    arr = np.asarray(X)
-    if np.iscomplexobj(arr):
-        # float64 conversion would silently drop the imaginary part.
-        raise ValueError(f"{name} must be real-valued, got complex dtype {arr.dtype}")
-    try:
-        arr = np.asarray(arr, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be numeric: {exc}") from exc
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (n_samples, n_features), got shape {arr.shape}")
-    if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"{name} must be non-empty, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or inf entries")
-    return arr
 
 
 def _as_labels(y, n: int, num_classes: int | None) -> tuple[np.ndarray, int]:
@@ -194,7 +177,7 @@ def pair_matrix(H, y, *, num_classes: int | None = None) -> np.ndarray:
     num_classes : int, optional
         k; defaults to ``y.max() + 1``.
     """
-    H = _as_data_matrix(H, "H")
+    H = as_design_matrix(H, "H")
     n, d = H.shape
     labels, k = _as_labels(y, n, num_classes)
 
@@ -298,10 +281,10 @@ def max_margin(
     if y is None:
         if num_classes is not None:
             raise ValueError("num_classes is only meaningful for multiclass data (y given)")
-        A = _as_data_matrix(X, "X")
+        A = as_design_matrix(X, "X")
         out_shape = (A.shape[1],)
     else:
-        H = _as_data_matrix(X, "X")
+        H = as_design_matrix(X, "X")
         A = pair_matrix(H, y, num_classes=num_classes)
         k = A.shape[1] // H.shape[1]
         out_shape = (k, H.shape[1])
@@ -362,7 +345,7 @@ def normalized_margin(w, X, y=None, norm=2):
     classifier gives nan (its direction is undefined), without warnings.
     """
     norm = _normalize_norm(norm)
-    X = _as_data_matrix(X, "X")
+    X = as_design_matrix(X, "X")
     w = np.asarray(w, dtype=np.float64)
     n, d = X.shape
 
