@@ -11,13 +11,18 @@ configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/baek2025_common.smk"
+include: "workflow/rules/fan2025_common.smk"
+include: "workflow/rules/cattaneo2024_common.smk"
 include: "workflow/rules/baek2025.smk"
+include: "workflow/rules/fan2025.smk"
+include: "workflow/rules/cattaneo2024.smk"
 include: "workflow/rules/verify.smk"
 
 
 rule all:
     default_target: True
     input:
-        baek2025_targets(),
+        all_targets(),
         "results/checks/summary.md",
         "results/checks/verified.txt",

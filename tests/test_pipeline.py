@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from implicit_bias.checks import BAEK2025_CHECKS
+from implicit_bias.checks import checks_of
+
+BAEK2025_CHECKS = checks_of("baek2025")
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]

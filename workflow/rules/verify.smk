@@ -3,7 +3,7 @@
 
 rule summary:
     input:
-        checks=baek2025_checks(),
+        checks=all_checks(),
         lib=lib("artifacts"),
     output:
         "results/checks/summary.md",
@@ -18,7 +18,7 @@ rule summary:
 rule verify:
     input:
         summary="results/checks/summary.md",
-        checks=baek2025_checks(),
+        checks=all_checks(),
     output:
         "results/checks/verified.txt",
     log:

@@ -13,7 +13,7 @@ art = Artifacts(
     data=dict(zip(spec["datasets"], snakemake.input.data)),
     refs=dict(zip(spec["datasets"], snakemake.input.refs)),
 )
-verdict = evaluate(snakemake.wildcards.check, art)
+verdict = evaluate("baek2025", snakemake.wildcards.check, art)
 verdict["versions"] = versions()
 save_json(snakemake.output[0], verdict)
 print(("PASS" if verdict["passed"] else "FAIL") + f" {verdict['check']}: {verdict['measured']}")

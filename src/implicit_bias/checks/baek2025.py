@@ -6,75 +6,16 @@ reference and metric artifacts of the pipeline. Thresholds are the spec's pass c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
-
 import numpy as np
 import pandas as pd
 
-from .artifacts import load_npz
-from .fixed_point import solve_proxy_problem
-from .losses import scaled_gradient
-from .margins import cosine
-from .theory import adam_update_bound, inc_adam_epoch_direction, sign_sum_direction, signgd_condition
+from ..fixed_point import solve_proxy_problem
+from ..losses import scaled_gradient
+from ..margins import cosine
+from ..theory import adam_update_bound, inc_adam_epoch_direction, sign_sum_direction, signgd_condition
+from . import ALL_EXPERIMENTS, Check
 
-__all__ = ["ALL_EXPERIMENTS", "Check", "BAEK2025_CHECKS", "Artifacts", "evaluate", "summary_table"]
-
-
-@dataclass(frozen=True)
-class Check:
-    claim: str
-    experiments: tuple
-    datasets: tuple
-    func: Callable
-
-
-class Artifacts:
-    """Lazy access to the artifacts a check declared (paths come from the Snakemake rule).
-
-    Run settings and data-set parameters are read from the artifacts' own records, not from the config, so a
-    verdict always describes the numbers it was computed from.
-    """
-
-    def __init__(self, runs: dict, metrics: dict, data: dict, refs: dict):
-        self._paths = dict(runs=runs, metrics=metrics, data=data, refs=refs)
-        self._cache = {}
-
-    def _get(self, kind, name):
-        key = (kind, name)
-        if key not in self._cache:
-            try:
-                path = self._paths[kind][name]
-            except KeyError:
-                raise KeyError(f"this check did not declare the {kind} artifact {name!r}") from None
-            self._cache[key] = (pd.read_csv(path), {}) if kind == "metrics" else load_npz(path)
-        return self._cache[key]
-
-    @property
-    def experiments(self) -> list:
-        return list(self._paths["runs"])
-
-    def runs(self, exp) -> dict:
-        return self._get("runs", exp)[0]
-
-    def metrics(self, exp) -> pd.DataFrame:
-        return self._get("metrics", exp)[0]
-
-    def data(self, ds) -> dict:
-        return self._get("data", ds)[0]
-
-    def refs(self, ds) -> dict:
-        return self._get("refs", ds)[0]
-
-    def experiment(self, exp) -> dict:
-        """The experiment's configuration, as recorded in its run artifact."""
-        return self._get("runs", exp)[1]["meta"]["experiment"]
-
-    def run_settings(self, exp, run) -> dict:
-        return self._get("runs", exp)[1]["meta"]["runs"][run]
-
-    def dataset_spec(self, ds) -> dict:
-        return self._get("data", ds)[1]["meta"]["dataset"]
+__all__ = ["CHECKS"]
 
 
 def _final(df: pd.DataFrame, run: str, metric: str) -> np.ndarray:
@@ -345,9 +286,7 @@ def loss_convergence(art):
     return measured, {"log L(T) < log L(T/10) and log L(T) <": float(np.log(1e-3))}, bool(ok)
 
 
-ALL_EXPERIMENTS = "*"  # a check that reads every configured experiment
-
-BAEK2025_CHECKS = {
+CHECKS = {
     "lemma_d1": Check("Lemma D.1: |m_t/sqrt(v_t)| <= (1-b1)/sqrt((1-b2)(1-b1^2/b2)) for Det-Adam and Inc-Adam",
                       ("gaussian_adam", "gr_adam"), (), lemma_d1),
     "prop_2_5": Check("Prop 2.5: Inc-Adam's epoch update follows the weighted preconditioned formula, error O(eta)",
@@ -379,45 +318,3 @@ BAEK2025_CHECKS = {
     "loss_convergence": Check("Prop 4.3: the training loss decreases towards 0 for every algorithm",
                               ALL_EXPERIMENTS, (), loss_convergence),
 }  # fmt: skip
-
-
-def evaluate(name: str, art: Artifacts, paper: str = "baek2025") -> dict:
-    """Run one check and return its JSON verdict."""
-    check = BAEK2025_CHECKS[name]
-    measured, threshold, passed = check.func(art)
-    return {
-        "paper": paper,
-        "check": name,
-        "claim": check.claim,
-        "measured": measured,
-        "threshold": threshold,
-        "passed": bool(passed),
-    }
-
-
-def _fmt(value) -> str:
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_fmt(v) for v in value) + "]"
-    return str(value)
-
-
-def summary_table(verdicts) -> str:
-    """Markdown table of verdicts: paper, check, claim, measured, threshold, verdict."""
-    lines = [
-        "# Theorem checks",
-        "",
-        f"{sum(v['passed'] for v in verdicts)} of {len(verdicts)} checks passed.",
-        "",
-        "| paper | check | claim | measured | threshold | verdict |",
-        "|---|---|---|---|---|---|",
-    ]
-    for v in verdicts:
-        measured = "<br>".join(f"{k}: {_fmt(x)}" for k, x in v["measured"].items())
-        threshold = "<br>".join(f"{k} {_fmt(x)}" for k, x in v["threshold"].items())
-        verdict = "PASS" if v["passed"] else "**FAIL**"
-        lines.append(f"| {v['paper']} | {v['check']} | {v['claim']} | {measured} | {threshold} | {verdict} |")
-    return "\n".join(lines) + "\n"
