@@ -26,7 +26,7 @@ LIB_RUN = lib(
 )
 LIB_REF = lib("margins", "fixed_point", "experiments", "artifacts")
 LIB_METRICS = lib("margins", "experiments", "artifacts")
-LIB_PLOT = lib("plots", "artifacts")
+LIB_PLOT = lib("plots/__init__", "artifacts")
 LIB_CHECK = lib(
     "checks/__init__",
     "checks/baek2025",

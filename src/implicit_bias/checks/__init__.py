@@ -18,7 +18,7 @@ from ..artifacts import load_npz
 __all__ = ["ALL_EXPERIMENTS", "PAPERS", "Check", "Artifacts", "checks_of", "evaluate", "summary_table"]
 
 ALL_EXPERIMENTS = "*"  # a check that reads every configured experiment of its paper
-PAPERS = ("baek2025",)
+PAPERS = ("baek2025", "fan2025", "cattaneo2024")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
-from .artifacts import atomic_path  # noqa: E402
+from ..artifacts import atomic_path  # noqa: E402
 
 __all__ = ["ALGORITHM_COLORS", "PANELS", "series_colors", "plot_curves", "save_figure"]
 
