@@ -309,6 +309,7 @@ def test_diverging_run_raises_floating_point_error(data, kwargs, backend):
             train(X, backend=backend, **kwargs)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # numpy reports the overflow on its way to the error
 @pytest.mark.parametrize("backend", ["numba", "numpy"])
 def test_adam_outside_lemma_d1_range_raises(backend, X):
     with pytest.raises(FloatingPointError):
