@@ -284,8 +284,9 @@ def test_invalid_data_raise_value_error(data, match):
         train(data, optimizer="adam", steps=10)
 
 
-def test_labels_are_not_accepted(X):
-    with pytest.raises(NotImplementedError, match="label-absorbed"):
+def test_binary_labels_are_not_accepted(X):
+    # y given means integer multiclass labels (fan2025); ±1-style labels with a missing class point to label absorption
+    with pytest.raises(ValueError, match="label-absorbed"):
         train(X, np.ones(10), optimizer="adam", steps=10)
 
 

@@ -26,9 +26,10 @@ __all__ = [
     "step_direction",
     "batch_schedule",
     "learning_rate",
+    "nsd_direction",
 ]
 
-OPTIMIZERS = ("gd", "ngd", "signgd", "signum", "adam", "adam_proxy")
+OPTIMIZERS = ("gd", "ngd", "signgd", "signum", "adam", "adam_proxy", "nsd")
 SAMPLINGS = ("cyclic", "replacement", "reshuffle")
 
 # exp() overflows at 709.78; an ε-term beyond e^{700} makes the Adam step ≤ e^{-700}·|m̂|, i.e. zero in any sum with w.
@@ -46,6 +47,7 @@ class UpdateRule:
     eps: float = 0.0
     eps_inside: bool = False  # ε inside the square root (Cattaneo et al.) instead of outside (PyTorch)
     bias_correction: bool = False
+    p: float = 2.0  # NSD's entry-wise norm (fan2025 eq 5): 1 = steepest coordinate, 2 = NGD, inf = SignGD
 
     def __post_init__(self):
         if self.name not in OPTIMIZERS:
@@ -56,6 +58,8 @@ class UpdateRule:
                 raise ValueError(f"{key} must lie in [0, 1); got {value}")
         if not self.eps >= 0.0:
             raise ValueError(f"eps must be >= 0; got {self.eps}")
+        if not float(self.p) >= 1.0:
+            raise ValueError(f"p must be >= 1 (an entry-wise norm); got {self.p}")
 
     @property
     def needs_second_moment(self) -> bool:
@@ -98,6 +102,33 @@ def _safe_divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return out
 
 
+def nsd_direction(g: np.ndarray, p: float) -> np.ndarray:
+    """Δ = argmax_{‖Δ‖_p ≤ 1} ⟨g, Δ⟩ for the entry-wise p-norm (fan2025 spec §2 closed forms), any array shape.
+
+    p = ∞: sign(g); p = 2: g/‖g‖₂; p = 1: ±1 on the first entry of largest |g| (Gauss–Southwell);
+    1 < p < ∞: sign(g)|g|^{q−1}/‖g‖_q^{q−1}, q = p/(p−1). Scale-free, so the scaled gradient ĝ can be passed.
+    g = 0 gives Δ = 0.
+    """
+    g = np.asarray(g, dtype=np.float64)
+    p = float(p)
+    top = float(np.max(np.abs(g), initial=0.0))
+    if top == 0.0:
+        return np.zeros_like(g)
+    if np.isinf(p):
+        return np.sign(g)
+    a = g / top  # |a| ≤ 1: no overflow in the powers below
+    if p == 1.0:
+        out = np.zeros(g.size)
+        j = int(np.argmax(np.abs(a).ravel()))
+        out[j] = np.sign(a.ravel()[j])
+        return out.reshape(g.shape)
+    if p == 2.0:
+        return a / np.sqrt(np.sum(a * a))
+    q = p / (p - 1.0)
+    mag = np.abs(a)
+    return np.sign(a) * mag ** (q - 1.0) / np.sum(mag**q) ** ((q - 1.0) / q)
+
+
 def step_direction(rule: UpdateRule, state: RuleState, t: int, c: float, ghat: np.ndarray, g2hat=None):
     """Direction d_t (w_{t+1} = w_t − η_t d_t) and the new state, from ∇L_B(w_t) = e^c ĝ."""
     name = rule.name
@@ -107,6 +138,8 @@ def step_direction(rule: UpdateRule, state: RuleState, t: int, c: float, ghat: n
         return _safe_divide(ghat, np.full_like(ghat, np.linalg.norm(ghat))), state
     if name == "signgd":
         return np.sign(ghat), state
+    if name == "nsd":
+        return nsd_direction(ghat, rule.p), state
     if name == "adam_proxy":
         # Def. 4.2: P(w)^{-1}∇L with P = diag(sqrt((1/N)Σ_i ∇L_i²)); the common factor e^c cancels.
         return _safe_divide(ghat, np.sqrt(g2hat)), state

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _fast
+from . import _fast, _fast_multiclass, multiclass
 from .data import as_design_matrix
 from .losses import LOSSES, log_total_loss, scaled_gradient
 from .optimizers import UpdateRule, batch_schedule, init_state, learning_rate, step_direction
@@ -87,6 +87,76 @@ def _run_reference(X, w0, batches, steps, rule, loss, lr, decay, log_steps):
     return 0, steps, max_dir, W, D, L
 
 
+def _run_multiclass_reference(H, y, W0, steps, rule, loss, lr, decay, log_steps):
+    """Plain numpy multiclass loop (the oracle of `_fast_multiclass.run`): same return values."""
+    n_log = log_steps.size
+    k, d = W0.shape
+    Ws = np.full((n_log, k, d), np.nan)
+    D = np.full((n_log, k, d), np.nan)
+    L = np.full(n_log, np.nan)
+    W = W0.copy()
+    state = init_state(rule, k * d)
+    max_dir = 0.0
+    li = 0
+    for t in range(steps + 1):
+        logging = li < n_log and log_steps[li] == t
+        if logging:
+            if not np.all(np.isfinite(W)):
+                return 1, t, max_dir, Ws, D, L
+            Ws[li], L[li] = W, multiclass.log_loss(W, H, y, loss)
+        if t == steps:
+            break
+        c, ghat = multiclass.scaled_gradient(W, H, y, loss)
+        if not np.isfinite(c):
+            return 1, t, max_dir, Ws, D, L
+        direc, state = step_direction(rule, state, t, c, ghat.ravel())
+        direc = direc.reshape(k, d)
+        max_dir = max(max_dir, float(np.max(np.abs(direc))))
+        W = W - learning_rate(t, lr, decay) * direc
+        if logging:
+            D[li] = direc
+            li += 1
+    return 0, steps, max_dir, Ws, D, L
+
+
+def _train_multiclass(H, y, *, optimizer, steps, lr, decay, beta1, beta2, eps, eps_inside, bias_correction, p,
+                      batch_size, loss, w0, num_log, log_steps, backend, num_classes) -> Trajectory:  # fmt: skip
+    H, y, k = multiclass.check_labels(H, y, num_classes)
+    n, d = H.shape
+    if loss not in multiclass.MC_LOSSES:
+        raise ValueError(f"unknown multiclass loss {loss!r}; expected one of {multiclass.MC_LOSSES}")
+    if optimizer not in _fast_multiclass.OPT_CODES:
+        raise ValueError(f"optimizer {optimizer!r} is not available for multiclass data; "
+                         f"expected one of {tuple(_fast_multiclass.OPT_CODES)}")  # fmt: skip
+    if batch_size not in (None, n):
+        raise ValueError("multiclass training is full batch (batch_size None)")
+    if eps_inside:
+        raise ValueError("multiclass Adam adds eps outside the square root (eps_inside=False)")
+    rule = UpdateRule(optimizer, beta1=beta1, beta2=beta2, eps=eps, bias_correction=bias_correction, p=p)
+    W0 = np.zeros((k, d)) if w0 is None else np.array(w0, dtype=np.float64).reshape(k, d)
+    grid = log_grid(steps, num_log, log_steps)
+    if backend == "numpy":
+        status, bad, max_dir, Ws, D, L = _run_multiclass_reference(H, y, W0, steps, rule, loss, lr, decay, grid)
+    else:
+        Ws = np.full((grid.size, k, d), np.nan)
+        D = np.full((grid.size, k, d), np.nan)
+        L = np.full(grid.size, np.nan)
+        status, bad, max_dir = _fast_multiclass.run(
+            H, y, W0, steps, float(lr), float(decay), _fast_multiclass.OPT_CODES[optimizer],
+            _fast_multiclass.LOSS_CODES[loss], float(p), float(beta1), float(beta2), float(eps),
+            bool(bias_correction), grid, Ws, D, L,
+        )  # fmt: skip
+    if status != 0:
+        raise FloatingPointError(f"{optimizer} run became non-finite (NaN or overflow) at or before step {bad}; "
+                                 f"reduce lr (={lr})")  # fmt: skip
+    settings = dict(
+        optimizer=optimizer, steps=steps, lr=float(lr), decay=float(decay), beta1=float(beta1), beta2=float(beta2),
+        eps=float(eps), eps_inside=False, bias_correction=bool(bias_correction), batch_size=n, sampling="full",
+        seed=0, loss=loss, p=float(p), num_classes=k,
+    )  # fmt: skip
+    return Trajectory(steps=grid, w=Ws, log_loss=L, direction=D, max_direction=float(max_dir), settings=settings)
+
+
 def train(
     X,
     y=None,
@@ -103,11 +173,13 @@ def train(
     batch_size: int | None = None,
     sampling: str = "cyclic",
     seed: int = 0,
-    loss: str = "exp",
+    loss: str | None = None,
     w0=None,
     num_log: int = 200,
     log_steps=(),
     backend: str = "numba",
+    p: float = 2.0,
+    num_classes: int | None = None,
 ) -> Trajectory:
     """Train a linear classifier on separable data and return its `Trajectory`.
 
@@ -116,10 +188,33 @@ def train(
     batch_size None is full batch; `sampling` ∈ {"cyclic", "replacement", "reshuffle"} picks the mini-batches
     (seeded by `seed`). Adam has no bias correction and ε = 0 by default (baek2025 §2); `eps` is added outside
     the square root as in PyTorch unless `eps_inside`. The iterates are logged at `num_log` log-spaced steps
-    plus any `log_steps` given. w_0 = 0 unless `w0` is given.
+    plus any `log_steps` given. w_0 = 0 unless `w0` is given. optimizer "nsd" is normalised steepest descent for
+    the entry-wise `p`-norm (p = 1, 2, ∞ or any p > 1; fan2025 eq 5).
+
+    Multiclass (fan2025): pass features H (n, d) as `X` and integer labels `y` in [0, k); W ∈ R^{k×d} starts at 0
+    (or `w0`), training is full batch, `loss` ∈ {"ce" (default), "exp", "pairlog"}, `eps` is added outside the
+    square root, and `.w` is (K, k, d), `.w_final` (k, d). optimizer ∈ {"gd", "ngd", "signgd", "signum", "adam",
+    "nsd"}.
     """
+    steps = int(steps)
+    if steps < 0:
+        raise ValueError(f"steps must be >= 0; got {steps}")
+    if not lr > 0:
+        raise ValueError(f"lr must be > 0; got {lr}")
+    if not decay >= 0:
+        raise ValueError(f"decay must be >= 0; got {decay}")
+    if backend not in ("numba", "numpy"):
+        raise ValueError(f"unknown backend {backend!r}; expected 'numba' or 'numpy'")
     if y is not None:
-        raise NotImplementedError("train() takes label-absorbed binary data (y=None); multiclass lands with fan2025")
+        return _train_multiclass(
+            X, y, optimizer=optimizer, steps=steps, lr=lr, decay=decay, beta1=beta1, beta2=beta2, eps=eps,
+            eps_inside=eps_inside, bias_correction=bias_correction, p=p, batch_size=batch_size,
+            loss="ce" if loss is None else loss, w0=w0, num_log=num_log, log_steps=log_steps, backend=backend,
+            num_classes=num_classes,
+        )  # fmt: skip
+    if num_classes is not None:
+        raise ValueError("num_classes is only meaningful for multiclass data (y given)")
+    loss = "exp" if loss is None else loss
     X = as_design_matrix(X)
     n, d = X.shape
     steps = int(steps)
@@ -133,12 +228,14 @@ def train(
         raise ValueError(f"decay must be >= 0; got {decay}")
     if backend not in ("numba", "numpy"):
         raise ValueError(f"unknown backend {backend!r}; expected 'numba' or 'numpy'")
-    rule = UpdateRule(optimizer, beta1=beta1, beta2=beta2, eps=eps, eps_inside=eps_inside, bias_correction=bias_correction)
+    rule = UpdateRule(
+        optimizer, beta1=beta1, beta2=beta2, eps=eps, eps_inside=eps_inside, bias_correction=bias_correction, p=p
+    )
     batches = batch_schedule(n, steps, batch_size, sampling, seed)
     w0 = np.zeros(d) if w0 is None else np.array(w0, dtype=np.float64).reshape(d)
     grid = log_grid(steps, num_log, log_steps)
 
-    if backend == "numpy":
+    if backend == "numpy" or optimizer not in _fast.OPT_CODES:  # binary NSD: reference loop only
         status, bad, max_dir, W, D, L = _run_reference(X, w0, batches, steps, rule, loss, lr, decay, grid)
     else:
         W = np.full((grid.size, d), np.nan)
@@ -157,5 +254,6 @@ def train(
         optimizer=optimizer, steps=steps, lr=float(lr), decay=float(decay), beta1=float(beta1), beta2=float(beta2),
         eps=float(eps), eps_inside=bool(eps_inside), bias_correction=bool(bias_correction),
         batch_size=n if batch_size is None else int(batch_size), sampling=sampling, seed=int(seed), loss=loss,
+        p=float(p),
     )  # fmt: skip
     return Trajectory(steps=grid, w=W, log_loss=L, direction=D, max_direction=float(max_dir), settings=settings)

@@ -1,13 +1,128 @@
-# Input functions and target lists of fan2025 (stub: the paper's pipeline is not built yet).
+# Input functions and target lists of fan2025 (multiclass SignGD, NSD and Adam).
+from implicit_bias import multiclass as fan_mc
+
+validate(config["fan2025"], "../schemas/fan2025.schema.yaml")
+fan_mc.check_config(config["fan2025"])
+FAN = config["fan2025"]
+FAN_CHECKS = checks_of("fan2025")
+FAN_FIGURES = {
+    "fig1": ["main"],
+    "fig1_gaps": ["main", "long"],
+    "fig_nsd": ["nsd"],
+}
+for _fig, _exps in FAN_FIGURES.items():
+    for _exp in _exps:
+        if _exp not in FAN["experiments"]:
+            raise ValueError(
+                f"fan2025.experiments.{_exp}: figure {_fig} needs this experiment"
+            )
+for _name, _check in FAN_CHECKS.items():
+    for _exp in _check.experiments:
+        if _exp not in FAN["experiments"]:
+            raise ValueError(
+                f"fan2025.experiments.{_exp}: check {_name} needs this experiment"
+            )
+
+LIB_FAN_DATA = lib("multiclass", "margins", "data", "artifacts")
+LIB_FAN_RUN = lib(
+    "multiclass",
+    "optimizers",
+    "_fast_multiclass",
+    "training",
+    "margins",
+    "data",
+    "artifacts",
+)
+LIB_FAN_PLOT = lib("plots/__init__", "plots/fan2025", "artifacts")
+LIB_FAN_CHECK = lib(
+    "checks/__init__", "checks/fan2025", "multiclass", "margins", "artifacts"
+)
 
 
 def fan2025_figures():
-    return []
+    return expand("results/figures/fan2025/{fig}.png", fig=FAN_FIGURES)
 
 
 def fan2025_checks():
-    return []
+    return expand("results/checks/fan2025/{check}.json", check=FAN_CHECKS)
 
 
 def fan2025_targets():
     return fan2025_figures() + fan2025_checks()
+
+
+def _fan_keys(experiment):
+    return fan_mc.experiment_datasets(FAN, FAN["experiments"][experiment])
+
+
+def fan_data_path(classes, seed):
+    return f"results/data/fan2025/k{classes}_s{seed}.npz"
+
+
+def fan_ref_path(classes, seed):
+    """A class sweep's other data sets need only the max-norm margin, stored with the data (no reference job)."""
+    if int(classes) != FAN["data"]["classes"]:
+        return fan_data_path(classes, seed)
+    return f"results/references/fan2025/k{classes}_s{seed}.npz"
+
+
+def fan_dataset_params(wildcards):
+    """A class sweep keeps n = data.classes * data.per_class samples (spec C10: fixed n, varying k)."""
+    n = FAN["data"]["classes"] * FAN["data"]["per_class"]
+    k = int(wildcards.classes)
+    return {
+        **FAN["data"],
+        "classes": k,
+        "per_class": n // k,
+        "seed": int(wildcards.seed),
+    }
+
+
+def fan_reference_norms(wildcards):
+    return [fan_mc.norm_name(n) for n in FAN["norms"]]
+
+
+def fan_experiment(wildcards):
+    return FAN["experiments"][wildcards.experiment]
+
+
+def fan_experiment_keys(wildcards):
+    return _fan_keys(wildcards.experiment)
+
+
+def fan_experiment_data(wildcards):
+    keys = _fan_keys(wildcards.experiment)
+    return {
+        "data": [fan_data_path(k, s) for k, s in keys],
+        "refs": [fan_ref_path(k, s) for k, s in keys],
+    }
+
+
+def fan_run_data(wildcards):
+    return fan_experiment_data(wildcards)["data"]
+
+
+def fan_figure_metrics(wildcards):
+    return expand("results/metrics/fan2025/{e}.csv", e=FAN_FIGURES[wildcards.fig])
+
+
+def fan_check_spec(wildcards):
+    check = FAN_CHECKS[wildcards.check]
+    exps = list(check.experiments)
+    keys = sorted({key for e in exps for key in _fan_keys(e)})
+    return {
+        "experiments": exps,
+        "datasets": [f"k{k}_s{s}" for k, s in keys],
+        "keys": [list(key) for key in keys],
+    }
+
+
+def fan_check_inputs(wildcards):
+    spec = fan_check_spec(wildcards)
+    keys = [tuple(key) for key in spec["keys"]]
+    return {
+        "runs": expand("results/runs/fan2025/{e}.npz", e=spec["experiments"]),
+        "metrics": expand("results/metrics/fan2025/{e}.csv", e=spec["experiments"]),
+        "data": [fan_data_path(k, s) for k, s in keys],
+        "refs": [fan_ref_path(k, s) for k, s in keys],
+    }

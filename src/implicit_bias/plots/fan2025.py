@@ -1,0 +1,159 @@
+"""Figures of fan2025: Fig. 1 (four panels), relative margin gaps with the theoretical rates, and the NSD family.
+
+Curves are the mean over data seeds with a min–max band, on log-scale iteration axes (the paper's Fig. 1).
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import seaborn as sns
+
+from . import ALGORITHM_COLORS
+
+__all__ = ["FIGURES", "fig1", "fig1_gaps", "fig_nsd"]
+
+_PAL = sns.color_palette("colorblind", 10)
+_EPS_SHADES = sns.color_palette("Blues_r", 6)
+COLORS = {
+    "NGD": ALGORITHM_COLORS.get("GD", _PAL[7]),
+    "SignGD": ALGORITHM_COLORS.get("SignSGD", _PAL[5]),
+    "Adam (eps=0)": _EPS_SHADES[0],
+    "Adam (eps=1e-16)": _EPS_SHADES[1],
+    "Adam (eps=1e-12)": _EPS_SHADES[2],
+    "Adam (eps=1e-8)": _EPS_SHADES[3],
+}
+FIG1_RUNS = ("ngd", "signgd", "adam_eps0", "adam_eps1e-16", "adam_eps1e-12", "adam_eps1e-8")
+
+
+def _curve(ax, df, run, metric, color, label, transform=None, ls="-"):
+    sub = df[(df["run"] == run) & (df["step"] > 0)]
+    if sub.empty:
+        return
+    tab = sub.pivot_table(index="step", columns="seed", values=metric)
+    if transform is not None:
+        tab = transform(tab, sub)
+    mean, lo, hi = tab.mean(axis=1), tab.min(axis=1), tab.max(axis=1)
+    ax.plot(tab.index, mean, color=color, label=label, lw=1.6, ls=ls)
+    if tab.shape[1] > 1:
+        ax.fill_between(tab.index, lo, hi, color=color, alpha=0.18, lw=0)
+
+
+def _label(df, run):
+    return df.loc[df["run"] == run, "label"].iloc[0]
+
+
+def _band_note(df):
+    seeds = df["seed"].nunique()
+    return f"mean and min–max band over {seeds} data seeds" if seeds > 1 else "one data set"
+
+
+def fig1(frames: dict):
+    """Panels (a) γ̄_2/γ_2, (b) γ̄_∞/γ_∞, (c) corr with V_∞, (d) corr with V_2; NGD, SignGD, Adam at four ε."""
+    df = frames["main"]
+    sns.set_theme(style="whitegrid", context="paper", font_scale=1.05)
+    fig, axes = plt.subplots(1, 4, figsize=(19, 4.2))
+    panels = [
+        ("gap_2", r"$\bar\gamma_2(W_t)/\gamma_2$", r"(a) $\ell_2$-norm margin", True),
+        ("gap_inf", r"$\bar\gamma_\infty(W_t)/\gamma_\infty$", "(b) max-norm margin", True),
+        ("corr_inf", r"corr$(W_t, V_\infty)$", r"(c) correlation with $V_\infty$", False),
+        ("corr_2", r"corr$(W_t, V_2)$", r"(d) correlation with $V_2$", False),
+    ]
+    for ax, (metric, ylabel, title, is_gap) in zip(axes, panels):
+        for run in FIG1_RUNS:
+            if run not in set(df["run"]):
+                continue
+            label = _label(df, run)
+            tr = (lambda tab, sub: 1.0 - tab) if is_gap else None  # γ̄/γ = 1 − relative gap
+            ls = "--" if run.startswith("adam_eps1") else "-"
+            _curve(ax, df, run, metric, COLORS.get(label, _PAL[0]), label, tr, ls)
+        if is_gap:
+            ax.axhline(1.0, color="k", lw=0.8, ls=":")
+        ax.set_xscale("log")
+        ax.set_xlim(1, df["step"].max())
+        ax.set_ylim(0.0 if is_gap else 0.5, 1.02)
+        ax.set_xlabel("iteration $t$")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+    axes[-1].legend(loc="lower right", fontsize="small", frameon=True)
+    fig.suptitle(f"fan2025 Fig. 1: CE loss, k = 10, d = 25, n = 500 ({_band_note(df)})")
+    fig.tight_layout()
+    return fig
+
+
+def fig1_gaps(frames: dict):
+    """Relative max-norm and ℓ2 margin gaps on log-log axes (T = 10⁵ runs when available), with the theory's rates
+    t^(−1/2) (SignGD, NGD) and t^(−1/3) (Adam) anchored at t = 10⁴."""
+    df = frames.get("long", frames["main"])
+    sns.set_theme(style="whitegrid", context="paper", font_scale=1.05)
+    fig, axes = plt.subplots(1, 2, figsize=(11.5, 4.4))
+    tmax = df["step"].max()
+    for ax, metric, title in (
+        (axes[0], "gap_inf", r"relative max-norm gap $(\gamma_\infty-\bar\gamma_\infty)/\gamma_\infty$"),
+        (axes[1], "gap_2", r"relative $\ell_2$ gap $(\gamma_2-\bar\gamma_2)/\gamma_2$"),
+    ):
+        for run in ("ngd", "signgd", "adam_eps0"):
+            if run in set(df["run"]):
+                label = _label(df, run)
+                _curve(ax, df, run, metric, COLORS[label], label)
+        t = np.geomspace(min(1e3, tmax / 10), tmax, 50)
+        for rate, run, ls, txt in ((0.5, "signgd", ":", r"$t^{-1/2}$"), (0.5, "ngd", ":", None),
+                                   (1 / 3, "adam_eps0", "-.", r"$t^{-1/3}$")):  # fmt: skip
+            if run not in set(df["run"]):
+                continue
+            tab = df[df["run"] == run].pivot_table(index="step", columns="seed", values=metric).mean(axis=1)
+            steps = tab.index.to_numpy()
+            j = np.argmin(np.abs(np.log(np.maximum(steps, 1)) - np.log(t[0])))
+            a = tab.iloc[j] * steps[j] ** rate
+            if a > 0:
+                lab = f"rate {txt}" if txt and metric == "gap_inf" else None
+                ax.plot(t, a * t ** (-rate), color="0.3", ls=ls, lw=1.1, label=lab)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("iteration $t$")
+        ax.set_ylabel("relative margin gap")
+        ax.set_title(title)
+    axes[0].legend(loc="lower left", fontsize="small", frameon=True)
+    fig.suptitle(f"fan2025: relative margin gaps and the theoretical rates ({_band_note(df)})")
+    fig.tight_layout()
+    return fig
+
+
+def fig_nsd(frames: dict):
+    """NSD for p ∈ {1, 2, 3, ∞}: (a) own-norm relative gap over t; (b) every method's gap in every norm at T."""
+    df = frames["nsd"]
+    sns.set_theme(style="whitegrid", context="paper", font_scale=1.05)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.4))
+    runs = list(dict.fromkeys(df["run"]))
+    norms = sorted((c[len("gap_"):] for c in df.columns if c.startswith("gap_")), key=lambda s: (s == "inf", s))
+    pal = sns.color_palette("viridis", len(runs))
+    own_of = {}
+    for color, run in zip(pal, runs):
+        own = run[1:] if run.startswith("p") else run
+        own_of[run] = own
+        if f"gap_{own}" in df.columns:
+            _curve(axes[0], df, run, f"gap_{own}", color, _label(df, run))
+    axes[0].set_xscale("log")
+    axes[0].set_yscale("log")
+    axes[0].set_xlabel("iteration $t$")
+    axes[0].set_ylabel(r"$(\gamma_p-\bar\gamma_p(W_t))/\gamma_p$, own norm $p$")
+    axes[0].set_title("(a) own-norm relative margin gap")
+    axes[0].legend(loc="lower left", fontsize="small")
+    last = df[df["step"] == df["step"].max()]
+    width = 0.8 / len(runs)
+    x = np.arange(len(norms))
+    for r_i, (color, run) in enumerate(zip(pal, runs)):
+        means = [last.loc[last["run"] == run, f"gap_{nm}"].mean() for nm in norms]
+        axes[1].bar(x + (r_i - (len(runs) - 1) / 2) * width, means, width, color=color, label=_label(df, run))
+    ticks = [r"$\ell_\infty$" if nm == "inf" else rf"$\ell_{{{nm}}}$" for nm in norms]
+    axes[1].set_xticks(x, ticks)
+    axes[1].set_yscale("log")
+    axes[1].set_xlabel("norm in which the margin gap is measured")
+    axes[1].set_ylabel(f"relative gap at t = {int(df['step'].max())}")
+    axes[1].set_title("(b) each method is closest in its own norm")
+    fig.suptitle(f"fan2025: normalised steepest descent for entry-wise p-norms ({_band_note(df)})")
+    fig.tight_layout()
+    return fig
+
+
+FIGURES = {"fig1": fig1, "fig1_gaps": fig1_gaps, "fig_nsd": fig_nsd}

@@ -1,0 +1,80 @@
+"""The fan2025 part of the workflow through Snakemake's command line, on the smoke config in a temporary directory."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from implicit_bias.checks import checks_of
+
+ROOT = Path(__file__).resolve().parents[1]
+FAN_CHECKS = checks_of("fan2025")
+FIGURES = ("fig1", "fig1_gaps", "fig_nsd")
+pytestmark = pytest.mark.pipeline
+
+
+def _copy_workflow(dest: Path) -> Path:
+    for name in ("Snakefile", "config.yaml"):
+        shutil.copy(ROOT / name, dest / name)
+    shutil.copytree(ROOT / "workflow", dest / "workflow")
+    shutil.copy(ROOT / "tests" / "smoke_config.yaml", dest / "smoke_config.yaml")
+    return dest
+
+
+def _snakemake(wd: Path, *args, check=True):
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args, "--configfile", "smoke_config.yaml"]
+    proc = subprocess.run(cmd, cwd=wd, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+def _fan_targets():
+    return [f"results/figures/fan2025/{f}.png" for f in FIGURES] + [
+        f"results/checks/fan2025/{c}.json" for c in FAN_CHECKS
+    ]
+
+
+def test_fan2025_targets_build_and_every_check_passes(tmp_path):
+    wd = _copy_workflow(tmp_path)
+    _snakemake(wd, *_fan_targets())
+    for fig in FIGURES:
+        for ext in ("png", "pdf"):
+            path = wd / f"results/figures/fan2025/{fig}.{ext}"
+            assert path.stat().st_size > 10_000, path
+    for name in FAN_CHECKS:
+        verdict = json.loads((wd / f"results/checks/fan2025/{name}.json").read_text())
+        assert {"claim", "measured", "threshold", "passed", "versions"} <= set(verdict)
+        assert verdict["passed"] is True, verdict
+    assert "Nothing to be done" in _snakemake(wd, "-n", *_fan_targets()).stdout
+
+
+def test_fan2025_config_typo_fails_naming_the_key(tmp_path):
+    wd = _copy_workflow(tmp_path)
+    (wd / "smoke_config.yaml").write_text(
+        yaml.safe_dump({"fan2025": {"experiments": {"main": {"runs": {"ngd": {"betta1": 0.5}}}}}})
+    )
+    proc = _snakemake(wd, "-n", "fan2025", check=False)
+    assert proc.returncode != 0 and "betta1" in proc.stdout + proc.stderr
+    assert not (wd / "results").exists()
+
+
+def test_fan2025_cross_reference_error_names_the_key(tmp_path):
+    wd = _copy_workflow(tmp_path)
+    (wd / "smoke_config.yaml").write_text(
+        yaml.safe_dump({"fan2025": {"experiments": {"main": {"runs": {"ngd": {"p": 3}}}}}})
+    )
+    proc = _snakemake(wd, "-n", "fan2025", check=False)
+    assert proc.returncode != 0 and "fan2025.experiments.main.runs.ngd.p" in proc.stdout + proc.stderr
+
+
+def test_fan2025_one_figure_builds_only_what_it_needs(tmp_path):
+    wd = _copy_workflow(tmp_path)
+    out = _snakemake(wd, "-n", "results/figures/fan2025/fig_nsd.png").stdout
+    assert "fan_run" in out and "fan_check" not in out and "baek_run" not in out

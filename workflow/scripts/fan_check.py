@@ -1,0 +1,19 @@
+"""Evaluate one fan2025 theorem check from the artifacts it declared; write its JSON verdict."""
+
+from _common import setup
+
+from implicit_bias.artifacts import save_json, versions
+from implicit_bias.checks import Artifacts, evaluate
+
+setup(snakemake)
+spec = snakemake.params.spec
+art = Artifacts(
+    runs=dict(zip(spec["experiments"], snakemake.input.runs)),
+    metrics=dict(zip(spec["experiments"], snakemake.input.metrics)),
+    data=dict(zip(spec["datasets"], snakemake.input.data)),
+    refs=dict(zip(spec["datasets"], snakemake.input.refs)),
+)
+verdict = evaluate("fan2025", snakemake.wildcards.check, art)
+verdict["versions"] = versions()
+save_json(snakemake.output[0], verdict)
+print(("PASS" if verdict["passed"] else "FAIL") + f" {verdict['check']}: {verdict['measured']}")
