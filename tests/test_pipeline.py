@@ -46,9 +46,10 @@ def _planned_jobs(wd: Path, *args) -> dict:
 
 @pytest.fixture(scope="module")
 def smoke(tmp_path_factory):
-    """Run the default target (every figure and check, then the `verify` gate) once on the smoke config."""
+    """Run the default target (every figure and check of every paper), then the `verify` gate, on the smoke config."""
     wd = _copy_workflow(tmp_path_factory.mktemp("smoke"))
     _snakemake(wd)
+    _snakemake(wd, "verify")
     return wd
 
 

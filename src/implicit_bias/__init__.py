@@ -27,3 +27,8 @@ __all__ = [
     "train",
 ]
 __version__ = "0.1.0"
+
+# cattaneo2024: backward error analysis of Adam (F(x) of Figure 1, Adam iterates, modified flows)
+from .backward_error import adam_correction_1d, adam_iterates, modified_flow, perturbed_one_norm  # noqa: E402
+
+__all__ += ["adam_correction_1d", "adam_iterates", "modified_flow", "perturbed_one_norm"]

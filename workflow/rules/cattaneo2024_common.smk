@@ -1,13 +1,77 @@
-# Input functions and target lists of cattaneo2024 (stub: the paper's pipeline is not built yet).
+# Input functions and target lists of cattaneo2024 (backward error analysis of Adam).
+from implicit_bias.cattaneo import check_config as cattaneo_check_config
+
+validate(config["cattaneo2024"], "../schemas/cattaneo2024.schema.yaml")
+cattaneo_check_config(config["cattaneo2024"])
+
+CAT = config["cattaneo2024"]
+CAT_CHECKS = checks_of("cattaneo2024")
+CAT_FIGURES = ["fig1", "fig2", "fig3", "fig4", "fig5"]
+# the run artifact each figure reads
+CAT_FIGURE_RUNS = {
+    "fig1": ["fcurve"],
+    "fig2": ["toy"],
+    "fig3": ["order_mlp", "order_toy"],
+    "fig4": ["sweep_rho"],
+    "fig5": ["sweep_beta"],
+}
+LIB_CAT_RUN = lib(
+    "torch_full",
+    "backward_error",
+    "nets",
+    "optimizers",
+    "cattaneo",
+    "artifacts",
+)
+LIB_CAT_PLOT = lib(
+    "plots/__init__", "plots/cattaneo2024", "nets", "checks/cattaneo2024", "artifacts"
+)
+LIB_CAT_CHECK = lib(
+    "checks/__init__",
+    "checks/cattaneo2024",
+    "backward_error",
+    "optimizers",
+    "artifacts",
+)
 
 
 def cattaneo2024_figures():
-    return []
+    return expand("results/figures/cattaneo2024/{fig}.png", fig=CAT_FIGURES)
 
 
 def cattaneo2024_checks():
-    return []
+    return expand("results/checks/cattaneo2024/{check}.json", check=CAT_CHECKS)
 
 
 def cattaneo2024_targets():
     return cattaneo2024_figures() + cattaneo2024_checks()
+
+
+def cat_order_spec(wildcards):
+    return CAT["order"][wildcards.problem]
+
+
+def cat_sweep_spec(wildcards):
+    return {
+        "sweeps": {k: v for k, v in CAT["sweeps"].items() if k != "grids"},
+        "grid": CAT["sweeps"]["grids"][wildcards.sweep],
+        "scale": CAT["scale"],
+        "full": CAT["full"],
+    }
+
+
+def cat_figure_inputs(wildcards):
+    runs = CAT_FIGURE_RUNS[wildcards.fig]
+    return expand("results/runs/cattaneo2024/{run}.npz", run=runs)
+
+
+def cat_figure_names(wildcards):
+    return CAT_FIGURE_RUNS[wildcards.fig]
+
+
+def cat_check_runs(wildcards):
+    return list(CAT_CHECKS[wildcards.check].experiments)
+
+
+def cat_check_inputs(wildcards):
+    return expand("results/runs/cattaneo2024/{run}.npz", run=cat_check_runs(wildcards))

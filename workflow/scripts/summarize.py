@@ -1,5 +1,7 @@
 """Gather every check verdict into results/checks/summary.md (paper, claim, measured, threshold, verdict)."""
 
+import sys
+
 from _common import setup
 
 from implicit_bias.artifacts import atomic_path, load_json
@@ -9,4 +11,8 @@ setup(snakemake)
 verdicts = [load_json(p) for p in snakemake.input.checks]
 with atomic_path(snakemake.output[0], suffix=".md") as tmp:
     tmp.write_text(summary_table(verdicts))
-print(f"{sum(v['passed'] for v in verdicts)}/{len(verdicts)} checks passed")
+failed = [f"{v['paper']}/{v['check']}" for v in verdicts if not v["passed"]]
+line = f"theorem checks: {len(verdicts) - len(failed)} of {len(verdicts)} passed"
+line += f"; FAILED: {', '.join(failed)}" if failed else ""
+print(line)
+sys.__stderr__.write(f"{line} (table: {snakemake.output[0]})\n")

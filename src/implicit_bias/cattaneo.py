@@ -1,0 +1,242 @@
+"""cattaneo2024 experiments as configured in `config.yaml` (section `cattaneo2024`): the functions the scripts call.
+
+Each returns flat arrays (plus settings) for one artifact; they hold no file paths.
+
+* `f_curves`        Figure 1: F(x) closed form on a grid, and by quadrature at check points (C3).
+* `toy_trajectories` Figure 2: Adam iterates on the 2-D toy problem over (β, ρ) and over h.
+* `order_of_accuracy` Figure 3 / C1 / C5: global error of the first- and second-order flows over an h grid.
+* `adam_sweep`      Figures 4-5: full-batch Adam on a small tanh MLP (digits), vectorised over seeds.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .backward_error import (
+    adam_correction_1d,
+    adam_correction_1d_quad,
+    adam_iterates,
+    modified_flow,
+    perturbed_one_norm,
+    sup_error,
+)
+from .nets import TanhMLP, ToyProblem, digits_data
+from .optimizers import UpdateRule, init_state, step_direction
+
+__all__ = ["f_curves", "toy_trajectories", "one_norm_distance", "order_of_accuracy", "adam_sweep", "run_sweep"]
+
+
+# ------------------------------------------------------------------------------------------------ Figure 1
+def f_curves(cfg: dict) -> dict:
+    """F(x) on `num` points of [−x_max, x_max] for every (ε, ρ), and F by quadrature at `quad_points` x values."""
+    x = np.linspace(-cfg["x_max"], cfg["x_max"], cfg["num"])
+    eps, rho = np.asarray(cfg["eps"], float), np.asarray(cfg["rho"], float)
+    F = np.empty((len(eps), len(rho), len(x)))
+    xq = np.asarray(cfg["quad_points"], float)
+    Fq_closed = np.empty((len(eps), len(rho), len(xq)))
+    Fq_quad = np.empty_like(Fq_closed)
+    for i, e in enumerate(eps):
+        for j, r in enumerate(rho):
+            kw = dict(h=cfg["h"], beta=cfg["beta"], rho=float(r), eps=float(e))
+            F[i, j] = adam_correction_1d(x, **kw)
+            Fq_closed[i, j] = adam_correction_1d(xq, **kw)
+            Fq_quad[i, j] = [adam_correction_1d_quad(float(v), **kw) for v in xq]
+    return dict(x=x, eps=eps, rho=rho, F=F, xq=xq, Fq_closed=Fq_closed, Fq_quad=Fq_quad)
+
+
+# ------------------------------------------------------------------------------------------------ Figure 2
+def one_norm_distance(traj, last: int) -> float:
+    """D = mean of |θ1| + |θ2| over the last `last` iterates (≥ √3 on θ1θ2 = 3/4; smaller = nearer the diagonal)."""
+    tail = np.asarray(traj)[-last:]
+    return float(np.mean(np.abs(tail).sum(axis=-1)))
+
+
+def toy_trajectories(cfg: dict, log=print) -> dict:
+    """Adam on the toy problem: grid (β, ρ) at h = cfg['h'] (left panel), and (β, ρ) pairs over cfg['h_grid']."""
+    toy = ToyProblem()
+    out = {}
+    theta0 = np.asarray(cfg["theta0"], float)
+    eps, T, last = cfg["eps"], cfg["T"], cfg["tail"]
+    thin = cfg["num_plot"]
+
+    def run(h, b, r):
+        steps = int(round(T / h))
+        traj = adam_iterates(toy.grad, theta0, h=h, beta=b, rho=r, eps=eps, steps=steps)
+        idx = np.unique(np.linspace(0, steps, thin).astype(int))
+        return traj[idx], one_norm_distance(traj, last), float(toy.loss(traj[-1]))
+
+    betas, rhos = cfg["betas"], cfg["rhos"]
+    D = np.empty((len(betas), len(rhos)))
+    loss = np.empty_like(D)
+    paths = np.empty((len(betas), len(rhos), thin, 2))
+    for i, b in enumerate(betas):
+        for j, r in enumerate(rhos):
+            p, D[i, j], loss[i, j] = run(cfg["h"], b, r)
+            paths[i, j, : len(p)] = p
+            paths[i, j, len(p) :] = p[-1]
+    out.update(grid_beta=np.asarray(betas, float), grid_rho=np.asarray(rhos, float), grid_D=D, grid_loss=loss,
+               grid_paths=paths)  # fmt: skip
+    pairs, hs = np.asarray(cfg["pairs"], float), np.asarray(cfg["h_grid"], float)
+    D = np.empty((len(pairs), len(hs)))
+    loss = np.empty_like(D)
+    paths = np.empty((len(pairs), len(hs), thin, 2))
+    for i, (b, r) in enumerate(pairs):
+        for j, h in enumerate(hs):
+            p, D[i, j], loss[i, j] = run(float(h), float(b), float(r))
+            paths[i, j, : len(p)] = p
+            paths[i, j, len(p) :] = p[-1]
+        log(f"pair beta={b}, rho={r}: D over h {hs.tolist()} = {D[i].round(4).tolist()}")
+    out.update(pairs=pairs, h_grid=hs, pair_D=D, pair_loss=loss, pair_paths=paths,
+               limit_point=toy.one_norm_limit, theta0=theta0)  # fmt: skip
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ Figure 3, C1, C5
+def _problem(cfg: dict):
+    if cfg["problem"] == "toy":
+        toy = ToyProblem()
+        return toy.grad, toy.hvp, np.asarray(cfg.get("theta0", [2.8, 3.5]), float)
+    Xtr, ytr, _, _ = digits_data(cfg["n_train"], seed=0)
+    mlp = TanhMLP(Xtr, ytr, cfg["hidden"])
+    return mlp.grad, mlp.hvp, mlp.init(cfg["seed"])
+
+
+def order_of_accuracy(cfg: dict, log=print) -> dict:
+    """err_k(h) = max_n ‖θ^(n) − θ̃_k(t_n)‖_∞ over n ≤ T/h for k = 1, 2, for every setting and h of `cfg`.
+
+    Arrays: h (H,), err1/err2 (S, H), and per-n error curves err1_n_<s>_<i>, err2_n_<s>_<i>.
+    """
+    grad, hvp, theta0 = _problem(cfg)
+    hs = np.asarray(cfg["h"], float)
+    settings = np.asarray(cfg["settings"], float)  # rows (β, ρ, ε)
+    err1 = np.empty((len(settings), len(hs)))
+    err2 = np.empty_like(err1)
+    out = {}
+    for s, (b, r, e) in enumerate(settings):
+        for i, h in enumerate(hs):
+            started = time.perf_counter()
+            steps = int(round(cfg["T"] / h))
+            kw = dict(h=float(h), beta=float(b), rho=float(r), eps=float(e), steps=steps)
+            adam = adam_iterates(grad, theta0, **kw)
+            f1 = modified_flow(grad, hvp, theta0, order=1, sub=cfg["sub"], **kw)
+            f2 = modified_flow(grad, hvp, theta0, order=2, sub=cfg["sub"], **kw)
+            e1, e2 = sup_error(adam, f1), sup_error(adam, f2)
+            err1[s, i], err2[s, i] = e1.max(), e2.max()
+            out[f"err1_n_{s}_{i}"], out[f"err2_n_{s}_{i}"] = e1, e2
+            log(f"beta={b} rho={r} eps={e} h={h:g} (N={steps}): err1={e1.max():.3e} err2={e2.max():.3e} "
+                f"[{time.perf_counter() - started:.1f} s]")  # fmt: skip
+    out.update(h=hs, settings=settings, err1=err1, err2=err2, T=np.float64(cfg["T"]))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ Figures 4-5
+def run_sweep(mlp: TanhMLP, Xte, yte, theta0, *, h, beta, rho, eps, steps, eval_every) -> dict:
+    """Full-batch Adam on `mlp` for a batch of initialisations theta0 (S, p) at once (the fast path).
+
+    The update is `optimizers.step_direction` applied to the (S, p) gradient array (coordinate-wise, so one call
+    advances every seed); `adam_iterates` on one seed is its reference (tested). Returns per-step train loss and
+    perturbed one-norm ‖∇E(θ^(n))‖_{1,ε} (gradient before the step, n = 0..steps−1), and test/train accuracy every
+    `eval_every` steps.
+    """
+    theta = np.array(theta0, dtype=np.float64)
+    rule = UpdateRule(name="adam", beta1=beta, beta2=rho, eps=eps, eps_inside=True, bias_correction=True)
+    state = init_state(rule, theta.shape)
+    S = theta.shape[0]
+    loss = np.empty((steps, S))
+    norm = np.empty((steps, S))
+    ev = np.arange(0, steps + 1, eval_every)
+    test_acc = np.empty((len(ev), S))
+    train_acc = np.empty((len(ev), S))
+    k = 0
+    for n in range(steps + 1):
+        if k < len(ev) and ev[k] == n:
+            test_acc[k] = mlp.accuracy(theta, Xte, yte)
+            train_acc[k] = mlp.accuracy(theta)
+            k += 1
+        if n == steps:
+            break
+        L, g = mlp.loss_and_grad(theta)
+        loss[n], norm[n] = L, perturbed_one_norm(g, eps)
+        d, state = step_direction(rule, state, n, 0.0, g)
+        theta = theta - h * d
+        if not np.all(np.isfinite(theta)):
+            raise FloatingPointError(f"Adam (beta={beta}, rho={rho}) diverged at step {n + 1}")
+    return dict(loss=loss, norm=norm, eval_steps=ev, test_acc=test_acc, train_acc=train_acc,
+                param_norm=np.linalg.norm(theta, axis=-1))  # fmt: skip
+
+
+def adam_sweep(cfg: dict, sweep: dict, log=print) -> dict:
+    """One sweep (over ρ at fixed β, or over β at fixed ρ) of full-batch Adam on the digits MLP, every seed.
+
+    Arrays: values (V,), and for every value index v: loss_<v>, norm_<v> (steps, S), test_acc_<v>, train_acc_<v>
+    (E, S), eval_steps; summaries peak_norm (V, S) = max of the one-norm after the first `initial_fraction` of the
+    steps, max_test_acc (V, S), final_norm (V, S), matched_norm (V, S) = one-norm at the first step with train loss
+    below `matched_loss` (NaN if never reached).
+    """
+    Xtr, ytr, Xte, yte = digits_data(cfg["n_train"], seed=cfg["split_seed"])
+    mlp = TanhMLP(Xtr, ytr, cfg["hidden"])
+    seeds = list(cfg["seeds"])
+    theta0 = np.stack([mlp.init(s) for s in seeds])
+    values = np.asarray(sweep["values"], float)
+    steps = cfg["steps"]
+    start = int(np.ceil(cfg["initial_fraction"] * steps))
+    out = dict(values=values, seeds=np.asarray(seeds))
+    peak, max_acc, final, matched = (np.empty((len(values), len(seeds))) for _ in range(4))
+    for v, val in enumerate(values):
+        beta = float(val) if sweep["vary"] == "beta" else sweep["beta"]
+        rho = float(val) if sweep["vary"] == "rho" else sweep["rho"]
+        started = time.perf_counter()
+        res = run_sweep(mlp, Xte, yte, theta0, h=cfg["h"], beta=beta, rho=rho, eps=cfg["eps"], steps=steps,
+                        eval_every=cfg["eval_every"])  # fmt: skip
+        for key in ("loss", "norm", "test_acc", "train_acc"):
+            out[f"{key}_{v}"] = res[key]
+        out["eval_steps"] = res["eval_steps"]
+        peak[v] = res["norm"][start:].max(axis=0)
+        max_acc[v] = res["test_acc"].max(axis=0)
+        final[v] = res["norm"][-1]
+        below = res["loss"] < cfg["matched_loss"]
+        first = np.where(below.any(axis=0), below.argmax(axis=0), -1)
+        matched[v] = np.where(first >= 0, res["norm"][first, np.arange(len(seeds))], np.nan)
+        log(f"beta={beta} rho={rho}: peak norm {peak[v].mean():.4g} ± {peak[v].std():.2g}, max test acc "
+            f"{max_acc[v].mean():.4f} ± {max_acc[v].std():.4f}, final train acc {res['train_acc'][-1].mean():.4f} "
+            f"[{time.perf_counter() - started:.1f} s]")  # fmt: skip
+    out.update(peak_norm=peak, max_test_acc=max_acc, final_norm=final, matched_norm=matched,
+               initial_steps=np.int64(start))  # fmt: skip
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ config
+def check_config(cfg: dict) -> None:
+    """Cross-references of the `cattaneo2024` config section that the JSON schema cannot express (errors name keys)."""
+    key = "cattaneo2024"
+    if cfg["scale"] == "full":
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            raise ValueError(f"{key}.scale: 'full' needs PyTorch (pip install '.[full]'); use 'cpu' otherwise") from None
+    for name, grid in cfg["sweeps"]["grids"].items():
+        k = f"{key}.sweeps.grids.{name}"
+        if grid["vary"] != name:
+            raise ValueError(f"{k}.vary: must be {name!r} (the grid named {name!r} varies {name}); got {grid['vary']!r}")
+        fixed = "beta" if name == "rho" else "rho"
+        if fixed not in grid:
+            raise ValueError(f"{k}.{fixed}: the {name} sweep needs a fixed {fixed}")
+        if name in grid:
+            raise ValueError(f"{k}.{name}: {name} is the swept parameter; list it in values only")
+        if list(grid["values"]) != sorted(set(grid["values"])):
+            raise ValueError(f"{k}.values: must be strictly increasing; got {grid['values']}")
+    for name, spec in cfg["order"].items():
+        k = f"{key}.order.{name}"
+        if list(spec["h"]) != sorted(set(spec["h"]), reverse=True):
+            raise ValueError(f"{k}.h: must be strictly decreasing; got {spec['h']}")
+        if spec["problem"] == "mlp":
+            missing = [m for m in ("n_train", "hidden", "seed") if m not in spec]
+            if missing:
+                raise ValueError(f"{k}: the mlp problem needs {missing}")
+        if name == "rmsprop" and any(s[0] != 0 for s in spec["settings"]):
+            raise ValueError(f"{k}.settings: RMSProp is beta = 0; got {spec['settings']}")
+    fig2 = cfg["fig2"]
+    if fig2["tail"] > round(fig2["T"] / max(fig2["h_grid"] + [fig2["h"]])):
+        raise ValueError(f"{key}.fig2.tail: {fig2['tail']} is more than the number of steps T/h of the largest h")

@@ -1,0 +1,172 @@
+"""Small float64 models for cattaneo2024 with analytic gradients and Hessian-vector products (numpy only).
+
+* `ToyProblem`: E(θ) = ½(2θ1θ2 − 1.5)², the 2-D problem of Figure 2 (level sets 4θ1θ2 − 3 = c).
+* `TanhMLP`: one-hidden-layer tanh MLP with softmax cross-entropy (mean over samples). Parameters are a flat vector
+  θ of shape (..., p): a leading batch axis runs several networks (seeds) at once with the same code. The
+  Hessian-vector product is Pearlmutter's R-operator (exact), so the second-order modified flow needs no autodiff.
+* `digits_data`: scikit-learn's bundled 8×8 digits (no download), standardised, as the CPU substitute for MNIST.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["ToyProblem", "TanhMLP", "digits_data", "central_hvp"]
+
+
+@dataclass(frozen=True)
+class ToyProblem:
+    """E(θ) = ½(xθ1θ2 − y)² with (x, y) = (2, 1.5): level sets {4θ1θ2 − 3 = c}, minimisers θ1θ2 = 3/4."""
+
+    x: float = 2.0
+    y: float = 1.5
+
+    def loss(self, theta):
+        theta = np.asarray(theta, dtype=np.float64)
+        r = self.x * theta[..., 0] * theta[..., 1] - self.y
+        return 0.5 * r * r
+
+    def grad(self, theta):
+        theta = np.asarray(theta, dtype=np.float64)
+        r = self.x * theta[..., 0] * theta[..., 1] - self.y
+        return self.x * r[..., None] * np.stack([theta[..., 1], theta[..., 0]], axis=-1)
+
+    def hessian(self, theta):
+        t1, t2 = float(theta[0]), float(theta[1])
+        x, r = self.x, self.x * t1 * t2 - self.y
+        off = x * r + x * x * t1 * t2
+        return np.array([[x * x * t2 * t2, off], [off, x * x * t1 * t1]])
+
+    def hvp(self, theta, v):
+        return self.hessian(theta) @ np.asarray(v, dtype=np.float64)
+
+    @property
+    def one_norm_limit(self) -> np.ndarray:
+        """Limit point of the gradient-one-norm minimisers on the level sets: θ1 = θ2 = sqrt(y/x)."""
+        return np.full(2, np.sqrt(self.y / self.x))
+
+
+def central_hvp(grad, theta, v, rel: float = 1e-5):
+    """H(θ)·v by central differences of the gradient, δ = rel·(1+‖θ‖)/‖v‖ (O(δ²) error)."""
+    theta = np.asarray(theta, dtype=np.float64)
+    v = np.asarray(v, dtype=np.float64)
+    nv = np.linalg.norm(v)
+    if nv == 0:
+        return np.zeros_like(theta)
+    delta = rel * (1.0 + np.linalg.norm(theta)) / nv
+    return (np.asarray(grad(theta + delta * v)) - np.asarray(grad(theta - delta * v))) / (2.0 * delta)
+
+
+def digits_data(n_train: int | None = None, seed: int = 0, test_fraction: float = 0.5):
+    """sklearn's digits (1797 × 64, bundled): stratified train/test split, features standardised on the train set.
+
+    n_train, if given, truncates the training set (first n_train of the shuffled split). Returns
+    (X_train, y_train, X_test, y_test) with integer labels 0..9.
+    """
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_digits(return_X_y=True)
+    X = X.astype(np.float64)
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=test_fraction, stratify=y, random_state=seed)
+    if n_train is not None:
+        Xtr, ytr = Xtr[:n_train], ytr[:n_train]
+    mu, sd = Xtr.mean(axis=0), Xtr.std(axis=0)
+    sd = np.where(sd > 0, sd, 1.0)
+    return (Xtr - mu) / sd, ytr.astype(np.int64), (Xte - mu) / sd, yte.astype(np.int64)
+
+
+class TanhMLP:
+    """x ↦ W2ᵀ tanh(W1ᵀx + b1) + b2 with softmax cross-entropy averaged over the samples of (X, y)."""
+
+    def __init__(self, X, y, hidden: int, classes: int = 10):
+        self.X = np.asarray(X, dtype=np.float64)
+        self.y = np.asarray(y, dtype=np.int64)
+        self.n, self.d = self.X.shape
+        self.h, self.k = int(hidden), int(classes)
+        self.Y = np.eye(self.k)[self.y]
+        d, h, k = self.d, self.h, self.k
+        self._sizes = [d * h, h, h * k, k]
+        self._shapes = [(d, h), (1, h), (h, k), (1, k)]
+        self.p = sum(self._sizes)
+
+    # parameter vector <-> weights (views; a leading batch axis is kept)
+    def unpack(self, theta):
+        theta = np.asarray(theta, dtype=np.float64)
+        out, i = [], 0
+        for size, shape in zip(self._sizes, self._shapes):
+            out.append(theta[..., i : i + size].reshape(theta.shape[:-1] + shape))
+            i += size
+        return out
+
+    def pack(self, parts):
+        lead = parts[0].shape[:-2]
+        return np.concatenate([p.reshape(lead + (-1,)) for p in parts], axis=-1)
+
+    def init(self, seed: int) -> np.ndarray:
+        """Glorot-normal weights, zero biases, from np.random.default_rng(seed)."""
+        rng = np.random.default_rng(seed)
+        W1 = rng.normal(0.0, np.sqrt(2.0 / (self.d + self.h)), (self.d, self.h))
+        W2 = rng.normal(0.0, np.sqrt(2.0 / (self.h + self.k)), (self.h, self.k))
+        return self.pack([W1, np.zeros((1, self.h)), W2, np.zeros((1, self.k))])
+
+    def _forward(self, theta, X):
+        W1, b1, W2, b2 = self.unpack(theta)
+        A = np.tanh(X @ W1 + b1)
+        Z = A @ W2 + b2
+        Z = Z - Z.max(axis=-1, keepdims=True)
+        P = np.exp(Z)
+        P /= P.sum(axis=-1, keepdims=True)
+        return A, Z, P
+
+    def loss(self, theta, X=None, y=None):
+        X = self.X if X is None else X
+        Y = self.Y if y is None else np.eye(self.k)[y]
+        _, Z, P = self._forward(theta, X)
+        logp = Z - np.log(np.exp(Z).sum(axis=-1, keepdims=True))
+        return -np.mean(np.sum(Y * logp, axis=-1), axis=-1)
+
+    def accuracy(self, theta, X=None, y=None):
+        X = self.X if X is None else X
+        y = self.y if y is None else y
+        _, Z, _ = self._forward(theta, X)
+        return np.mean(np.argmax(Z, axis=-1) == y, axis=-1)
+
+    def loss_and_grad(self, theta):
+        """(E(θ), ∇E(θ)) on the training set; batched over any leading axes of θ."""
+        W1, b1, W2, b2 = self.unpack(theta)
+        A, Z, P = self._forward(theta, self.X)
+        logp = Z - np.log(np.exp(Z).sum(axis=-1, keepdims=True))
+        loss = -np.mean(np.sum(self.Y * logp, axis=-1), axis=-1)
+        D2 = (P - self.Y) / self.n
+        DA = D2 @ np.swapaxes(W2, -1, -2)
+        D1 = DA * (1.0 - A * A)
+        XT = self.X.T
+        g = [XT @ D1, D1.sum(axis=-2, keepdims=True), np.swapaxes(A, -1, -2) @ D2, D2.sum(axis=-2, keepdims=True)]
+        return loss, self.pack(g)
+
+    def grad(self, theta):
+        return self.loss_and_grad(theta)[1]
+
+    def hvp(self, theta, v):
+        """H(θ)·v exactly (Pearlmutter's R-operator applied to the backward pass)."""
+        W1, b1, W2, b2 = self.unpack(theta)
+        V1, c1, V2, c2 = self.unpack(v)
+        A, Z, P = self._forward(theta, self.X)
+        S = 1.0 - A * A
+        RZ1 = self.X @ V1 + c1
+        RA = S * RZ1
+        RZ2 = RA @ W2 + A @ V2 + c2
+        RP = P * (RZ2 - np.sum(P * RZ2, axis=-1, keepdims=True))
+        D2 = (P - self.Y) / self.n
+        RD2 = RP / self.n
+        W2T, V2T = np.swapaxes(W2, -1, -2), np.swapaxes(V2, -1, -2)
+        DA = D2 @ W2T
+        RDA = RD2 @ W2T + D2 @ V2T
+        RD1 = RDA * S - 2.0 * DA * A * RA
+        AT, RAT = np.swapaxes(A, -1, -2), np.swapaxes(RA, -1, -2)
+        XT = self.X.T
+        parts = [XT @ RD1, RD1.sum(axis=-2, keepdims=True), RAT @ D2 + AT @ RD2, RD2.sum(axis=-2, keepdims=True)]
+        return self.pack(parts)

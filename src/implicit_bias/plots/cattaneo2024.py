@@ -1,0 +1,196 @@
+"""Figures of cattaneo2024 (Agg, deterministic). Each function takes {run name: (arrays, record)} and returns a figure."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import seaborn as sns
+
+from ..nets import ToyProblem
+
+__all__ = ["FIGURES", "fig1", "fig2", "fig3", "fig4", "fig5"]
+
+
+def _theme():
+    sns.set_theme(style="whitegrid", context="paper", font_scale=1.05)
+
+
+def fig1(runs):
+    """F(x) per ε panel, one curve per ρ (β fixed), with the quadrature check points as markers."""
+    _theme()
+    r, rec = runs["fcurve"]
+    meta = rec["meta"]["experiment"]
+    eps, rho, x, F = r["eps"], r["rho"], r["x"], r["F"]
+    colors = sns.color_palette("viridis", len(rho))
+    fig, axes = plt.subplots(1, len(eps), figsize=(4.4 * len(eps), 3.8), squeeze=False)
+    for i, (ax, e) in enumerate(zip(axes[0], eps)):
+        for j, rh in enumerate(rho):
+            ax.plot(x, F[i, j], color=colors[j], lw=1.6, label=rf"$\rho$ = {rh:g}")
+            ax.plot(r["xq"], r["Fq_quad"][i, j], "x", color=colors[j], ms=5)
+        ax.axhline(0, color="k", lw=0.6)
+        ax.set_xlabel(r"$x$ (gradient value $E'(\theta)$)")
+        ax.set_ylabel(r"$F(x)$")
+        ax.set_title(rf"$\varepsilon$ = {e:g}")
+    axes[0][-1].legend(fontsize="small", title="curves: closed form\n×: quadrature", title_fontsize="small")
+    fig.suptitle(rf"cattaneo2024 Fig. 1: $F(x)$, $\beta$ = {meta['beta']:g}, $h$ = {meta['h']:g} "
+                 r"($F<0$ growing in $|x|$: the one-norm is anti-penalised)")  # fmt: skip
+    fig.tight_layout()
+    return fig
+
+
+def _contours(ax, lo=0.0, hi=4.0):
+    toy = ToyProblem()
+    g = np.linspace(lo, hi, 300)
+    T1, T2 = np.meshgrid(g, g)
+    c = 4 * T1 * T2 - 3
+    ax.contour(T1, T2, c, levels=np.linspace(-2.5, 50, 22), colors="0.75", linewidths=0.6)
+    ax.contour(T1, T2, c, levels=[0.0], colors="0.3", linewidths=1.0)
+    ax.plot([lo, hi], [lo, hi], "k--", lw=0.9, label=r"one-norm minimisers $\theta_1=\theta_2$")
+    lim = toy.one_norm_limit
+    ax.plot(*lim, "kx", ms=10, mew=2, label=f"limit point ({lim[0]:.3f}, {lim[1]:.3f})")
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_xlabel(r"$\theta_1$")
+    ax.set_ylabel(r"$\theta_2$")
+    ax.set_aspect("equal")
+
+
+def fig2(runs):
+    """Adam trajectories on the toy problem: over (β, ρ) at fixed h (left), over h for two (β, ρ) pairs (right)."""
+    _theme()
+    r, rec = runs["toy"]
+    meta = rec["meta"]["experiment"]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 6))
+    ax = axes[0]
+    _contours(ax)
+    betas, rhos = r["grid_beta"], r["grid_rho"]
+    colors = sns.color_palette("viridis", len(rhos))
+    styles = ["-", "--", ":", "-."]
+    for i, b in enumerate(betas):
+        for j, rh in enumerate(rhos):
+            p = r["grid_paths"][i, j]
+            ax.plot(p[:, 0], p[:, 1], styles[i % 4], color=colors[j], lw=1.2,
+                    label=rf"$\beta$={b:g}, $\rho$={rh:g} (D={r['grid_D'][i, j]:.3f})")  # fmt: skip
+    ax.plot(*r["theta0"], "ko", ms=5)
+    ax.set_title(rf"vary $\beta$ (line style) and $\rho$ (colour), $h$ = {meta['h']:g}")
+    ax.legend(fontsize=6, loc="upper right", ncol=1)
+    ax = axes[1]
+    _contours(ax)
+    hs = r["h_grid"]
+    pal = [sns.color_palette("Reds", len(hs) + 1)[1:], sns.color_palette("Blues", len(hs) + 1)[1:]]
+    for i, (b, rh) in enumerate(r["pairs"]):
+        for j, h in enumerate(hs):
+            p = r["pair_paths"][i, j]
+            ax.plot(p[:, 0], p[:, 1], color=pal[i % 2][j], lw=1.3,
+                    label=rf"$\beta$={b:g}, $\rho$={rh:g}, $h$={h:g} (D={r['pair_D'][i, j]:.3f})")  # fmt: skip
+    ax.plot(*r["theta0"], "ko", ms=5)
+    ax.set_title(r"vary $h$ (darker = larger)")
+    ax.legend(fontsize=6, loc="upper right")
+    fig.suptitle(rf"cattaneo2024 Fig. 2: Adam on $\frac{{1}}{{2}}(2\theta_1\theta_2-1.5)^2$ from (2.8, 3.5), "
+                 rf"$\varepsilon$ = {meta['eps']:g}, $T$ = {meta['T']:g}; D = mean $|\theta_1|+|\theta_2|$ "
+                 f"over the last {meta['tail']} iterates")  # fmt: skip
+    fig.tight_layout()
+    return fig
+
+
+def fig3(runs):
+    """Error of the first/second-order flows vs h (log-log, fitted slopes) and vs n, on the digits MLP; toy inset."""
+    _theme()
+    from ..checks.cattaneo2024 import fitted_slope
+
+    r, rec = runs["order_mlp"]
+    meta = rec["meta"]["experiment"]
+    t, _ = runs["order_toy"]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    h = r["h"]
+    b, rho, e = r["settings"][0]
+    ax = axes[0]
+    for k, (name, c) in enumerate([("first order (signGD perturbed by ε)", "C1"), ("second order", "C0")]):
+        err = r[f"err{k + 1}"][0]
+        ax.loglog(h, err, "o-", color=c, label=f"{name}: slope {fitted_slope(h, err):.2f}")
+    ax.set_xlabel("step size $h$")
+    ax.set_ylabel(r"$\max_n \|\theta^{(n)} - \tilde\theta(t_n)\|_\infty$")
+    ax.set_title(f"digits MLP 64-{meta['hidden']}-10 (tanh, CE), T = {meta['T']:g}")
+    ax.legend(fontsize="small")
+    ax = axes[1]
+    mid = len(h) // 2
+    n = np.arange(len(r[f"err1_n_0_{mid}"]))
+    ax.plot(n[1:], r[f"err1_n_0_{mid}"][1:], color="C1", label="first order")
+    ax.plot(n[1:], r[f"err2_n_0_{mid}"][1:], color="C0", label="second order")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("iteration $n$")
+    ax.set_ylabel(r"$\|\theta^{(n)} - \tilde\theta(t_n)\|_\infty$")
+    ax.set_title(f"against $n$ at $h$ = {h[mid]:g}")
+    ax.legend(fontsize="small")
+    ax = axes[2]
+    colors = sns.color_palette("colorblind", len(t["settings"]))
+    for s, (bs, rs, es) in enumerate(t["settings"]):
+        ax.loglog(t["h"], t["err1"][s], "o--", color=colors[s], ms=4)
+        ax.loglog(t["h"], t["err2"][s], "o-", color=colors[s], ms=4,
+                  label=rf"$\beta$={bs:g}, $\rho$={rs:g}, $\varepsilon$={es:g}: "
+                        f"{fitted_slope(t['h'], t['err1'][s]):.2f} / {fitted_slope(t['h'], t['err2'][s]):.2f}")  # fmt: skip
+    ax.set_xlabel("step size $h$")
+    ax.set_ylabel("global error")
+    ax.set_title("toy problem (dashed: first order, solid: second)")
+    ax.legend(fontsize=6, title="slopes 1st / 2nd", title_fontsize=6)
+    fig.suptitle(rf"cattaneo2024 Fig. 3 (CPU substitute: sklearn digits, not truncated MNIST): full-batch Adam, "
+                 rf"$\beta$ = {b:g}, $\rho$ = {rho:g}, $\varepsilon$ = {e:g}")  # fmt: skip
+    fig.tight_layout()
+    return fig
+
+
+def _sweep_figure(runs, name, symbol, fixed):
+    _theme()
+    r, rec = runs[name]
+    meta = rec["meta"]["experiment"]
+    v = r["values"]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    for ax, key, ylab in [(axes[0], "peak_norm", r"peak $\|\nabla E\|_{1,\varepsilon}$ after the initial period"),
+                          (axes[1], "max_test_acc", "max test accuracy")]:  # fmt: skip
+        m, s = r[key].mean(axis=1), r[key].std(axis=1)
+        ax.errorbar(np.arange(len(v)), m, yerr=s, fmt="o-", capsize=4)
+        ax.set_xticks(np.arange(len(v)), [f"{x:g}" for x in v])
+        ax.set_xlabel(symbol)
+        ax.set_ylabel(ylab)
+    axes[0].set_title(f"mean ± std over {r[key].shape[1]} seeds")
+    ax = axes[2]
+    colors = sns.color_palette("viridis", len(v))
+    for i, x in enumerate(v):
+        curves = r[f"norm_{i}"]
+        steps = np.arange(1, curves.shape[0] + 1)
+        m = curves.mean(axis=1)
+        ax.plot(steps, m, color=colors[i], label=f"{symbol} = {x:g}")
+        ax.fill_between(steps, curves.min(axis=1), curves.max(axis=1), color=colors[i], alpha=0.2, lw=0)
+    ax.axvline(int(r["initial_steps"]), color="k", lw=0.8, ls=":", label="end of initial period")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("iteration (= epoch, full batch)")
+    ax.set_ylabel(r"$\|\nabla E(\theta^{(n)})\|_{1,\varepsilon}$")
+    ax.set_title("perturbed one-norm (mean, min-max band)")
+    ax.legend(fontsize="small")
+    fig_no = "Fig. 4" if name == "sweep_rho" else "Fig. 5"
+    if meta.get("scale") == "full":
+        full = meta["full"]
+        model = f"ResNet (Bottleneck blocks {full['blocks']}, width {full['width']}) on CIFAR-10"
+    else:
+        model = (f"CPU substitute for the paper's ResNet-50/CIFAR-10 figure: tanh MLP 64-{meta['hidden']}-10 on "
+                 "sklearn digits")  # fmt: skip
+    fig.suptitle(f"cattaneo2024 {fig_no} ({name.replace('sweep_', 'sweep over ')}) — {model}, full-batch Adam, "
+                 rf"{fixed}, $h$ = {meta['h']:g}, $\varepsilon$ = {meta['eps']:g}, {meta['steps']} steps",
+                 fontsize=9)  # fmt: skip
+    fig.tight_layout()
+    return fig
+
+
+def fig4(runs):
+    meta = runs["sweep_rho"][1]["meta"]["experiment"]
+    return _sweep_figure(runs, "sweep_rho", r"$\rho$", rf"$\beta$ = {meta['beta']:g}")
+
+
+def fig5(runs):
+    meta = runs["sweep_beta"][1]["meta"]["experiment"]
+    return _sweep_figure(runs, "sweep_beta", r"$\beta$", rf"$\rho$ = {meta['rho']:g}")
+
+
+FIGURES = {"fig1": fig1, "fig2": fig2, "fig3": fig3, "fig4": fig4, "fig5": fig5}

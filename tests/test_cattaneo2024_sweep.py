@@ -1,0 +1,61 @@
+"""cattaneo2024: the batched sweep runner (fast path) against adam_iterates on one seed (reference); checks; config."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import implicit_bias as ib
+from implicit_bias.backward_error import perturbed_one_norm
+from implicit_bias.cattaneo import check_config, run_sweep
+from implicit_bias.checks.cattaneo2024 import c2_regimes, c4_momentum_limit, fitted_slope
+from implicit_bias.nets import TanhMLP, digits_data
+
+
+def test_batched_sweep_matches_single_seed_reference():
+    Xtr, ytr, Xte, yte = digits_data(100)
+    mlp = TanhMLP(Xtr, ytr, hidden=6)
+    theta0 = np.stack([mlp.init(s) for s in (0, 1)])
+    kw = dict(h=1e-2, beta=0.9, rho=0.99, eps=1e-8)
+    res = run_sweep(mlp, Xte, yte, theta0, steps=40, eval_every=10, **kw)
+    for s in range(2):
+        ref = ib.adam_iterates(mlp.grad, theta0[s], steps=40, **kw)
+        norms = perturbed_one_norm(mlp.grad(ref[:-1]), kw["eps"])
+        np.testing.assert_allclose(res["norm"][:, s], norms, rtol=1e-9)
+        np.testing.assert_allclose(res["param_norm"][s], np.linalg.norm(ref[-1]), rtol=1e-10)
+        np.testing.assert_allclose(res["test_acc"][-1, s], mlp.accuracy(ref[-1], Xte, yte))
+
+
+def test_algebraic_checks_pass():
+    assert c2_regimes(None)[2] is True
+    assert c4_momentum_limit(None)[2] is True
+
+
+def test_fitted_slope():
+    h = np.array([0.1, 0.05, 0.025])
+    assert fitted_slope(h, 3 * h**2) == pytest.approx(2.0)
+
+
+def _cfg():
+    import yaml
+    from pathlib import Path
+
+    return yaml.safe_load((Path(__file__).resolve().parents[1] / "config.yaml").read_text())["cattaneo2024"]
+
+
+def test_config_cross_references_name_the_key(monkeypatch):
+    cfg = _cfg()
+    check_config(cfg)
+    bad = _cfg()
+    bad["sweeps"]["grids"]["rho"]["values"] = [0.999, 0.99, 0.995]
+    with pytest.raises(ValueError, match=r"cattaneo2024\.sweeps\.grids\.rho\.values"):
+        check_config(bad)
+    bad = _cfg()
+    bad["order"]["rmsprop"]["settings"] = [[0.5, 0.7, 1e-4]]
+    with pytest.raises(ValueError, match=r"cattaneo2024\.order\.rmsprop\.settings"):
+        check_config(bad)
+    bad = _cfg()
+    bad["scale"] = "full"
+    monkeypatch.setitem(__import__("sys").modules, "torch", None)  # as if PyTorch were not installed
+    with pytest.raises(ValueError, match=r"cattaneo2024\.scale"):
+        check_config(bad)

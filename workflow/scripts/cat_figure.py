@@ -1,0 +1,13 @@
+"""Plot one cattaneo2024 figure from its run artifacts (never re-runs an optimizer)."""
+
+from _common import setup
+
+from implicit_bias.artifacts import load_npz
+from implicit_bias.plots.cattaneo2024 import FIGURES
+from implicit_bias.plots import save_figure
+
+setup(snakemake)
+runs = {name: load_npz(path) for name, path in zip(snakemake.params.names, snakemake.input.runs)}
+fig = FIGURES[snakemake.wildcards.fig](runs)
+save_figure(fig, snakemake.output.png, snakemake.output.pdf)
+print(f"wrote {snakemake.output.png}")

@@ -1,0 +1,15 @@
+"""Figure 2 data: Adam trajectories on the 2-D toy problem over (beta, rho) and over h."""
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from _common import setup  # noqa: E402
+
+from implicit_bias.artifacts import save_npz  # noqa: E402
+from implicit_bias.cattaneo import toy_trajectories  # noqa: E402
+
+setup(snakemake)
+spec = snakemake.params.spec
+save_npz(snakemake.output[0], toy_trajectories(spec), {"experiment": spec})
