@@ -98,6 +98,7 @@ rule baek_check:
     conda:
         PYENV
     params:
+        paper="baek2025",
         spec=baek_check_spec,
     script:
-        "../scripts/baek_check.py"
+        "../scripts/check.py"

@@ -106,6 +106,7 @@ rule fan_check:
     conda:
         PYENV
     params:
+        paper="fan2025",
         spec=fan_check_spec,
     script:
-        "../scripts/fan_check.py"
+        "../scripts/check.py"

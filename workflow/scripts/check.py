@@ -1,4 +1,4 @@
-"""Evaluate one fan2025 theorem check from the artifacts it declared; write its JSON verdict."""
+"""Evaluate one theorem check of `params.paper` from the artifacts it declared; write its JSON verdict."""
 
 from _common import setup
 
@@ -13,7 +13,7 @@ art = Artifacts(
     data=dict(zip(spec["datasets"], snakemake.input.data)),
     refs=dict(zip(spec["datasets"], snakemake.input.refs)),
 )
-verdict = evaluate("fan2025", snakemake.wildcards.check, art)
+verdict = evaluate(snakemake.params.paper, snakemake.wildcards.check, art)
 verdict["versions"] = versions()
 save_json(snakemake.output[0], verdict)
 print(("PASS" if verdict["passed"] else "FAIL") + f" {verdict['check']}: {verdict['measured']}")
