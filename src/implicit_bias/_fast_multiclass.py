@@ -1,4 +1,4 @@
-"""numba fast path of the multiclass (fan2025) full-batch loop; `training._run_multiclass_reference` is the oracle.
+"""numba fast path of the multiclass (fan2025) full-batch loop; `training._run_reference` is the oracle.
 
 Same maths as `multiclass.scaled_gradient` + `optimizers.step_direction` (log-scale gradient e^C ĝ, log-scale Adam
 moments), written as allocation-free loops whose inner loops vectorise (logits over samples, ĝ over features; BLAS

@@ -57,13 +57,19 @@ def log_grid(steps: int, num: int = 200, extra=()) -> np.ndarray:
     return grid
 
 
-def _run_reference(X, w0, batches, steps, rule, loss, lr, decay, log_steps):
-    n_log, d = log_steps.size, X.shape[1]
-    W = np.full((n_log, d), np.nan)
-    D = np.full((n_log, d), np.nan)
+def _run_reference(w0, steps, rule, lr, decay, log_steps, gradient, log_loss):
+    """The plain numpy training loop (the oracle of the numba fast paths), for any parameter shape.
+
+    `gradient(t, w)` returns the scaled batch gradient (c, ĝ, ĝ₂) of step t (∇L_B(w) = e^c ĝ, ĝ shaped like w) and
+    `log_loss(w)` the logged log L(w); the update rule sees flattened parameters. Returns (status, step, max|d|, W, D, L)
+    like the fast paths.
+    """
+    n_log = log_steps.size
+    W = np.full((n_log, *w0.shape), np.nan)
+    D = np.full((n_log, *w0.shape), np.nan)
     L = np.full(n_log, np.nan)
     w = w0.copy()
-    state = init_state(rule, d)
+    state = init_state(rule, w0.size)
     max_dir = 0.0
     li = 0
     for t in range(steps + 1):
@@ -71,52 +77,21 @@ def _run_reference(X, w0, batches, steps, rule, loss, lr, decay, log_steps):
         if logging:
             if not np.all(np.isfinite(w)):
                 return 1, t, max_dir, W, D, L
-            W[li], L[li] = w, log_total_loss(X @ w, loss)
+            W[li], L[li] = w, log_loss(w)
         if t == steps:
             break
-        Xb = X[batches[t % len(batches)]]
-        c, ghat, g2hat = scaled_gradient(Xb, w, loss, second_moment=rule.needs_second_moment)
+        c, ghat, g2hat = gradient(t, w)
         if not np.isfinite(c):
             return 1, t, max_dir, W, D, L
-        direc, state = step_direction(rule, state, t, c, ghat, g2hat)
+        g2flat = None if g2hat is None else g2hat.ravel()
+        direc, state = step_direction(rule, state, t, c, ghat.ravel(), g2flat)
+        direc = direc.reshape(w0.shape)
         max_dir = max(max_dir, float(np.max(np.abs(direc))))
         w = w - learning_rate(t, lr, decay) * direc
         if logging:
             D[li] = direc
             li += 1
     return 0, steps, max_dir, W, D, L
-
-
-def _run_multiclass_reference(H, y, W0, steps, rule, loss, lr, decay, log_steps):
-    """Plain numpy multiclass loop (the oracle of `_fast_multiclass.run`): same return values."""
-    n_log = log_steps.size
-    k, d = W0.shape
-    Ws = np.full((n_log, k, d), np.nan)
-    D = np.full((n_log, k, d), np.nan)
-    L = np.full(n_log, np.nan)
-    W = W0.copy()
-    state = init_state(rule, k * d)
-    max_dir = 0.0
-    li = 0
-    for t in range(steps + 1):
-        logging = li < n_log and log_steps[li] == t
-        if logging:
-            if not np.all(np.isfinite(W)):
-                return 1, t, max_dir, Ws, D, L
-            Ws[li], L[li] = W, multiclass.log_loss(W, H, y, loss)
-        if t == steps:
-            break
-        c, ghat = multiclass.scaled_gradient(W, H, y, loss)
-        if not np.isfinite(c):
-            return 1, t, max_dir, Ws, D, L
-        direc, state = step_direction(rule, state, t, c, ghat.ravel())
-        direc = direc.reshape(k, d)
-        max_dir = max(max_dir, float(np.max(np.abs(direc))))
-        W = W - learning_rate(t, lr, decay) * direc
-        if logging:
-            D[li] = direc
-            li += 1
-    return 0, steps, max_dir, Ws, D, L
 
 
 def _train_multiclass(H, y, *, optimizer, steps, lr, decay, beta1, beta2, eps, eps_inside, bias_correction, p,
@@ -136,7 +111,11 @@ def _train_multiclass(H, y, *, optimizer, steps, lr, decay, beta1, beta2, eps, e
     W0 = np.zeros((k, d)) if w0 is None else np.array(w0, dtype=np.float64).reshape(k, d)
     grid = log_grid(steps, num_log, log_steps)
     if backend == "numpy":
-        status, bad, max_dir, Ws, D, L = _run_multiclass_reference(H, y, W0, steps, rule, loss, lr, decay, grid)
+        status, bad, max_dir, Ws, D, L = _run_reference(
+            W0, steps, rule, lr, decay, grid,
+            gradient=lambda t, W: (*multiclass.scaled_gradient(W, H, y, loss), None),
+            log_loss=lambda W: multiclass.log_loss(W, H, y, loss),
+        )  # fmt: skip
     else:
         Ws = np.full((grid.size, k, d), np.nan)
         D = np.full((grid.size, k, d), np.nan)
@@ -236,7 +215,11 @@ def train(
     grid = log_grid(steps, num_log, log_steps)
 
     if backend == "numpy" or optimizer not in _fast.OPT_CODES:  # binary NSD: reference loop only
-        status, bad, max_dir, W, D, L = _run_reference(X, w0, batches, steps, rule, loss, lr, decay, grid)
+        status, bad, max_dir, W, D, L = _run_reference(
+            w0, steps, rule, lr, decay, grid,
+            gradient=lambda t, w: scaled_gradient(X[batches[t % len(batches)]], w, loss, rule.needs_second_moment),
+            log_loss=lambda w: log_total_loss(X @ w, loss),
+        )  # fmt: skip
     else:
         W = np.full((grid.size, d), np.nan)
         D = np.full((grid.size, d), np.nan)
