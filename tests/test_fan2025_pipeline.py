@@ -3,36 +3,16 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
 from implicit_bias.checks import checks_of
+from test_pipeline import _copy_workflow, _snakemake
 
-ROOT = Path(__file__).resolve().parents[1]
 FAN_CHECKS = checks_of("fan2025")
 FIGURES = ("fig1", "fig1_gaps", "fig_nsd")
 pytestmark = pytest.mark.pipeline
-
-
-def _copy_workflow(dest: Path) -> Path:
-    for name in ("Snakefile", "config.yaml"):
-        shutil.copy(ROOT / name, dest / name)
-    shutil.copytree(ROOT / "workflow", dest / "workflow")
-    shutil.copy(ROOT / "tests" / "smoke_config.yaml", dest / "smoke_config.yaml")
-    return dest
-
-
-def _snakemake(wd: Path, *args, check=True):
-    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", *args, "--configfile", "smoke_config.yaml"]
-    proc = subprocess.run(cmd, cwd=wd, capture_output=True, text=True)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
-    return proc
 
 
 def _fan_targets():
