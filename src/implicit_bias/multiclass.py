@@ -101,14 +101,19 @@ def _softplus(x):
     return np.logaddexp(0.0, x)
 
 
+def _margins_and_negatives(W, H, y):
+    """Pairwise margins M (n, k) and −M with −inf at the true class (the c = y_i term is not a pair)."""
+    M = pairwise_margins(W, H, y)
+    neg = -M
+    neg[np.arange(H.shape[0]), y] = -np.inf
+    return M, neg
+
+
 def log_weights(W, H, y, loss: str = "ce") -> np.ndarray:
     """u_ic = log w_ic (module docstring), shape (n, k), −inf at c = y_i."""
     _check_loss(loss)
-    M = pairwise_margins(W, H, y)
-    n = H.shape[0]
-    rows = np.arange(n)
-    neg = -M
-    neg[rows, y] = -np.inf
+    M, neg = _margins_and_negatives(W, H, y)
+    rows = np.arange(H.shape[0])
     if loss == "exp":
         return neg
     if loss == "pairlog":
@@ -153,11 +158,8 @@ def _log_log1p_exp(a):
 def log_loss_terms(W, H, y, loss: str = "ce") -> np.ndarray:
     """log ℓ_i per sample (finite at every finite W)."""
     _check_loss(loss)
-    M = pairwise_margins(W, H, y)
-    n = H.shape[0]
-    rows = np.arange(n)
-    neg = -M
-    neg[rows, y] = -np.inf
+    M, neg = _margins_and_negatives(W, H, y)
+    rows = np.arange(H.shape[0])
     if loss == "exp":
         return logsumexp(neg, axis=1)
     if loss == "ce":
