@@ -49,12 +49,12 @@ def build_datasets(spec: dict, seeds) -> tuple[np.ndarray, np.ndarray]:
     return X, np.asarray(seeds)
 
 
-def run_specs(experiment: dict) -> dict[str, dict]:
-    """Each run's full settings: RUN_DEFAULTS < experiment keys < the run's own keys."""
-    shared = {k: v for k, v in experiment.items() if k not in ("runs", "dataset")}
+def run_specs(experiment: dict, defaults: dict = RUN_DEFAULTS, structural=("runs", "dataset")) -> dict[str, dict]:
+    """Each run's full settings: `defaults` < the experiment's keys (less its `structural` ones) < the run's keys."""
+    shared = {k: v for k, v in experiment.items() if k not in structural}
     specs = {}
     for run_id, run in experiment["runs"].items():
-        spec = {**RUN_DEFAULTS, **shared, **run}
+        spec = {**defaults, **shared, **run}
         spec.setdefault("label", run_id)
         specs[run_id] = spec
     return specs

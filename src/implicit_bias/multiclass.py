@@ -220,14 +220,10 @@ def norm_value(name):
 
 
 def run_specs(experiment: dict) -> dict[str, dict]:
-    """Each run's full settings: RUN_DEFAULTS < experiment keys < the run's own keys."""
-    shared = {k: v for k, v in experiment.items() if k not in ("runs", "classes", "seeds")}
-    specs = {}
-    for run_id, run in experiment["runs"].items():
-        spec = {**RUN_DEFAULTS, **shared, **run}
-        spec.setdefault("label", run_id)
-        specs[run_id] = spec
-    return specs
+    """Each run's full settings: RUN_DEFAULTS < experiment keys < the run's own keys (as for baek2025)."""
+    from .experiments import run_specs as _run_specs
+
+    return _run_specs(experiment, defaults=RUN_DEFAULTS, structural=("runs", "classes", "seeds"))
 
 
 def _pnorm_margin_loose(H, y, p: float):

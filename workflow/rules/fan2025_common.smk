@@ -23,9 +23,10 @@ for _name, _check in FAN_CHECKS.items():
                 f"fan2025.experiments.{_exp}: check {_name} needs this experiment"
             )
 
-LIB_FAN_DATA = lib("multiclass", "margins", "data", "artifacts")
+LIB_FAN_DATA = lib("multiclass", "experiments", "margins", "data", "artifacts")
 LIB_FAN_RUN = lib(
     "multiclass",
+    "experiments",
     "optimizers",
     "_fast_multiclass",
     "training",
