@@ -8,14 +8,14 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import json  # noqa: E402
-import time  # noqa: E402
+import json
+import time
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-import implicit_bias as ib  # noqa: E402
-from implicit_bias.cattaneo import run_sweep  # noqa: E402
-from implicit_bias.nets import TanhMLP, ToyProblem, digits_data  # noqa: E402
+import implicit_bias as ib
+from implicit_bias.cattaneo import run_sweep
+from implicit_bias.nets import TanhMLP, ToyProblem, digits_data
 
 
 def best(fn, repeats=3):
@@ -33,24 +33,33 @@ def main():
     kw = dict(h=0.01, beta=0.9, rho=0.99, eps=1e-8)
     n = 2000
     rows["toy: Adam step (adam_iterates)"] = best(lambda: ib.adam_iterates(toy.grad, [2.8, 3.5], steps=n, **kw)) / n
-    rows["toy: 2nd-order flow step (RK4, sub=10)"] = best(
-        lambda: ib.modified_flow(toy.grad, toy.hvp, [2.8, 3.5], steps=200, order=2, sub=10, **kw)) / 200
+    rows["toy: 2nd-order flow step (RK4, sub=10)"] = (
+        best(lambda: ib.modified_flow(toy.grad, toy.hvp, [2.8, 3.5], steps=200, order=2, sub=10, **kw)) / 200
+    )
     Xtr, ytr, Xte, yte = digits_data(256)
     mlp = TanhMLP(Xtr, ytr, 32)
     th = mlp.init(0)
     kw = dict(h=1e-4, beta=0.9, rho=0.95, eps=1e-6)
     rows["digits MLP (p=2410): Adam step"] = best(lambda: ib.adam_iterates(mlp.grad, th, steps=200, **kw)) / 200
-    rows["digits MLP: 1st-order flow step (RK4, sub=4)"] = best(
-        lambda: ib.modified_flow(mlp.grad, mlp.hvp, th, steps=50, order=1, sub=4, **kw)) / 50
-    rows["digits MLP: 2nd-order flow step (RK4, sub=4)"] = best(
-        lambda: ib.modified_flow(mlp.grad, mlp.hvp, th, steps=50, order=2, sub=4, **kw)) / 50
+    rows["digits MLP: 1st-order flow step (RK4, sub=4)"] = (
+        best(lambda: ib.modified_flow(mlp.grad, mlp.hvp, th, steps=50, order=1, sub=4, **kw)) / 50
+    )
+    rows["digits MLP: 2nd-order flow step (RK4, sub=4)"] = (
+        best(lambda: ib.modified_flow(mlp.grad, mlp.hvp, th, steps=50, order=2, sub=4, **kw)) / 50
+    )
     Xtr, ytr, Xte, yte = digits_data(None)
     mlp = TanhMLP(Xtr, ytr, 64)
     th5 = np.stack([mlp.init(s) for s in range(5)])
-    one = best(lambda: run_sweep(mlp, Xte, yte, th5[:1], h=1e-3, beta=0.99, rho=0.999, eps=1e-8, steps=100,
-                                 eval_every=10)) / 100  # fmt: skip
-    five = best(lambda: run_sweep(mlp, Xte, yte, th5, h=1e-3, beta=0.99, rho=0.999, eps=1e-8, steps=100,
-                                  eval_every=10)) / 100  # fmt: skip
+    one = (
+        best(
+            lambda: run_sweep(mlp, Xte, yte, th5[:1], h=1e-3, beta=0.99, rho=0.999, eps=1e-8, steps=100, eval_every=10)
+        )
+        / 100
+    )
+    five = (
+        best(lambda: run_sweep(mlp, Xte, yte, th5, h=1e-3, beta=0.99, rho=0.999, eps=1e-8, steps=100, eval_every=10))
+        / 100
+    )
     rows["sweep MLP 64-64-10, 898 samples: step, 1 seed"] = one
     rows["sweep MLP: step, 5 seeds batched"] = five
     for k, v in rows.items():

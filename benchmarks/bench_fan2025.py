@@ -61,8 +61,12 @@ def main():
         rows[name] = {"numba_us": fast, "numpy_us": ref, "ratio": ref / fast}
         print(f"{name:<22s} numba {fast:7.1f} µs/step   numpy {ref:7.1f} µs/step   {ref / fast:5.1f}x", flush=True)
     record = {
-        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"platform": platform.platform(), "processor": platform.processor(), "python": platform.python_version()},
+        "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "platform": platform.platform(),
+            "processor": platform.processor(),
+            "python": platform.python_version(),
+        },
         "versions": {"implicit-bias": implicit_bias.__version__, "numpy": np.__version__, "numba": numba.__version__},
         "setting": {"k": 10, "d": 25, "n": int(H.shape[0]), "steps": args.steps, "numpy_steps": args.numpy_steps},
         "results": rows,

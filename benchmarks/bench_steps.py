@@ -77,27 +77,48 @@ def main(argv=None):
         fast, fast_all = _time_per_step(X, case, "numba", args.steps, args.repeats)
         ref, ref_all = _time_per_step(X, case, "numpy", args.numpy_steps, args.numpy_repeats)
         rows.append(
-            dict(case=name, settings=case, numba_us_per_step=fast, numpy_us_per_step=ref, speedup=ref / fast,
-                 numba_runs_us=fast_all, numpy_runs_us=ref_all, warmup_s=warmup)
-        )  # fmt: skip
+            dict(
+                case=name,
+                settings=case,
+                numba_us_per_step=fast,
+                numpy_us_per_step=ref,
+                speedup=ref / fast,
+                numba_runs_us=fast_all,
+                numpy_runs_us=ref_all,
+                warmup_s=warmup,
+            )
+        )
 
     header = f"{'case':<26}{'numba µs/step':>15}{'numpy µs/step':>15}{'numpy/numba':>13}{'1e6 steps (numba)':>19}"
-    print(f"N=10, d=50; numba: best of {args.repeats} × {args.steps:.0e} steps; "
-          f"numpy: best of {args.numpy_repeats} × {args.numpy_steps:.0e} steps")  # fmt: skip
+    print(
+        f"N=10, d=50; numba: best of {args.repeats} × {args.steps:.0e} steps; "
+        f"numpy: best of {args.numpy_repeats} × {args.numpy_steps:.0e} steps"
+    )
     print(header)
     print("-" * len(header))
     for r in rows:
-        print(f"{r['case']:<26}{r['numba_us_per_step']:>15.3f}{r['numpy_us_per_step']:>15.2f}"
-              f"{r['speedup']:>12.0f}×{r['numba_us_per_step']:>17.2f} s")  # fmt: skip
+        print(
+            f"{r['case']:<26}{r['numba_us_per_step']:>15.3f}{r['numpy_us_per_step']:>15.2f}"
+            f"{r['speedup']:>12.0f}×{r['numba_us_per_step']:>17.2f} s"
+        )
 
     result = dict(
         benchmark="bench_steps",
-        created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        created=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         data=dict(kind="gaussian", n=10, d=50, seed=0),
-        protocol=dict(numba_steps=args.steps, numba_repeats=args.repeats, numpy_steps=args.numpy_steps,
-                      numpy_repeats=args.numpy_repeats, statistic="min over repeats", num_log=5),  # fmt: skip
+        protocol=dict(
+            numba_steps=args.steps,
+            numba_repeats=args.repeats,
+            numpy_steps=args.numpy_steps,
+            numpy_repeats=args.numpy_repeats,
+            statistic="min over repeats",
+            num_log=5,
+        ),
         machine=dict(
-            platform=platform.platform(), machine=platform.machine(), cpu=_cpu_model(), cpu_count=os.cpu_count(),
+            platform=platform.platform(),
+            machine=platform.machine(),
+            cpu=_cpu_model(),
+            cpu_count=os.cpu_count(),
             python=sys.version.split()[0],
         ),
         versions=dict(implicit_bias=implicit_bias.__version__, numba=numba.__version__, numpy=np.__version__),

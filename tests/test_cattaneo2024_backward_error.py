@@ -108,8 +108,9 @@ def test_first_order_field_is_perturbed_signgd():
     q = Quadratic()
     th = np.ones(5)
     g = q.grad(th)
-    np.testing.assert_allclose(modified_field(q.grad, None, th, h=0.1, beta=0.9, rho=0.99, eps=1e-3, order=1),
-                               -g / np.sqrt(g * g + 1e-3))  # fmt: skip
+    np.testing.assert_allclose(
+        modified_field(q.grad, None, th, h=0.1, beta=0.9, rho=0.99, eps=1e-3, order=1), -g / np.sqrt(g * g + 1e-3)
+    )
 
 
 def test_one_d_correction_is_gradient_of_f_of_eprime():
@@ -127,8 +128,10 @@ def test_one_d_correction_is_gradient_of_f_of_eprime():
     s = np.sqrt(g * g + eps)
     corr = h * bias_bracket(g, beta=beta, rho=rho, eps=eps) * hvp(th, g / s)
     d = 1e-6
-    fd = (ib.adam_correction_1d(grad(th + d)[0], h=h, beta=beta, rho=rho, eps=eps)
-          - ib.adam_correction_1d(grad(th - d)[0], h=h, beta=beta, rho=rho, eps=eps)) / (2 * d)  # fmt: skip
+    fd = (
+        ib.adam_correction_1d(grad(th + d)[0], h=h, beta=beta, rho=rho, eps=eps)
+        - ib.adam_correction_1d(grad(th - d)[0], h=h, beta=beta, rho=rho, eps=eps)
+    ) / (2 * d)
     assert corr[0] == pytest.approx(fd, rel=1e-6)
 
 
@@ -140,7 +143,7 @@ def test_order_of_accuracy_on_a_non_toy_problem(beta, rho, eps):
     hs = np.array([0.02, 0.01, 0.005, 0.0025])
     e1, e2 = [], []
     for h in hs:
-        kw = dict(h=h, beta=beta, rho=rho, eps=eps, steps=int(round(1 / h)))
+        kw = dict(h=h, beta=beta, rho=rho, eps=eps, steps=round(1 / h))
         A = ib.adam_iterates(q.grad, theta0, **kw)
         e1.append(sup_error(A, ib.modified_flow(q.grad, q.hvp, theta0, order=1, sub=4, **kw)).max())
         e2.append(sup_error(A, ib.modified_flow(q.grad, q.hvp, theta0, order=2, sub=4, **kw)).max())

@@ -6,9 +6,9 @@ import json
 
 import pytest
 import yaml
+from test_pipeline import _copy_workflow, _snakemake
 
 from implicit_bias.checks import checks_of
-from test_pipeline import _copy_workflow, _snakemake
 
 pytestmark = pytest.mark.pipeline
 CHECKS = checks_of("cattaneo2024")

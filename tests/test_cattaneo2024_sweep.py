@@ -37,8 +37,9 @@ def test_fitted_slope():
 
 
 def _cfg():
-    import yaml
     from pathlib import Path
+
+    import yaml
 
     return yaml.safe_load((Path(__file__).resolve().parents[1] / "config.yaml").read_text())["cattaneo2024"]
 

@@ -16,7 +16,7 @@ def data_dir(tmp_path_factory):
 
 
 def test_loader_shapes_and_normalisation(data_dir):
-    Xtr, ytr, Xte, yte = load_cifar10(data_dir)
+    Xtr, ytr, Xte, _yte = load_cifar10(data_dir)
     assert Xtr.shape == (12, 3, 32, 32) and Xte.shape == (6, 3, 32, 32)
     np.testing.assert_allclose(Xtr.mean(axis=(0, 2, 3)), 0.0, atol=1e-5)
     assert ytr.dtype == np.int64 and set(ytr) <= set(range(10))
@@ -42,7 +42,7 @@ def test_first_step_is_perturbed_signgd_and_norm_matches(data_dir):
     data = load_cifar10(data_dir)
     torch.manual_seed(0)
     model = resnet((1, 1), 4)
-    params = [p for p in model.parameters()]
+    params = list(model.parameters())
     theta0 = torch.nn.utils.parameters_to_vector(params).detach().double().numpy().copy()
     # full-batch mean gradient computed independently in one pass
     X, y = (torch.as_tensor(a) for a in data[:2])

@@ -6,9 +6,9 @@ import json
 
 import pytest
 import yaml
+from test_pipeline import _copy_workflow, _snakemake
 
 from implicit_bias.checks import checks_of
-from test_pipeline import _copy_workflow, _snakemake
 
 FAN_CHECKS = checks_of("fan2025")
 FIGURES = ("fig1", "fig1_gaps", "fig_nsd")

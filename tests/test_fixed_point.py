@@ -25,9 +25,7 @@ from implicit_bias.fixed_point import (
 )
 from implicit_bias.margins import cosine, max_margin
 
-GR = np.array(
-    [[1, 1, 1, 1], [2, 2, 2, -2], [3, 3, -3, -3], [4, -4, 4, -4]], dtype=np.float64
-)
+GR = np.array([[1, 1, 1, 1], [2, 2, 2, -2], [3, 3, -3, -3], [4, -4, 4, -4]], dtype=np.float64)
 DELTA = 0.1
 
 

@@ -10,6 +10,7 @@ Independent references used here (none of them goes through cvxpy):
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import warnings
 
 import hypothesis.extra.numpy as hnp
@@ -27,9 +28,7 @@ from implicit_bias.margins import (
     pair_matrix,
 )
 
-GR = np.array(
-    [[1, 1, 1, 1], [2, 2, 2, -2], [3, 3, -3, -3], [4, -4, 4, -4]], dtype=np.float64
-)
+GR = np.array([[1, 1, 1, 1], [2, 2, 2, -2], [3, 3, -3, -3], [4, -4, 4, -4]], dtype=np.float64)
 
 
 def shifted_diagonal(delta=0.1, a=(1.0, 2.0, 4.0, 8.0)):
@@ -121,9 +120,7 @@ def test_pair_matrix_is_pairwise_margin():
     assert A.shape == (8 * 3, 4 * 3)
     V = np.random.default_rng(1).standard_normal((4, 3))
     got = A @ V.ravel()
-    expected = [
-        (V[y[i]] - V[c]) @ H[i] for i in range(len(y)) for c in range(4) if c != y[i]
-    ]
+    expected = [(V[y[i]] - V[c]) @ H[i] for i in range(len(y)) for c in range(4) if c != y[i]]
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
 
@@ -261,7 +258,7 @@ def test_general_p_sandwich(X):
     ps = [1, 1.5, 2, 3, "inf"]
     sols = [max_margin(X, norm=p) for p in ps]
     gammas = [s.gamma for s in sols]
-    assert all(g1 <= g2 * (1 + 1e-8) for g1, g2 in zip(gammas, gammas[1:]))
+    assert all(g1 <= g2 * (1 + 1e-8) for g1, g2 in itertools.pairwise(gammas))
     for p, s in zip(ps, sols):
         assert s.status == "optimal"
         assert normalized_margin(s.w, X, norm=p) == pytest.approx(s.gamma, rel=1e-6)
@@ -436,9 +433,7 @@ def test_cosine_values_and_batch():
 
 
 def test_cosine_no_overflow_and_shape_error():
-    assert cosine(np.array([1e200, 0.0]), np.array([1e200, 1e200])) == pytest.approx(
-        1 / np.sqrt(2), rel=1e-14
-    )
+    assert cosine(np.array([1e200, 0.0]), np.array([1e200, 1e200])) == pytest.approx(1 / np.sqrt(2), rel=1e-14)
     with pytest.raises(ValueError, match="shapes"):
         cosine(np.ones(3), np.ones(4))
 

@@ -15,7 +15,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-
 from scipy.special import logsumexp
 
 from implicit_bias import batch_schedule, gaussian, learning_rate, train
@@ -71,7 +70,9 @@ def test_log_scale_equals_naive_float64(case, X, naive, rel_err):
     for backend in BACKENDS:
         tr = train(X, steps=steps, log_steps=range(0, steps + 1, 7), backend=backend, **case)
         err = rel_err(tr.w, W_naive[tr.steps])
-        assert np.max(err) <= 1e-8, f"{backend}: max relative deviation {np.max(err):.2e} at step {tr.steps[np.argmax(err)]}"
+        assert np.max(err) <= 1e-8, (
+            f"{backend}: max relative deviation {np.max(err):.2e} at step {tr.steps[np.argmax(err)]}"
+        )
 
 
 def test_naive_oracle_is_not_trivially_equal(X, naive, rel_err):
@@ -170,7 +171,9 @@ def _log_ema(log_beta, log_g, t):
 
 
 @settings(deadline=None, max_examples=40)
-@given(beta1=st.floats(0.0, 0.99), gap=st.floats(0.0, 0.5), kappa=st.floats(1.0, 20.0), sign=st.sampled_from([-1.0, 1.0]))
+@given(
+    beta1=st.floats(0.0, 0.99), gap=st.floats(0.0, 0.5), kappa=st.floats(1.0, 20.0), sign=st.sampled_from([-1.0, 1.0])
+)
 def test_adam_state_exact_for_geometrically_vanishing_gradients(beta1, gap, kappa, sign):
     """g_τ = e^{−κτ}·ĝ: after 150 steps |g| = e^{−150κ} (≪ 1e-308 for κ > 5), yet m_t/√v_t has a closed form:
     m_t = (1−β1) Σ_τ β1^{t−τ} e^{−κτ} ĝ and v_t = (1−β2) Σ_τ β2^{t−τ} e^{−2κτ} ĝ², evaluated here by log-sum-exp.
@@ -183,9 +186,9 @@ def test_adam_state_exact_for_geometrically_vanishing_gradients(beta1, gap, kapp
     D = _run_rule(rule, log_g, ghat)
     with np.errstate(divide="ignore"):
         lb1, lb2 = np.log(beta1), np.log(beta2)
-    ratio = np.array(
-        [np.exp(_log_ema(lb1, log_g, t) - 0.5 * _log_ema(lb2, 2 * log_g, t)) for t in range(T)]
-    ) * ((1.0 - beta1) / np.sqrt(1.0 - beta2))
+    ratio = np.array([np.exp(_log_ema(lb1, log_g, t) - 0.5 * _log_ema(lb2, 2 * log_g, t)) for t in range(T)]) * (
+        (1.0 - beta1) / np.sqrt(1.0 - beta2)
+    )
     expected = ratio[:, None] * np.sign(ghat)[None, :]
     np.testing.assert_allclose(D, expected, rtol=1e-10, atol=1e-300)
 
@@ -210,7 +213,8 @@ def test_adam_state_exact_for_geometrically_exploding_gradients(beta1, gap, kapp
 @given(beta=st.floats(0.0, 0.999), kappa=st.floats(1.0, 50.0))
 def test_signum_state_exact_for_alternating_exploding_gradients(beta, kappa):
     """Signum sees g_τ = (−1)^τ e^{κτ} x (overflowing float64 after ~700/κ steps). In closed form
-    m_t = (1−β)(−1)^t e^{κt} x · Σ_{k≤t} (−βe^{−κ})^k and the alternating sum lies in (0, 2), so sign(m_t) = sign(g_t)."""
+    m_t = (1−β)(−1)^t e^{κt} x · Σ_{k≤t} (−βe^{−κ})^k and the alternating sum lies in (0, 2), so
+    sign(m_t) = sign(g_t)."""
     rule = UpdateRule("signum", beta1=beta)
     T = 200
     x = np.array([1.0, -3.0, 0.25])

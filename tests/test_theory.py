@@ -41,8 +41,18 @@ def test_lemma_d1_bounds_every_adam_step(betas, batch_size, sampling, eps, seed)
     beta1, beta2 = betas
     alpha = theory.adam_update_bound(beta1, beta2)
     X = gaussian(10, 50, seed)
-    tr = train(X, optimizer="adam", beta1=beta1, beta2=beta2, eps=eps, steps=3000, batch_size=batch_size,
-               sampling=sampling, seed=seed, num_log=10)  # fmt: skip
+    tr = train(
+        X,
+        optimizer="adam",
+        beta1=beta1,
+        beta2=beta2,
+        eps=eps,
+        steps=3000,
+        batch_size=batch_size,
+        sampling=sampling,
+        seed=seed,
+        num_log=10,
+    )
     assert tr.max_direction <= alpha * (1.0 + 1e-12), (tr.max_direction, alpha)
     if beta1 == 0.0 and eps == 0.0:
         # the first step m_0/√v_0 = (1−β1)/√(1−β2)·sign(g_0) attains the bound when β1 = 0
@@ -89,13 +99,13 @@ def test_lemma_d1_is_sharp_for_geometrically_growing_gradients(betas):
         expected = (1.0 - beta1) / np.sqrt(1.0 - beta2) * np.sqrt((1.0 - q ** (t + 1)) / (1.0 - q))
         assert -direc[0] == pytest.approx(expected, rel=1e-10)
         assert -direc[0] <= alpha * (1.0 + 1e-12)
-    if q ** 600 < 1e-12:
+    if q**600 < 1e-12:
         assert -direc[0] == pytest.approx(alpha, rel=1e-10)  # the bound is attained in the limit
 
 
 def test_lemma_d1_rejects_out_of_range_betas():
     for b1, b2 in [(0.9, 0.81), (0.9, 0.5), (0.0, 0.0), (0.5, 1.0), (-0.1, 0.5)]:
-        with pytest.raises(ValueError, match="Lemma D.1"):
+        with pytest.raises(ValueError, match=r"Lemma D\.1"):
             theory.adam_update_bound(b1, b2)
 
 
@@ -124,8 +134,16 @@ def _epoch_errors(X, beta1, beta2, batch_size, epochs):
     N = X.shape[0]
     M = N // batch_size  # steps per epoch
     log_steps = sorted({r * M for r in epochs} | {(r + 1) * M for r in epochs})
-    tr = train(X, optimizer="adam", beta1=beta1, beta2=beta2, batch_size=batch_size, steps=max(log_steps),
-               log_steps=log_steps, num_log=0)  # fmt: skip
+    tr = train(
+        X,
+        optimizer="adam",
+        beta1=beta1,
+        beta2=beta2,
+        batch_size=batch_size,
+        steps=max(log_steps),
+        log_steps=log_steps,
+        num_log=0,
+    )
     W = dict(zip(tr.steps.tolist(), tr.w))
     errors, det_errors = [], []
     for r in epochs:
@@ -167,7 +185,9 @@ def test_prop_4_1_beta2_to_one_gives_adam_proxy(beta1, X):
     G = -np.exp(-(z - z.min()))[:, None] * X  # per-sample gradients up to the common factor e^{−z_min}
     proxy = G.sum(axis=0) / np.sqrt((G * G).sum(axis=0))  # Σ_i ∇L_i / sqrt(Σ_i ∇L_i²)
     N = X.shape[0]
-    np.testing.assert_allclose(theory.inc_adam_constant(beta1, 1 - 1e-9, N), np.sqrt(N) * (1 - beta1) / (1 - beta1**N), rtol=1e-6)
+    np.testing.assert_allclose(
+        theory.inc_adam_constant(beta1, 1 - 1e-9, N), np.sqrt(N) * (1 - beta1) / (1 - beta1**N), rtol=1e-6
+    )
     limit = theory.inc_adam_epoch_direction(X, w, beta1, 1.0 - 1e-7)
     np.testing.assert_allclose(limit, np.sqrt(N) * proxy, rtol=1e-5, atol=1e-5 * np.abs(proxy).max())
     # ... and AdamProxy's own per-step direction is (1/√N) Σ_i∇L_i/sqrt(Σ_i∇L_i²): one epoch of N proxy steps

@@ -33,13 +33,18 @@ def _fast_vs_reference_cases():
         for eps, inside, bc in ADAM_VARIANTS if opt == "adam" else ADAM_VARIANTS[:1]:
             yield pytest.param(
                 dict(
-                    optimizer=opt, batch_size=bs, sampling=sampling, loss=loss, eps=eps, eps_inside=inside,
+                    optimizer=opt,
+                    batch_size=bs,
+                    sampling=sampling,
+                    loss=loss,
+                    eps=eps,
+                    eps_inside=inside,
                     bias_correction=bc,
                     # per-sample GD with lr 0.1 genuinely diverges here (L-smoothness ‖x_i‖² ≈ 50 > 2/η), see below
                     lr=0.01 if opt == "gd" else 0.1,
                 ),
                 id=f"{opt}-b{bs}-{sampling}-{loss}-eps{eps}{'-in' if inside else ''}{'-bc' if bc else ''}",
-            )  # fmt: skip
+            )
 
 
 def _is_full_batch_chaotic(case):
@@ -54,7 +59,12 @@ def _is_full_batch_chaotic(case):
     1e-13, so it is a property of the dynamics, not of either back end. With ε > 0 or mini-batches (no
     cancellation) the runs agree to ~1e-14.
     """
-    return case["optimizer"] == "adam" and case["eps"] == 0.0 and case["batch_size"] is None and case["sampling"] != "replacement"
+    return (
+        case["optimizer"] == "adam"
+        and case["eps"] == 0.0
+        and case["batch_size"] is None
+        and case["sampling"] != "replacement"
+    )
 
 
 @pytest.mark.parametrize("case", _fast_vs_reference_cases())
@@ -88,7 +98,10 @@ def test_fast_path_equals_reference(case, X, rel_err):
     "case, steps",
     [
         (dict(optimizer="adam", batch_size=1, lr=2.0), 20_000),
-        (dict(optimizer="adam", batch_size=2, sampling="reshuffle", lr=2.0, loss="logistic", bias_correction=True), 20_000),
+        (
+            dict(optimizer="adam", batch_size=2, sampling="reshuffle", lr=2.0, loss="logistic", bias_correction=True),
+            20_000,
+        ),
         (dict(optimizer="adam_proxy", lr=1.0), 10_000),
         (dict(optimizer="signum", batch_size=2, beta1=0.9, lr=1.0, sampling="replacement"), 10_000),
         (dict(optimizer="signgd", lr=1.0), 5_000),
@@ -138,10 +151,14 @@ def _exact_first_eps_adam_step(X, w0, eps, eps_inside, beta1=0.9, beta2=0.95):
 @pytest.mark.parametrize(
     "z_min, eps_inside",
     [
-        (60, False), (300, False), (400, False), (60, True), (300, True),
+        (60, False),
+        (300, False),
+        (400, False),
+        (60, True),
+        (300, True),
         (400, True),
     ],
-)  # fmt: skip
+)
 def test_eps_adam_first_step_is_exact_at_large_margins(z_min, eps_inside, backend, X, margin_direction):
     w0 = z_min * margin_direction
     tr = train(X, optimizer="adam", eps=1e-8, eps_inside=eps_inside, steps=1, w0=w0, backend=backend)

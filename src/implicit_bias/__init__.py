@@ -29,6 +29,6 @@ __all__ = [
 __version__ = "0.1.0"
 
 # cattaneo2024: backward error analysis of Adam (F(x) of Figure 1, Adam iterates, modified flows)
-from .backward_error import adam_correction_1d, adam_iterates, modified_flow, perturbed_one_norm  # noqa: E402
+from .backward_error import adam_correction_1d, adam_iterates, modified_flow, perturbed_one_norm
 
 __all__ += ["adam_correction_1d", "adam_iterates", "modified_flow", "perturbed_one_norm"]

@@ -82,7 +82,7 @@ def run(
 
     status 0 = fine; 1 = a non-finite gradient scale or iterate appeared at or before `step`.
     """
-    n, d = X.shape
+    _n, d = X.shape
     n_batches, b = batches.shape
     w = w0.copy()
     m = np.zeros(d)

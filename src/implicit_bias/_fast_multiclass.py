@@ -110,7 +110,7 @@ def scaled_gradient(H, Ht, y, W, loss_code, Z, R, G, a, b):
     Work arrays: Z, R (k, n) (Z holds the logits afterwards), a, b (n,). Loops run class-outer / sample-inner
     over contiguous rows so that everything but the exponentials vectorises.
     """
-    n, d = H.shape
+    n, _d = H.shape
     k = W.shape[0]
     logits(Ht, W, Z)
     for i in range(n):
@@ -174,8 +174,25 @@ def scaled_gradient(H, Ht, y, W, loss_code, Z, R, G, a, b):
 
 
 @njit(cache=True)
-def run(H, y, W0, steps, lr, decay, opt_code, loss_code, p, beta1, beta2, eps, bias_correction,
-        log_steps, W_out, D_out, L_out):  # fmt: skip
+def run(
+    H,
+    y,
+    W0,
+    steps,
+    lr,
+    decay,
+    opt_code,
+    loss_code,
+    p,
+    beta1,
+    beta2,
+    eps,
+    bias_correction,
+    log_steps,
+    W_out,
+    D_out,
+    L_out,
+):
     """Run `steps` full-batch updates of W (k, d); fill W_out/D_out/L_out at `log_steps`.
 
     Returns (status, step, max|Δ|): status 0 = fine, 1 = non-finite gradient scale or iterate.

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["versions", "atomic_path", "save_npz", "load_npz", "save_json", "load_json", "to_jsonable"]
+__all__ = ["atomic_path", "load_json", "load_npz", "save_json", "save_npz", "to_jsonable", "versions"]
 
 _PACKAGES = ("implicit-bias", "numpy", "scipy", "numba", "cvxpy", "clarabel", "highspy", "matplotlib", "seaborn")
 

@@ -15,7 +15,7 @@ Both are integrated with fixed-step RK4 (`sub` substeps per Adam step, piece ind
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -27,8 +27,8 @@ __all__ = [
     "adam_iterates",
     "bias_bracket",
     "mean_delay",
-    "modified_flow",
     "modified_field",
+    "modified_flow",
     "perturbed_one_norm",
     "rk4",
     "sup_error",
@@ -79,18 +79,29 @@ def adam_correction_1d_quad(x: float, *, h: float, beta: float, rho: float, eps:
 
 
 # ------------------------------------------------------------------------------------------------ Adam iterates
-def adam_iterates(grad: Callable, theta0, *, h: float, beta: float, rho: float, eps: float, steps: int,
-                  bias_correction: bool = True, eps_inside: bool = True) -> np.ndarray:  # fmt: skip
+def adam_iterates(
+    grad: Callable,
+    theta0,
+    *,
+    h: float,
+    beta: float,
+    rho: float,
+    eps: float,
+    steps: int,
+    bias_correction: bool = True,
+    eps_inside: bool = True,
+) -> np.ndarray:
     """Full-batch Adam (Definition 1.1) from θ^(0): iterates θ^(0..steps) as an array (steps+1, p).
 
     Built on `optimizers.step_direction` (the package's one Adam rule; β = 0 is RMSProp). Raises FloatingPointError
     if an iterate stops being finite.
     """
     theta = np.array(theta0, dtype=np.float64)
-    rule = UpdateRule(name="adam", beta1=beta, beta2=rho, eps=eps, eps_inside=eps_inside,
-                      bias_correction=bias_correction)  # fmt: skip
+    rule = UpdateRule(
+        name="adam", beta1=beta, beta2=rho, eps=eps, eps_inside=eps_inside, bias_correction=bias_correction
+    )
     state = init_state(rule, theta.shape)
-    out = np.empty((steps + 1,) + theta.shape)
+    out = np.empty((steps + 1, *theta.shape))
     out[0] = theta
     for n in range(steps):
         d, state = step_direction(rule, state, n, 0.0, np.asarray(grad(theta), dtype=np.float64))
@@ -126,8 +137,9 @@ def bias_bracket(g, *, beta: float, rho: float, eps: float, n=None) -> np.ndarra
     return db - dr + (dr + 0.5) * ratio
 
 
-def modified_field(grad: Callable, hvp: Callable | None, theta, *, h: float, beta: float, rho: float, eps: float,
-                   order: int, n=None) -> np.ndarray:  # fmt: skip
+def modified_field(
+    grad: Callable, hvp: Callable | None, theta, *, h: float, beta: float, rho: float, eps: float, order: int, n=None
+) -> np.ndarray:
     """Right-hand side θ̇ of the first- (order=1) or second-order (order=2) modified flow at θ.
 
     For order 2, `n` is the piece index (None: the large-n form of spec §2.3, as in Figure 1).
@@ -157,8 +169,19 @@ def rk4(field: Callable, y0, t0: float, dt: float, nsub: int) -> np.ndarray:
     return y
 
 
-def modified_flow(grad: Callable, hvp: Callable | None, theta0, *, h: float, beta: float, rho: float, eps: float,
-                  steps: int, order: int = 2, sub: int = 10) -> np.ndarray:  # fmt: skip
+def modified_flow(
+    grad: Callable,
+    hvp: Callable | None,
+    theta0,
+    *,
+    h: float,
+    beta: float,
+    rho: float,
+    eps: float,
+    steps: int,
+    order: int = 2,
+    sub: int = 10,
+) -> np.ndarray:
     """The modified flow θ̃ at t_n = n·h, n = 0..steps, as an array (steps+1, p) (fixed-step RK4, `sub` per step).
 
     order 1: θ̇ = −g/sqrt(g²+ε). order 2: the piecewise ODE of spec §2.2, piece n on [nh, (n+1)h];
@@ -169,7 +192,7 @@ def modified_flow(grad: Callable, hvp: Callable | None, theta0, *, h: float, bet
     if order == 2 and hvp is None:
         raise ValueError("the second-order flow needs hvp(theta, v) = H(theta) v")
     theta = np.array(theta0, dtype=np.float64)
-    out = np.empty((steps + 1,) + theta.shape)
+    out = np.empty((steps + 1, *theta.shape))
     out[0] = theta
     dt = h / sub
     for n in range(steps):

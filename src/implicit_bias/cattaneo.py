@@ -25,7 +25,7 @@ from .backward_error import (
 from .nets import TanhMLP, ToyProblem, digits_data
 from .optimizers import UpdateRule, init_state, step_direction
 
-__all__ = ["f_curves", "toy_trajectories", "one_norm_distance", "order_of_accuracy", "adam_sweep", "run_sweep"]
+__all__ = ["adam_sweep", "f_curves", "one_norm_distance", "order_of_accuracy", "run_sweep", "toy_trajectories"]
 
 
 # ------------------------------------------------------------------------------------------------ Figure 1
@@ -62,7 +62,7 @@ def toy_trajectories(cfg: dict, log=print) -> dict:
     thin = cfg["num_plot"]
 
     def run(h, b, r):
-        steps = int(round(T / h))
+        steps = round(T / h)
         traj = adam_iterates(toy.grad, theta0, h=h, beta=b, rho=r, eps=eps, steps=steps)
         idx = np.unique(np.linspace(0, steps, thin).astype(int))
         return traj[idx], one_norm_distance(traj, last), float(toy.loss(traj[-1]))
@@ -76,8 +76,9 @@ def toy_trajectories(cfg: dict, log=print) -> dict:
             p, D[i, j], loss[i, j] = run(cfg["h"], b, r)
             paths[i, j, : len(p)] = p
             paths[i, j, len(p) :] = p[-1]
-    out.update(grid_beta=np.asarray(betas, float), grid_rho=np.asarray(rhos, float), grid_D=D, grid_loss=loss,
-               grid_paths=paths)  # fmt: skip
+    out.update(
+        grid_beta=np.asarray(betas, float), grid_rho=np.asarray(rhos, float), grid_D=D, grid_loss=loss, grid_paths=paths
+    )
     pairs, hs = np.asarray(cfg["pairs"], float), np.asarray(cfg["h_grid"], float)
     D = np.empty((len(pairs), len(hs)))
     loss = np.empty_like(D)
@@ -88,8 +89,15 @@ def toy_trajectories(cfg: dict, log=print) -> dict:
             paths[i, j, : len(p)] = p
             paths[i, j, len(p) :] = p[-1]
         log(f"pair beta={b}, rho={r}: D over h {hs.tolist()} = {D[i].round(4).tolist()}")
-    out.update(pairs=pairs, h_grid=hs, pair_D=D, pair_loss=loss, pair_paths=paths,
-               limit_point=toy.one_norm_limit, theta0=theta0)  # fmt: skip
+    out.update(
+        pairs=pairs,
+        h_grid=hs,
+        pair_D=D,
+        pair_loss=loss,
+        pair_paths=paths,
+        limit_point=toy.one_norm_limit,
+        theta0=theta0,
+    )
     return out
 
 
@@ -117,7 +125,7 @@ def order_of_accuracy(cfg: dict, log=print) -> dict:
     for s, (b, r, e) in enumerate(settings):
         for i, h in enumerate(hs):
             started = time.perf_counter()
-            steps = int(round(cfg["T"] / h))
+            steps = round(cfg["T"] / h)
             kw = dict(h=float(h), beta=float(b), rho=float(r), eps=float(e), steps=steps)
             adam = adam_iterates(grad, theta0, **kw)
             f1 = modified_flow(grad, hvp, theta0, order=1, sub=cfg["sub"], **kw)
@@ -125,8 +133,10 @@ def order_of_accuracy(cfg: dict, log=print) -> dict:
             e1, e2 = sup_error(adam, f1), sup_error(adam, f2)
             err1[s, i], err2[s, i] = e1.max(), e2.max()
             out[f"err1_n_{s}_{i}"], out[f"err2_n_{s}_{i}"] = e1, e2
-            log(f"beta={b} rho={r} eps={e} h={h:g} (N={steps}): err1={e1.max():.3e} err2={e2.max():.3e} "
-                f"[{time.perf_counter() - started:.1f} s]")  # fmt: skip
+            log(
+                f"beta={b} rho={r} eps={e} h={h:g} (N={steps}): err1={e1.max():.3e} err2={e2.max():.3e} "
+                f"[{time.perf_counter() - started:.1f} s]"
+            )
     out.update(h=hs, settings=settings, err1=err1, err2=err2, T=np.float64(cfg["T"]))
     return out
 
@@ -163,8 +173,14 @@ def run_sweep(mlp: TanhMLP, Xte, yte, theta0, *, h, beta, rho, eps, steps, eval_
         theta = theta - h * d
         if not np.all(np.isfinite(theta)):
             raise FloatingPointError(f"Adam (beta={beta}, rho={rho}) diverged at step {n + 1}")
-    return dict(loss=loss, norm=norm, eval_steps=ev, test_acc=test_acc, train_acc=train_acc,
-                param_norm=np.linalg.norm(theta, axis=-1))  # fmt: skip
+    return dict(
+        loss=loss,
+        norm=norm,
+        eval_steps=ev,
+        test_acc=test_acc,
+        train_acc=train_acc,
+        param_norm=np.linalg.norm(theta, axis=-1),
+    )
 
 
 def adam_sweep(cfg: dict, sweep: dict, log=print) -> dict:
@@ -188,8 +204,18 @@ def adam_sweep(cfg: dict, sweep: dict, log=print) -> dict:
         beta = float(val) if sweep["vary"] == "beta" else sweep["beta"]
         rho = float(val) if sweep["vary"] == "rho" else sweep["rho"]
         started = time.perf_counter()
-        res = run_sweep(mlp, Xte, yte, theta0, h=cfg["h"], beta=beta, rho=rho, eps=cfg["eps"], steps=steps,
-                        eval_every=cfg["eval_every"])  # fmt: skip
+        res = run_sweep(
+            mlp,
+            Xte,
+            yte,
+            theta0,
+            h=cfg["h"],
+            beta=beta,
+            rho=rho,
+            eps=cfg["eps"],
+            steps=steps,
+            eval_every=cfg["eval_every"],
+        )
         for key in ("loss", "norm", "test_acc", "train_acc"):
             out[f"{key}_{v}"] = res[key]
         out["eval_steps"] = res["eval_steps"]
@@ -199,11 +225,14 @@ def adam_sweep(cfg: dict, sweep: dict, log=print) -> dict:
         below = res["loss"] < cfg["matched_loss"]
         first = np.where(below.any(axis=0), below.argmax(axis=0), -1)
         matched[v] = np.where(first >= 0, res["norm"][first, np.arange(len(seeds))], np.nan)
-        log(f"beta={beta} rho={rho}: peak norm {peak[v].mean():.4g} ± {peak[v].std():.2g}, max test acc "
+        log(
+            f"beta={beta} rho={rho}: peak norm {peak[v].mean():.4g} ± {peak[v].std():.2g}, max test acc "
             f"{max_acc[v].mean():.4f} ± {max_acc[v].std():.4f}, final train acc {res['train_acc'][-1].mean():.4f} "
-            f"[{time.perf_counter() - started:.1f} s]")  # fmt: skip
-    out.update(peak_norm=peak, max_test_acc=max_acc, final_norm=final, matched_norm=matched,
-               initial_steps=np.int64(start))  # fmt: skip
+            f"[{time.perf_counter() - started:.1f} s]"
+        )
+    out.update(
+        peak_norm=peak, max_test_acc=max_acc, final_norm=final, matched_norm=matched, initial_steps=np.int64(start)
+    )
     return out
 
 
@@ -215,11 +244,15 @@ def check_config(cfg: dict) -> None:
         try:
             import torch  # noqa: F401
         except ImportError:
-            raise ValueError(f"{key}.scale: 'full' needs PyTorch (pip install '.[full]'); use 'cpu' otherwise") from None
+            raise ValueError(
+                f"{key}.scale: 'full' needs PyTorch (pip install '.[full]'); use 'cpu' otherwise"
+            ) from None
     for name, grid in cfg["sweeps"]["grids"].items():
         k = f"{key}.sweeps.grids.{name}"
         if grid["vary"] != name:
-            raise ValueError(f"{k}.vary: must be {name!r} (the grid named {name!r} varies {name}); got {grid['vary']!r}")
+            raise ValueError(
+                f"{k}.vary: must be {name!r} (the grid named {name!r} varies {name}); got {grid['vary']!r}"
+            )
         fixed = "beta" if name == "rho" else "rho"
         if fixed not in grid:
             raise ValueError(f"{k}.{fixed}: the {name} sweep needs a fixed {fixed}")

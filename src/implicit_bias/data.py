@@ -9,16 +9,19 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "as_design_matrix",
     "gaussian",
     "gr",
-    "shifted_diagonal",
     "make_dataset",
-    "as_design_matrix",
+    "shifted_diagonal",
 ]
 
 
 def as_design_matrix(X, name: str = "X") -> np.ndarray:
-    """Validate data: a real, finite, non-empty, 2-D array, returned as a float64 copy; else ValueError naming `name`."""
+    """Validate data: a real, finite, non-empty, 2-D array, returned as a float64 copy.
+
+    Raises ValueError naming `name` otherwise.
+    """
     arr = np.asarray(X)
     if np.iscomplexobj(arr):
         # float64 conversion would silently drop the imaginary part.

@@ -19,17 +19,27 @@ from .training import train
 __all__ = [
     "RUN_DEFAULTS",
     "build_datasets",
-    "run_specs",
-    "run_experiment",
     "reference_solutions",
+    "run_experiment",
+    "run_specs",
     "trajectory_metrics",
 ]
 
 # Defaults of a run (baek2025 spec §2: (β1, β2) = (0.9, 0.95), η_t = 0.1·(t+2)^{-1/2}, ε = 0, exponential loss).
 RUN_DEFAULTS = dict(
-    optimizer="adam", lr=0.1, decay=0.5, beta1=0.9, beta2=0.95, eps=0.0, eps_inside=False, bias_correction=False,
-    batch_size=None, sampling="cyclic", loss="exp", log_epochs=[],
-)  # fmt: skip
+    optimizer="adam",
+    lr=0.1,
+    decay=0.5,
+    beta1=0.9,
+    beta2=0.95,
+    eps=0.0,
+    eps_inside=False,
+    bias_correction=False,
+    batch_size=None,
+    sampling="cyclic",
+    loss="exp",
+    log_epochs=[],
+)
 
 
 def build_datasets(spec: dict, seeds) -> tuple[np.ndarray, np.ndarray]:
@@ -80,36 +90,67 @@ def run_experiment(X: np.ndarray, seeds, experiment: dict, num_log: int = 200, l
             extra = _epoch_steps(spec["log_epochs"], Xs.shape[0], spec["batch_size"], spec["steps"])
             trajs.append(
                 train(
-                    Xs, optimizer=spec["optimizer"], steps=spec["steps"], lr=spec["lr"], decay=spec["decay"],
-                    beta1=spec["beta1"], beta2=spec["beta2"], eps=spec["eps"], eps_inside=spec["eps_inside"],
-                    bias_correction=spec["bias_correction"], batch_size=spec["batch_size"], sampling=spec["sampling"],
-                    seed=int(s), loss=spec["loss"], num_log=num_log, log_steps=extra,
+                    Xs,
+                    optimizer=spec["optimizer"],
+                    steps=spec["steps"],
+                    lr=spec["lr"],
+                    decay=spec["decay"],
+                    beta1=spec["beta1"],
+                    beta2=spec["beta2"],
+                    eps=spec["eps"],
+                    eps_inside=spec["eps_inside"],
+                    bias_correction=spec["bias_correction"],
+                    batch_size=spec["batch_size"],
+                    sampling=spec["sampling"],
+                    seed=int(s),
+                    loss=spec["loss"],
+                    num_log=num_log,
+                    log_steps=extra,
                 )
-            )  # fmt: skip
+            )
         arrays[f"{run_id}__steps"] = trajs[0].steps
         arrays[f"{run_id}__w"] = np.stack([t.w for t in trajs])
         arrays[f"{run_id}__log_loss"] = np.stack([t.log_loss for t in trajs])
         arrays[f"{run_id}__direction"] = np.stack([t.direction for t in trajs])
         arrays[f"{run_id}__max_direction"] = np.array([t.max_direction for t in trajs])
+        final = np.mean(arrays[f"{run_id}__log_loss"][:, -1])
         log(
             f"  {run_id:<24s} {spec['optimizer']:<10s} T={spec['steps']:>7d}  {len(trajs)} seed(s)"
-            f"  {time.perf_counter() - started:6.2f} s  final log L = {np.mean(arrays[f'{run_id}__log_loss'][:, -1]):.1f}"
+            f"  {time.perf_counter() - started:6.2f} s  final log L = {final:.1f}"
         )
     return arrays
 
 
 def reference_solutions(X: np.ndarray, fp_tol: float = 1e-6, fp_max_iter: int = 50) -> dict:
     """ℓ2 and ℓ∞ max-margin directions and margins and the AdamProxy fixed point (Alg. 3), per seed."""
-    out = {k: [] for k in ("w_l2", "gamma_l2", "w_linf", "gamma_linf", "w_fp", "c_fp", "fp_iterations",
-                           "fp_converged", "fp_kkt_residual")}  # fmt: skip
+    out = {
+        k: []
+        for k in (
+            "w_l2",
+            "gamma_l2",
+            "w_linf",
+            "gamma_linf",
+            "w_fp",
+            "c_fp",
+            "fp_iterations",
+            "fp_converged",
+            "fp_kkt_residual",
+        )
+    }
     for Xs in X:
         l2, linf = max_margin(Xs, norm=2), max_margin(Xs, norm="inf")
         fp = proxy_fixed_point(Xs, tol=fp_tol, max_iter=fp_max_iter)
         for key, value in (
-            ("w_l2", l2.w), ("gamma_l2", l2.gamma), ("w_linf", linf.w), ("gamma_linf", linf.gamma), ("w_fp", fp.w),
-            ("c_fp", fp.c), ("fp_iterations", fp.iterations), ("fp_converged", fp.converged),
+            ("w_l2", l2.w),
+            ("gamma_l2", l2.gamma),
+            ("w_linf", linf.w),
+            ("gamma_linf", linf.gamma),
+            ("w_fp", fp.w),
+            ("c_fp", fp.c),
+            ("fp_iterations", fp.iterations),
+            ("fp_converged", fp.converged),
             ("fp_kkt_residual", fp.kkt_residual),
-        ):  # fmt: skip
+        ):
             out[key].append(value)
     return {k: np.asarray(v) for k, v in out.items()}
 
@@ -150,16 +191,21 @@ def check_config(config: dict) -> None:
         for name, exp in cfg["experiments"].items():
             key = f"{paper}.experiments.{name}"
             if exp["dataset"] not in cfg["datasets"]:
-                raise ValueError(f"{key}.dataset: unknown dataset {exp['dataset']!r}; defined: {sorted(cfg['datasets'])}")
+                raise ValueError(
+                    f"{key}.dataset: unknown dataset {exp['dataset']!r}; defined: {sorted(cfg['datasets'])}"
+                )
             ds = cfg["datasets"][exp["dataset"]]
             n = ds.get("n", 10) if ds["kind"] == "gaussian" else len(ds.get("diag", (1, 2, 4, 8)))
             for run_id, spec in run_specs(exp).items():
                 b = spec["batch_size"]
                 if b is not None and (b > n or (spec["sampling"] != "replacement" and n % b)):
-                    raise ValueError(f"{key}.runs.{run_id}.batch_size: {b} must divide the {n} samples of {exp['dataset']!r}")
+                    raise ValueError(
+                        f"{key}.runs.{run_id}.batch_size: {b} must divide the {n} samples of {exp['dataset']!r}"
+                    )
                 if spec["optimizer"] == "adam" and spec["beta1"] ** 2 >= spec["beta2"] and spec["beta2"] > 0:
                     raise ValueError(
-                        f"{key}.runs.{run_id}: Adam needs beta1^2 < beta2 (Lemma D.1); got beta1={spec['beta1']}, beta2={spec['beta2']}"
+                        f"{key}.runs.{run_id}: Adam needs beta1^2 < beta2 (Lemma D.1); "
+                        f"got beta1={spec['beta1']}, beta2={spec['beta2']}"
                     )
                 if any((r + 1) * (n // (b or n)) > spec["steps"] for r in spec["log_epochs"]):
                     raise ValueError(f"{key}.runs.{run_id}.log_epochs: epochs beyond steps={spec['steps']}")

@@ -31,9 +31,9 @@ from .margins import CLARABEL_OPTIONS, _check_status
 __all__ = [
     "FixedPoint",
     "mahalanobis_diag",
+    "proxy_fixed_point",
     "proxy_kkt_residual",
     "solve_proxy_problem",
-    "proxy_fixed_point",
 ]
 
 _SOLVER = cp.CLARABEL
@@ -127,15 +127,13 @@ class _ProxyProblem:
         if self.scale == 0.0:
             raise ValueError("data are not linearly separable: every sample is zero")
         X_hat = X / self.scale
-        n, d = X.shape
+        _n, d = X.shape
         self.w = cp.Variable(d)
         # s = sqrt(D): sum_k D_k w_k^2 = sum_squares(s * w).  A PSD-parameter
         # quad_form is NOT DPP in cvxpy 1.9.3, this multiply form is.
         self.s = cp.Parameter(d, nonneg=True)
         self.constraint = X_hat @ self.w >= 1
-        self.prob = cp.Problem(
-            cp.Minimize(0.5 * cp.sum_squares(cp.multiply(self.s, self.w))), [self.constraint]
-        )
+        self.prob = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(cp.multiply(self.s, self.w))), [self.constraint])
         assert self.prob.is_dpp(), "P(c) must be DPP so re-solves skip canonicalisation"
 
     def solve(self, c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -36,10 +36,10 @@ from .data import as_design_matrix
 
 __all__ = [
     "MaxMarginSolution",
-    "pair_matrix",
+    "cosine",
     "max_margin",
     "normalized_margin",
-    "cosine",
+    "pair_matrix",
 ]
 
 #: Clarabel tolerances used for every reference solve.  The defaults (1e-8)
@@ -90,15 +90,11 @@ def _as_labels(y, n: int, num_classes: int | None) -> tuple[np.ndarray, int]:
         raise ValueError(f"y must be 1-D, got shape {arr.shape}")
     if arr.shape[0] != n:
         raise ValueError(f"y has {arr.shape[0]} labels but H has {n} rows")
-    if arr.dtype == bool or not (
-        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
-    ):
+    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
         raise ValueError(f"y must contain integer class labels, got dtype {arr.dtype}")
-    if np.issubdtype(arr.dtype, np.floating):
-        # Accept integer-valued floats (e.g. labels loaded from CSV) but
-        # nothing that would be silently truncated.
-        if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
-            raise ValueError("y must contain integer class labels")
+    # Accept integer-valued floats (e.g. labels loaded from CSV) but nothing that would be silently truncated.
+    if np.issubdtype(arr.dtype, np.floating) and (not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr))):
+        raise ValueError("y must contain integer class labels")
     labels = arr.astype(np.int64)
     if np.any(labels < 0):
         raise ValueError("y contains negative class labels; labels must lie in [0, k)")
@@ -230,13 +226,10 @@ def _check_status(prob: cp.Problem, solver: str) -> None:
         # A v >= 1 infeasible <=> no classifier with positive margin on every
         # sample/pair, by homogeneity of the margin.
         raise ValueError(
-            f"data are not linearly separable: the margin constraints are infeasible "
-            f"({solver} status {status!r})"
+            f"data are not linearly separable: the margin constraints are infeasible ({solver} status {status!r})"
         )
     if status == cp.OPTIMAL_INACCURATE:
-        raise RuntimeError(
-            f"solver {solver} returned status {status!r}; refusing an inaccurate reference solution"
-        )
+        raise RuntimeError(f"solver {solver} returned status {status!r}; refusing an inaccurate reference solution")
     raise RuntimeError(f"solver {solver} failed with status {status!r}")
 
 
@@ -308,9 +301,7 @@ def max_margin(
     v_star = np.asarray(v.value, dtype=np.float64)
     worst = float(np.min(A_hat @ v_star))
     if worst < 1 - _FEASIBILITY_SLACK:
-        raise RuntimeError(
-            f"solver {solver} reported optimal but A v >= 1 is violated by {1 - worst:.3g}"
-        )
+        raise RuntimeError(f"solver {solver} reported optimal but A v >= 1 is violated by {1 - worst:.3g}")
     # Recompute ||v*|| from the primal in numpy instead of prob.value: the
     # objective is 0.5||v||^2 for norm 2, and this keeps gamma consistent with
     # the returned direction.
@@ -358,9 +349,7 @@ def normalized_margin(w, X, y=None, norm=2):
         norms = _entrywise_norm(W, norm, (1,))
     else:
         if w.ndim not in (2, 3) or w.shape[-1] != d:
-            raise ValueError(
-                f"w must have shape (k, {d}) or (T, k, {d}) for multiclass data, got {w.shape}"
-            )
+            raise ValueError(f"w must have shape (k, {d}) or (T, k, {d}) for multiclass data, got {w.shape}")
         single = w.ndim == 2
         W = w[None] if single else w  # (T, k, d)
         k = W.shape[1]

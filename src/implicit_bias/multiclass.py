@@ -22,24 +22,29 @@ log G = logsumexp(u) − log n.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from scipy.special import logsumexp
 
 from .data import as_design_matrix
 from .margins import _as_labels, max_margin
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = [
     "MC_LOSSES",
-    "make_multiclass",
     "check_labels",
-    "pairwise_margins",
-    "log_weights",
-    "scaled_gradient",
-    "log_loss",
-    "log_proxy",
     "class_proxies",
     "data_bound",
+    "log_loss",
+    "log_proxy",
+    "log_weights",
+    "make_multiclass",
     "min_margin",
+    "pairwise_margins",
+    "scaled_gradient",
 ]
 
 MC_LOSSES = ("ce", "exp", "pairlog")
@@ -63,8 +68,9 @@ def check_labels(H, y, num_classes: int | None = None):
     return H, labels, k
 
 
-def make_multiclass(k: int = 10, d: int = 25, per_class: int = 50, sigma: float = 0.1, seed: int = 0,
-                    max_tries: int = 100):  # fmt: skip
+def make_multiclass(
+    k: int = 10, d: int = 25, per_class: int = 50, sigma: float = 0.1, seed: int = 0, max_tries: int = 100
+):
     """Spec §3: centres μ_c ~ N(0, I_d), h = μ_y + σ z; resampled until separable (LP margin γ_∞ > 0).
 
     Returns (H (n, d), y (n,), tries, sol) with `sol` the max-norm `MaxMarginSolution` of the accepted draw.
@@ -158,7 +164,7 @@ def _log_log1p_exp(a):
 def log_loss_terms(W, H, y, loss: str = "ce") -> np.ndarray:
     """log ℓ_i per sample (finite at every finite W)."""
     _check_loss(loss)
-    M, neg = _margins_and_negatives(W, H, y)
+    _M, neg = _margins_and_negatives(W, H, y)
     rows = np.arange(H.shape[0])
     if loss == "exp":
         return logsumexp(neg, axis=1)
@@ -181,7 +187,10 @@ def log_proxy(W, H, y, loss: str = "ce") -> float:
 
 
 def class_proxies(W, H, y, loss: str = "ce", k: int | None = None):
-    """(G_c, Q_c) per class, in plain float64 (spec §1): G_c = (1/n)Σ_{i:y_i=c} Σ_{c'≠c} w_ic', Q_c = (1/n)Σ_{i:y_i≠c} w_ic."""
+    """(G_c, Q_c) per class, in plain float64 (spec §1).
+
+    G_c = (1/n)Σ_{i:y_i=c} Σ_{c'≠c} w_ic', Q_c = (1/n)Σ_{i:y_i≠c} w_ic.
+    """
     U = log_weights(W, H, y, loss)
     k = U.shape[1] if k is None else k
     Wt = np.exp(U)
@@ -200,8 +209,16 @@ def data_bound(H) -> float:
 # What the fan2025 Snakemake scripts call; no file paths here, so the same functions run on a researcher's data.
 
 RUN_DEFAULTS = dict(
-    optimizer="signgd", lr=0.1, decay=0.5, beta1=0.9, beta2=0.99, eps=0.0, p=2.0, loss="ce", trace=False,
-)  # fmt: skip
+    optimizer="signgd",
+    lr=0.1,
+    decay=0.5,
+    beta1=0.9,
+    beta2=0.99,
+    eps=0.0,
+    p=2.0,
+    loss="ce",
+    trace=False,
+)
 
 
 def norm_name(norm) -> str:
@@ -279,7 +296,7 @@ def trace_log_loss_and_proxy(W_all, H, y, loss: str = "ce", chunk: int = 256):
     out_l = np.empty(W_all.shape[0])
     out_g = np.empty(W_all.shape[0])
     for start in range(0, W_all.shape[0], chunk):
-        Z = np.matmul(W_all[start:start + chunk], H.T).transpose(0, 2, 1)  # (t, n, k), batched BLAS
+        Z = np.matmul(W_all[start : start + chunk], H.T).transpose(0, 2, 1)  # (t, n, k), batched BLAS
         neg = Z - Z[:, rows, y][:, :, None]  # −m_ic
         neg[:, rows, y] = -np.inf
         if loss == "pairlog":
@@ -296,8 +313,8 @@ def trace_log_loss_and_proxy(W_all, H, y, loss: str = "ce", chunk: int = 256):
             else:
                 log_terms = _log_log1p_exp(a.ravel()).reshape(a.shape)
                 U = neg - _softplus(a)[:, :, None]
-        out_l[start:start + chunk] = logsumexp(log_terms, axis=1) - np.log(n)
-        out_g[start:start + chunk] = logsumexp(U.reshape(U.shape[0], -1), axis=1) - np.log(n)
+        out_l[start : start + chunk] = logsumexp(log_terms, axis=1) - np.log(n)
+        out_g[start : start + chunk] = logsumexp(U.reshape(U.shape[0], -1), axis=1) - np.log(n)
     return out_l, out_g
 
 
@@ -324,8 +341,17 @@ def run_experiment(datasets, experiment: dict, num_log: int = 120, log=print) ->
         started = time.perf_counter()
         trajs, traces = [], []
         for H, y in datasets:
-            kw = dict(optimizer=spec["optimizer"], steps=int(spec["steps"]), lr=spec["lr"], decay=spec["decay"],
-                      beta1=spec["beta1"], beta2=spec["beta2"], eps=spec["eps"], p=spec["p"], loss=spec["loss"])  # fmt: skip
+            kw = dict(
+                optimizer=spec["optimizer"],
+                steps=int(spec["steps"]),
+                lr=spec["lr"],
+                decay=spec["decay"],
+                beta1=spec["beta1"],
+                beta2=spec["beta2"],
+                eps=spec["eps"],
+                p=spec["p"],
+                loss=spec["loss"],
+            )
             trajs.append(train(H, y, num_log=num_log, **kw))
             if spec["trace"]:
                 full = train(H, y, num_log=2, log_steps=np.arange(int(spec["steps"]) + 1), **kw)
@@ -338,12 +364,14 @@ def run_experiment(datasets, experiment: dict, num_log: int = 120, log=print) ->
         if traces:
             arrays[f"{run_id}__trace_log_loss"] = np.stack([tr[0] for tr in traces])
             arrays[f"{run_id}__trace_log_proxy"] = np.stack([tr[1] for tr in traces])
-        log(f"  {run_id:<16s} {spec['optimizer']:<7s} T={spec['steps']:>7d} {len(trajs)} data set(s) "
-            f"{time.perf_counter() - started:6.2f} s  final log L = {np.mean(arrays[f'{run_id}__log_loss'][:, -1]):.1f}")  # fmt: skip
+        log(
+            f"  {run_id:<16s} {spec['optimizer']:<7s} T={spec['steps']:>7d} {len(trajs)} data set(s) "
+            f"{time.perf_counter() - started:6.2f} s  final log L = {np.mean(arrays[f'{run_id}__log_loss'][:, -1]):.1f}"
+        )
     return arrays
 
 
-def trajectory_metrics(datasets, keys, runs: dict, refs: list, specs: dict) -> "pd.DataFrame":
+def trajectory_metrics(datasets, keys, runs: dict, refs: list, specs: dict) -> pd.DataFrame:
     """Long table per (run, seed, step): relative gaps and normalised margins in every reference norm, Frobenius
     correlations with V_∞ and V_2, log L and log max|∇L| (for the ε-robustness check)."""
     import pandas as pd
@@ -357,11 +385,17 @@ def trajectory_metrics(datasets, keys, runs: dict, refs: list, specs: dict) -> "
             H, y = datasets[s_idx]
             ref = refs[s_idx]
             Ws = runs[f"{run_id}__w__{s_idx}"]
-            cols = {"run": run_id, "label": spec["label"], "classes": int(classes), "seed": int(seed), "step": steps,
-                    "log_loss": runs[f"{run_id}__log_loss"][s_idx]}  # fmt: skip
+            cols = {
+                "run": run_id,
+                "label": spec["label"],
+                "classes": int(classes),
+                "seed": int(seed),
+                "step": steps,
+                "log_loss": runs[f"{run_id}__log_loss"][s_idx],
+            }
             for key in ref:
                 if key.startswith("gamma_"):
-                    name = key[len("gamma_"):]
+                    name = key[len("gamma_") :]
                     margin = normalized_margin(Ws, H, y, norm_value(name))
                     cols[f"margin_{name}"] = margin
                     cols[f"gap_{name}"] = (ref[key] - margin) / ref[key]
@@ -384,11 +418,15 @@ def check_config(cfg: dict) -> None:
         key = f"fan2025.experiments.{name}"
         for k in exp.get("classes", []):
             if n % k:
-                raise ValueError(f"{key}.classes: {k} classes do not divide the n = {n} samples (data.classes * data.per_class)")
+                raise ValueError(
+                    f"{key}.classes: {k} classes do not divide the n = {n} samples (data.classes * data.per_class)"
+                )
         for run_id, spec in run_specs(exp).items():
             if spec["optimizer"] == "adam" and spec["beta1"] > 0 and spec["beta1"] ** 2 >= spec["beta2"]:
-                raise ValueError(f"{key}.runs.{run_id}: Adam needs beta1^2 < beta2 (Lemma D.1, |m/sqrt(v)| bounded); "
-                                 f"got beta1={spec['beta1']}, beta2={spec['beta2']}")  # fmt: skip
+                raise ValueError(
+                    f"{key}.runs.{run_id}: Adam needs beta1^2 < beta2 (Lemma D.1, |m/sqrt(v)| bounded); "
+                    f"got beta1={spec['beta1']}, beta2={spec['beta2']}"
+                )
             if spec["optimizer"] != "nsd" and "p" in {**exp, **exp["runs"][run_id]}:
                 raise ValueError(f"{key}.runs.{run_id}.p: only the 'nsd' optimizer takes p (got {spec['optimizer']!r})")
             if spec["optimizer"] == "signum" and spec["eps"]:

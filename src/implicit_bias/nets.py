@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ToyProblem", "TanhMLP", "digits_data", "central_hvp"]
+__all__ = ["TanhMLP", "ToyProblem", "central_hvp", "digits_data"]
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ class TanhMLP:
 
     def pack(self, parts):
         lead = parts[0].shape[:-2]
-        return np.concatenate([p.reshape(lead + (-1,)) for p in parts], axis=-1)
+        return np.concatenate([p.reshape((*lead, -1)) for p in parts], axis=-1)
 
     def init(self, seed: int) -> np.ndarray:
         """Glorot-normal weights, zero biases, from np.random.default_rng(seed)."""
@@ -124,7 +124,7 @@ class TanhMLP:
     def loss(self, theta, X=None, y=None):
         X = self.X if X is None else X
         Y = self.Y if y is None else np.eye(self.k)[y]
-        _, Z, P = self._forward(theta, X)
+        _, Z, _P = self._forward(theta, X)
         logp = Z - np.log(np.exp(Z).sum(axis=-1, keepdims=True))
         return -np.mean(np.sum(Y * logp, axis=-1), axis=-1)
 
@@ -136,7 +136,7 @@ class TanhMLP:
 
     def loss_and_grad(self, theta):
         """(E(θ), ∇E(θ)) on the training set; batched over any leading axes of θ."""
-        W1, b1, W2, b2 = self.unpack(theta)
+        _W1, _b1, W2, _b2 = self.unpack(theta)
         A, Z, P = self._forward(theta, self.X)
         logp = Z - np.log(np.exp(Z).sum(axis=-1, keepdims=True))
         loss = -np.mean(np.sum(self.Y * logp, axis=-1), axis=-1)
@@ -152,9 +152,9 @@ class TanhMLP:
 
     def hvp(self, theta, v):
         """H(θ)·v exactly (Pearlmutter's R-operator applied to the backward pass)."""
-        W1, b1, W2, b2 = self.unpack(theta)
+        _W1, _b1, W2, _b2 = self.unpack(theta)
         V1, c1, V2, c2 = self.unpack(v)
-        A, Z, P = self._forward(theta, self.X)
+        A, _Z, P = self._forward(theta, self.X)
         S = 1.0 - A * A
         RZ1 = self.X @ V1 + c1
         RA = S * RZ1

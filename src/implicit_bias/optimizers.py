@@ -20,13 +20,13 @@ import numpy as np
 __all__ = [
     "OPTIMIZERS",
     "SAMPLINGS",
-    "UpdateRule",
     "RuleState",
-    "init_state",
-    "step_direction",
+    "UpdateRule",
     "batch_schedule",
+    "init_state",
     "learning_rate",
     "nsd_direction",
+    "step_direction",
 ]
 
 OPTIMIZERS = ("gd", "ngd", "signgd", "signum", "adam", "adam_proxy", "nsd")

@@ -15,8 +15,8 @@ __all__ = [
     "adam_update_bound",
     "inc_adam_constant",
     "inc_adam_epoch_direction",
-    "signgd_condition",
     "sign_sum_direction",
+    "signgd_condition",
 ]
 
 

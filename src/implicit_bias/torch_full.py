@@ -25,7 +25,7 @@ import numpy as np
 from .backward_error import perturbed_one_norm
 from .optimizers import UpdateRule, init_state, step_direction
 
-__all__ = ["load_cifar10", "resnet", "full_batch_adam", "torch_sweep", "write_fake_cifar10"]
+__all__ = ["full_batch_adam", "load_cifar10", "resnet", "torch_sweep", "write_fake_cifar10"]
 
 
 def _torch():
@@ -84,10 +84,15 @@ def resnet(blocks=(3, 4, 6, 3), width: int = 64, classes: int = 10):
             super().__init__()
             cout = planes * self.expansion
             self.body = nn.Sequential(
-                nn.Conv2d(cin, planes, 1, bias=False), nn.BatchNorm2d(planes), nn.ReLU(inplace=True),
-                nn.Conv2d(planes, planes, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(planes),
-                nn.ReLU(inplace=True), nn.Conv2d(planes, cout, 1, bias=False), nn.BatchNorm2d(cout),
-            )  # fmt: skip
+                nn.Conv2d(cin, planes, 1, bias=False),
+                nn.BatchNorm2d(planes),
+                nn.ReLU(inplace=True),
+                nn.Conv2d(planes, planes, 3, stride=stride, padding=1, bias=False),
+                nn.BatchNorm2d(planes),
+                nn.ReLU(inplace=True),
+                nn.Conv2d(planes, cout, 1, bias=False),
+                nn.BatchNorm2d(cout),
+            )
             self.short = nn.Sequential()
             if stride != 1 or cin != cout:
                 self.short = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm2d(cout))
@@ -180,9 +185,20 @@ def torch_sweep(cfg: dict, sweep: dict, full: dict, log=print) -> dict:
             started = time.perf_counter()
             torch.manual_seed(s)
             model = resnet(tuple(full["blocks"]), full["width"])
-            runs.append(full_batch_adam(model, data, h=cfg["h"], beta=beta, rho=rho, eps=cfg["eps"], steps=steps,
-                                        eval_every=cfg["eval_every"], physical_batch=full["physical_batch"],
-                                        device=full["device"]))  # fmt: skip
+            runs.append(
+                full_batch_adam(
+                    model,
+                    data,
+                    h=cfg["h"],
+                    beta=beta,
+                    rho=rho,
+                    eps=cfg["eps"],
+                    steps=steps,
+                    eval_every=cfg["eval_every"],
+                    physical_batch=full["physical_batch"],
+                    device=full["device"],
+                )
+            )
             log(f"beta={beta} rho={rho} seed={s}: [{time.perf_counter() - started:.1f} s]")
         for key in ("loss", "norm", "test_acc", "train_acc"):
             out[f"{key}_{v}"] = np.stack([r[key] for r in runs], axis=1)
@@ -194,6 +210,7 @@ def torch_sweep(cfg: dict, sweep: dict, full: dict, log=print) -> dict:
         below = out[f"loss_{v}"] < cfg["matched_loss"]
         first = np.where(below.any(axis=0), below.argmax(axis=0), -1)
         matched[v] = np.where(first >= 0, norms[first, np.arange(len(seeds))], np.nan)
-    out.update(peak_norm=peak, max_test_acc=max_acc, final_norm=final, matched_norm=matched,
-               initial_steps=np.int64(start))  # fmt: skip
+    out.update(
+        peak_norm=peak, max_test_acc=max_acc, final_norm=final, matched_norm=matched, initial_steps=np.int64(start)
+    )
     return out

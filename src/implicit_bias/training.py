@@ -15,7 +15,7 @@ from .data import as_design_matrix
 from .losses import LOSSES, log_total_loss, scaled_gradient
 from .optimizers import UpdateRule, batch_schedule, init_state, learning_rate, step_direction
 
-__all__ = ["Trajectory", "train", "log_grid"]
+__all__ = ["Trajectory", "log_grid", "train"]
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,8 @@ def _run_reference(w0, steps, rule, lr, decay, log_steps, gradient, log_loss):
     """The plain numpy training loop (the oracle of the numba fast paths), for any parameter shape.
 
     `gradient(t, w)` returns the scaled batch gradient (c, ĝ, ĝ₂) of step t (∇L_B(w) = e^c ĝ, ĝ shaped like w) and
-    `log_loss(w)` the logged log L(w); the update rule sees flattened parameters. Returns (status, step, max|d|, W, D, L)
-    like the fast paths.
+    `log_loss(w)` the logged log L(w); the update rule sees flattened parameters. Returns
+    (status, step, max|d|, W, D, L) like the fast paths.
     """
     n_log = log_steps.size
     W = np.full((n_log, *w0.shape), np.nan)
@@ -94,15 +94,37 @@ def _run_reference(w0, steps, rule, lr, decay, log_steps, gradient, log_loss):
     return 0, steps, max_dir, W, D, L
 
 
-def _train_multiclass(H, y, *, optimizer, steps, lr, decay, beta1, beta2, eps, eps_inside, bias_correction, p,
-                      batch_size, loss, w0, num_log, log_steps, backend, num_classes) -> Trajectory:  # fmt: skip
+def _train_multiclass(
+    H,
+    y,
+    *,
+    optimizer,
+    steps,
+    lr,
+    decay,
+    beta1,
+    beta2,
+    eps,
+    eps_inside,
+    bias_correction,
+    p,
+    batch_size,
+    loss,
+    w0,
+    num_log,
+    log_steps,
+    backend,
+    num_classes,
+) -> Trajectory:
     H, y, k = multiclass.check_labels(H, y, num_classes)
     n, d = H.shape
     if loss not in multiclass.MC_LOSSES:
         raise ValueError(f"unknown multiclass loss {loss!r}; expected one of {multiclass.MC_LOSSES}")
     if optimizer not in _fast_multiclass.OPT_CODES:
-        raise ValueError(f"optimizer {optimizer!r} is not available for multiclass data; "
-                         f"expected one of {tuple(_fast_multiclass.OPT_CODES)}")  # fmt: skip
+        raise ValueError(
+            f"optimizer {optimizer!r} is not available for multiclass data; "
+            f"expected one of {tuple(_fast_multiclass.OPT_CODES)}"
+        )
     if batch_size not in (None, n):
         raise ValueError("multiclass training is full batch (batch_size None)")
     if eps_inside:
@@ -112,27 +134,59 @@ def _train_multiclass(H, y, *, optimizer, steps, lr, decay, beta1, beta2, eps, e
     grid = log_grid(steps, num_log, log_steps)
     if backend == "numpy":
         status, bad, max_dir, Ws, D, L = _run_reference(
-            W0, steps, rule, lr, decay, grid,
+            W0,
+            steps,
+            rule,
+            lr,
+            decay,
+            grid,
             gradient=lambda t, W: (*multiclass.scaled_gradient(W, H, y, loss), None),
             log_loss=lambda W: multiclass.log_loss(W, H, y, loss),
-        )  # fmt: skip
+        )
     else:
         Ws = np.full((grid.size, k, d), np.nan)
         D = np.full((grid.size, k, d), np.nan)
         L = np.full(grid.size, np.nan)
         status, bad, max_dir = _fast_multiclass.run(
-            H, y, W0, steps, float(lr), float(decay), _fast_multiclass.OPT_CODES[optimizer],
-            _fast_multiclass.LOSS_CODES[loss], float(p), float(beta1), float(beta2), float(eps),
-            bool(bias_correction), grid, Ws, D, L,
-        )  # fmt: skip
+            H,
+            y,
+            W0,
+            steps,
+            float(lr),
+            float(decay),
+            _fast_multiclass.OPT_CODES[optimizer],
+            _fast_multiclass.LOSS_CODES[loss],
+            float(p),
+            float(beta1),
+            float(beta2),
+            float(eps),
+            bool(bias_correction),
+            grid,
+            Ws,
+            D,
+            L,
+        )
     if status != 0:
-        raise FloatingPointError(f"{optimizer} run became non-finite (NaN or overflow) at or before step {bad}; "
-                                 f"reduce lr (={lr})")  # fmt: skip
+        raise FloatingPointError(
+            f"{optimizer} run became non-finite (NaN or overflow) at or before step {bad}; reduce lr (={lr})"
+        )
     settings = dict(
-        optimizer=optimizer, steps=steps, lr=float(lr), decay=float(decay), beta1=float(beta1), beta2=float(beta2),
-        eps=float(eps), eps_inside=False, bias_correction=bool(bias_correction), batch_size=n, sampling="full",
-        seed=0, loss=loss, p=float(p), num_classes=k,
-    )  # fmt: skip
+        optimizer=optimizer,
+        steps=steps,
+        lr=float(lr),
+        decay=float(decay),
+        beta1=float(beta1),
+        beta2=float(beta2),
+        eps=float(eps),
+        eps_inside=False,
+        bias_correction=bool(bias_correction),
+        batch_size=n,
+        sampling="full",
+        seed=0,
+        loss=loss,
+        p=float(p),
+        num_classes=k,
+    )
     return Trajectory(steps=grid, w=Ws, log_loss=L, direction=D, max_direction=float(max_dir), settings=settings)
 
 
@@ -186,11 +240,26 @@ def train(
         raise ValueError(f"unknown backend {backend!r}; expected 'numba' or 'numpy'")
     if y is not None:
         return _train_multiclass(
-            X, y, optimizer=optimizer, steps=steps, lr=lr, decay=decay, beta1=beta1, beta2=beta2, eps=eps,
-            eps_inside=eps_inside, bias_correction=bias_correction, p=p, batch_size=batch_size,
-            loss="ce" if loss is None else loss, w0=w0, num_log=num_log, log_steps=log_steps, backend=backend,
+            X,
+            y,
+            optimizer=optimizer,
+            steps=steps,
+            lr=lr,
+            decay=decay,
+            beta1=beta1,
+            beta2=beta2,
+            eps=eps,
+            eps_inside=eps_inside,
+            bias_correction=bias_correction,
+            p=p,
+            batch_size=batch_size,
+            loss="ce" if loss is None else loss,
+            w0=w0,
+            num_log=num_log,
+            log_steps=log_steps,
+            backend=backend,
             num_classes=num_classes,
-        )  # fmt: skip
+        )
     if num_classes is not None:
         raise ValueError("num_classes is only meaningful for multiclass data (y given)")
     loss = "exp" if loss is None else loss
@@ -216,27 +285,57 @@ def train(
 
     if backend == "numpy" or optimizer not in _fast.OPT_CODES:  # binary NSD: reference loop only
         status, bad, max_dir, W, D, L = _run_reference(
-            w0, steps, rule, lr, decay, grid,
+            w0,
+            steps,
+            rule,
+            lr,
+            decay,
+            grid,
             gradient=lambda t, w: scaled_gradient(X[batches[t % len(batches)]], w, loss, rule.needs_second_moment),
             log_loss=lambda w: log_total_loss(X @ w, loss),
-        )  # fmt: skip
+        )
     else:
         W = np.full((grid.size, d), np.nan)
         D = np.full((grid.size, d), np.nan)
         L = np.full(grid.size, np.nan)
         status, bad, max_dir = _fast.run(
-            X, w0, batches, steps, float(lr), float(decay), _fast.OPT_CODES[optimizer], _fast.LOSS_CODES[loss],
-            float(beta1), float(beta2), float(eps), bool(eps_inside), bool(bias_correction), grid, W, D, L,
-        )  # fmt: skip
+            X,
+            w0,
+            batches,
+            steps,
+            float(lr),
+            float(decay),
+            _fast.OPT_CODES[optimizer],
+            _fast.LOSS_CODES[loss],
+            float(beta1),
+            float(beta2),
+            float(eps),
+            bool(eps_inside),
+            bool(bias_correction),
+            grid,
+            W,
+            D,
+            L,
+        )
     if status != 0:
         raise FloatingPointError(
             f"{optimizer} run became non-finite (NaN or overflow) at or before step {bad}; "
             f"reduce lr (={lr}) or check beta1 <= beta2 (beta1={beta1}, beta2={beta2})"
         )
     settings = dict(
-        optimizer=optimizer, steps=steps, lr=float(lr), decay=float(decay), beta1=float(beta1), beta2=float(beta2),
-        eps=float(eps), eps_inside=bool(eps_inside), bias_correction=bool(bias_correction),
-        batch_size=n if batch_size is None else int(batch_size), sampling=sampling, seed=int(seed), loss=loss,
+        optimizer=optimizer,
+        steps=steps,
+        lr=float(lr),
+        decay=float(decay),
+        beta1=float(beta1),
+        beta2=float(beta2),
+        eps=float(eps),
+        eps_inside=bool(eps_inside),
+        bias_correction=bool(bias_correction),
+        batch_size=n if batch_size is None else int(batch_size),
+        sampling=sampling,
+        seed=int(seed),
+        loss=loss,
         p=float(p),
-    )  # fmt: skip
+    )
     return Trajectory(steps=grid, w=W, log_loss=L, direction=D, max_direction=float(max_dir), settings=settings)

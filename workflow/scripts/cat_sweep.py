@@ -8,10 +8,10 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from _common import setup  # noqa: E402
+from _common import setup
 
-from implicit_bias.artifacts import save_npz  # noqa: E402
-from implicit_bias.cattaneo import adam_sweep  # noqa: E402
+from implicit_bias.artifacts import save_npz
+from implicit_bias.cattaneo import adam_sweep
 
 setup(snakemake)
 spec = snakemake.params.spec

@@ -7,8 +7,9 @@ from implicit_bias.multiclass import data_bound, make_multiclass
 
 setup(snakemake)
 spec = snakemake.params.spec
-H, y, tries, sol = make_multiclass(k=spec["classes"], d=spec["dim"], per_class=spec["per_class"],
-                                   sigma=spec["sigma"], seed=spec["seed"])  # fmt: skip
+H, y, tries, sol = make_multiclass(
+    k=spec["classes"], d=spec["dim"], per_class=spec["per_class"], sigma=spec["sigma"], seed=spec["seed"]
+)
 print(f"k={spec['classes']} seed={spec['seed']}: separable after {tries} draw(s); gamma_inf = {sol.gamma:.6g}")
 arrays = dict(H=H, y=y, V_inf=sol.w, gamma_inf=sol.gamma, B=data_bound(H))
 save_npz(snakemake.output[0], arrays, {"dataset": spec, "tries": tries, "solver": sol.solver})

@@ -10,7 +10,9 @@ log = setup(snakemake)
 verdicts = [load_json(p) for p in snakemake.input.checks]
 failed = [f"{v['paper']}/{v['check']}" for v in verdicts if not v["passed"]]
 if failed:
-    message = f"{len(failed)} of {len(verdicts)} theorem checks failed: {', '.join(failed)} (see {snakemake.input.summary})"
+    message = (
+        f"{len(failed)} of {len(verdicts)} theorem checks failed: {', '.join(failed)} (see {snakemake.input.summary})"
+    )
     print(message)
     sys.__stderr__.write(message + "\n")
     sys.exit(1)

@@ -8,14 +8,14 @@ name -> `Check`; `evaluate` runs one and returns its JSON verdict, `summary_tabl
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pandas as pd
 
 from ..artifacts import load_npz
 
-__all__ = ["ALL_EXPERIMENTS", "PAPERS", "Check", "Artifacts", "checks_of", "evaluate", "summary_table"]
+__all__ = ["ALL_EXPERIMENTS", "PAPERS", "Artifacts", "Check", "checks_of", "evaluate", "summary_table"]
 
 ALL_EXPERIMENTS = "*"  # a check that reads every configured experiment of its paper
 PAPERS = ("baek2025", "fan2025", "cattaneo2024")

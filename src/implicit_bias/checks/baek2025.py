@@ -125,10 +125,13 @@ def prop_2_4(art):
 def thm_3_3(art):
     """GR data: every batch-size-1 Adam → ℓ2 max-margin, Det-Adam → ℓ∞ max-margin, loss falling (Thm 3.3, Fig. 2)."""
     df = art.metrics("gr_adam")
-    measured = {f"{r} cos(l2)": float(_final(df, r, "cos_l2").min()) for r in
-                ("inc_adam", "adam_replacement", "adam_reshuffle")}  # fmt: skip
+    measured = {
+        f"{r} cos(l2)": float(_final(df, r, "cos_l2").min()) for r in ("inc_adam", "adam_replacement", "adam_reshuffle")
+    }
     measured["det_adam cos(linf)"] = float(_final(df, "det_adam", "cos_linf").min())
-    falling = {r: bool(np.all(_final(df, r, "log_loss") < _at_fraction(df, r, "log_loss", 0.1))) for r in df["run"].unique()}
+    falling = {
+        r: bool(np.all(_final(df, r, "log_loss") < _at_fraction(df, r, "log_loss", 0.1))) for r in df["run"].unique()
+    }
     measured["log L(T) < log L(T/10) for every run"] = all(falling.values())
     threshold = {"cos >": 0.999, "loss falling": True}
     ok = all(v > 0.999 for k, v in measured.items() if k.endswith(")")) and all(falling.values())
@@ -156,8 +159,12 @@ def ex_4_11(art):
     _, lam = solve_proxy_problem(X, e0)
     lam_err = float(np.abs(lam - e0 / (X[0, 0] + (n - 1) * delta)).max())
     its = int(refs["fp_iterations"][0])
-    measured = {"||c - e0||_1": c_err, "iterations": its, "cos(w_fp, 1)": cos_one,
-                "max|lambda*(e0) - e0/(a0+(N-1)delta)|": lam_err}  # fmt: skip
+    measured = {
+        "||c - e0||_1": c_err,
+        "iterations": its,
+        "cos(w_fp, 1)": cos_one,
+        "max|lambda*(e0) - e0/(a0+(N-1)delta)|": lam_err,
+    }
     threshold = {"||c - e0||_1 <": 1e-6, "iterations <=": 20, "cos >": 1 - 1e-9, "lambda error <": 1e-6}
     ok = c_err < 1e-6 and its <= 20 and cos_one > 1 - 1e-9 and lam_err < 1e-6
     return measured, threshold, ok
@@ -166,8 +173,10 @@ def ex_4_11(art):
 def fig4(art):
     """Shifted-diagonal: AdamProxy and the batch-size-1 variants → ℓ∞ max-margin; GD → ℓ2 (slowly)."""
     df = art.metrics("shifted_diagonal_adam")
-    measured = {f"{r} cos(linf)": float(_final(df, r, "cos_linf").min()) for r in
-                ("adam_proxy", "inc_adam", "adam_replacement", "adam_reshuffle")}  # fmt: skip
+    measured = {
+        f"{r} cos(linf)": float(_final(df, r, "cos_linf").min())
+        for r in ("adam_proxy", "inc_adam", "adam_replacement", "adam_reshuffle")
+    }
     measured["gd cos(l2)"] = float(_final(df, "gd", "cos_l2").min())
     threshold = {"Adam variants cos(linf) >": 0.999, "GD cos(l2) >": 0.98}
     ok = all(v > 0.999 for k, v in measured.items() if "linf" in k) and measured["gd cos(l2)"] > 0.98
@@ -186,7 +195,7 @@ def thm_4_8(art):
         "max cos(w_fp, w_l2)": float(cos_fp_l2.max()),
     }
     ok = measured["max fixed-point iterations"] <= 20 and measured["all converged"]
-    ok &= measured["max KKT residual"] < 1e-6 and 0.9 < cos_fp_l2.min() and cos_fp_l2.max() < 0.995
+    ok &= measured["max KKT residual"] < 1e-6 and cos_fp_l2.min() > 0.9 and cos_fp_l2.max() < 0.995
     for r in ("adam_proxy", "inc_adam", "adam_replacement", "adam_reshuffle"):
         fp, l2 = _final(df, r, "cos_fp"), _final(df, r, "cos_l2")
         measured[f"{r} min cos(fp)"] = float(fp.min())
@@ -194,8 +203,14 @@ def thm_4_8(art):
         ok &= fp.min() > 0.995 and (fp - l2).min() > 0
     measured["det_adam min cos(linf)"] = float(_final(df, "det_adam", "cos_linf").min())
     ok &= measured["det_adam min cos(linf)"] > 0.99
-    threshold = {"iterations <=": 20, "KKT residual <": 1e-6, "cos(w_fp, w_l2) in": [0.9, 0.995],
-                 "cos(fp) >": 0.995, "cos(fp) - cos(l2) >": 0.0, "det_adam cos(linf) >": 0.99}  # fmt: skip
+    threshold = {
+        "iterations <=": 20,
+        "KKT residual <": 1e-6,
+        "cos(w_fp, w_l2) in": [0.9, 0.995],
+        "cos(fp) >": 0.995,
+        "cos(fp) - cos(l2) >": 0.0,
+        "det_adam cos(linf) >": 0.99,
+    }
     return measured, threshold, bool(ok)
 
 
@@ -237,8 +252,11 @@ def fig10(art):
     """Inc-Signum at b = 1: β = 0.9 loses the ℓ∞ bias that β = 0.99 keeps (Fig. 10)."""
     df = art.metrics("gaussian_signum_grid")
     lo, hi = _final(df, "b1_beta09", "cos_linf"), _final(df, "b1_beta099", "cos_linf")
-    measured = {"b=1 beta=0.9 mean cos(linf)": float(lo.mean()), "b=1 beta=0.99 mean cos(linf)": float(hi.mean()),
-                "difference": float(hi.mean() - lo.mean())}  # fmt: skip
+    measured = {
+        "b=1 beta=0.9 mean cos(linf)": float(lo.mean()),
+        "b=1 beta=0.99 mean cos(linf)": float(hi.mean()),
+        "difference": float(hi.mean() - lo.mean()),
+    }
     return measured, {"difference >=": 0.05}, measured["difference"] >= 0.05
 
 
@@ -252,7 +270,9 @@ def signsgd(art):
 def prop_4_1(art):
     """β2 → 1: β1 drops out; every β1 tracks the fixed point (Prop. 4.1, Fig. 7)."""
     df = art.metrics("gaussian_beta1_sweep")
-    measured = {f"{r} min cos(fp)": float(_final(df, r, "cos_fp").min()) for r in art.experiment("gaussian_beta1_sweep")["runs"]}
+    measured = {
+        f"{r} min cos(fp)": float(_final(df, r, "cos_fp").min()) for r in art.experiment("gaussian_beta1_sweep")["runs"]
+    }
     return measured, {"cos(fp) >": 0.99}, all(v > 0.99 for v in measured.values())
 
 
@@ -287,34 +307,89 @@ def loss_convergence(art):
 
 
 CHECKS = {
-    "lemma_d1": Check("Lemma D.1: |m_t/sqrt(v_t)| <= (1-b1)/sqrt((1-b2)(1-b1^2/b2)) for Det-Adam and Inc-Adam",
-                      ("gaussian_adam", "gr_adam"), (), lemma_d1),
-    "prop_2_5": Check("Prop 2.5: Inc-Adam's epoch update follows the weighted preconditioned formula, error O(eta)",
-                      ("gaussian_adam",), ("gaussian",), prop_2_5),
-    "prop_2_4": Check("Prop 2.4: Det-Adam's step tends to a SignGD step on coordinates meeting the condition",
-                      ("gaussian_adam",), ("gaussian",), prop_2_4),
-    "thm_3_3": Check("Thm 3.3 / Fig 2: on GR data batch-size-1 Adam -> l2 max-margin, Det-Adam -> linf max-margin",
-                     ("gr_adam",), ("gr",), thm_3_3),
-    "ex_4_9": Check("Example 4.9: on GR data the AdamProxy fixed point is the l2 max-margin solution",
-                    (), ("gr",), ex_4_9),
-    "ex_4_11": Check("Example 4.11: on shifted-diagonal data c = e_0 is the fixed point and w_fp is the linf solution",
-                     (), ("shifted_diagonal",), ex_4_11),
-    "fig4": Check("Fig 4: on shifted-diagonal data AdamProxy and batch-size-1 Adam -> linf max-margin; GD -> l2",
-                  ("shifted_diagonal_adam",), ("shifted_diagonal",), fig4),
-    "thm_4_8": Check("Thm 4.8 / Fig 3: on Gaussian data Alg. 3 finds a fixed point, distinct from l2, that "
-                     "AdamProxy and batch-size-1 Adam converge to", ("gaussian_adam",), ("gaussian",), thm_4_8),
-    "fig6": Check("Fig 6: Inc-Adam's linf alignment grows with the batch size; b = N recovers full batch",
-                  ("gaussian_adam_batch",), ("gaussian",), fig6),
-    "thm_5_1": Check("Thm 5.1 / Fig 5: Signum with beta = 0.99 reaches the linf max-margin at every batch size",
-                     ("gaussian_signum",), ("gaussian",), thm_5_1),
-    "fig10": Check("Fig 10: at batch size 1 Signum needs beta close to 1 to keep the linf bias",
-                   ("gaussian_signum_grid",), ("gaussian",), fig10),
-    "signsgd": Check("App G: SignSGD (beta = 0, b = 1) converges in direction to sum_i sign(x_i)",
-                     ("gaussian_signum",), ("gaussian",), signsgd),
-    "prop_4_1": Check("Prop 4.1 / Fig 7: with beta2 close to 1, every beta1 converges to the fixed point",
-                      ("gaussian_beta1_sweep",), ("gaussian",), prop_4_1),
-    "fig8": Check("Fig 8: with beta1 fixed, cos to the fixed point is non-decreasing in beta2",
-                  ("gaussian_beta2_sweep",), ("gaussian",), fig8),
-    "loss_convergence": Check("Prop 4.3: the training loss decreases towards 0 for every algorithm",
-                              ALL_EXPERIMENTS, (), loss_convergence),
-}  # fmt: skip
+    "lemma_d1": Check(
+        "Lemma D.1: |m_t/sqrt(v_t)| <= (1-b1)/sqrt((1-b2)(1-b1^2/b2)) for Det-Adam and Inc-Adam",
+        ("gaussian_adam", "gr_adam"),
+        (),
+        lemma_d1,
+    ),
+    "prop_2_5": Check(
+        "Prop 2.5: Inc-Adam's epoch update follows the weighted preconditioned formula, error O(eta)",
+        ("gaussian_adam",),
+        ("gaussian",),
+        prop_2_5,
+    ),
+    "prop_2_4": Check(
+        "Prop 2.4: Det-Adam's step tends to a SignGD step on coordinates meeting the condition",
+        ("gaussian_adam",),
+        ("gaussian",),
+        prop_2_4,
+    ),
+    "thm_3_3": Check(
+        "Thm 3.3 / Fig 2: on GR data batch-size-1 Adam -> l2 max-margin, Det-Adam -> linf max-margin",
+        ("gr_adam",),
+        ("gr",),
+        thm_3_3,
+    ),
+    "ex_4_9": Check(
+        "Example 4.9: on GR data the AdamProxy fixed point is the l2 max-margin solution", (), ("gr",), ex_4_9
+    ),
+    "ex_4_11": Check(
+        "Example 4.11: on shifted-diagonal data c = e_0 is the fixed point and w_fp is the linf solution",
+        (),
+        ("shifted_diagonal",),
+        ex_4_11,
+    ),
+    "fig4": Check(
+        "Fig 4: on shifted-diagonal data AdamProxy and batch-size-1 Adam -> linf max-margin; GD -> l2",
+        ("shifted_diagonal_adam",),
+        ("shifted_diagonal",),
+        fig4,
+    ),
+    "thm_4_8": Check(
+        "Thm 4.8 / Fig 3: on Gaussian data Alg. 3 finds a fixed point, distinct from l2, that "
+        "AdamProxy and batch-size-1 Adam converge to",
+        ("gaussian_adam",),
+        ("gaussian",),
+        thm_4_8,
+    ),
+    "fig6": Check(
+        "Fig 6: Inc-Adam's linf alignment grows with the batch size; b = N recovers full batch",
+        ("gaussian_adam_batch",),
+        ("gaussian",),
+        fig6,
+    ),
+    "thm_5_1": Check(
+        "Thm 5.1 / Fig 5: Signum with beta = 0.99 reaches the linf max-margin at every batch size",
+        ("gaussian_signum",),
+        ("gaussian",),
+        thm_5_1,
+    ),
+    "fig10": Check(
+        "Fig 10: at batch size 1 Signum needs beta close to 1 to keep the linf bias",
+        ("gaussian_signum_grid",),
+        ("gaussian",),
+        fig10,
+    ),
+    "signsgd": Check(
+        "App G: SignSGD (beta = 0, b = 1) converges in direction to sum_i sign(x_i)",
+        ("gaussian_signum",),
+        ("gaussian",),
+        signsgd,
+    ),
+    "prop_4_1": Check(
+        "Prop 4.1 / Fig 7: with beta2 close to 1, every beta1 converges to the fixed point",
+        ("gaussian_beta1_sweep",),
+        ("gaussian",),
+        prop_4_1,
+    ),
+    "fig8": Check(
+        "Fig 8: with beta1 fixed, cos to the fixed point is non-decreasing in beta2",
+        ("gaussian_beta2_sweep",),
+        ("gaussian",),
+        fig8,
+    ),
+    "loss_convergence": Check(
+        "Prop 4.3: the training loss decreases towards 0 for every algorithm", ALL_EXPERIMENTS, (), loss_convergence
+    ),
+}

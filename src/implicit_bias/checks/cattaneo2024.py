@@ -263,20 +263,40 @@ def fig2_toy(art):
 
 
 CHECKS = {
-    "c1_order_toy": Check("C1: first-order flow has O(h), second-order piecewise flow O(h^2) global error (toy)",
-                          ("order_toy",), (), c1_order_toy),
-    "c1_order_mlp": Check("Fig. 3: second-order flow beats first order with slopes ~1 vs >=1.5 (digits MLP, "
-                          "CPU substitute for truncated MNIST)", ("order_mlp",), (), c1_order_mlp),
-    "c2_regimes": Check("C2: correction anti-penalises the one-norm iff rho > beta for small eps; "
-                        "-> (1+beta)/(1-beta) for large eps", (), (), c2_regimes),
+    "c1_order_toy": Check(
+        "C1: first-order flow has O(h), second-order piecewise flow O(h^2) global error (toy)",
+        ("order_toy",),
+        (),
+        c1_order_toy,
+    ),
+    "c1_order_mlp": Check(
+        "Fig. 3: second-order flow beats first order with slopes ~1 vs >=1.5 (digits MLP, "
+        "CPU substitute for truncated MNIST)",
+        ("order_mlp",),
+        (),
+        c1_order_mlp,
+    ),
+    "c2_regimes": Check(
+        "C2: correction anti-penalises the one-norm iff rho > beta for small eps; -> (1+beta)/(1-beta) for large eps",
+        (),
+        (),
+        c2_regimes,
+    ),
     "c3_figure1": Check("C3: Figure-1 F closed form = quadrature; shape as stated", ("fcurve",), (), c3_figure1),
-    "c4_momentum_limit": Check("C4: large eps gives GD with momentum penalising the squared two-norm", (), (),
-                               c4_momentum_limit),
+    "c4_momentum_limit": Check(
+        "C4: large eps gives GD with momentum penalising the squared two-norm", (), (), c4_momentum_limit
+    ),
     "c5_rmsprop": Check("C5: C1 for RMSProp (beta = 0)", ("order_rmsprop",), (), c5_rmsprop),
-    "c6_rho_sweep": Check("Fig. 4 (CPU substitute): peak perturbed one-norm rises with rho", ("sweep_rho",), (),
-                          c6_rho_sweep),
-    "c6_beta_sweep": Check("Fig. 5 (CPU substitute): peak perturbed one-norm falls with beta", ("sweep_beta",), (),
-                           c6_beta_sweep),
-    "fig2_toy": Check("Fig. 2: beta moves Adam toward the one-norm minimisers, rho away; h amplifies the larger",
-                      ("toy",), (), fig2_toy),
-}  # fmt: skip
+    "c6_rho_sweep": Check(
+        "Fig. 4 (CPU substitute): peak perturbed one-norm rises with rho", ("sweep_rho",), (), c6_rho_sweep
+    ),
+    "c6_beta_sweep": Check(
+        "Fig. 5 (CPU substitute): peak perturbed one-norm falls with beta", ("sweep_beta",), (), c6_beta_sweep
+    ),
+    "fig2_toy": Check(
+        "Fig. 2: beta moves Adam toward the one-norm minimisers, rho away; h amplifies the larger",
+        ("toy",),
+        (),
+        fig2_toy,
+    ),
+}

@@ -7,13 +7,14 @@ docstring says otherwise (and why).
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 from scipy.special import logsumexp
 
 from .. import multiclass as mc
-from ..margins import pair_matrix
 from ..optimizers import learning_rate
 from . import Check
 
@@ -96,7 +97,7 @@ def _lemma_values(H, y, W, loss, gammas, B):
 def c1_lemmas(art):
     """Lemmas 4.1 (and E.1 for every reference norm), 4.2, 4.3 (i)-(iii), B.4 on random and near-V_∞ matrices."""
     measured, threshold = {}, {}
-    violations = {k: 0 for k in ("4.1/E.1", "4.2", "4.3(i)", "4.3(ii)", "4.3(iii)", "B.4")}
+    violations = dict.fromkeys(("4.1/E.1", "4.2", "4.3(i)", "4.3(ii)", "4.3(iii)", "B.4"), 0)
     counts = dict.fromkeys(violations, 0)
     for key in _keys(art, "main"):
         data, refs = art.data(_ds_name(key)), art.refs(_ds_name(key))
@@ -104,7 +105,7 @@ def c1_lemmas(art):
         k, d = int(y.max()) + 1, H.shape[1]
         n = H.shape[0]
         B = float(refs["B"])
-        gammas = {kk[len("gamma_"):]: float(refs[kk]) for kk in refs if kk.startswith("gamma_")}
+        gammas = {kk[len("gamma_") :]: float(refs[kk]) for kk in refs if kk.startswith("gamma_")}
         rng = np.random.default_rng(np.random.SeedSequence([1, *key]))
         scales = np.exp(rng.uniform(np.log(1e-3), np.log(30.0), LEMMA_SAMPLES))
         for j in range(LEMMA_SAMPLES):
@@ -128,7 +129,7 @@ def c1_lemmas(art):
                     L, ratio = np.exp(v["log_L"]), np.exp(v["log_G"] - v["log_L"])
                     counts["4.3(ii)"] += 1  # 1 ≥ G/L ≥ 1 − nL/2
                     violations["4.3(ii)"] += (ratio > 1 + REL_TOL) or (ratio < (1 - n * L / 2) - REL_TOL)
-                    if L <= np.log(2) / n or np.exp(v["log_G"]) <= 1 / (2 * n):
+                    if np.log(2) / n >= L or np.exp(v["log_G"]) <= 1 / (2 * n):
                         counts["4.3(iii)"] += 1  # L ≤ 2G
                         violations["4.3(iii)"] += v["log_L"] > np.log(2) + v["log_G"] + np.log1p(REL_TOL)
             # Lemma 4.2 on the softmax of a random sample's logits: vᵀ(diag(s) − ssᵀ)v ≤ 4(1 − s_c)‖v‖_∞² for all c
@@ -254,7 +255,10 @@ def c6_correlations(art):
         diff = sub[f"corr_{favoured}"] - sub[f"corr_{other}"]
         measured[f"{run}: min over t>=10 of corr_{favoured} - corr_{other}"] = float(diff.min())
         last = sub[sub["step"] == sub["step"].max()]
-        measured[f"{run}: corr_inf, corr_2 at T (seed mean)"] = [float(last["corr_inf"].mean()), float(last["corr_2"].mean())]
+        measured[f"{run}: corr_inf, corr_2 at T (seed mean)"] = [
+            float(last["corr_inf"].mean()),
+            float(last["corr_2"].mean()),
+        ]
         ok &= bool(diff.min() > 0)
     threshold = {"every min difference >": 0.0}
     return measured, threshold, ok
@@ -298,7 +302,7 @@ def c7_eps_robustness(art):
                 ok &= g < 1e4 * eps
     T = int(base["gap_inf"].index[-1])
     eps_sorted = sorted(departures)
-    for small, large in zip(eps_sorted, eps_sorted[1:]):
+    for small, large in itertools.pairwise(eps_sorted):
         for a, b in zip(departures[small], departures[large]):
             ok &= (a if a is not None else T + 1) >= (b if b is not None else T + 1)
     threshold = {"max|grad L| at departure <": "1e4 * eps", "departure step non-increasing in eps": True}
@@ -310,7 +314,7 @@ def c8_nsd(art):
     """NSD with p ∈ {1, 2, 3, ∞}: at T each method's own-norm gap is the smallest of the four, and it decreased
     (below its value at T/10); every seed."""
     df = _metrics(art, "nsd")
-    norms = sorted(c[len("gap_"):] for c in df.columns if c.startswith("gap_"))
+    norms = sorted(c[len("gap_") :] for c in df.columns if c.startswith("gap_"))
     measured, ok = {}, True
     for run in df["run"].unique():
         p = art.run_settings("nsd", run)["p"]
@@ -336,13 +340,13 @@ SLOPE_SLACK = 0.05  # the (log t + n) and (d log t + nd) factors change a log-lo
 def _rate_window(tab: pd.Series, r: float, lo: float, hi: float):
     """gap·t^r/log t at half-decade points of [lo, hi] and the fitted slope over [lo, hi] (seed mean)."""
     steps = tab.index.to_numpy()
-    points = np.geomspace(lo, hi, int(round(2 * np.log10(hi / lo))) + 1)
+    points = np.geomspace(lo, hi, round(2 * np.log10(hi / lo)) + 1)
     vals = []
     for t in points:
         j = np.argmin(np.abs(np.log(steps) - np.log(t)))
         vals.append(float(tab.iloc[j] * steps[j] ** r / np.log(steps[j])))
     slope, ci, _ = loglog_slope(steps, tab.to_numpy(), lo, hi)
-    mono = all(b <= a * (1 + 1e-12) for a, b in zip(vals, vals[1:]))
+    mono = all(b <= a * (1 + 1e-12) for a, b in itertools.pairwise(vals))
     return vals, slope, ci, mono
 
 
@@ -382,8 +386,10 @@ def c10_classes(art):
     keys = _keys(art, "classes")
     gam = {key: float(art.refs(_ds_name(key))["gamma_inf"]) for key in keys}
     ks = sorted({k for k, _ in keys})
-    measured = {"k": ks, "gamma_inf (seed mean)": [float(np.mean([g for (k, _), g in gam.items() if k == kk]))
-                                                   for kk in ks]}  # fmt: skip
+    measured = {
+        "k": ks,
+        "gamma_inf (seed mean)": [float(np.mean([g for (k, _), g in gam.items() if k == kk])) for kk in ks],
+    }
     ok = True
     for run in ("signgd", "adam_eps0"):
         sub = df[df["run"] == run]
@@ -417,22 +423,32 @@ def c11_adam_beta0(art):
 
 
 CHECKS = {
-    "c1_lemmas": Check("Lemmas 4.1/E.1, 4.2, 4.3, B.4 hold on random and near-V_inf matrices (CE, exp, PairLog)",
-                       ("main",), (), c1_lemmas),
-    "c2_descent": Check("Descent (8) holds at every SignGD step and the loss never increases", ("main",), (),
-                        c2_descent),
+    "c1_lemmas": Check(
+        "Lemmas 4.1/E.1, 4.2, 4.3, B.4 hold on random and near-V_inf matrices (CE, exp, PairLog)",
+        ("main",),
+        (),
+        c1_lemmas,
+    ),
+    "c2_descent": Check(
+        "Descent (8) holds at every SignGD step and the loss never increases", ("main",), (), c2_descent
+    ),
     "c3_signgd_linf": Check("SignGD converges to the max-norm margin (Thm 5.3)", ("main",), (), c3_signgd_linf),
     "c4_ngd_l2": Check("NGD converges to the l2 margin, not the max-norm one", ("main",), (), c4_ngd_l2),
-    "c5_adam_linf": Check("Adam (eps = 0, a = 2/3) converges to the max-norm margin (Thm 6.3)", ("long",), (),
-                          c5_adam_linf),
-    "c6_correlations": Check("SignGD and Adam correlate best with V_inf, NGD with V_2 (Fig. 1c-d)", ("main",), (),
-                             c6_correlations),
-    "c7_eps_robustness": Check("Adam curves for small eps overlap until the gradient reaches eps's scale", ("main",),
-                               (), c7_eps_robustness),
+    "c5_adam_linf": Check(
+        "Adam (eps = 0, a = 2/3) converges to the max-norm margin (Thm 6.3)", ("long",), (), c5_adam_linf
+    ),
+    "c6_correlations": Check(
+        "SignGD and Adam correlate best with V_inf, NGD with V_2 (Fig. 1c-d)", ("main",), (), c6_correlations
+    ),
+    "c7_eps_robustness": Check(
+        "Adam curves for small eps overlap until the gradient reaches eps's scale", ("main",), (), c7_eps_robustness
+    ),
     "c8_nsd": Check("NSD for an entry-wise p-norm converges to the p-norm margin (Remark 5.5)", ("nsd",), (), c8_nsd),
-    "c9_rates": Check("Gap rates: SignGD/NGD (log t + n)/t^(1/2), Adam (d log t + nd)/t^(1/3)", ("long",), (),
-                      c9_rates),
-    "c10_classes": Check("The gap does not grow with the number of classes k (exploratory)", ("classes",), (),
-                         c10_classes),
+    "c9_rates": Check(
+        "Gap rates: SignGD/NGD (log t + n)/t^(1/2), Adam (d log t + nd)/t^(1/3)", ("long",), (), c9_rates
+    ),
+    "c10_classes": Check(
+        "The gap does not grow with the number of classes k (exploratory)", ("classes",), (), c10_classes
+    ),
     "c11_adam_beta0": Check("Adam with beta1 = beta2 = 0 reproduces SignGD exactly", ("main",), (), c11_adam_beta0),
-}  # fmt: skip
+}

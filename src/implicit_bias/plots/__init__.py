@@ -10,14 +10,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
 
-from ..artifacts import atomic_path  # noqa: E402
+from ..artifacts import atomic_path
 
-__all__ = ["ALGORITHM_COLORS", "PANELS", "series_colors", "plot_curves", "save_figure"]
+__all__ = ["ALGORITHM_COLORS", "PANELS", "plot_curves", "save_figure", "series_colors"]
 
 # One colour per algorithm across every figure of every paper.
 _PALETTE = sns.color_palette("colorblind", 10)

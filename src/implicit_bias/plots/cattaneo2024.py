@@ -1,4 +1,7 @@
-"""Figures of cattaneo2024 (Agg, deterministic). Each function takes {run name: (arrays, record)} and returns a figure."""
+"""Figures of cattaneo2024 (Agg, deterministic).
+
+Each function takes {run name: (arrays, record)} and returns a figure.
+"""
 
 from __future__ import annotations
 
@@ -32,8 +35,10 @@ def fig1(runs):
         ax.set_ylabel(r"$F(x)$")
         ax.set_title(rf"$\varepsilon$ = {e:g}")
     axes[0][-1].legend(fontsize="small", title="curves: closed form\n×: quadrature", title_fontsize="small")
-    fig.suptitle(rf"cattaneo2024 Fig. 1: $F(x)$, $\beta$ = {meta['beta']:g}, $h$ = {meta['h']:g} "
-                 r"($F<0$ growing in $|x|$: the one-norm is anti-penalised)")  # fmt: skip
+    fig.suptitle(
+        rf"cattaneo2024 Fig. 1: $F(x)$, $\beta$ = {meta['beta']:g}, $h$ = {meta['h']:g} "
+        r"($F<0$ growing in $|x|$: the one-norm is anti-penalised)"
+    )
     fig.tight_layout()
     return fig
 
@@ -69,8 +74,14 @@ def fig2(runs):
     for i, b in enumerate(betas):
         for j, rh in enumerate(rhos):
             p = r["grid_paths"][i, j]
-            ax.plot(p[:, 0], p[:, 1], styles[i % 4], color=colors[j], lw=1.2,
-                    label=rf"$\beta$={b:g}, $\rho$={rh:g} (D={r['grid_D'][i, j]:.3f})")  # fmt: skip
+            ax.plot(
+                p[:, 0],
+                p[:, 1],
+                styles[i % 4],
+                color=colors[j],
+                lw=1.2,
+                label=rf"$\beta$={b:g}, $\rho$={rh:g} (D={r['grid_D'][i, j]:.3f})",
+            )
     ax.plot(*r["theta0"], "ko", ms=5)
     ax.set_title(rf"vary $\beta$ (line style) and $\rho$ (colour), $h$ = {meta['h']:g}")
     ax.legend(fontsize=6, loc="upper right", ncol=1)
@@ -81,14 +92,21 @@ def fig2(runs):
     for i, (b, rh) in enumerate(r["pairs"]):
         for j, h in enumerate(hs):
             p = r["pair_paths"][i, j]
-            ax.plot(p[:, 0], p[:, 1], color=pal[i % 2][j], lw=1.3,
-                    label=rf"$\beta$={b:g}, $\rho$={rh:g}, $h$={h:g} (D={r['pair_D'][i, j]:.3f})")  # fmt: skip
+            ax.plot(
+                p[:, 0],
+                p[:, 1],
+                color=pal[i % 2][j],
+                lw=1.3,
+                label=rf"$\beta$={b:g}, $\rho$={rh:g}, $h$={h:g} (D={r['pair_D'][i, j]:.3f})",
+            )
     ax.plot(*r["theta0"], "ko", ms=5)
     ax.set_title(r"vary $h$ (darker = larger)")
     ax.legend(fontsize=6, loc="upper right")
-    fig.suptitle(rf"cattaneo2024 Fig. 2: Adam on $\frac{{1}}{{2}}(2\theta_1\theta_2-1.5)^2$ from (2.8, 3.5), "
-                 rf"$\varepsilon$ = {meta['eps']:g}, $T$ = {meta['T']:g}; D = mean $|\theta_1|+|\theta_2|$ "
-                 f"over the last {meta['tail']} iterates")  # fmt: skip
+    fig.suptitle(
+        rf"cattaneo2024 Fig. 2: Adam on $\frac{{1}}{{2}}(2\theta_1\theta_2-1.5)^2$ from (2.8, 3.5), "
+        rf"$\varepsilon$ = {meta['eps']:g}, $T$ = {meta['T']:g}; D = mean $|\theta_1|+|\theta_2|$ "
+        f"over the last {meta['tail']} iterates"
+    )
     fig.tight_layout()
     return fig
 
@@ -127,15 +145,23 @@ def fig3(runs):
     colors = sns.color_palette("colorblind", len(t["settings"]))
     for s, (bs, rs, es) in enumerate(t["settings"]):
         ax.loglog(t["h"], t["err1"][s], "o--", color=colors[s], ms=4)
-        ax.loglog(t["h"], t["err2"][s], "o-", color=colors[s], ms=4,
-                  label=rf"$\beta$={bs:g}, $\rho$={rs:g}, $\varepsilon$={es:g}: "
-                        f"{fitted_slope(t['h'], t['err1'][s]):.2f} / {fitted_slope(t['h'], t['err2'][s]):.2f}")  # fmt: skip
+        ax.loglog(
+            t["h"],
+            t["err2"][s],
+            "o-",
+            color=colors[s],
+            ms=4,
+            label=rf"$\beta$={bs:g}, $\rho$={rs:g}, $\varepsilon$={es:g}: "
+            f"{fitted_slope(t['h'], t['err1'][s]):.2f} / {fitted_slope(t['h'], t['err2'][s]):.2f}",
+        )
     ax.set_xlabel("step size $h$")
     ax.set_ylabel("global error")
     ax.set_title("toy problem (dashed: first order, solid: second)")
     ax.legend(fontsize=6, title="slopes 1st / 2nd", title_fontsize=6)
-    fig.suptitle(rf"cattaneo2024 Fig. 3 (CPU substitute: sklearn digits, not truncated MNIST): full-batch Adam, "
-                 rf"$\beta$ = {b:g}, $\rho$ = {rho:g}, $\varepsilon$ = {e:g}")  # fmt: skip
+    fig.suptitle(
+        rf"cattaneo2024 Fig. 3 (CPU substitute: sklearn digits, not truncated MNIST): full-batch Adam, "
+        rf"$\beta$ = {b:g}, $\rho$ = {rho:g}, $\varepsilon$ = {e:g}"
+    )
     fig.tight_layout()
     return fig
 
@@ -146,8 +172,10 @@ def _sweep_figure(runs, name, symbol, fixed):
     meta = rec["meta"]["experiment"]
     v = r["values"]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    for ax, key, ylab in [(axes[0], "peak_norm", r"peak $\|\nabla E\|_{1,\varepsilon}$ after the initial period"),
-                          (axes[1], "max_test_acc", "max test accuracy")]:  # fmt: skip
+    for ax, key, ylab in [
+        (axes[0], "peak_norm", r"peak $\|\nabla E\|_{1,\varepsilon}$ after the initial period"),
+        (axes[1], "max_test_acc", "max test accuracy"),
+    ]:
         m, s = r[key].mean(axis=1), r[key].std(axis=1)
         ax.errorbar(np.arange(len(v)), m, yerr=s, fmt="o-", capsize=4)
         ax.set_xticks(np.arange(len(v)), [f"{x:g}" for x in v])
@@ -174,11 +202,15 @@ def _sweep_figure(runs, name, symbol, fixed):
         full = meta["full"]
         model = f"ResNet (Bottleneck blocks {full['blocks']}, width {full['width']}) on CIFAR-10"
     else:
-        model = (f"CPU substitute for the paper's ResNet-50/CIFAR-10 figure: tanh MLP 64-{meta['hidden']}-10 on "
-                 "sklearn digits")  # fmt: skip
-    fig.suptitle(f"cattaneo2024 {fig_no} ({name.replace('sweep_', 'sweep over ')}) — {model}, full-batch Adam, "
-                 rf"{fixed}, $h$ = {meta['h']:g}, $\varepsilon$ = {meta['eps']:g}, {meta['steps']} steps",
-                 fontsize=9)  # fmt: skip
+        model = (
+            f"CPU substitute for the paper's ResNet-50/CIFAR-10 figure: tanh MLP 64-{meta['hidden']}-10 on "
+            "sklearn digits"
+        )
+    fig.suptitle(
+        f"cattaneo2024 {fig_no} ({name.replace('sweep_', 'sweep over ')}) — {model}, full-batch Adam, "
+        rf"{fixed}, $h$ = {meta['h']:g}, $\varepsilon$ = {meta['eps']:g}, {meta['steps']} steps",
+        fontsize=9,
+    )
     fig.tight_layout()
     return fig
 

@@ -97,8 +97,11 @@ def fig1_gaps(frames: dict):
                 label = _label(df, run)
                 _curve(ax, df, run, metric, COLORS[label], label)
         t = np.geomspace(min(1e3, tmax / 10), tmax, 50)
-        for rate, run, ls, txt in ((0.5, "signgd", ":", r"$t^{-1/2}$"), (0.5, "ngd", ":", None),
-                                   (1 / 3, "adam_eps0", "-.", r"$t^{-1/3}$")):  # fmt: skip
+        for rate, run, ls, txt in (
+            (0.5, "signgd", ":", r"$t^{-1/2}$"),
+            (0.5, "ngd", ":", None),
+            (1 / 3, "adam_eps0", "-.", r"$t^{-1/3}$"),
+        ):
             if run not in set(df["run"]):
                 continue
             tab = df[df["run"] == run].pivot_table(index="step", columns="seed", values=metric).mean(axis=1)
@@ -125,7 +128,7 @@ def fig_nsd(frames: dict):
     sns.set_theme(style="whitegrid", context="paper", font_scale=1.05)
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.4))
     runs = list(dict.fromkeys(df["run"]))
-    norms = sorted((c[len("gap_"):] for c in df.columns if c.startswith("gap_")), key=lambda s: (s == "inf", s))
+    norms = sorted((c[len("gap_") :] for c in df.columns if c.startswith("gap_")), key=lambda s: (s == "inf", s))
     pal = sns.color_palette("viridis", len(runs))
     own_of = {}
     for color, run in zip(pal, runs):
