@@ -1,9 +1,10 @@
-"""numba fast path of the multiclass (fan2025) full-batch loop; `training._run_reference` is the oracle.
+"""numba fast path of the multiclass (fan2025) training loop; `training.run_reference` is the oracle.
 
-Same maths as `multiclass.scaled_gradient` + `optimizers.step_direction` (log-scale gradient e^C ĝ, log-scale Adam
-moments), written as allocation-free loops whose inner loops vectorise (logits over samples, ĝ over features; BLAS
-calls cost more than they save at this size) and that reuse the exponentials of the log-sum-exp for the CE weights,
-so that a CE step at n = 500, k = 10, d = 25 stays under 50 µs.
+Same maths as `multiclass.scaled_gradient` + `optimizers.step_direction` (log-scale gradient e^C ĝ; the update rule
+is `_core.update`, shared with the binary kernel, on flat views of W), full batch or mini-batches, written as
+allocation-free loops whose inner loops vectorise (logits over samples, ĝ over features; BLAS calls cost more than
+they save at this size) and that reuse the exponentials of the log-sum-exp for the CE weights, so that a CE step at
+n = 500, k = 10, d = 25 stays under 50 µs.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import math
 import numpy as np
 from numba import njit
 
-OPT_CODES = {"gd": 0, "ngd": 1, "signgd": 2, "signum": 3, "adam": 4, "nsd": 6}
+from ._core import step_size, update
+
 LOSS_CODES = {"ce": 0, "exp": 1, "pairlog": 2}
-_MAX_LOG = 700.0
 
 
 @njit(cache=True, inline="always")
@@ -104,13 +105,13 @@ def _accumulate(R, Ht, G):
 
 
 @njit(cache=True)
-def scaled_gradient(H, Ht, y, W, loss_code, Z, R, G, a, b):
-    """Fill G (k, d) with ĝ and return C (∇L = e^C ĝ).
+def scaled_gradient(Ht, y, W, loss_code, Z, R, G, a, b):
+    """Fill G (k, d) with ĝ of the samples Ht = Hᵀ (d, n) and return C (∇L = e^C ĝ).
 
     Work arrays: Z, R (k, n) (Z holds the logits afterwards), a, b (n,). Loops run class-outer / sample-inner
     over contiguous rows so that everything but the exponentials vectorises.
     """
-    n, _d = H.shape
+    n = Ht.shape[1]
     k = W.shape[0]
     logits(Ht, W, Z)
     for i in range(n):
@@ -174,51 +175,50 @@ def scaled_gradient(H, Ht, y, W, loss_code, Z, R, G, a, b):
 
 
 @njit(cache=True)
-def run(
-    H,
-    y,
-    W0,
-    steps,
-    lr,
-    decay,
-    opt_code,
-    loss_code,
-    p,
-    beta1,
-    beta2,
-    eps,
-    bias_correction,
-    log_steps,
-    W_out,
-    D_out,
-    L_out,
-):
-    """Run `steps` full-batch updates of W (k, d); fill W_out/D_out/L_out at `log_steps`.
+def _gather(H, y, rows, Htb, yb):
+    """The mini-batch `rows` of (H, y) into Htb = H_Bᵀ (d, b) and yb."""
+    d = H.shape[1]
+    for j in range(rows.shape[0]):
+        i = rows[j]
+        yb[j] = y[i]
+        for f in range(d):
+            Htb[f, j] = H[i, f]
 
-    Returns (status, step, max|Δ|): status 0 = fine, 1 = non-finite gradient scale or iterate.
+
+@njit(cache=True)
+def run(H, y, W0, batches, steps, lr, decay, h, loss_code, log_steps, W_out, D_out, L_out):
+    """Run `steps` updates of W (k, d) with rule `h` (`_core.Hyper`); fill W_out/D_out/L_out at `log_steps`.
+
+    Step t uses the mini-batch `batches[t mod len(batches)]`; a single row holding every sample in order is the full
+    batch and skips the gather. Returns (status, step, max|Δ|): status 0 = fine, 1 = non-finite gradient scale or
+    iterate.
     """
     n, d = H.shape
     k = W0.shape[0]
-    W = W0.copy()
+    n_batches, b = batches.shape
+    full = n_batches == 1 and b == n
+    if full:
+        for j in range(n):
+            if batches[0, j] != j:
+                full = False
+    # parameters, gradient, direction and moments as flat vectors with (k, d) views: the core sees flat arrays
+    w_flat = W0.copy().reshape(k * d)
+    W = w_flat.reshape((k, d))
+    g_flat = np.zeros(k * d)
+    G = g_flat.reshape((k, d))
+    d_flat = np.zeros(k * d)
+    m = np.zeros(k * d)
+    v = np.zeros(k * d)
+    g2_unused = np.zeros(1)
     Ht = np.ascontiguousarray(H.T)
-    Z = np.empty((k, n))
-    R = np.empty((k, n))
-    wa = np.empty(n)
-    wb = np.empty(n)
-    G = np.empty((k, d))
-    Dm = np.zeros((k, d))
-    m = np.zeros((k, d))
-    v = np.zeros((k, d))
+    Z = np.empty((k, n))  # logits over all samples (the logged loss)
+    Htb = np.empty((d, b))
+    yb = np.empty(b, dtype=y.dtype)
+    Zb = np.empty((k, b))
+    R = np.empty((k, b))
+    wa = np.empty(b)
+    wb = np.empty(b)
     s = -np.inf
-    if opt_code == 3:
-        rho = beta1
-    elif opt_code == 4:
-        rho = math.sqrt(beta2)
-    else:
-        rho = 0.0
-    log_rho = math.log(rho) if rho > 0.0 else 0.0
-    log_eps = math.log(eps) if eps > 0.0 else 0.0
-    q = p / (p - 1.0) if (p > 1.0 and math.isfinite(p)) else 0.0
     max_dir = 0.0
     li = 0
     n_log = log_steps.shape[0]
@@ -234,94 +234,23 @@ def run(
             L_out[li] = log_loss(Z, y, loss_code)
         if t == steps:
             break
-        C = scaled_gradient(H, Ht, y, W, loss_code, Z, R, G, wa, wb)
+        if full:
+            C = scaled_gradient(Ht, y, W, loss_code, Zb, R, G, wa, wb)
+        else:
+            _gather(H, y, batches[t % n_batches], Htb, yb)
+            C = scaled_gradient(Htb, yb, W, loss_code, Zb, R, G, wa, wb)
         if not math.isfinite(C):
             return 1, t, max_dir
-        if opt_code == 0:
-            sc = math.exp(C)
-            for c in range(k):
-                for j in range(d):
-                    Dm[c, j] = sc * G[c, j]
-        elif opt_code == 2 or (opt_code == 6 and not math.isfinite(p)):
-            for c in range(k):
-                for j in range(d):
-                    Dm[c, j] = np.sign(G[c, j])
-        elif opt_code == 1 or opt_code == 6:
-            top = 0.0
-            for c in range(k):
-                for j in range(d):
-                    if abs(G[c, j]) > top:
-                        top = abs(G[c, j])
-            if top == 0.0:
-                for c in range(k):
-                    for j in range(d):
-                        Dm[c, j] = 0.0
-            elif opt_code == 6 and p == 1.0:
-                bc, bj, best = 0, 0, -1.0
-                for c in range(k):
-                    for j in range(d):
-                        Dm[c, j] = 0.0
-                        if abs(G[c, j]) > best:
-                            best = abs(G[c, j])
-                            bc, bj = c, j
-                Dm[bc, bj] = np.sign(G[bc, bj])
-            elif opt_code == 1 or p == 2.0:
-                nrm = 0.0
-                for c in range(k):
-                    for j in range(d):
-                        a = G[c, j] / top
-                        nrm += a * a
-                nrm = math.sqrt(nrm)
-                for c in range(k):
-                    for j in range(d):
-                        Dm[c, j] = G[c, j] / top / nrm
-            else:
-                acc = 0.0
-                for c in range(k):
-                    for j in range(d):
-                        acc += abs(G[c, j] / top) ** q
-                den = acc ** ((q - 1.0) / q)
-                for c in range(k):
-                    for j in range(d):
-                        a = G[c, j] / top
-                        Dm[c, j] = np.sign(a) * abs(a) ** (q - 1.0) / den
-        else:
-            if rho == 0.0 or s == -np.inf:
-                s_new = C
-            else:
-                s_new = max(C, s + log_rho)
-            dec = math.exp(s - s_new)
-            fresh = math.exp(C - s_new)
-            if opt_code == 3:
-                for c in range(k):
-                    for j in range(d):
-                        m[c, j] = beta1 * dec * m[c, j] + (1.0 - beta1) * fresh * G[c, j]
-                        Dm[c, j] = np.sign(m[c, j])
-            else:
-                c1 = 1.0
-                c2 = 1.0
-                if bias_correction:
-                    c1 = 1.0 / (1.0 - beta1 ** (t + 1))
-                    c2 = 1.0 / (1.0 - beta2 ** (t + 1))
-                e_add = math.exp(min(log_eps - s_new, _MAX_LOG)) if eps > 0.0 else 0.0
-                for c in range(k):
-                    for j in range(d):
-                        g = fresh * G[c, j]
-                        m[c, j] = beta1 * dec * m[c, j] + (1.0 - beta1) * g
-                        v[c, j] = beta2 * dec * dec * v[c, j] + (1.0 - beta2) * g * g
-                        den = math.sqrt(c2 * v[c, j]) + e_add
-                        Dm[c, j] = c1 * m[c, j] / den if den > 0.0 else 0.0
-            s = s_new
-        eta = lr * (t + 2.0) ** (-decay)
-        for c in range(k):
-            for j in range(d):
-                a = abs(Dm[c, j])
-                if a > max_dir:
-                    max_dir = a
-                W[c, j] -= eta * Dm[c, j]
+        s = update(h, t, C, s, g_flat, g2_unused, m, v, d_flat)
+        eta = step_size(t, lr, decay)
+        for j in range(k * d):
+            a = abs(d_flat[j])
+            if a > max_dir:
+                max_dir = a
+            w_flat[j] -= eta * d_flat[j]
         if logging:
             for c in range(k):
                 for j in range(d):
-                    D_out[li, c, j] = Dm[c, j]
+                    D_out[li, c, j] = d_flat[c * d + j]
             li += 1
     return 0, steps, max_dir

@@ -9,10 +9,18 @@ the paper's one, exact up to rounding (baek2025 spec §7, engineering notes §4)
 instead would change the algorithm, because the EMAs mix gradients of different scales.
 s is moved to max(c, s_old + log ρ) with ρ the decay of the state that must not underflow (β for Signum, √β2 for
 Adam), so that state never shrinks below O(1) and the newest gradient is never below it by more than its true ratio.
+
+The rule is composed from small parts, in the style of optax's transformations: `step_size` (η_t), `new_log_scale`
+(the log-scale bookkeeping), `moment_ema` and `second_moment_ema`, `bias_corrections`, `adam_eps` and
+`adam_denominator` (the preconditioner √v̂ + ε), `sign` and `nsd_direction` (normalised steepest descent).
+`step_direction` strings them together per optimizer. The scalar parts are written so that they work on numpy
+arrays and on scalars alike: the numba kernels (`_core`) compile these very functions and call them per coordinate,
+so the formulas exist once. The naive float64 oracle of the tests (tests/conftest.py) is written independently.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -22,19 +30,28 @@ __all__ = [
     "SAMPLINGS",
     "RuleState",
     "UpdateRule",
+    "adam_denominator",
+    "adam_eps",
     "batch_schedule",
+    "bias_corrections",
     "init_state",
     "learning_rate",
+    "moment_ema",
+    "new_log_scale",
     "nsd_direction",
+    "second_moment_ema",
     "step_direction",
+    "step_size",
 ]
 
+# The one table of optimizers; the numba kernels use the position in this tuple as the optimizer's code.
 OPTIMIZERS = ("gd", "ngd", "signgd", "signum", "adam", "adam_proxy", "nsd")
 SAMPLINGS = ("cyclic", "replacement", "reshuffle")
 
 # exp() overflows at 709.78; an ε-term beyond e^{700} makes the Adam step ≤ e^{-700}·|m̂|, i.e. zero in any sum with w.
-_MAX_LOG = 700.0
-_BIG_LOG = 100.0  # beyond e^{100}, adding v̂ = O(‖x‖²) to ε·e^{−2s} changes nothing in float64
+MAX_LOG = 700.0
+# beyond e^{100}, adding v̂ = O(‖x‖²) to ε·e^{−2s} changes nothing in float64
+BIG_LOG = 100.0
 
 
 @dataclass(frozen=True)
@@ -49,7 +66,7 @@ class UpdateRule:
     bias_correction: bool = False
     p: float = 2.0  # NSD's entry-wise norm (fan2025 eq 5): 1 = steepest coordinate, 2 = NGD, inf = SignGD
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.name not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {self.name!r}; expected one of {OPTIMIZERS}")
         for key in ("beta1", "beta2"):
@@ -60,6 +77,16 @@ class UpdateRule:
             raise ValueError(f"eps must be >= 0; got {self.eps}")
         if not float(self.p) >= 1.0:
             raise ValueError(f"p must be >= 1 (an entry-wise norm); got {self.p}")
+
+    @property
+    def code(self) -> int:
+        """The optimizer's position in `OPTIMIZERS` (the numba kernels' code)."""
+        return OPTIMIZERS.index(self.name)
+
+    @property
+    def norm_p(self) -> float:
+        """The entry-wise norm of the steepest-descent direction: NGD is NSD with p = 2, SignGD with p = ∞."""
+        return {"ngd": 2.0, "signgd": math.inf}.get(self.name, float(self.p))
 
     @property
     def needs_second_moment(self) -> bool:
@@ -76,6 +103,16 @@ class UpdateRule:
             return float(np.sqrt(self.beta2))
         return 0.0
 
+    @property
+    def log_state_decay(self) -> float:
+        """log ρ (−∞ for stateless rules: the scale then simply follows the newest gradient)."""
+        rho = self.state_decay
+        return math.log(rho) if rho > 0.0 else -math.inf
+
+    @property
+    def log_eps(self) -> float:
+        return math.log(self.eps) if self.eps > 0.0 else -math.inf
+
 
 @dataclass(frozen=True)
 class RuleState:
@@ -88,13 +125,66 @@ def init_state(rule: UpdateRule, d: int) -> RuleState:
     return RuleState(m=np.zeros(d), v=np.zeros(d), s=-np.inf)
 
 
-def _new_scale(rule: UpdateRule, s_old: float, c: float) -> float:
-    rho = rule.state_decay
-    if rho == 0.0 or s_old == -np.inf:
-        return c
-    return max(c, s_old + np.log(rho))
+# ------------------------------------------------------------------------------------------------------------------
+# The parts. Scalar-or-array, numpy and numba alike (no numpy-only calls in the first five).
+# ------------------------------------------------------------------------------------------------------------------
+def step_size(t, lr, decay):
+    """η_t = lr·(t+2)^(−decay) (baek2025 Lemma I.6 form; decay = 0 gives a constant step)."""
+    return lr * (t + 2.0) ** (-decay)
 
 
+def new_log_scale(s_old, c, log_rho):
+    """The state's new log-scale s = max(c, s_old + log ρ): never below the newest gradient's scale c, and falling
+    no faster than the state decays (−∞ + anything stays −∞, so the first step and stateless rules give s = c)."""
+    return max(c, s_old + log_rho)
+
+
+def moment_ema(m, x, beta, decay):
+    """One EMA step β·m + (1−β)·x in the scaled frame: the old state m̂ is first rescaled by decay = e^{s_old−s}
+    and x is the new input already scaled by e^{−s} (ĝ·e^{c−s} for the first moment, its square for the second)."""
+    return beta * decay * m + (1.0 - beta) * x
+
+
+def second_moment_ema(v, g, beta, decay):
+    """`moment_ema` of the squared gradient, whose scale is e^{2s}: the old v̂ is rescaled by decay², and g is the
+    new gradient (not squared) in the state's frame."""
+    return beta * decay * decay * v + (1.0 - beta) * g * g
+
+
+def bias_corrections(t, beta1, beta2):
+    """(1/(1−β1^{t+1}), 1/(1−β2^{t+1})): Adam's optional bias-correction factors at step t (0-based)."""
+    return 1.0 / (1.0 - beta1 ** (t + 1)), 1.0 / (1.0 - beta2 ** (t + 1))
+
+
+def adam_eps(log_eps, eps_inside, s):
+    """ε in the scaled frame of the moments, once per step: (e_add, floor).
+
+    Outside the root (PyTorch): den = √v̂ + ε·e^{−s}. Inside (Cattaneo et al.): den = √(v̂ + ε·e^{−2s}); once
+    ε·e^{−2s} > e^{100} ≫ v̂ = O(‖x‖²) the root is e^{L/2} whatever v̂ is, returned as `floor` (capped so that it
+    cannot overflow). ε = 0 (log_eps = −∞) gives (0, 0).
+    """
+    if log_eps == -math.inf:
+        return 0.0, 0.0
+    if not eps_inside:
+        return math.exp(min(log_eps - s, MAX_LOG)), 0.0
+    e_log = log_eps - 2.0 * s
+    if e_log > BIG_LOG:
+        return 0.0, math.exp(min(0.5 * e_log, MAX_LOG))
+    return math.exp(e_log), 0.0
+
+
+def adam_denominator(v, e_add, floor, eps_inside):
+    """Adam's preconditioner √(c2·v̂) + ε (or √(c2·v̂ + ε)) from `adam_eps`'s (e_add, floor); v = c2·v̂."""
+    if floor > 0.0:
+        return floor + 0.0 * v
+    if eps_inside:
+        return np.sqrt(v + e_add)
+    return np.sqrt(v) + e_add
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Array-only parts (the kernels write these as loops).
+# ------------------------------------------------------------------------------------------------------------------
 def _safe_divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     """num/den with 0/0 := 0 (a coordinate whose gradient history is exactly zero does not move)."""
     out = np.zeros_like(num)
@@ -129,48 +219,33 @@ def nsd_direction(g: np.ndarray, p: float) -> np.ndarray:
     return np.sign(a) * mag ** (q - 1.0) / np.sum(mag**q) ** ((q - 1.0) / q)
 
 
-def step_direction(rule: UpdateRule, state: RuleState, t: int, c: float, ghat: np.ndarray, g2hat=None):
+def step_direction(
+    rule: UpdateRule, state: RuleState, t: int, c: float, ghat: np.ndarray, g2hat: np.ndarray | None = None
+) -> tuple[np.ndarray, RuleState]:
     """Direction d_t (w_{t+1} = w_t − η_t d_t) and the new state, from ∇L_B(w_t) = e^c ĝ."""
     name = rule.name
     if name == "gd":
         return np.exp(c) * ghat, state
-    if name == "ngd":
-        return _safe_divide(ghat, np.full_like(ghat, np.linalg.norm(ghat))), state
-    if name == "signgd":
-        return np.sign(ghat), state
-    if name == "nsd":
-        return nsd_direction(ghat, rule.p), state
+    if name in ("ngd", "signgd", "nsd"):
+        return nsd_direction(ghat, rule.norm_p), state
     if name == "adam_proxy":
         # Def. 4.2: P(w)^{-1}∇L with P = diag(sqrt((1/N)Σ_i ∇L_i²)); the common factor e^c cancels.
         return _safe_divide(ghat, np.sqrt(g2hat)), state
 
-    s_new = _new_scale(rule, state.s, c)
-    decay = np.exp(state.s - s_new)  # 0 on the first step
-    fresh = np.exp(c - s_new)
+    s_new = new_log_scale(state.s, c, rule.log_state_decay)
+    decay = math.exp(state.s - s_new)  # 0 on the first step
+    g = math.exp(c - s_new) * ghat  # the new gradient in the state's frame
     if name == "signum":
-        beta = rule.beta1
-        m = beta * decay * state.m + (1.0 - beta) * fresh * ghat
+        m = moment_ema(state.m, g, rule.beta1, decay)
         return np.sign(m), RuleState(m=m, v=state.v, s=s_new)
 
     # Adam (Alg. 1/2 of baek2025; eqs 3a-3c of fan2025), optionally bias-corrected and with ε.
-    b1, b2 = rule.beta1, rule.beta2
-    m = b1 * decay * state.m + (1.0 - b1) * fresh * ghat
-    v = b2 * decay * decay * state.v + (1.0 - b2) * (fresh * ghat) ** 2
-    mc, vc = m, v
-    if rule.bias_correction:
-        mc = m / (1.0 - b1 ** (t + 1))
-        vc = v / (1.0 - b2 ** (t + 1))
-    if rule.eps == 0.0:
-        den = np.sqrt(vc)
-    elif rule.eps_inside:
-        e_log = np.log(rule.eps) - 2.0 * s_new
-        if e_log > _BIG_LOG:  # ε·e^{−2s} ≫ v̂ = O(‖x‖²): the square root is e^{L/2}; cap it after the root
-            den = np.full_like(vc, np.exp(min(0.5 * e_log, _MAX_LOG)))
-        else:
-            den = np.sqrt(vc + np.exp(e_log))
-    else:
-        den = np.sqrt(vc) + np.exp(min(np.log(rule.eps) - s_new, _MAX_LOG))
-    return _safe_divide(mc, den), replace(state, m=m, v=v, s=s_new)
+    m = moment_ema(state.m, g, rule.beta1, decay)
+    v = second_moment_ema(state.v, g, rule.beta2, decay)
+    c1, c2 = bias_corrections(t, rule.beta1, rule.beta2) if rule.bias_correction else (1.0, 1.0)
+    e_add, floor = adam_eps(rule.log_eps, rule.eps_inside, s_new)
+    den = np.broadcast_to(adam_denominator(c2 * v, e_add, floor, rule.eps_inside), m.shape)
+    return _safe_divide(c1 * m, den), replace(state, m=m, v=v, s=s_new)
 
 
 def batch_schedule(n: int, steps: int, batch_size: int | None = None, sampling: str = "cyclic", seed: int = 0):
@@ -199,6 +274,6 @@ def batch_schedule(n: int, steps: int, batch_size: int | None = None, sampling: 
     return np.concatenate([rng.permutation(n).reshape(n // b, b) for _ in range(epochs)]).astype(np.int64)
 
 
-def learning_rate(t, lr: float = 0.1, decay: float = 0.5):
-    """η_t = lr·(t+2)^(−decay) (Lemma I.6 form; decay = 0 gives a constant step)."""
-    return lr * (np.asarray(t, dtype=np.float64) + 2.0) ** (-decay)
+def learning_rate(t, lr: float = 0.1, decay: float = 0.5) -> np.ndarray:
+    """η_t = lr·(t+2)^(−decay) for a step or an array of steps (`step_size` on float64)."""
+    return step_size(np.asarray(t, dtype=np.float64), lr, decay)

@@ -1,21 +1,26 @@
 """`train`: one loop for every optimizer = update rule (`optimizers.UpdateRule`) + batching schedule.
 
-Two interchangeable back ends run the same maths: "numba" (the fast path in `_fast`) and "numpy" (the readable
-reference, built from `losses.scaled_gradient` and `optimizers.step_direction`). Tests compare them with tolerances.
+Binary and multiclass data take the same path. Two interchangeable back ends run the same maths: "numba" (the fast
+kernels `_fast` and `_fast_multiclass`, which share the update rule `_core.update`) and "numpy" (the readable
+reference `run_reference`, built from `losses.scaled_gradient` / `multiclass.scaled_gradient` and
+`optimizers.step_direction`). Tests compare them with tolerances.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _fast, _fast_multiclass, multiclass
+from . import _fast, _fast_multiclass
+from . import multiclass as mc
+from ._core import hyper
 from .data import as_design_matrix
 from .losses import LOSSES, log_total_loss, scaled_gradient
-from .optimizers import UpdateRule, batch_schedule, init_state, learning_rate, step_direction
+from .optimizers import UpdateRule, batch_schedule, init_state, learning_rate, step_direction, step_size
 
-__all__ = ["Trajectory", "log_grid", "train"]
+__all__ = ["Trajectory", "log_grid", "run_reference", "train"]
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,16 @@ def log_grid(steps: int, num: int = 200, extra=()) -> np.ndarray:
     return grid
 
 
-def _run_reference(w0, steps, rule, lr, decay, log_steps, gradient, log_loss):
+def run_reference(
+    w0: np.ndarray,
+    steps: int,
+    rule: UpdateRule,
+    lr: float,
+    decay: float,
+    log_steps: np.ndarray,
+    gradient: Callable,
+    log_loss: Callable,
+) -> tuple:
     """The plain numpy training loop (the oracle of the numba fast paths), for any parameter shape.
 
     `gradient(t, w)` returns the scaled batch gradient (c, ĝ, ĝ₂) of step t (∇L_B(w) = e^c ĝ, ĝ shaped like w) and
@@ -87,112 +101,29 @@ def _run_reference(w0, steps, rule, lr, decay, log_steps, gradient, log_loss):
         direc, state = step_direction(rule, state, t, c, ghat.ravel(), g2flat)
         direc = direc.reshape(w0.shape)
         max_dir = max(max_dir, float(np.max(np.abs(direc))))
-        w = w - learning_rate(t, lr, decay) * direc
+        w = w - step_size(t, lr, decay) * direc
         if logging:
             D[li] = direc
             li += 1
     return 0, steps, max_dir, W, D, L
 
 
-def _train_multiclass(
-    H,
-    y,
-    *,
-    optimizer,
-    steps,
-    lr,
-    decay,
-    beta1,
-    beta2,
-    eps,
-    eps_inside,
-    bias_correction,
-    p,
-    batch_size,
-    loss,
-    w0,
-    num_log,
-    log_steps,
-    backend,
-    num_classes,
-) -> Trajectory:
-    H, y, k = multiclass.check_labels(H, y, num_classes)
-    n, d = H.shape
-    if loss not in multiclass.MC_LOSSES:
-        raise ValueError(f"unknown multiclass loss {loss!r}; expected one of {multiclass.MC_LOSSES}")
-    if optimizer not in _fast_multiclass.OPT_CODES:
-        raise ValueError(
-            f"optimizer {optimizer!r} is not available for multiclass data; "
-            f"expected one of {tuple(_fast_multiclass.OPT_CODES)}"
-        )
-    if batch_size not in (None, n):
-        raise ValueError("multiclass training is full batch (batch_size None)")
-    if eps_inside:
-        raise ValueError("multiclass Adam adds eps outside the square root (eps_inside=False)")
-    rule = UpdateRule(optimizer, beta1=beta1, beta2=beta2, eps=eps, bias_correction=bias_correction, p=p)
-    W0 = np.zeros((k, d)) if w0 is None else np.array(w0, dtype=np.float64).reshape(k, d)
-    grid = log_grid(steps, num_log, log_steps)
-    if backend == "numpy":
-        status, bad, max_dir, Ws, D, L = _run_reference(
-            W0,
-            steps,
-            rule,
-            lr,
-            decay,
-            grid,
-            gradient=lambda t, W: (*multiclass.scaled_gradient(W, H, y, loss), None),
-            log_loss=lambda W: multiclass.log_loss(W, H, y, loss),
-        )
-    else:
-        Ws = np.full((grid.size, k, d), np.nan)
-        D = np.full((grid.size, k, d), np.nan)
-        L = np.full(grid.size, np.nan)
-        status, bad, max_dir = _fast_multiclass.run(
-            H,
-            y,
-            W0,
-            steps,
-            float(lr),
-            float(decay),
-            _fast_multiclass.OPT_CODES[optimizer],
-            _fast_multiclass.LOSS_CODES[loss],
-            float(p),
-            float(beta1),
-            float(beta2),
-            float(eps),
-            bool(bias_correction),
-            grid,
-            Ws,
-            D,
-            L,
-        )
-    if status != 0:
-        raise FloatingPointError(
-            f"{optimizer} run became non-finite (NaN or overflow) at or before step {bad}; reduce lr (={lr})"
-        )
-    settings = dict(
-        optimizer=optimizer,
-        steps=steps,
-        lr=float(lr),
-        decay=float(decay),
-        beta1=float(beta1),
-        beta2=float(beta2),
-        eps=float(eps),
-        eps_inside=False,
-        bias_correction=bool(bias_correction),
-        batch_size=n,
-        sampling="full",
-        seed=0,
-        loss=loss,
-        p=float(p),
-        num_classes=k,
-    )
-    return Trajectory(steps=grid, w=Ws, log_loss=L, direction=D, max_direction=float(max_dir), settings=settings)
+def _check_common(steps: int, lr: float, decay: float, backend: str) -> int:
+    steps = int(steps)
+    if steps < 0:
+        raise ValueError(f"steps must be >= 0; got {steps}")
+    if not lr > 0:
+        raise ValueError(f"lr must be > 0; got {lr}")
+    if not decay >= 0:
+        raise ValueError(f"decay must be >= 0; got {decay}")
+    if backend not in ("numba", "numpy"):
+        raise ValueError(f"unknown backend {backend!r}; expected 'numba' or 'numpy'")
+    return steps
 
 
 def train(
-    X,
-    y=None,
+    X: np.ndarray,
+    y: np.ndarray | None = None,
     *,
     optimizer: str,
     steps: int,
@@ -207,7 +138,7 @@ def train(
     sampling: str = "cyclic",
     seed: int = 0,
     loss: str | None = None,
-    w0=None,
+    w0: np.ndarray | None = None,
     num_log: int = 200,
     log_steps=(),
     backend: str = "numba",
@@ -216,107 +147,74 @@ def train(
 ) -> Trajectory:
     """Train a linear classifier on separable data and return its `Trajectory`.
 
-    X: label-absorbed rows x_i ← y_i·x_i, shape (N, d) (y must be None). optimizer ∈ {"gd", "ngd", "signgd",
-    "signum", "adam", "adam_proxy"}; for "signum" the momentum is `beta1`. η_t = lr·(t+2)^(−decay).
-    batch_size None is full batch; `sampling` ∈ {"cyclic", "replacement", "reshuffle"} picks the mini-batches
-    (seeded by `seed`). Adam has no bias correction and ε = 0 by default (baek2025 §2); `eps` is added outside
-    the square root as in PyTorch unless `eps_inside`. The iterates are logged at `num_log` log-spaced steps
-    plus any `log_steps` given. w_0 = 0 unless `w0` is given. optimizer "nsd" is normalised steepest descent for
-    the entry-wise `p`-norm (p = 1, 2, ∞ or any p > 1; fan2025 eq 5).
-
+    Binary: X holds label-absorbed rows x_i ← y_i·x_i, shape (N, d), and y is None; `loss` ∈ {"exp" (default),
+    "logistic"}; w_0 = 0 unless `w0` is given.
     Multiclass (fan2025): pass features H (n, d) as `X` and integer labels `y` in [0, k); W ∈ R^{k×d} starts at 0
-    (or `w0`), training is full batch, `loss` ∈ {"ce" (default), "exp", "pairlog"}, `eps` is added outside the
-    square root, and `.w` is (K, k, d), `.w_final` (k, d). optimizer ∈ {"gd", "ngd", "signgd", "signum", "adam",
-    "nsd"}.
+    (or `w0`), `loss` ∈ {"ce" (default), "exp", "pairlog"}, `.w` is (K, k, d) and `.w_final` (k, d).
+
+    optimizer ∈ {"gd", "ngd", "signgd", "signum", "adam", "adam_proxy" (binary only), "nsd"}; for "signum" the
+    momentum is `beta1`; "nsd" is normalised steepest descent for the entry-wise `p`-norm (p = 1, 2, ∞ or any
+    p > 1; fan2025 eq 5). η_t = lr·(t+2)^(−decay). batch_size None is full batch; `sampling` ∈ {"cyclic",
+    "replacement", "reshuffle"} picks the mini-batches (seeded by `seed`), for binary and multiclass data alike.
+    Adam has no bias correction and ε = 0 by default (baek2025 §2); `eps` is added outside the square root as in
+    PyTorch unless `eps_inside`. The iterates are logged at `num_log` log-spaced steps plus any `log_steps` given.
+    `backend` "numba" (fast) or "numpy" (the reference loop) run the same maths.
     """
-    steps = int(steps)
-    if steps < 0:
-        raise ValueError(f"steps must be >= 0; got {steps}")
-    if not lr > 0:
-        raise ValueError(f"lr must be > 0; got {lr}")
-    if not decay >= 0:
-        raise ValueError(f"decay must be >= 0; got {decay}")
-    if backend not in ("numba", "numpy"):
-        raise ValueError(f"unknown backend {backend!r}; expected 'numba' or 'numpy'")
-    if y is not None:
-        return _train_multiclass(
-            X,
-            y,
-            optimizer=optimizer,
-            steps=steps,
-            lr=lr,
-            decay=decay,
-            beta1=beta1,
-            beta2=beta2,
-            eps=eps,
-            eps_inside=eps_inside,
-            bias_correction=bias_correction,
-            p=p,
-            batch_size=batch_size,
-            loss="ce" if loss is None else loss,
-            w0=w0,
-            num_log=num_log,
-            log_steps=log_steps,
-            backend=backend,
-            num_classes=num_classes,
-        )
-    if num_classes is not None:
-        raise ValueError("num_classes is only meaningful for multiclass data (y given)")
-    loss = "exp" if loss is None else loss
-    X = as_design_matrix(X)
-    n, d = X.shape
-    steps = int(steps)
-    if steps < 0:
-        raise ValueError(f"steps must be >= 0; got {steps}")
-    if loss not in LOSSES:
-        raise ValueError(f"unknown loss {loss!r}; expected one of {LOSSES}")
-    if not lr > 0:
-        raise ValueError(f"lr must be > 0; got {lr}")
-    if not decay >= 0:
-        raise ValueError(f"decay must be >= 0; got {decay}")
-    if backend not in ("numba", "numpy"):
-        raise ValueError(f"unknown backend {backend!r}; expected 'numba' or 'numpy'")
+    steps = _check_common(steps, lr, decay, backend)
+    multiclass = y is not None
+    if multiclass:
+        H, labels, k = mc.check_labels(X, y, num_classes)
+        loss = "ce" if loss is None else loss
+        if loss not in mc.MC_LOSSES:
+            raise ValueError(f"unknown multiclass loss {loss!r}; expected one of {mc.MC_LOSSES}")
+        if optimizer == "adam_proxy":
+            raise ValueError("optimizer 'adam_proxy' (baek2025 Def. 4.2) is defined for binary data only")
+        n, d = H.shape
+        shape = (k, d)
+    else:
+        if num_classes is not None:
+            raise ValueError("num_classes is only meaningful for multiclass data (y given)")
+        loss = "exp" if loss is None else loss
+        if loss not in LOSSES:
+            raise ValueError(f"unknown loss {loss!r}; expected one of {LOSSES}")
+        X = as_design_matrix(X)
+        n, d = X.shape
+        shape = (d,)
     rule = UpdateRule(
         optimizer, beta1=beta1, beta2=beta2, eps=eps, eps_inside=eps_inside, bias_correction=bias_correction, p=p
     )
     batches = batch_schedule(n, steps, batch_size, sampling, seed)
-    w0 = np.zeros(d) if w0 is None else np.array(w0, dtype=np.float64).reshape(d)
+    w_init = np.zeros(shape) if w0 is None else np.array(w0, dtype=np.float64).reshape(shape)
     grid = log_grid(steps, num_log, log_steps)
 
-    if backend == "numpy" or optimizer not in _fast.OPT_CODES:  # binary NSD: reference loop only
-        status, bad, max_dir, W, D, L = _run_reference(
-            w0,
-            steps,
-            rule,
-            lr,
-            decay,
-            grid,
-            gradient=lambda t, w: scaled_gradient(X[batches[t % len(batches)]], w, loss, rule.needs_second_moment),
-            log_loss=lambda w: log_total_loss(X @ w, loss),
-        )
+    if backend == "numpy":
+        if multiclass:
+
+            def gradient(t, W):
+                rows = batches[t % len(batches)]
+                return (*mc.scaled_gradient(W, H[rows], labels[rows], loss), None)
+
+            def log_loss(W):
+                return mc.log_loss(W, H, labels, loss)
+        else:
+
+            def gradient(t, w):
+                return scaled_gradient(X[batches[t % len(batches)]], w, loss, rule.needs_second_moment)
+
+            def log_loss(w):
+                return log_total_loss(X @ w, loss)
+
+        status, bad, max_dir, W, D, L = run_reference(w_init, steps, rule, lr, decay, grid, gradient, log_loss)
     else:
-        W = np.full((grid.size, d), np.nan)
-        D = np.full((grid.size, d), np.nan)
+        W = np.full((grid.size, *shape), np.nan)
+        D = np.full((grid.size, *shape), np.nan)
         L = np.full(grid.size, np.nan)
-        status, bad, max_dir = _fast.run(
-            X,
-            w0,
-            batches,
-            steps,
-            float(lr),
-            float(decay),
-            _fast.OPT_CODES[optimizer],
-            _fast.LOSS_CODES[loss],
-            float(beta1),
-            float(beta2),
-            float(eps),
-            bool(eps_inside),
-            bool(bias_correction),
-            grid,
-            W,
-            D,
-            L,
-        )
+        args = (batches, steps, float(lr), float(decay), hyper(rule))
+        if multiclass:
+            kernel = _fast_multiclass.run(H, labels, w_init, *args, _fast_multiclass.LOSS_CODES[loss], grid, W, D, L)
+        else:
+            kernel = _fast.run(X, w_init, *args, _fast.LOSS_CODES[loss], grid, W, D, L)
+        status, bad, max_dir = kernel
     if status != 0:
         raise FloatingPointError(
             f"{optimizer} run became non-finite (NaN or overflow) at or before step {bad}; "
@@ -338,4 +236,6 @@ def train(
         loss=loss,
         p=float(p),
     )
+    if multiclass:
+        settings["num_classes"] = k
     return Trajectory(steps=grid, w=W, log_loss=L, direction=D, max_direction=float(max_dir), settings=settings)
