@@ -1,4 +1,4 @@
-"""Cost of one full-batch multiclass step (fan2025): numba fast path vs the plain-numpy reference.
+"""Cost of one multiclass step (fan2025): numba fast path vs the plain-numpy reference.
 
 Data: spec §3 (k = 10, d = 25, 50 points per class, n = 500), seed 0. For each case, µs per step of
 `implicit_bias.train(H, y, ...)`: numba after a warm-up call, best of `--repeats` runs of `--steps` steps; numpy best
@@ -32,6 +32,9 @@ CASES = {
     "NSD p=3, CE": dict(optimizer="nsd", p=3.0, loss="ce"),
     "SignGD, exp": dict(optimizer="signgd", loss="exp"),
     "SignGD, PairLogLoss": dict(optimizer="signgd", loss="pairlog"),
+    # mini-batches (one batch's gradient per step: the per-step cost scales with b, not n)
+    "Adam b=1, CE": dict(optimizer="adam", beta2=0.99, batch_size=1, loss="ce"),
+    "Adam b=50 reshuffle, CE": dict(optimizer="adam", beta2=0.99, batch_size=50, sampling="reshuffle", loss="ce"),
 }
 
 

@@ -6,6 +6,7 @@ Runs `implicit_bias.train` on gaussian(10, 50, 0) (the paper's N = 10, d = 50 se
     Det-Adam   adam, full batch                    (β1, β2) = (0.9, 0.95)
     Signum b=2 signum, batch size 2, cyclic        β = 0.99
     AdamProxy  adam_proxy, full batch
+    NSD        nsd, full batch, p = 3 and p = 1 (on the fast path since the shared update-rule core)
 
 and reports µs per step: numba after a warm-up call, best of `--repeats` runs of `--steps` steps; numpy best of
 fewer repeats of `--numpy-steps` steps. Logging is kept to a handful of steps so that the loop itself is timed.
@@ -36,6 +37,8 @@ CASES = {
     "Det-Adam (full batch)": dict(optimizer="adam"),
     "Signum (b=2, beta=0.99)": dict(optimizer="signum", batch_size=2, beta1=0.99),
     "AdamProxy (full batch)": dict(optimizer="adam_proxy"),
+    "NSD p=3 (full batch)": dict(optimizer="nsd", p=3.0),
+    "NSD p=1 (full batch)": dict(optimizer="nsd", p=1.0),
 }
 
 

@@ -125,11 +125,12 @@ def _nsd(g, p, q, out):
     else:
         acc = 0.0
         for k in range(n):
-            acc += abs(g[k] / top) ** q
+            a = abs(g[k] / top)
+            out[k] = a ** (q - 1.0)  # one power per entry: |a|^q = |a|^{q−1}·|a|
+            acc += out[k] * a
         den = acc ** ((q - 1.0) / q)
         for k in range(n):
-            a = g[k] / top
-            out[k] = np.sign(a) * abs(a) ** (q - 1.0) / den
+            out[k] = np.sign(g[k]) * out[k] / den
 
 
 @njit(cache=True, inline="always")
