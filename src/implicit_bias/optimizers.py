@@ -24,6 +24,7 @@ import math
 from dataclasses import dataclass, replace
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = [
     "OPTIMIZERS",
@@ -47,6 +48,9 @@ __all__ = [
 # The one table of optimizers; the numba kernels use the position in this tuple as the optimizer's code.
 OPTIMIZERS = ("gd", "ngd", "signgd", "signum", "adam", "adam_proxy", "nsd")
 SAMPLINGS = ("cyclic", "replacement", "reshuffle")
+
+# the scalar parts take numpy arrays (the reference) or floats (compiled into the kernels)
+ArrayOrFloat = np.ndarray | float
 
 # exp() overflows at 709.78; an ε-term beyond e^{700} makes the Adam step ≤ e^{-700}·|m̂|, i.e. zero in any sum with w.
 MAX_LOG = 700.0
@@ -128,35 +132,35 @@ def init_state(rule: UpdateRule, d: int) -> RuleState:
 # ------------------------------------------------------------------------------------------------------------------
 # The parts. Scalar-or-array, numpy and numba alike (no numpy-only calls in the first five).
 # ------------------------------------------------------------------------------------------------------------------
-def step_size(t, lr, decay):
+def step_size(t: ArrayOrFloat, lr: float, decay: float) -> ArrayOrFloat:
     """η_t = lr·(t+2)^(−decay) (baek2025 Lemma I.6 form; decay = 0 gives a constant step)."""
     return lr * (t + 2.0) ** (-decay)
 
 
-def new_log_scale(s_old, c, log_rho):
+def new_log_scale(s_old: float, c: float, log_rho: float) -> float:
     """The state's new log-scale s = max(c, s_old + log ρ): never below the newest gradient's scale c, and falling
     no faster than the state decays (−∞ + anything stays −∞, so the first step and stateless rules give s = c)."""
     return max(c, s_old + log_rho)
 
 
-def moment_ema(m, x, beta, decay):
+def moment_ema(m: ArrayOrFloat, x: ArrayOrFloat, beta: float, decay: float) -> ArrayOrFloat:
     """One EMA step β·m + (1−β)·x in the scaled frame: the old state m̂ is first rescaled by decay = e^{s_old−s}
     and x is the new input already scaled by e^{−s} (ĝ·e^{c−s} for the first moment, its square for the second)."""
     return beta * decay * m + (1.0 - beta) * x
 
 
-def second_moment_ema(v, g, beta, decay):
+def second_moment_ema(v: ArrayOrFloat, g: ArrayOrFloat, beta: float, decay: float) -> ArrayOrFloat:
     """`moment_ema` of the squared gradient, whose scale is e^{2s}: the old v̂ is rescaled by decay², and g is the
     new gradient (not squared) in the state's frame."""
     return beta * decay * decay * v + (1.0 - beta) * g * g
 
 
-def bias_corrections(t, beta1, beta2):
+def bias_corrections(t: int, beta1: float, beta2: float) -> tuple[float, float]:
     """(1/(1−β1^{t+1}), 1/(1−β2^{t+1})): Adam's optional bias-correction factors at step t (0-based)."""
     return 1.0 / (1.0 - beta1 ** (t + 1)), 1.0 / (1.0 - beta2 ** (t + 1))
 
 
-def adam_eps(log_eps, eps_inside, s):
+def adam_eps(log_eps: float, eps_inside: bool, s: float) -> tuple[float, float]:
     """ε in the scaled frame of the moments, once per step: (e_add, floor).
 
     Outside the root (PyTorch): den = √v̂ + ε·e^{−s}. Inside (Cattaneo et al.): den = √(v̂ + ε·e^{−2s}); once
@@ -173,7 +177,7 @@ def adam_eps(log_eps, eps_inside, s):
     return math.exp(e_log), 0.0
 
 
-def adam_denominator(v, e_add, floor, eps_inside):
+def adam_denominator(v: ArrayOrFloat, e_add: float, floor: float, eps_inside: bool) -> ArrayOrFloat:
     """Adam's preconditioner √(c2·v̂) + ε (or √(c2·v̂ + ε)) from `adam_eps`'s (e_add, floor); v = c2·v̂."""
     if floor > 0.0:
         return floor + 0.0 * v
@@ -248,7 +252,9 @@ def step_direction(
     return _safe_divide(c1 * m, den), replace(state, m=m, v=v, s=s_new)
 
 
-def batch_schedule(n: int, steps: int, batch_size: int | None = None, sampling: str = "cyclic", seed: int = 0):
+def batch_schedule(
+    n: int, steps: int, batch_size: int | None = None, sampling: str = "cyclic", seed: int = 0
+) -> np.ndarray:
     """Index sets B_t as an array (L, b); step t uses row t mod L.
 
     - full batch (`batch_size` None or n): one row, all samples.
@@ -274,6 +280,6 @@ def batch_schedule(n: int, steps: int, batch_size: int | None = None, sampling: 
     return np.concatenate([rng.permutation(n).reshape(n // b, b) for _ in range(epochs)]).astype(np.int64)
 
 
-def learning_rate(t, lr: float = 0.1, decay: float = 0.5) -> np.ndarray:
+def learning_rate(t: ArrayLike, lr: float = 0.1, decay: float = 0.5) -> np.ndarray:
     """η_t = lr·(t+2)^(−decay) for a step or an array of steps (`step_size` on float64)."""
     return step_size(np.asarray(t, dtype=np.float64), lr, decay)

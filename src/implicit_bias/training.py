@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import _fast, _fast_multiclass
 from . import multiclass as mc
@@ -52,7 +53,7 @@ class Trajectory:
         return learning_rate(self.steps, self.settings["lr"], self.settings["decay"])
 
 
-def log_grid(steps: int, num: int = 200, extra=()) -> np.ndarray:
+def log_grid(steps: int, num: int = 200, extra: ArrayLike = ()) -> np.ndarray:
     """Sorted unique log-spaced steps in [0, steps], always containing 0 and `steps`, plus `extra`."""
     grid = np.unique(np.geomspace(1, max(steps, 1), num).astype(np.int64))
     grid = np.concatenate([[0], grid[grid <= steps], [steps], np.asarray(extra, dtype=np.int64)])
@@ -71,7 +72,7 @@ def run_reference(
     log_steps: np.ndarray,
     gradient: Callable,
     log_loss: Callable,
-) -> tuple:
+) -> tuple[int, int, float, np.ndarray, np.ndarray, np.ndarray]:
     """The plain numpy training loop (the oracle of the numba fast paths), for any parameter shape.
 
     `gradient(t, w)` returns the scaled batch gradient (c, ĝ, ĝ₂) of step t (∇L_B(w) = e^c ĝ, ĝ shaped like w) and
@@ -140,7 +141,7 @@ def train(
     loss: str | None = None,
     w0: np.ndarray | None = None,
     num_log: int = 200,
-    log_steps=(),
+    log_steps: ArrayLike = (),
     backend: str = "numba",
     p: float = 2.0,
     num_classes: int | None = None,
