@@ -1,7 +1,8 @@
 # implicit-bias: reproduce every figure and theorem check of the three papers.
 #   snakemake --cores all                    every figure and check, and results/checks/summary.md
 #   snakemake --cores all verify             the gate: fails if any theorem check failed
-#   snakemake --cores all baek2025           one paper
+#   snakemake --cores all baek2025           one paper: its figures, checks and results/checks/baek2025/summary.md,
+#                                            and no job of another paper (likewise fan2025, cattaneo2024)
 #   snakemake --cores all results/figures/baek2025/fig2.png   one figure, and only what it needs
 from snakemake.utils import min_version
 
@@ -18,7 +19,11 @@ include: "workflow/rules/cattaneo2024_common.smk"
 include: "workflow/rules/baek2025.smk"
 include: "workflow/rules/fan2025.smk"
 include: "workflow/rules/cattaneo2024.smk"
-include: "workflow/rules/verify.smk"
+include: "workflow/rules/checks.smk"
+
+
+localrules:
+    all,
 
 
 rule all:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from implicit_bias.checks import checks_of
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,3 +63,44 @@ def test_default_config_dry_run_plans_every_target(tmp_path):
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert all(r in proc.stdout for r in ("baek_figure", "fan_figure", "cat_figure", "summary"))
+
+
+def _job_stats(out: str) -> dict:
+    """rule -> planned job count, from the first job-stats table of a dry run."""
+    table = out.split("Job stats:", 1)[1].split("\n\n", 1)[0]
+    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M) if m[1] != "total"}
+
+
+PREFIX = {"baek2025": "baek", "fan2025": "fan", "cattaneo2024": "cat"}
+
+
+@pytest.mark.parametrize("paper", sorted(PREFIX))
+def test_paper_target_plans_only_that_paper(tmp_path, paper):
+    """`snakemake <paper>` builds that paper's figures, checks and per-paper summary, and no job of another paper."""
+    proc = _run(
+        sys.executable,
+        "-m",
+        "snakemake",
+        paper,
+        "-n",
+        "--forceall",
+        "--cores",
+        "2",
+        "--directory",
+        str(tmp_path),
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--configfile",
+        str(ROOT / "config.yaml"),
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    jobs = _job_stats(proc.stdout)
+    other = {rule for rule in jobs if rule not in (paper, "paper_summary") and not rule.startswith(PREFIX[paper] + "_")}
+    assert not other, f"{paper} plans jobs of other rules: {sorted(other)}"
+    assert jobs[paper] == 1 and jobs["paper_summary"] == 1
+    assert jobs[f"{PREFIX[paper]}_check"] == len(checks_of(paper))
+    assert any(rule.endswith("_figure") for rule in jobs)
+    outputs = re.findall(r"^\s+output: (.+)$", proc.stdout, re.M)
+    paths = [p for line in outputs for p in line.split(", ")]
+    assert paths and all(f"/{paper}/" in p for p in paths), [p for p in paths if f"/{paper}/" not in p]
+    assert f"results/checks/{paper}/summary.md" in paths

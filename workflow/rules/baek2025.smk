@@ -1,15 +1,19 @@
-# baek2025 (per-sample Adam): data -> optimizer runs -> references -> metrics -> figures and theorem checks.
+# baek2025 (per-sample Adam): data -> optimizer runs -> references -> metrics -> figures and theorem checks
+# (the check rule baek_check is generated in checks.smk).
+
+
+localrules:
+    baek2025,
 
 
 rule baek2025:
     input:
-        baek2025_targets(),
-        "results/checks/summary.md",
+        paper_targets("baek2025"),
 
 
 rule baek_dataset:
     input:
-        lib=LIB_DATA,
+        lib=package_inputs("../scripts/baek_dataset.py"),
     output:
         "results/data/baek2025/{dataset}.npz",
     log:
@@ -25,13 +29,19 @@ rule baek_dataset:
 rule baek_reference:
     input:
         data="results/data/baek2025/{dataset}.npz",
-        lib=LIB_REF,
+        lib=package_inputs("../scripts/baek_reference.py"),
     output:
         "results/references/baek2025/{dataset}.npz",
     log:
         "logs/baek2025/reference/{dataset}.log",
+    benchmark:
+        "results/benchmarks/baek2025/reference/{dataset}.tsv"
     conda:
         PYENV
+    threads: 1
+    resources:
+        runtime=30,
+        mem_mb=2000,
     params:
         fixed_point=BAEK["fixed_point"],
     script:
@@ -41,13 +51,19 @@ rule baek_reference:
 rule baek_run:
     input:
         data=baek_run_data,
-        lib=LIB_RUN,
+        lib=package_inputs("../scripts/baek_run.py"),
     output:
         "results/runs/baek2025/{experiment}.npz",
     log:
         "logs/baek2025/run/{experiment}.log",
+    benchmark:
+        "results/benchmarks/baek2025/run/{experiment}.tsv"
     conda:
         PYENV
+    threads: 1
+    resources:
+        runtime=60,
+        mem_mb=2000,
     params:
         experiment=baek_experiment,
         num_log=BAEK["num_log"],
@@ -59,7 +75,7 @@ rule baek_metrics:
     input:
         unpack(baek_experiment_data),
         runs="results/runs/baek2025/{experiment}.npz",
-        lib=LIB_METRICS,
+        lib=package_inputs("../scripts/baek_metrics.py"),
     output:
         "results/metrics/baek2025/{experiment}.csv",
     log:
@@ -73,7 +89,7 @@ rule baek_metrics:
 rule baek_figure:
     input:
         metrics=baek_figure_metrics,
-        lib=LIB_PLOT,
+        lib=package_inputs("../scripts/baek_figure.py"),
     output:
         png="results/figures/baek2025/{fig}.png",
         pdf="results/figures/baek2025/{fig}.pdf",
@@ -85,20 +101,3 @@ rule baek_figure:
         figure=baek_figure_spec,
     script:
         "../scripts/baek_figure.py"
-
-
-rule baek_check:
-    input:
-        unpack(baek_check_inputs),
-        lib=LIB_CHECK,
-    output:
-        "results/checks/baek2025/{check}.json",
-    log:
-        "logs/baek2025/check/{check}.log",
-    conda:
-        PYENV
-    params:
-        paper="baek2025",
-        spec=baek_check_spec,
-    script:
-        "../scripts/check.py"

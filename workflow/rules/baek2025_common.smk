@@ -7,14 +7,6 @@ def baek2025_figures():
     return expand("results/figures/baek2025/{fig}.png", fig=BAEK["figures"])
 
 
-def baek2025_checks():
-    return expand("results/checks/baek2025/{check}.json", check=BAEK_CHECKS)
-
-
-def baek2025_targets():
-    return baek2025_figures() + baek2025_checks()
-
-
 def baek_dataset_params(wildcards):
     spec = dict(BAEK["datasets"][wildcards.dataset])
     seeds = BAEK["seeds"] if spec["kind"] == "gaussian" else [0]
@@ -46,7 +38,7 @@ def baek_figure_metrics(wildcards):
     return f"results/metrics/baek2025/{exp}.csv"
 
 
-def baek_check_spec(wildcards):
+def baek2025_check_spec(wildcards):
     """Experiments and data sets a check reads (declared in implicit_bias.checks)."""
     check = BAEK_CHECKS[wildcards.check]
     exps = (
@@ -60,8 +52,8 @@ def baek_check_spec(wildcards):
     return {"experiments": exps, "datasets": datasets}
 
 
-def baek_check_inputs(wildcards):
-    spec = baek_check_spec(wildcards)
+def baek2025_check_inputs(wildcards):
+    spec = baek2025_check_spec(wildcards)
     return {
         "runs": expand("results/runs/baek2025/{e}.npz", e=spec["experiments"]),
         "metrics": expand("results/metrics/baek2025/{e}.csv", e=spec["experiments"]),

@@ -1,20 +1,31 @@
-# cattaneo2024 (backward error analysis of Adam): runs -> figures and theorem checks.
+# cattaneo2024 (backward error analysis of Adam): runs -> figures and theorem checks
+# (the check rule cat_check is generated in checks.smk).
+
+
+localrules:
+    cattaneo2024,
 
 
 rule cattaneo2024:
     input:
-        cattaneo2024_targets(),
+        paper_targets("cattaneo2024"),
 
 
 rule cat_fcurve:
     input:
-        lib=LIB_CAT_RUN,
+        lib=package_inputs("../scripts/cat_fcurve.py"),
     output:
         "results/runs/cattaneo2024/fcurve.npz",
     log:
         "logs/cattaneo2024/run/fcurve.log",
+    benchmark:
+        "results/benchmarks/cattaneo2024/run/fcurve.tsv"
     conda:
         PYENV
+    threads: 1
+    resources:
+        runtime=10,
+        mem_mb=1000,
     params:
         spec=CAT["fig1"],
     script:
@@ -23,13 +34,19 @@ rule cat_fcurve:
 
 rule cat_toy:
     input:
-        lib=LIB_CAT_RUN,
+        lib=package_inputs("../scripts/cat_toy.py"),
     output:
         "results/runs/cattaneo2024/toy.npz",
     log:
         "logs/cattaneo2024/run/toy.log",
+    benchmark:
+        "results/benchmarks/cattaneo2024/run/toy.tsv"
     conda:
         PYENV
+    threads: 1
+    resources:
+        runtime=30,
+        mem_mb=1000,
     params:
         spec=CAT["fig2"],
     script:
@@ -38,15 +55,19 @@ rule cat_toy:
 
 rule cat_order:
     input:
-        lib=LIB_CAT_RUN,
+        lib=package_inputs("../scripts/cat_order.py"),
     output:
         "results/runs/cattaneo2024/order_{problem}.npz",
     log:
         "logs/cattaneo2024/run/order_{problem}.log",
-    wildcard_constraints:
-        problem="toy|rmsprop|mlp",
+    benchmark:
+        "results/benchmarks/cattaneo2024/run/order_{problem}.tsv"
     conda:
         PYENV
+    threads: 1
+    resources:
+        runtime=60,
+        mem_mb=2000,
     params:
         spec=cat_order_spec,
     script:
@@ -55,15 +76,19 @@ rule cat_order:
 
 rule cat_sweep:
     input:
-        lib=LIB_CAT_RUN,
+        lib=package_inputs("../scripts/cat_sweep.py"),
     output:
         "results/runs/cattaneo2024/sweep_{sweep}.npz",
     log:
         "logs/cattaneo2024/run/sweep_{sweep}.log",
-    wildcard_constraints:
-        sweep="rho|beta",
+    benchmark:
+        "results/benchmarks/cattaneo2024/sweep/{sweep}.tsv"
     conda:
         PYENV
+    threads: 1
+    resources:
+        runtime=120,
+        mem_mb=4000,
     params:
         spec=cat_sweep_spec,
     script:
@@ -73,33 +98,15 @@ rule cat_sweep:
 rule cat_figure:
     input:
         runs=cat_figure_inputs,
-        lib=LIB_CAT_PLOT,
+        lib=package_inputs("../scripts/cat_figure.py"),
     output:
         png="results/figures/cattaneo2024/{fig}.png",
         pdf="results/figures/cattaneo2024/{fig}.pdf",
     log:
         "logs/cattaneo2024/figure/{fig}.log",
-    wildcard_constraints:
-        fig="fig[1-5]",
     conda:
         PYENV
     params:
         names=cat_figure_names,
     script:
         "../scripts/cat_figure.py"
-
-
-rule cat_check:
-    input:
-        runs=cat_check_inputs,
-        lib=LIB_CAT_CHECK,
-    output:
-        "results/checks/cattaneo2024/{check}.json",
-    log:
-        "logs/cattaneo2024/check/{check}.log",
-    conda:
-        PYENV
-    params:
-        names=cat_check_runs,
-    script:
-        "../scripts/cat_check.py"

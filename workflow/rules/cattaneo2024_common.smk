@@ -15,36 +15,10 @@ CAT_FIGURE_RUNS = {
     "fig4": ["sweep_rho"],
     "fig5": ["sweep_beta"],
 }
-LIB_CAT_RUN = lib(
-    "torch_full",
-    "backward_error",
-    "nets",
-    "optimizers",
-    "cattaneo",
-    "artifacts",
-)
-LIB_CAT_PLOT = lib(
-    "plots/__init__", "plots/cattaneo2024", "nets", "checks/cattaneo2024", "artifacts"
-)
-LIB_CAT_CHECK = lib(
-    "checks/__init__",
-    "checks/cattaneo2024",
-    "backward_error",
-    "optimizers",
-    "artifacts",
-)
 
 
 def cattaneo2024_figures():
     return expand("results/figures/cattaneo2024/{fig}.png", fig=CAT_FIGURES)
-
-
-def cattaneo2024_checks():
-    return expand("results/checks/cattaneo2024/{check}.json", check=CAT_CHECKS)
-
-
-def cattaneo2024_targets():
-    return cattaneo2024_figures() + cattaneo2024_checks()
 
 
 def cat_order_spec(wildcards):
@@ -69,9 +43,19 @@ def cat_figure_names(wildcards):
     return CAT_FIGURE_RUNS[wildcards.fig]
 
 
-def cat_check_runs(wildcards):
-    return list(CAT_CHECKS[wildcards.check].experiments)
+def cattaneo2024_check_spec(wildcards):
+    """The run artifacts a check reads (cattaneo2024 has no metric tables, data sets or references)."""
+    return {
+        "experiments": list(CAT_CHECKS[wildcards.check].experiments),
+        "datasets": [],
+    }
 
 
-def cat_check_inputs(wildcards):
-    return expand("results/runs/cattaneo2024/{run}.npz", run=cat_check_runs(wildcards))
+def cattaneo2024_check_inputs(wildcards):
+    runs = cattaneo2024_check_spec(wildcards)["experiments"]
+    return {
+        "runs": expand("results/runs/cattaneo2024/{run}.npz", run=runs),
+        "metrics": [],
+        "data": [],
+        "refs": [],
+    }

@@ -1,10 +1,10 @@
-# Helpers shared by the workflow (config validation, target lists, input functions, library inputs).
+# Helpers shared by the workflow: config validation, wildcard constraints, target lists, library inputs.
 from pathlib import Path
 
 from snakemake.utils import validate
 
-import implicit_bias
-from implicit_bias.checks import ALL_EXPERIMENTS, checks_of
+from implicit_bias._imports import package_modules
+from implicit_bias.checks import ALL_EXPERIMENTS, PAPERS, checks_module, checks_of
 from implicit_bias.experiments import check_config
 
 # The top level and the baek2025 section; the other papers validate their own section against
@@ -13,35 +13,60 @@ validate(config, "../schemas/config.schema.yaml")
 check_config(config)
 
 PYENV = "../envs/python.yaml"
+RULES_DIR = Path(workflow.basedir) / "workflow" / "rules"
+# rule-name prefix of each paper (baek_run, fan_run, cat_order, ...)
+PREFIX = {"baek2025": "baek", "fan2025": "fan", "cattaneo2024": "cat"}
+NAME = r"[A-Za-z0-9][A-Za-z0-9_.+-]*"  # a config key used in a path: no '/'
 
 
-def lib(*modules):
-    """Package modules that a script imports, declared as inputs so that edits re-run the job (imports are untracked)."""
-    return [str(Path(implicit_bias.__file__).parent / f"{m}.py") for m in modules]
+wildcard_constraints:
+    paper="|".join(PAPERS),
+    check=NAME,
+    dataset=NAME,
+    experiment=NAME,
+    fig=NAME,
+    classes=r"\d+",
+    seed=r"\d+",
+    problem="toy|rmsprop|mlp",
+    sweep="rho|beta",
 
 
-LIB_DATA = lib("data", "margins", "experiments", "artifacts")
-LIB_RUN = lib(
-    "data", "losses", "optimizers", "_fast", "training", "experiments", "artifacts"
-)
-LIB_REF = lib("margins", "fixed_point", "experiments", "artifacts")
-LIB_METRICS = lib("margins", "experiments", "artifacts")
-LIB_PLOT = lib("plots/__init__", "artifacts")
-LIB_CHECK = lib(
-    "checks/__init__",
-    "checks/baek2025",
-    "theory",
-    "margins",
-    "fixed_point",
-    "losses",
-    "artifacts",
-)
+def package_inputs(script, extra=()):
+    """The package files `script` (a path relative to workflow/rules, as in `script:`) imports, transitively.
+
+    Declared as a rule input so that an edit to the package re-runs the jobs it affects (Snakemake tracks the
+    script, not its imports). Derived from the import graph (implicit_bias._imports), not listed by hand; a
+    dynamically imported module is passed in `extra`.
+    """
+    return package_modules(RULES_DIR / script, extra=tuple(extra))
 
 
-# Every check of every paper: the summary table and the `verify` gate read them all.
+def paper_checks(paper):
+    return expand(f"results/checks/{paper}/{{check}}.json", check=checks_of(paper))
+
+
+def paper_summary_path(paper):
+    return f"results/checks/{paper}/summary.md"
+
+
+def paper_targets(paper):
+    """What `snakemake <paper>` builds: the paper's figures, its checks and its summary table (nothing else)."""
+    figures = {
+        "baek2025": baek2025_figures,
+        "fan2025": fan2025_figures,
+        "cattaneo2024": cattaneo2024_figures,
+    }[paper]()
+    return figures + paper_checks(paper) + [paper_summary_path(paper)]
+
+
+def summary_checks(wildcards):
+    return paper_checks(wildcards.paper)
+
+
+# Every check of every paper: the aggregate summary table and the `verify` gate read them all.
 def all_checks():
-    return baek2025_checks() + fan2025_checks() + cattaneo2024_checks()
+    return [path for paper in PAPERS for path in paper_checks(paper)]
 
 
 def all_targets():
-    return baek2025_targets() + fan2025_targets() + cattaneo2024_targets()
+    return [path for paper in PAPERS for path in paper_targets(paper)]

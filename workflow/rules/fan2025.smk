@@ -1,22 +1,23 @@
-# fan2025 (multiclass SignGD, NSD and Adam): data -> references -> optimizer runs -> metrics -> figures and checks.
+# fan2025 (multiclass SignGD, NSD and Adam): data -> references -> optimizer runs -> metrics -> figures and checks
+# (the check rule fan_check is generated in checks.smk).
+
+
+localrules:
+    fan2025,
 
 
 rule fan2025:
     input:
-        fan2025_targets(),
-        "results/checks/summary.md",
+        paper_targets("fan2025"),
 
 
 rule fan_dataset:
     input:
-        lib=LIB_FAN_DATA,
+        lib=package_inputs("../scripts/fan_dataset.py"),
     output:
         "results/data/fan2025/k{classes}_s{seed}.npz",
     log:
         "logs/fan2025/dataset/k{classes}_s{seed}.log",
-    wildcard_constraints:
-        classes=r"\d+",
-        seed=r"\d+",
     conda:
         PYENV
     params:
@@ -28,16 +29,19 @@ rule fan_dataset:
 rule fan_reference:
     input:
         data="results/data/fan2025/k{classes}_s{seed}.npz",
-        lib=LIB_FAN_DATA,
+        lib=package_inputs("../scripts/fan_reference.py"),
     output:
         "results/references/fan2025/k{classes}_s{seed}.npz",
     log:
         "logs/fan2025/reference/k{classes}_s{seed}.log",
-    wildcard_constraints:
-        classes=r"\d+",
-        seed=r"\d+",
+    benchmark:
+        "results/benchmarks/fan2025/reference/k{classes}_s{seed}.tsv"
     conda:
         PYENV
+    threads: 1
+    resources:
+        runtime=30,
+        mem_mb=2000,
     params:
         norms=fan_reference_norms,
     script:
@@ -47,13 +51,19 @@ rule fan_reference:
 rule fan_run:
     input:
         data=fan_run_data,
-        lib=LIB_FAN_RUN,
+        lib=package_inputs("../scripts/fan_run.py"),
     output:
         "results/runs/fan2025/{experiment}.npz",
     log:
         "logs/fan2025/run/{experiment}.log",
+    benchmark:
+        "results/benchmarks/fan2025/run/{experiment}.tsv"
     conda:
         PYENV
+    threads: 1
+    resources:
+        runtime=120,
+        mem_mb=4000,
     params:
         experiment=fan_experiment,
         datasets=fan_experiment_keys,
@@ -66,7 +76,7 @@ rule fan_metrics:
     input:
         unpack(fan_experiment_data),
         runs="results/runs/fan2025/{experiment}.npz",
-        lib=LIB_FAN_RUN,
+        lib=package_inputs("../scripts/fan_metrics.py"),
     output:
         "results/metrics/fan2025/{experiment}.csv",
     log:
@@ -83,7 +93,7 @@ rule fan_metrics:
 rule fan_figure:
     input:
         metrics=fan_figure_metrics,
-        lib=LIB_FAN_PLOT,
+        lib=package_inputs("../scripts/fan_figure.py"),
     output:
         png="results/figures/fan2025/{fig}.png",
         pdf="results/figures/fan2025/{fig}.pdf",
@@ -93,20 +103,3 @@ rule fan_figure:
         PYENV
     script:
         "../scripts/fan_figure.py"
-
-
-rule fan_check:
-    input:
-        unpack(fan_check_inputs),
-        lib=LIB_FAN_CHECK,
-    output:
-        "results/checks/fan2025/{check}.json",
-    log:
-        "logs/fan2025/check/{check}.log",
-    conda:
-        PYENV
-    params:
-        paper="fan2025",
-        spec=fan_check_spec,
-    script:
-        "../scripts/check.py"

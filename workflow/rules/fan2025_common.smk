@@ -23,33 +23,9 @@ for _name, _check in FAN_CHECKS.items():
                 f"fan2025.experiments.{_exp}: check {_name} needs this experiment"
             )
 
-LIB_FAN_DATA = lib("multiclass", "experiments", "margins", "data", "artifacts")
-LIB_FAN_RUN = lib(
-    "multiclass",
-    "experiments",
-    "optimizers",
-    "_fast_multiclass",
-    "training",
-    "margins",
-    "data",
-    "artifacts",
-)
-LIB_FAN_PLOT = lib("plots/__init__", "plots/fan2025", "artifacts")
-LIB_FAN_CHECK = lib(
-    "checks/__init__", "checks/fan2025", "multiclass", "margins", "artifacts"
-)
-
 
 def fan2025_figures():
     return expand("results/figures/fan2025/{fig}.png", fig=FAN_FIGURES)
-
-
-def fan2025_checks():
-    return expand("results/checks/fan2025/{check}.json", check=FAN_CHECKS)
-
-
-def fan2025_targets():
-    return fan2025_figures() + fan2025_checks()
 
 
 def _fan_keys(experiment):
@@ -107,7 +83,7 @@ def fan_figure_metrics(wildcards):
     return expand("results/metrics/fan2025/{e}.csv", e=FAN_FIGURES[wildcards.fig])
 
 
-def fan_check_spec(wildcards):
+def fan2025_check_spec(wildcards):
     check = FAN_CHECKS[wildcards.check]
     exps = list(check.experiments)
     keys = sorted({key for e in exps for key in _fan_keys(e)})
@@ -118,8 +94,8 @@ def fan_check_spec(wildcards):
     }
 
 
-def fan_check_inputs(wildcards):
-    spec = fan_check_spec(wildcards)
+def fan2025_check_inputs(wildcards):
+    spec = fan2025_check_spec(wildcards)
     keys = [tuple(key) for key in spec["keys"]]
     return {
         "runs": expand("results/runs/fan2025/{e}.npz", e=spec["experiments"]),

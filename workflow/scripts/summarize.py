@@ -1,4 +1,4 @@
-"""Gather every check verdict into results/checks/summary.md (paper, claim, measured, threshold, verdict)."""
+"""Gather check verdicts into a summary table (paper, claim, measured, threshold, verdict): one paper's or all."""
 
 import sys
 
@@ -10,7 +10,7 @@ from implicit_bias.checks import summary_table
 setup(snakemake)
 verdicts = [load_json(p) for p in snakemake.input.checks]
 with atomic_path(snakemake.output[0], suffix=".md") as tmp:
-    tmp.write_text(summary_table(verdicts))
+    tmp.write_text(summary_table(verdicts, title=snakemake.params.title))
 failed = [f"{v['paper']}/{v['check']}" for v in verdicts if not v["passed"]]
 line = f"theorem checks: {len(verdicts) - len(failed)} of {len(verdicts)} passed"
 line += f"; FAILED: {', '.join(failed)}" if failed else ""

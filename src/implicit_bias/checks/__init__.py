@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..artifacts import load_npz
 
-__all__ = ["ALL_EXPERIMENTS", "PAPERS", "Artifacts", "Check", "checks_of", "evaluate", "summary_table"]
+__all__ = ["ALL_EXPERIMENTS", "PAPERS", "Artifacts", "Check", "checks_module", "checks_of", "evaluate", "summary_table"]
 
 ALL_EXPERIMENTS = "*"  # a check that reads every configured experiment of its paper
 PAPERS = ("baek2025", "fan2025", "cattaneo2024")
@@ -77,11 +77,16 @@ class Artifacts:
         return self._get("data", ds)[1]["meta"]["dataset"]
 
 
-def checks_of(paper: str) -> dict:
-    """The `CHECKS` registry of one paper."""
+def checks_module(paper: str) -> str:
+    """Name of the module that holds one paper's `CHECKS` (imported by name, so the workflow declares it)."""
     if paper not in PAPERS:
         raise ValueError(f"unknown paper {paper!r}; expected one of {PAPERS}")
-    return importlib.import_module(f"{__name__}.{paper}").CHECKS
+    return f"{__name__}.{paper}"
+
+
+def checks_of(paper: str) -> dict:
+    """The `CHECKS` registry of one paper."""
+    return importlib.import_module(checks_module(paper)).CHECKS
 
 
 def evaluate(paper: str, name: str, art: Artifacts) -> dict:
@@ -108,10 +113,10 @@ def _fmt(value) -> str:
     return str(value)
 
 
-def summary_table(verdicts) -> str:
+def summary_table(verdicts, title: str = "Theorem checks") -> str:
     """Markdown table of verdicts: paper, check, claim, measured, threshold, verdict."""
     lines = [
-        "# Theorem checks",
+        f"# {title}",
         "",
         f"{sum(v['passed'] for v in verdicts)} of {len(verdicts)} checks passed.",
         "",
