@@ -10,9 +10,11 @@ import json
 import os
 import platform
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,7 +23,7 @@ __all__ = ["atomic_path", "load_json", "load_npz", "save_json", "save_npz", "to_
 _PACKAGES = ("implicit-bias", "numpy", "scipy", "numba", "cvxpy", "clarabel", "highspy", "matplotlib", "seaborn")
 
 
-def versions() -> dict:
+def versions() -> dict[str, str | None]:
     """Python and library versions, recorded in every artifact."""
     out = {"python": platform.python_version()}
     for name in _PACKAGES:
@@ -33,7 +35,7 @@ def versions() -> dict:
 
 
 @contextmanager
-def atomic_path(path, suffix: str = ""):
+def atomic_path(path: str | os.PathLike[str], suffix: str = "") -> Iterator[Path]:
     """Yield a temporary path next to `path`; move it into place only if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -47,7 +49,7 @@ def atomic_path(path, suffix: str = ""):
             os.remove(tmp)
 
 
-def to_jsonable(obj):
+def to_jsonable(obj: Any) -> Any:
     """Convert numpy scalars/arrays (e.g. from config or Paramspace) to plain JSON types."""
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
@@ -62,7 +64,7 @@ def to_jsonable(obj):
     return obj
 
 
-def save_npz(path, arrays: dict, meta: dict) -> None:
+def save_npz(path: str | os.PathLike[str], arrays: dict, meta: dict) -> None:
     """Save arrays plus a `meta` JSON record (settings + versions) as a compressed .npz, atomically."""
     record = {"meta": to_jsonable(meta), "versions": versions()}
     payload = {k: np.asarray(v) for k, v in arrays.items()}
@@ -71,7 +73,7 @@ def save_npz(path, arrays: dict, meta: dict) -> None:
         np.savez_compressed(tmp, **payload)
 
 
-def load_npz(path) -> tuple[dict, dict]:
+def load_npz(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Return (arrays, record) of an artifact written by `save_npz`."""
     with np.load(path, allow_pickle=False) as f:
         arrays = {k: f[k] for k in f.files if k != "__meta__"}
@@ -79,10 +81,10 @@ def load_npz(path) -> tuple[dict, dict]:
     return arrays, record
 
 
-def save_json(path, obj: dict) -> None:
+def save_json(path: str | os.PathLike[str], obj: dict) -> None:
     with atomic_path(path, suffix=".json") as tmp:
         tmp.write_text(json.dumps(to_jsonable(obj), indent=2, sort_keys=False) + "\n")
 
 
-def load_json(path) -> dict:
+def load_json(path: str | os.PathLike[str]) -> dict:
     return json.loads(Path(path).read_text())

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .optimizers import UpdateRule, init_state, step_direction
 
@@ -35,7 +36,7 @@ __all__ = [
 ]
 
 
-def perturbed_one_norm(v, eps: float, axis=-1):
+def perturbed_one_norm(v: ArrayLike, eps: float, axis: int | tuple[int, ...] | None = -1) -> np.ndarray | float:
     """‖v‖_{1,ε} = Σ_i sqrt(v_i² + ε) along `axis`."""
     v = np.asarray(v, dtype=np.float64)
     return np.sum(np.sqrt(v * v + eps), axis=axis)
@@ -48,7 +49,7 @@ def _bracket_constants(beta: float, rho: float):
     return a, c
 
 
-def adam_correction_1d(x, *, h: float, beta: float, rho: float, eps: float):
+def adam_correction_1d(x: ArrayLike, *, h: float, beta: float, rho: float, eps: float) -> np.ndarray:
     """F(x) of Figure 1 (p = 1), closed form, vectorised over x (spec §2.5):
 
     F(x) = (h/2)∫_0^x {A + C·ε/(y²+ε)} d sqrt(ε+y²) = (h/2)[A(sqrt(ε+x²) − √ε) + C(√ε − ε/sqrt(ε+x²))],
@@ -80,8 +81,8 @@ def adam_correction_1d_quad(x: float, *, h: float, beta: float, rho: float, eps:
 
 # ------------------------------------------------------------------------------------------------ Adam iterates
 def adam_iterates(
-    grad: Callable,
-    theta0,
+    grad: Callable[[np.ndarray], ArrayLike],
+    theta0: ArrayLike,
     *,
     h: float,
     beta: float,
@@ -113,7 +114,7 @@ def adam_iterates(
 
 
 # ------------------------------------------------------------------------------------------------ modified flows
-def mean_delay(beta: float, n) -> np.ndarray:
+def mean_delay(beta: float, n: ArrayLike) -> np.ndarray:
     """d_β(n) = β/(1−β) − (n+1)β^{n+1}/(1−β^{n+1}): mean delay of the bias-corrected EMA weights (0 for β = 0)."""
     n = np.asarray(n, dtype=np.float64)
     if beta == 0.0:
@@ -122,7 +123,7 @@ def mean_delay(beta: float, n) -> np.ndarray:
     return beta / (1.0 - beta) - (n + 1.0) * bn / (1.0 - bn)
 
 
-def bias_bracket(g, *, beta: float, rho: float, eps: float, n=None) -> np.ndarray:
+def bias_bracket(g: ArrayLike, *, beta: float, rho: float, eps: float, n: ArrayLike | None = None) -> np.ndarray:
     """The coordinate-wise bracket of the correction: bias_j = h·bracket_j·(H·g/s)_j.
 
     n = None gives the large-n form of spec §2.3: ½{(1+β)/(1−β) − (1+ρ)/(1−ρ) + (1+ρ)/(1−ρ)·ε/(g²+ε)};
@@ -138,7 +139,16 @@ def bias_bracket(g, *, beta: float, rho: float, eps: float, n=None) -> np.ndarra
 
 
 def modified_field(
-    grad: Callable, hvp: Callable | None, theta, *, h: float, beta: float, rho: float, eps: float, order: int, n=None
+    grad: Callable[[np.ndarray], ArrayLike],
+    hvp: Callable[[np.ndarray, np.ndarray], ArrayLike] | None,
+    theta: np.ndarray,
+    *,
+    h: float,
+    beta: float,
+    rho: float,
+    eps: float,
+    order: int,
+    n: int | None = None,
 ) -> np.ndarray:
     """Right-hand side θ̇ of the first- (order=1) or second-order (order=2) modified flow at θ.
 
@@ -155,7 +165,7 @@ def modified_field(
     return -(g + bias) / s
 
 
-def rk4(field: Callable, y0, t0: float, dt: float, nsub: int) -> np.ndarray:
+def rk4(field: Callable[[float, np.ndarray], np.ndarray], y0: ArrayLike, t0: float, dt: float, nsub: int) -> np.ndarray:
     """`nsub` classical RK4 steps of size dt for y' = field(t, y) from (t0, y0)."""
     y = np.array(y0, dtype=np.float64)
     t = t0
@@ -170,9 +180,9 @@ def rk4(field: Callable, y0, t0: float, dt: float, nsub: int) -> np.ndarray:
 
 
 def modified_flow(
-    grad: Callable,
-    hvp: Callable | None,
-    theta0,
+    grad: Callable[[np.ndarray], ArrayLike],
+    hvp: Callable[[np.ndarray, np.ndarray], ArrayLike] | None,
+    theta0: ArrayLike,
     *,
     h: float,
     beta: float,
@@ -207,6 +217,6 @@ def modified_flow(
     return out
 
 
-def sup_error(iterates, flow) -> np.ndarray:
+def sup_error(iterates: ArrayLike, flow: ArrayLike) -> np.ndarray:
     """‖θ^(n) − θ̃(t_n)‖_∞ for each n (the paper's error metric, Figure 3)."""
     return np.max(np.abs(np.asarray(iterates) - np.asarray(flow)), axis=-1)

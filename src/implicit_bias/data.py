@@ -6,7 +6,10 @@ X w > 0 (Assumption 2.1) and every loss is a function of the margins X w only.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = [
     "as_design_matrix",
@@ -17,7 +20,7 @@ __all__ = [
 ]
 
 
-def as_design_matrix(X, name: str = "X") -> np.ndarray:
+def as_design_matrix(X: ArrayLike, name: str = "X") -> np.ndarray:
     """Validate data: a real, finite, non-empty, 2-D array, returned as a float64 copy.
 
     Raises ValueError naming `name` otherwise.
@@ -62,7 +65,7 @@ def gr() -> np.ndarray:
     )
 
 
-def shifted_diagonal(delta: float = 0.1, diag=(1.0, 2.0, 4.0, 8.0)) -> np.ndarray:
+def shifted_diagonal(delta: float = 0.1, diag: ArrayLike = (1.0, 2.0, 4.0, 8.0)) -> np.ndarray:
     """Example 4.11: x_i = δ·1 + (a_i − δ)·e_i, so the ℓ∞ max-margin direction is 𝟙 with x_0 the only support vector."""
     diag = np.asarray(diag, dtype=np.float64)
     if diag.ndim != 1 or diag.size < 2:
@@ -75,7 +78,7 @@ def shifted_diagonal(delta: float = 0.1, diag=(1.0, 2.0, 4.0, 8.0)) -> np.ndarra
     return delta * np.ones((n, n)) + np.diag(diag - delta)
 
 
-def make_dataset(kind: str, seed: int = 0, **params) -> np.ndarray:
+def make_dataset(kind: str, seed: int = 0, **params: Any) -> np.ndarray:
     """Build a data set by name, as referenced from `config.yaml`."""
     if kind == "gaussian":
         return gaussian(n=params.get("n", 10), d=params.get("d", 50), seed=seed)

@@ -54,7 +54,9 @@ def log_total_loss(z: np.ndarray, loss: str = "exp") -> float:
     return float(logsumexp(log_loss_terms(z, loss)) - np.log(z.size))
 
 
-def scaled_gradient(Xb: np.ndarray, w: np.ndarray, loss: str = "exp", second_moment: bool = False):
+def scaled_gradient(
+    Xb: np.ndarray, w: np.ndarray, loss: str = "exp", second_moment: bool = False
+) -> tuple[float, np.ndarray, np.ndarray | None]:
     """Return (c, ĝ, ĝ₂) with ∇L_B(w) = e^c ĝ and (1/|B|) Σ_i ∇L_i(w)² = e^{2c} ĝ₂ (entry-wise squares).
 
     ĝ₂ is what the AdamProxy preconditioner P(w) = diag(sqrt((1/N) Σ_i ∇L_i²)) needs (Def. 4.2); it is None unless

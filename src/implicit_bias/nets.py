@@ -9,9 +9,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = ["TanhMLP", "ToyProblem", "central_hvp", "digits_data"]
 
@@ -23,23 +25,23 @@ class ToyProblem:
     x: float = 2.0
     y: float = 1.5
 
-    def loss(self, theta):
+    def loss(self, theta: ArrayLike) -> np.ndarray | float:
         theta = np.asarray(theta, dtype=np.float64)
         r = self.x * theta[..., 0] * theta[..., 1] - self.y
         return 0.5 * r * r
 
-    def grad(self, theta):
+    def grad(self, theta: ArrayLike) -> np.ndarray:
         theta = np.asarray(theta, dtype=np.float64)
         r = self.x * theta[..., 0] * theta[..., 1] - self.y
         return self.x * r[..., None] * np.stack([theta[..., 1], theta[..., 0]], axis=-1)
 
-    def hessian(self, theta):
+    def hessian(self, theta: np.ndarray) -> np.ndarray:
         t1, t2 = float(theta[0]), float(theta[1])
         x, r = self.x, self.x * t1 * t2 - self.y
         off = x * r + x * x * t1 * t2
         return np.array([[x * x * t2 * t2, off], [off, x * x * t1 * t1]])
 
-    def hvp(self, theta, v):
+    def hvp(self, theta: np.ndarray, v: ArrayLike) -> np.ndarray:
         return self.hessian(theta) @ np.asarray(v, dtype=np.float64)
 
     @property
@@ -48,7 +50,9 @@ class ToyProblem:
         return np.full(2, np.sqrt(self.y / self.x))
 
 
-def central_hvp(grad, theta, v, rel: float = 1e-5):
+def central_hvp(
+    grad: Callable[[np.ndarray], ArrayLike], theta: ArrayLike, v: ArrayLike, rel: float = 1e-5
+) -> np.ndarray:
     """H(θ)·v by central differences of the gradient, δ = rel·(1+‖θ‖)/‖v‖ (O(δ²) error)."""
     theta = np.asarray(theta, dtype=np.float64)
     v = np.asarray(v, dtype=np.float64)
@@ -59,7 +63,9 @@ def central_hvp(grad, theta, v, rel: float = 1e-5):
     return (np.asarray(grad(theta + delta * v)) - np.asarray(grad(theta - delta * v))) / (2.0 * delta)
 
 
-def digits_data(n_train: int | None = None, seed: int = 0, test_fraction: float = 0.5):
+def digits_data(
+    n_train: int | None = None, seed: int = 0, test_fraction: float = 0.5
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """sklearn's digits (1797 × 64, bundled): stratified train/test split, features standardised on the train set.
 
     n_train, if given, truncates the training set (first n_train of the shuffled split). Returns
@@ -81,7 +87,7 @@ def digits_data(n_train: int | None = None, seed: int = 0, test_fraction: float 
 class TanhMLP:
     """x ↦ W2ᵀ tanh(W1ᵀx + b1) + b2 with softmax cross-entropy averaged over the samples of (X, y)."""
 
-    def __init__(self, X, y, hidden: int, classes: int = 10):
+    def __init__(self, X: ArrayLike, y: ArrayLike, hidden: int, classes: int = 10) -> None:
         self.X = np.asarray(X, dtype=np.float64)
         self.y = np.asarray(y, dtype=np.int64)
         self.n, self.d = self.X.shape
@@ -93,7 +99,7 @@ class TanhMLP:
         self.p = sum(self._sizes)
 
     # parameter vector <-> weights (views; a leading batch axis is kept)
-    def unpack(self, theta):
+    def unpack(self, theta: ArrayLike) -> list[np.ndarray]:
         theta = np.asarray(theta, dtype=np.float64)
         out, i = [], 0
         for size, shape in zip(self._sizes, self._shapes):
@@ -101,7 +107,7 @@ class TanhMLP:
             i += size
         return out
 
-    def pack(self, parts):
+    def pack(self, parts: Sequence[np.ndarray]) -> np.ndarray:
         lead = parts[0].shape[:-2]
         return np.concatenate([p.reshape((*lead, -1)) for p in parts], axis=-1)
 
@@ -121,20 +127,20 @@ class TanhMLP:
         P /= P.sum(axis=-1, keepdims=True)
         return A, Z, P
 
-    def loss(self, theta, X=None, y=None):
+    def loss(self, theta: ArrayLike, X: np.ndarray | None = None, y: ArrayLike | None = None) -> np.ndarray | float:
         X = self.X if X is None else X
         Y = self.Y if y is None else np.eye(self.k)[y]
         _, Z, _P = self._forward(theta, X)
         logp = Z - np.log(np.exp(Z).sum(axis=-1, keepdims=True))
         return -np.mean(np.sum(Y * logp, axis=-1), axis=-1)
 
-    def accuracy(self, theta, X=None, y=None):
+    def accuracy(self, theta: ArrayLike, X: np.ndarray | None = None, y: ArrayLike | None = None) -> np.ndarray | float:
         X = self.X if X is None else X
         y = self.y if y is None else y
         _, Z, _ = self._forward(theta, X)
         return np.mean(np.argmax(Z, axis=-1) == y, axis=-1)
 
-    def loss_and_grad(self, theta):
+    def loss_and_grad(self, theta: ArrayLike) -> tuple[np.ndarray | float, np.ndarray]:
         """(E(θ), ∇E(θ)) on the training set; batched over any leading axes of θ."""
         _W1, _b1, W2, _b2 = self.unpack(theta)
         A, Z, P = self._forward(theta, self.X)
@@ -147,10 +153,10 @@ class TanhMLP:
         g = [XT @ D1, D1.sum(axis=-2, keepdims=True), np.swapaxes(A, -1, -2) @ D2, D2.sum(axis=-2, keepdims=True)]
         return loss, self.pack(g)
 
-    def grad(self, theta):
+    def grad(self, theta: ArrayLike) -> np.ndarray:
         return self.loss_and_grad(theta)[1]
 
-    def hvp(self, theta, v):
+    def hvp(self, theta: ArrayLike, v: ArrayLike) -> np.ndarray:
         """H(θ)·v exactly (Pearlmutter's R-operator applied to the backward pass)."""
         _W1, _b1, W2, _b2 = self.unpack(theta)
         V1, c1, V2, c2 = self.unpack(v)

@@ -7,6 +7,7 @@ common factor e^{c} cancels, so they stay exact however large the margins are.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .losses import log_abs_derivative, log_total_loss, scaled_gradient
 from .optimizers import batch_schedule
@@ -40,7 +41,9 @@ def _batch_gradients(X, w, batch_size, loss):
     return np.array([np.exp(cj - c) * gj for cj, gj, _ in parts])
 
 
-def inc_adam_epoch_direction(X, w, beta1: float, beta2: float, batch_size: int = 1, loss: str = "exp"):
+def inc_adam_epoch_direction(
+    X: ArrayLike, w: ArrayLike, beta1: float, beta2: float, batch_size: int = 1, loss: str = "exp"
+) -> np.ndarray:
     """Prop. 2.5: the epoch update of Inc-Adam at w = w^r_0 is −η_{rN}(D(w) + ε_r) with
 
     D(w) = C_inc · Σ_i [Σ_j β1^{(i−j) mod M} ∇L_j(w)] / sqrt(Σ_j β2^{(i−j) mod M} ∇L_j(w)²),
@@ -56,7 +59,7 @@ def inc_adam_epoch_direction(X, w, beta1: float, beta2: float, batch_size: int =
     return inc_adam_constant(beta1, beta2, M) * terms.sum(axis=0)
 
 
-def signgd_condition(X, w, eta: float, loss: str = "exp") -> np.ndarray:
+def signgd_condition(X: ArrayLike, w: np.ndarray, eta: float, loss: str = "exp") -> np.ndarray:
     """log of Prop. 2.4's ratio η_t^{1/2} L(w_t)/|∇L(w_t)[k]| per coordinate (the proposition needs it → −∞)."""
     X = np.asarray(X, dtype=np.float64)
     c, ghat, _ = scaled_gradient(X, w, loss)
@@ -64,11 +67,11 @@ def signgd_condition(X, w, eta: float, loss: str = "exp") -> np.ndarray:
         return 0.5 * np.log(eta) + log_total_loss(X @ w, loss) - (c + np.log(np.abs(ghat)))
 
 
-def sign_sum_direction(X) -> np.ndarray:
+def sign_sum_direction(X: ArrayLike) -> np.ndarray:
     """Σ_i sign(x_i): the limit direction of SignSGD (β = 0, b = 1; baek2025 App. G)."""
     return np.sign(np.asarray(X, dtype=np.float64)).sum(axis=0)
 
 
-def per_sample_log_weights(X, w, loss: str = "exp") -> np.ndarray:
+def per_sample_log_weights(X: ArrayLike, w: np.ndarray, loss: str = "exp") -> np.ndarray:
     """log|ℓ'(⟨w, x_i⟩)|, the log of the (unnormalised) dual weights that Lemma 4.5's c is built from."""
     return log_abs_derivative(np.asarray(X, dtype=np.float64) @ w, loss)

@@ -16,19 +16,25 @@ Install with `pip install .[full]`; torch is imported lazily, so the default (CP
 
 from __future__ import annotations
 
+import os
 import pickle
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .backward_error import perturbed_one_norm
 from .optimizers import UpdateRule, init_state, step_direction
 
+if TYPE_CHECKING:
+    import torch
+
 __all__ = ["full_batch_adam", "load_cifar10", "resnet", "torch_sweep", "write_fake_cifar10"]
 
 
-def _torch():
+def _torch() -> Any:
     try:
         import torch
     except ImportError as err:  # pragma: no cover - depends on the environment
@@ -36,7 +42,9 @@ def _torch():
     return torch
 
 
-def load_cifar10(data_dir, limit_train: int | None = None, limit_test: int | None = None):
+def load_cifar10(
+    data_dir: str | os.PathLike[str], limit_train: int | None = None, limit_test: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(X_train, y_train, X_test, y_test) as float32 NCHW arrays normalised per channel, and int64 labels."""
     root = Path(data_dir) / "cifar-10-batches-py"
     if not root.is_dir():
@@ -60,7 +68,7 @@ def load_cifar10(data_dir, limit_train: int | None = None, limit_test: int | Non
     return (Xtr - mu) / sd, ytr, (Xte - mu) / sd, yte
 
 
-def write_fake_cifar10(data_dir, n_train: int = 20, n_test: int = 10, seed: int = 0) -> Path:
+def write_fake_cifar10(data_dir: str | os.PathLike[str], n_train: int = 20, n_test: int = 10, seed: int = 0) -> Path:
     """A tiny random data set in CIFAR-10's python format (tests; no download)."""
     rng = np.random.default_rng(seed)
     root = Path(data_dir) / "cifar-10-batches-py"
@@ -72,7 +80,7 @@ def write_fake_cifar10(data_dir, n_train: int = 20, n_test: int = 10, seed: int 
     return Path(data_dir)
 
 
-def resnet(blocks=(3, 4, 6, 3), width: int = 64, classes: int = 10):
+def resnet(blocks: Sequence[int] = (3, 4, 6, 3), width: int = 64, classes: int = 10) -> torch.nn.Sequential:
     """CIFAR ResNet with Bottleneck blocks (expansion 4); blocks (3, 4, 6, 3) and width 64 is ResNet-50."""
     torch = _torch()
     nn = torch.nn
@@ -115,7 +123,19 @@ def resnet(blocks=(3, 4, 6, 3), width: int = 64, classes: int = 10):
     return model
 
 
-def full_batch_adam(model, data, *, h, beta, rho, eps, steps, eval_every, physical_batch, device="cpu"):
+def full_batch_adam(
+    model: torch.nn.Module,
+    data: Sequence[Any],
+    *,
+    h: float,
+    beta: float,
+    rho: float,
+    eps: float,
+    steps: int,
+    eval_every: int,
+    physical_batch: int,
+    device: str | torch.device = "cpu",
+) -> dict[str, np.ndarray]:
     """Full-batch Adam on `model`; returns per-step loss and ‖∇E‖_{1,ε} (before the step), accuracies every
     `eval_every` steps. BatchNorm stays in train mode while the gradient is accumulated (as in the paper's repo)."""
     torch = _torch()
@@ -167,7 +187,7 @@ def full_batch_adam(model, data, *, h, beta, rho, eps, steps, eval_every, physic
     return dict(loss=loss, norm=norm, eval_steps=ev, test_acc=test_acc, train_acc=train_acc, theta=theta)
 
 
-def torch_sweep(cfg: dict, sweep: dict, full: dict, log=print) -> dict:
+def torch_sweep(cfg: dict, sweep: dict, full: dict, log: Callable[[str], object] = print) -> dict:
     """The `scale: full` analogue of `cattaneo.adam_sweep` (same arrays): one run per (value, seed)."""
     torch = _torch()
     data = load_cifar10(full["data_dir"], full.get("limit_train"), full.get("limit_test"))
