@@ -14,8 +14,8 @@ import time
 import numpy as np
 
 import implicit_bias as ib
-from implicit_bias.cattaneo import run_sweep
 from implicit_bias.nets import TanhMLP, ToyProblem, digits_data
+from implicit_bias.papers.cattaneo2024.experiments import run_sweep
 
 
 def best(fn, repeats=3):

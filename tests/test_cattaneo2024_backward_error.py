@@ -16,8 +16,8 @@ from implicit_bias.backward_error import (
     perturbed_one_norm,
     sup_error,
 )
-from implicit_bias.checks.cattaneo2024 import fitted_slope
 from implicit_bias.nets import TanhMLP, ToyProblem, central_hvp, digits_data
+from implicit_bias.papers.cattaneo2024.checks import fitted_slope
 
 
 def naive_adam(grad, theta0, h, beta, rho, eps, steps):

@@ -7,9 +7,9 @@ import pytest
 
 import implicit_bias as ib
 from implicit_bias.backward_error import perturbed_one_norm
-from implicit_bias.cattaneo import check_config, run_sweep
-from implicit_bias.checks.cattaneo2024 import c2_regimes, c4_momentum_limit, fitted_slope
 from implicit_bias.nets import TanhMLP, digits_data
+from implicit_bias.papers.cattaneo2024.checks import c2_regimes, c4_momentum_limit, fitted_slope
+from implicit_bias.papers.cattaneo2024.experiments import check_config, run_sweep
 
 
 def test_batched_sweep_matches_single_seed_reference():

@@ -1,8 +1,9 @@
-"""The package's import structure: the rule inputs derived from the import graph cover every module a workflow
-script really imports."""
+"""The package's import structure: no import cycles, no module using another module's private names, and the rule
+inputs derived from the import graph cover every module a workflow script really imports."""
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from implicit_bias._imports import package_modules
+from implicit_bias._imports import import_graph, module_file, package_dir, package_modules
 from implicit_bias.checks import PAPERS, checks_module
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,15 +21,14 @@ SCRIPTS = sorted(p for p in (ROOT / "workflow" / "scripts").glob("*.py") if not 
 # Imports the script's `implicit_bias` modules (found with a regex, independently of the ast walk under test) and
 # prints the files of every implicit_bias module then loaded.
 _PROBE = r"""
-import importlib, json, re, sys, types
+import importlib, json, re, sys
 text = open(sys.argv[1]).read()
 extra = json.loads(sys.argv[2])
-for m in re.finditer(r"^\s*from\s+(implicit_bias[\w.]*)\s+import\s+\(?([\w\s,]+)\)?", text, re.M):
+for m in re.finditer(r"^[ \t]*from[ \t]+(implicit_bias[\w.]*)[ \t]+import[ \t]+(\([\w\s,]+\)|[\w \t,]+)", text, re.M):
     mod = importlib.import_module(m[1])
-    for name in (n.strip().split(" as ")[0] for n in m[2].split(",") if n.strip()):
-        if isinstance(getattr(mod, name, None), types.ModuleType):
-            pass  # already loaded by the attribute access
-for m in re.finditer(r"^\s*import\s+(implicit_bias[\w.]*)", text, re.M):
+    for name in (n.strip().split(" as ")[0] for n in m[2].strip("()").split(",") if n.strip()):
+        getattr(mod, name)  # a public name of a lazy module, or a submodule (imported by the from-import)
+for m in re.finditer(r"^[ \t]*import[ \t]+(implicit_bias[\w.]*)", text, re.M):
     importlib.import_module(m[1])
 for name in extra:
     importlib.import_module(name)
@@ -74,3 +74,87 @@ def test_public_api_is_lazy_and_complete():
         "assert set(ib.__all__) <= set(dir(ib))"
     )
     subprocess.run([sys.executable, "-c", probe], check=True)
+
+
+# --------------------------------------------------------------------------------------------- import graph
+def test_package_has_no_import_cycle():
+    """Module- and function-level, absolute and relative imports: the package's import graph is acyclic."""
+    graph = import_graph()
+    assert "implicit_bias.papers.fan2025.experiments" in graph and len(graph) > 20
+    state: dict[str, int] = {}  # 1 on the DFS stack, 2 done
+    cycles = []
+
+    def visit(node, path):
+        state[node] = 1
+        for dep in sorted(graph[node]):
+            if dep == node:
+                continue
+            if state.get(dep) == 1:
+                cycles.append([*path[path.index(dep) :], dep])
+            elif dep not in state:
+                visit(dep, [*path, dep])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    assert not cycles, "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
+
+
+def _is_private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def _module_name(path: Path) -> str:
+    rel = path.relative_to(package_dir()).with_suffix("")
+    parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+    return ".".join(["implicit_bias", *parts])
+
+
+def _absolute(node: ast.ImportFrom, importer: str, is_package: bool) -> str:
+    if not node.level:
+        return node.module or ""
+    base = importer.split(".") if is_package else importer.split(".")[:-1]
+    base = base[: len(base) - node.level + 1]
+    return ".".join([*base, node.module] if node.module else base)
+
+
+def _private_uses(path: Path) -> list[str]:
+    """`from <package module> import _name` (a private name, not a private submodule) and `<module alias>._name`."""
+    name = _module_name(path)
+    tree = ast.parse(path.read_text())
+    module_aliases: dict[str, str] = {}  # local name -> package module it is bound to
+    bad = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("implicit_bias"):
+                    module_aliases[alias.asname or alias.name.split(".")[0]] = alias.name
+        elif isinstance(node, ast.ImportFrom):
+            source = _absolute(node, name, path.name == "__init__.py")
+            if not source.startswith("implicit_bias"):
+                continue
+            for alias in node.names:
+                target = f"{source}.{alias.name}"
+                if module_file(target) is not None:  # a submodule, private or not (e.g. the numba kernels)
+                    module_aliases[alias.asname or alias.name] = target
+                elif _is_private(alias.name) and source != name:
+                    bad.append(f"{name}: from {source} import {alias.name}")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and _is_private(node.attr) and isinstance(node.value, ast.Name):
+            owner = node.value.id
+            if owner in module_aliases and module_file(f"{module_aliases[owner]}.{node.attr}") is None:
+                bad.append(f"{name}: {owner}.{node.attr} (module {module_aliases[owner]})")
+            elif owner not in module_aliases and owner not in ("self", "cls") and node.attr not in _NAMEDTUPLE_API:
+                bad.append(f"{name}: {owner}.{node.attr} (private attribute of another object)")
+    return bad
+
+
+_NAMEDTUPLE_API = {"_replace", "_asdict", "_fields", "_make", "_field_defaults"}
+
+
+def test_no_module_uses_another_modules_private_names():
+    """Private names stay in their module: cross-module use goes through public names (private *modules*, such as
+    the numba kernels `_fast*`, may be imported; their private names may not)."""
+    bad = [use for path in sorted(package_dir().rglob("*.py")) for use in _private_uses(path)]
+    assert not bad, "private names used across modules:\n" + "\n".join(bad)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import os
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -115,7 +117,7 @@ def _script_modules(script: Path, extra: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted(_closure([*_file_imports(script, None), *extra])))
 
 
-def package_modules(script_path, extra=()) -> list[str]:
+def package_modules(script_path: str | os.PathLike, extra: Iterable[str] = ()) -> list[str]:
     """Files of the package modules that `script_path` imports, transitively, plus those of the `extra` modules.
 
     Returns sorted absolute paths (the script's own file is not included). Cached per (script, extra).

@@ -24,9 +24,10 @@ from dataclasses import dataclass
 
 import cvxpy as cp
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .data import as_design_matrix
-from .margins import CLARABEL_OPTIONS, _check_status
+from .margins import CLARABEL_OPTIONS, check_status
 
 __all__ = [
     "FixedPoint",
@@ -90,7 +91,7 @@ def _as_weights(c, n: int) -> np.ndarray:
     return arr
 
 
-def mahalanobis_diag(X, c) -> np.ndarray:
+def mahalanobis_diag(X: ArrayLike, c: ArrayLike) -> np.ndarray:
     """Diagonal of D(c) = diag( sqrt(sum_i c_i^2 x_i^2) ) (baek2025 Lemma 4.5, Def 4.6).
 
     The weights enter SQUARED (they are normalised |l'_i| inside the second
@@ -151,7 +152,7 @@ class _ProxyProblem:
         D_hat = D / self.scale
         self.s.value = np.sqrt(D_hat)
         self.prob.solve(solver=_SOLVER, **CLARABEL_OPTIONS)
-        _check_status(self.prob, _SOLVER)
+        check_status(self.prob, _SOLVER)
         w = np.asarray(self.w.value, dtype=np.float64) / self.scale
         lam_hat = np.asarray(self.constraint.dual_value, dtype=np.float64).reshape(-1)
         # Interior-point duals can come out as -1e-13 on inactive constraints;
@@ -170,7 +171,7 @@ def _kkt_residual(X: np.ndarray, D: np.ndarray, w: np.ndarray, lam: np.ndarray) 
     return float(stationarity + complementarity + infeasibility)
 
 
-def proxy_kkt_residual(X, c, w, lam) -> float:
+def proxy_kkt_residual(X: ArrayLike, c: ArrayLike, w: ArrayLike, lam: ArrayLike) -> float:
     """KKT residual of a candidate (w, lambda) for P(c) (baek2025 Def 4.6).
 
     ||D(c) w - X^T lam||_inf + max_i |lam_i (<w, x_i> - 1)|
@@ -190,7 +191,7 @@ def proxy_kkt_residual(X, c, w, lam) -> float:
     return _kkt_residual(X, mahalanobis_diag(X, c), w, lam) + dual_infeasibility
 
 
-def solve_proxy_problem(X, c) -> tuple[np.ndarray, np.ndarray]:
+def solve_proxy_problem(X: ArrayLike, c: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Solve P(c) (baek2025 Def 4.6) and return (w*(c), lambda*(c)).
 
     P(c): min 1/2 sum_k D_k(c) w[k]^2  s.t.  X w >= 1, solved with Clarabel at
@@ -212,7 +213,9 @@ def solve_proxy_problem(X, c) -> tuple[np.ndarray, np.ndarray]:
     return w, lam
 
 
-def proxy_fixed_point(X, tol: float = 1e-6, max_iter: int = 50, *, c0=None) -> FixedPoint:
+def proxy_fixed_point(
+    X: ArrayLike, tol: float = 1e-6, max_iter: int = 50, *, c0: ArrayLike | None = None
+) -> FixedPoint:
     """Fixed-point iteration for the AdamProxy limit (baek2025 Algorithm 3).
 
     c^0 = 1/N (or ``c0``); repeat: solve P(c^k), c^{k+1} = lambda*/||lambda*||_1,

@@ -31,11 +31,15 @@ from numbers import Real
 
 import cvxpy as cp
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .data import as_design_matrix
 
 __all__ = [
+    "CLARABEL_OPTIONS",
     "MaxMarginSolution",
+    "as_labels",
+    "check_status",
     "cosine",
     "max_margin",
     "normalized_margin",
@@ -83,7 +87,7 @@ class MaxMarginSolution:
 # ---------------------------------------------------------------------------
 
 
-def _as_labels(y, n: int, num_classes: int | None) -> tuple[np.ndarray, int]:
+def as_labels(y: ArrayLike, n: int, num_classes: int | None) -> tuple[np.ndarray, int]:
     """Validate integer labels in [0, k) of length n; return (labels, k)."""
     arr = np.asarray(y)
     if arr.ndim != 1:
@@ -153,7 +157,7 @@ def _entrywise_norm(a: np.ndarray, norm, axes: tuple[int, ...] | None) -> np.nda
 # ---------------------------------------------------------------------------
 
 
-def pair_matrix(H, y, *, num_classes: int | None = None) -> np.ndarray:
+def pair_matrix(H: ArrayLike, y: ArrayLike, *, num_classes: int | None = None) -> np.ndarray:
     """Multiclass margin constraint matrix A in R^{n(k-1) x kd} (fan2025 §1).
 
     One row per pair (i, c) with c != y_i, in the order i = 0..n-1 and, within
@@ -175,7 +179,7 @@ def pair_matrix(H, y, *, num_classes: int | None = None) -> np.ndarray:
     """
     H = as_design_matrix(H, "H")
     n, d = H.shape
-    labels, k = _as_labels(y, n, num_classes)
+    labels, k = as_labels(y, n, num_classes)
 
     # Row-major (n, k-1) enumeration of the wrong classes c != y_i.
     all_c = np.broadcast_to(np.arange(k), (n, k))
@@ -217,7 +221,7 @@ def _solve(prob: cp.Problem, solver: str) -> None:
     prob.solve(solver=solver, **opts)
 
 
-def _check_status(prob: cp.Problem, solver: str) -> None:
+def check_status(prob: cp.Problem, solver: str) -> None:
     """Accept only OPTIMAL; map infeasibility to the 'not separable' ValueError."""
     status = prob.status
     if status == cp.OPTIMAL:
@@ -234,9 +238,9 @@ def _check_status(prob: cp.Problem, solver: str) -> None:
 
 
 def max_margin(
-    X,
-    y=None,
-    norm=2,
+    X: ArrayLike,
+    y: ArrayLike | None = None,
+    norm: int | float | str = 2,
     *,
     solver: str | None = None,
     num_classes: int | None = None,
@@ -296,7 +300,7 @@ def max_margin(
     v = cp.Variable(A.shape[1])
     prob = cp.Problem(_norm_objective(v, norm), [A_hat @ v >= 1])
     _solve(prob, solver)
-    _check_status(prob, solver)
+    check_status(prob, solver)
 
     v_star = np.asarray(v.value, dtype=np.float64)
     worst = float(np.min(A_hat @ v_star))
@@ -311,7 +315,9 @@ def max_margin(
     return MaxMarginSolution(w=w, gamma=gamma, norm=norm, solver=solver, status=prob.status)
 
 
-def normalized_margin(w, X, y=None, norm=2):
+def normalized_margin(
+    w: ArrayLike, X: ArrayLike, y: ArrayLike | None = None, norm: int | float | str = 2
+) -> float | np.ndarray:
     """Normalised margin of a classifier (or a batch of iterates).
 
     Binary (baek2025 §6 check 10): min_i <w, x_i> / ||w||.
@@ -353,7 +359,7 @@ def normalized_margin(w, X, y=None, norm=2):
         single = w.ndim == 2
         W = w[None] if single else w  # (T, k, d)
         k = W.shape[1]
-        labels, _ = _as_labels(y, n, k)
+        labels, _ = as_labels(y, n, k)
         logits = np.einsum("tkd,nd->tnk", W, X)  # (T, n, k)
         correct = np.take_along_axis(logits, labels[None, :, None], axis=2)[..., 0]
         # Exclude the true class from the max over competitors c != y_i.
@@ -369,7 +375,7 @@ def normalized_margin(w, X, y=None, norm=2):
     return float(out[0]) if single else out
 
 
-def cosine(a, b):
+def cosine(a: ArrayLike, b: ArrayLike) -> float | np.ndarray:
     """Frobenius cosine <a, b> / (||a||_F ||b||_F).
 
     ``a`` may carry one extra leading axis (a stack of T iterates, shape

@@ -11,7 +11,7 @@ Install with `pip install .[full]`; torch is imported lazily, so the default (CP
   over physical batches (CrossEntropy(sum)/N, as in the paper's repo). The update is the package's one Adam rule
   (`optimizers.step_direction` on the flattened float64 gradient, ε inside the root, bias-corrected); one transfer
   per epoch, which is negligible next to the forward/backward passes.
-* Records the same arrays as `cattaneo.adam_sweep`, so the figures and checks read either.
+* Records the same arrays as `cattaneo2024.experiments.adam_sweep`, so the figures and checks read either.
 """
 
 from __future__ import annotations
@@ -188,7 +188,7 @@ def full_batch_adam(
 
 
 def torch_sweep(cfg: dict, sweep: dict, full: dict, log: Callable[[str], object] = print) -> dict:
-    """The `scale: full` analogue of `cattaneo.adam_sweep` (same arrays): one run per (value, seed)."""
+    """The `scale: full` analogue of `cattaneo2024.experiments.adam_sweep` (same arrays): one run per (value, seed)."""
     torch = _torch()
     data = load_cifar10(full["data_dir"], full.get("limit_train"), full.get("limit_test"))
     seeds = list(cfg["seeds"])

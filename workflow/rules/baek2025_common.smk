@@ -39,7 +39,7 @@ def baek_figure_metrics(wildcards):
 
 
 def baek2025_check_spec(wildcards):
-    """Experiments and data sets a check reads (declared in implicit_bias.checks)."""
+    """Experiments and data sets a check reads (declared in implicit_bias.papers.baek2025.checks)."""
     check = BAEK_CHECKS[wildcards.check]
     exps = (
         list(BAEK["experiments"])

@@ -1,8 +1,8 @@
 # Input functions and target lists of cattaneo2024 (backward error analysis of Adam).
-from implicit_bias.cattaneo import check_config as cattaneo_check_config
+from implicit_bias.papers.cattaneo2024 import experiments as cat_exp
 
 validate(config["cattaneo2024"], "../schemas/cattaneo2024.schema.yaml")
-cattaneo_check_config(config["cattaneo2024"])
+cat_exp.check_config(config["cattaneo2024"])
 
 CAT = config["cattaneo2024"]
 CAT_CHECKS = checks_of("cattaneo2024")

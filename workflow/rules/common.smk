@@ -5,7 +5,7 @@ from snakemake.utils import validate
 
 from implicit_bias._imports import package_modules
 from implicit_bias.checks import ALL_EXPERIMENTS, PAPERS, checks_module, checks_of
-from implicit_bias.experiments import check_config
+from implicit_bias.papers.baek2025.experiments import check_config
 
 # The top level and the baek2025 section; the other papers validate their own section against
 # workflow/schemas/<paper>.schema.yaml in their *_common.smk.

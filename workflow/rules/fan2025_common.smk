@@ -1,8 +1,8 @@
 # Input functions and target lists of fan2025 (multiclass SignGD, NSD and Adam).
-from implicit_bias import multiclass as fan_mc
+from implicit_bias.papers.fan2025 import experiments as fan_exp
 
 validate(config["fan2025"], "../schemas/fan2025.schema.yaml")
-fan_mc.check_config(config["fan2025"])
+fan_exp.check_config(config["fan2025"])
 FAN = config["fan2025"]
 FAN_CHECKS = checks_of("fan2025")
 FAN_FIGURES = {
@@ -29,7 +29,7 @@ def fan2025_figures():
 
 
 def _fan_keys(experiment):
-    return fan_mc.experiment_datasets(FAN, FAN["experiments"][experiment])
+    return fan_exp.experiment_datasets(FAN, FAN["experiments"][experiment])
 
 
 def fan_data_path(classes, seed):
@@ -56,7 +56,7 @@ def fan_dataset_params(wildcards):
 
 
 def fan_reference_norms(wildcards):
-    return [fan_mc.norm_name(n) for n in FAN["norms"]]
+    return [fan_exp.norm_name(n) for n in FAN["norms"]]
 
 
 def fan_experiment(wildcards):

@@ -3,7 +3,7 @@
 from _common import setup
 
 from implicit_bias.artifacts import save_npz
-from implicit_bias.experiments import build_datasets
+from implicit_bias.papers.baek2025.experiments import build_datasets
 
 setup(snakemake)
 spec, seeds = snakemake.params.dataset["spec"], snakemake.params.dataset["seeds"]

@@ -3,7 +3,8 @@
 import pandas as pd
 from _common import setup
 
-from implicit_bias.plots import plot_curves, save_figure
+from implicit_bias.papers.baek2025.plots import plot_curves
+from implicit_bias.plots import save_figure
 
 setup(snakemake)
 spec = snakemake.params.figure

@@ -3,7 +3,7 @@
 from _common import setup
 
 from implicit_bias.artifacts import atomic_path, load_npz
-from implicit_bias.experiments import trajectory_metrics
+from implicit_bias.papers.baek2025.experiments import trajectory_metrics
 
 setup(snakemake)
 data, _ = load_npz(snakemake.input.data)

@@ -3,7 +3,7 @@
 from _common import setup
 
 from implicit_bias.artifacts import load_npz, save_npz
-from implicit_bias.experiments import reference_solutions
+from implicit_bias.papers.baek2025.experiments import reference_solutions
 
 setup(snakemake)
 arrays, record = load_npz(snakemake.input.data)

@@ -5,7 +5,7 @@ import time
 from _common import setup
 
 from implicit_bias.artifacts import load_npz, save_npz
-from implicit_bias.experiments import run_experiment, run_specs
+from implicit_bias.papers.baek2025.experiments import run_experiment, run_specs
 
 setup(snakemake)
 data, record = load_npz(snakemake.input.data)

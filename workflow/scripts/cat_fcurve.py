@@ -3,7 +3,7 @@
 from _common import setup
 
 from implicit_bias.artifacts import save_npz
-from implicit_bias.cattaneo import f_curves
+from implicit_bias.papers.cattaneo2024.experiments import f_curves
 
 setup(snakemake)
 spec = snakemake.params.spec

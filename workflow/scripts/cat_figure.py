@@ -3,8 +3,8 @@
 from _common import setup
 
 from implicit_bias.artifacts import load_npz
+from implicit_bias.papers.cattaneo2024.plots import FIGURES
 from implicit_bias.plots import save_figure
-from implicit_bias.plots.cattaneo2024 import FIGURES
 
 setup(snakemake)
 runs = {name: load_npz(path) for name, path in zip(snakemake.params.names, snakemake.input.runs)}

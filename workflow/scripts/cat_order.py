@@ -8,7 +8,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from _common import setup
 
 from implicit_bias.artifacts import save_npz
-from implicit_bias.cattaneo import order_of_accuracy
+from implicit_bias.papers.cattaneo2024.experiments import order_of_accuracy
 
 setup(snakemake)
 spec = snakemake.params.spec

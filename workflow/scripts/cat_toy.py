@@ -8,7 +8,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from _common import setup
 
 from implicit_bias.artifacts import save_npz
-from implicit_bias.cattaneo import toy_trajectories
+from implicit_bias.papers.cattaneo2024.experiments import toy_trajectories
 
 setup(snakemake)
 spec = snakemake.params.spec

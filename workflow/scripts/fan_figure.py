@@ -3,8 +3,8 @@
 import pandas as pd
 from _common import setup
 
+from implicit_bias.papers.fan2025.plots import FIGURES
 from implicit_bias.plots import save_figure
-from implicit_bias.plots.fan2025 import FIGURES
 
 setup(snakemake)
 frames = {path.split("/")[-1][: -len(".csv")]: pd.read_csv(path) for path in snakemake.input.metrics}

@@ -3,7 +3,7 @@
 from _common import setup
 
 from implicit_bias.artifacts import atomic_path, load_npz
-from implicit_bias.multiclass import run_specs, trajectory_metrics
+from implicit_bias.papers.fan2025.experiments import run_specs, trajectory_metrics
 
 setup(snakemake)
 datasets = []

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 from _common import setup
 
 from implicit_bias.artifacts import load_npz, save_npz
-from implicit_bias.multiclass import reference_solutions
+from implicit_bias.papers.fan2025.experiments import reference_solutions
 
 setup(snakemake)
 data, record = load_npz(snakemake.input.data)

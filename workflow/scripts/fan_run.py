@@ -5,7 +5,7 @@ import time
 from _common import setup
 
 from implicit_bias.artifacts import load_npz, save_npz
-from implicit_bias.multiclass import run_experiment, run_specs
+from implicit_bias.papers.fan2025.experiments import run_experiment, run_specs
 
 setup(snakemake)
 datasets = []

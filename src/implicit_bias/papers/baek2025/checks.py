@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..fixed_point import solve_proxy_problem
-from ..losses import scaled_gradient
-from ..margins import cosine
-from ..theory import adam_update_bound, inc_adam_epoch_direction, sign_sum_direction, signgd_condition
-from . import ALL_EXPERIMENTS, Check
+from ...checks import ALL_EXPERIMENTS, Artifacts, Check, Verdict
+from ...fixed_point import solve_proxy_problem
+from ...losses import scaled_gradient
+from ...margins import cosine
+from ...theory import adam_update_bound, inc_adam_epoch_direction, sign_sum_direction, signgd_condition
 
 __all__ = ["CHECKS"]
 
@@ -38,7 +38,7 @@ def _run_setting(art, exp, run, key):
 
 
 # ---------------------------------------------------------------------------------------------------- checks
-def lemma_d1(art):
+def lemma_d1(art: Artifacts) -> Verdict:
     """max_t |m_t/√v_t| ≤ α(β1, β2) for Det-Adam and Inc-Adam (Lemma D.1)."""
     measured, threshold, ok = {}, {}, True
     for exp in ("gaussian_adam", "gr_adam"):
@@ -51,7 +51,7 @@ def lemma_d1(art):
     return measured, threshold, ok
 
 
-def prop_2_5(art):
+def prop_2_5(art: Artifacts) -> Verdict:
     """Inc-Adam's epoch update matches −η_{rN}·(Prop. 2.5 formula), with an error that shrinks like η_{rN}.
 
     The spec's thresholds (0.05 at r = 1e3, 0.02 at r = 1e4) were observed on a single data set; we apply them to
@@ -87,7 +87,7 @@ def prop_2_5(art):
     return measured, threshold, bool(ok)
 
 
-def prop_2_4(art):
+def prop_2_4(art: Artifacts) -> Verdict:
     """Det-Adam ≈ SignGD: |d_t[k] − sign(∇L(w_t)[k])| → 0 on coordinates where η_t^{1/2}L/|∇L[k]| is small.
 
     The proposition is a limit statement; we measure, per logged step, the largest deviation over the coordinates
@@ -122,7 +122,7 @@ def prop_2_4(art):
     return measured, threshold, bool(ok)
 
 
-def thm_3_3(art):
+def thm_3_3(art: Artifacts) -> Verdict:
     """GR data: every batch-size-1 Adam → ℓ2 max-margin, Det-Adam → ℓ∞ max-margin, loss falling (Thm 3.3, Fig. 2)."""
     df = art.metrics("gr_adam")
     measured = {
@@ -138,7 +138,7 @@ def thm_3_3(art):
     return measured, threshold, ok
 
 
-def ex_4_9(art):
+def ex_4_9(art: Artifacts) -> Verdict:
     """GR: Algorithm 3's fixed point is the ℓ2 max-margin solution, found within 3 iterations (Example 4.9)."""
     refs = art.refs("gr")
     cos = float(cosine(refs["w_fp"][0], refs["w_l2"][0]))
@@ -148,7 +148,7 @@ def ex_4_9(art):
     return measured, threshold, cos > 0.9999 and its <= 3 and bool(refs["fp_converged"][0])
 
 
-def ex_4_11(art):
+def ex_4_11(art: Artifacts) -> Verdict:
     """Shifted-diagonal: Alg. 3 from uniform c reaches c = e_0, w_fp ∝ 𝟙, λ*(e_0) = e_0/(1+(N−1)δ) (Example 4.11)."""
     refs, X = art.refs("shifted_diagonal"), art.data("shifted_diagonal")["X"][0]
     delta = art.dataset_spec("shifted_diagonal")["delta"]
@@ -170,7 +170,7 @@ def ex_4_11(art):
     return measured, threshold, ok
 
 
-def fig4(art):
+def fig4(art: Artifacts) -> Verdict:
     """Shifted-diagonal: AdamProxy and the batch-size-1 variants → ℓ∞ max-margin; GD → ℓ2 (slowly)."""
     df = art.metrics("shifted_diagonal_adam")
     measured = {
@@ -183,7 +183,7 @@ def fig4(art):
     return measured, threshold, ok
 
 
-def thm_4_8(art):
+def thm_4_8(art: Artifacts) -> Verdict:
     """Gaussian: Alg. 3 converges to a KKT point distinct from ℓ2; AdamProxy and bs1 Adam converge to it (Fig. 3)."""
     refs, df = art.refs("gaussian"), art.metrics("gaussian_adam")
     cos_fp_l2 = np.array([cosine(a, b) for a, b in zip(refs["w_fp"], refs["w_l2"])])
@@ -214,7 +214,7 @@ def thm_4_8(art):
     return measured, threshold, bool(ok)
 
 
-def fig6(art):
+def fig6(art: Artifacts) -> Verdict:
     """Inc-Adam: cos to ℓ∞ grows with the batch size, and b = N recovers full-batch Adam (Fig. 6)."""
     df = art.metrics("gaussian_adam_batch")
     runs = list(art.experiment("gaussian_adam_batch")["runs"])
@@ -227,7 +227,7 @@ def fig6(art):
     return measured, threshold, ok
 
 
-def thm_5_1(art):
+def thm_5_1(art: Artifacts) -> Verdict:
     """Signum (β = 0.99) keeps the ℓ∞ bias at every batch size: normalised ℓ∞ margin → γ_∞ (Thm 5.1, Fig. 5).
 
     Eq. 7 is a statement on the margin, asserted for every seed. The spec's extra cos(ℓ∞) > 0.98 (observed on one
@@ -248,7 +248,7 @@ def thm_5_1(art):
     return measured, threshold, bool(ok)
 
 
-def fig10(art):
+def fig10(art: Artifacts) -> Verdict:
     """Inc-Signum at b = 1: β = 0.9 loses the ℓ∞ bias that β = 0.99 keeps (Fig. 10)."""
     df = art.metrics("gaussian_signum_grid")
     lo, hi = _final(df, "b1_beta09", "cos_linf"), _final(df, "b1_beta099", "cos_linf")
@@ -260,14 +260,14 @@ def fig10(art):
     return measured, {"difference >=": 0.05}, measured["difference"] >= 0.05
 
 
-def signsgd(art):
+def signsgd(art: Artifacts) -> Verdict:
     """SignSGD (β = 0, b = 1) converges in direction to Σ_i sign(x_i), neither ℓ2 nor ℓ∞ (App. G)."""
     runs, X = art.runs("gaussian_signum"), art.data("gaussian")["X"]
     cos = np.array([cosine(runs["signsgd__w"][s, -1], sign_sum_direction(X[s])) for s in range(X.shape[0])])
     return {"min cos(w_T, sum_i sign(x_i))": float(cos.min())}, {"cos >": 0.999}, bool(cos.min() > 0.999)
 
 
-def prop_4_1(art):
+def prop_4_1(art: Artifacts) -> Verdict:
     """β2 → 1: β1 drops out; every β1 tracks the fixed point (Prop. 4.1, Fig. 7)."""
     df = art.metrics("gaussian_beta1_sweep")
     measured = {
@@ -276,7 +276,7 @@ def prop_4_1(art):
     return measured, {"cos(fp) >": 0.99}, all(v > 0.99 for v in measured.values())
 
 
-def fig8(art):
+def fig8(art: Artifacts) -> Verdict:
     """β1 fixed, β2 varied: cos to the fixed point is non-decreasing in β2 (Fig. 8)."""
     exp = "gaussian_beta2_sweep"
     df = art.metrics(exp)
@@ -286,7 +286,7 @@ def fig8(art):
     return measured, {"non-decreasing in beta2": True}, bool(np.all(np.diff(means) >= 0))
 
 
-def loss_convergence(art):
+def loss_convergence(art: Artifacts) -> Verdict:
     """L(w_t) decreases towards 0 for every Adam/Signum/GD run of every experiment (Prop. 4.3).
 
     SignSGD (Signum with β = 0) is outside the claim: Thm 5.1 needs β ≥ β0, and its limit direction Σ_i sign(x_i)

@@ -9,10 +9,11 @@ gradients with the package's own field (no artifact).
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.stats import spearmanr
 
-from ..backward_error import adam_correction_1d, bias_bracket, modified_field
-from . import Check
+from ...backward_error import adam_correction_1d, bias_bracket, modified_field
+from ...checks import Artifacts, Check, Verdict
 
 __all__ = ["CHECKS", "fitted_slope"]
 
@@ -22,7 +23,7 @@ SLOPE1_MLP, SLOPE2_MLP_MIN = (0.7, 1.3), 1.5
 REGIME_MIN = 10.0  # asymptotic regime: smallest N = T/h must be ≥ 10 memories 1/(1−ρ) (spec §3.4 warning)
 
 
-def fitted_slope(h, err) -> float:
+def fitted_slope(h: ArrayLike, err: ArrayLike) -> float:
     """Least-squares slope of log err against log h."""
     return float(np.polyfit(np.log(h), np.log(err), 1)[0])
 
@@ -52,12 +53,12 @@ def _order_check(art, name, slope1_range, slope2_range):
     return measured, threshold, ok
 
 
-def c1_order_toy(art):
+def c1_order_toy(art: Artifacts) -> Verdict:
     """Spec §3.2 C1 on the toy problem: first-order flow O(h), second-order piecewise flow O(h²)."""
     return _order_check(art, "order_toy", SLOPE1_TOY, SLOPE2_TOY)
 
 
-def c5_rmsprop(art):
+def c5_rmsprop(art: Artifacts) -> Verdict:
     """Spec §3.2 C5: C1 for RMSProp (β = 0)."""
     measured, threshold, ok = _order_check(art, "order_rmsprop", SLOPE1_TOY, SLOPE2_TOY)
     betas = art.runs("order_rmsprop")["settings"][:, 0]
@@ -66,12 +67,12 @@ def c5_rmsprop(art):
     return measured, threshold, ok and bool(np.all(betas == 0.0))
 
 
-def c1_order_mlp(art):
+def c1_order_mlp(art: Artifacts) -> Verdict:
     """Figure 3 on the digits MLP (CPU substitute for truncated MNIST): err2 < err1, slope1 ≈ 1, slope2 ≥ 1.5."""
     return _order_check(art, "order_mlp", SLOPE1_MLP, (SLOPE2_MLP_MIN, np.inf))
 
 
-def c2_regimes(art):
+def c2_regimes(art: Artifacts) -> Verdict:
     """Spec §2.4 / C2: sign of the bracket of the correction in the three ε regimes, on random gradients."""
     rng = np.random.default_rng(20240)
     g = rng.normal(size=1000) * rng.choice([1.0, 10.0], size=1000)  # |g| ≳ 1e-3 with overwhelming probability
@@ -100,7 +101,7 @@ def c2_regimes(art):
     return measured, threshold, bool(ok)
 
 
-def c3_figure1(art):
+def c3_figure1(art: Artifacts) -> Verdict:
     """Spec §2.5 / C3: closed-form F vs quadrature; F decreasing in |x| for x ≫ √ε iff ρ > β; quadratic near 0."""
     r = art.runs("fcurve")
     meta = art.experiment("fcurve")
@@ -149,7 +150,7 @@ def c3_figure1(art):
     return measured, threshold, bool(ok)
 
 
-def c4_momentum_limit(art):
+def c4_momentum_limit(art: Artifacts) -> Verdict:
     """Spec §2.4(b) / C4: for ε ≫ g², h = η√ε, the second-order field ≈ −(1/√ε)(g + η(1+β)/(2(1−β)) H g)."""
     rng = np.random.default_rng(7)
     p, beta, rho, eta, eps = 20, 0.9, 0.999, 0.01, 1e8
@@ -206,7 +207,7 @@ def _sweep_check(art, name, norm_sign):
     return measured, threshold, ok, matched
 
 
-def c6_rho_sweep(art):
+def c6_rho_sweep(art: Artifacts) -> Verdict:
     """Figure 4 (CPU substitute): as ρ rises (β fixed), the peak perturbed one-norm rises; accuracy reported.
 
     The one-norm at a matched training loss (spec §4.4, "C6 mechanistic") is reported, not asserted: the issue's
@@ -226,13 +227,13 @@ def c6_rho_sweep(art):
     return measured, threshold, bool(ok)
 
 
-def c6_beta_sweep(art):
+def c6_beta_sweep(art: Artifacts) -> Verdict:
     """Figure 5 (CPU substitute): as β rises (ρ fixed), the peak perturbed one-norm falls; accuracy reported."""
     measured, threshold, ok, _ = _sweep_check(art, "sweep_beta", -1)
     return measured, threshold, bool(ok)
 
 
-def fig2_toy(art):
+def fig2_toy(art: Artifacts) -> Verdict:
     """Figure 2 trends of D = mean |θ1|+|θ2| at the end (soft: tolerance 1e-3, one violation allowed per family)."""
     r = art.runs("toy")
     D = r["grid_D"]

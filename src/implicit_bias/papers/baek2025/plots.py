@@ -1,35 +1,20 @@
-"""Figures: curves of a metric against the (log-scale) iteration, mean over data seeds with a min-max band.
-
-Deterministic by construction: Agg backend, no bootstrap confidence intervals (seaborn is used for styling only),
-fixed metadata in the saved files.
-"""
+"""Figures of baek2025: a metric against the (log-scale) iteration, mean over data seeds with a min-max band."""
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from ..artifacts import atomic_path
+from ...plots import series_colors
 
-__all__ = ["ALGORITHM_COLORS", "PANELS", "plot_curves", "save_figure", "series_colors"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
-# One colour per algorithm across every figure of every paper.
-_PALETTE = sns.color_palette("colorblind", 10)
-ALGORITHM_COLORS = {
-    "Det-Adam": _PALETTE[0],
-    "Inc-Adam": _PALETTE[1],
-    "Adam (replacement)": _PALETTE[2],
-    "Adam (reshuffle)": _PALETTE[3],
-    "AdamProxy": _PALETTE[4],
-    "GD": _PALETTE[7],
-    "SignSGD": _PALETTE[5],
-    "Signum (b=10)": _PALETTE[6],
-}
+__all__ = ["PANELS", "plot_curves"]
 
 # metric -> (y label, panel title stem, log-scale y)
 PANELS = {
@@ -45,15 +30,14 @@ PANELS = {
 }
 
 
-def series_colors(labels) -> dict:
-    """Fixed colours for known algorithms; a sequential palette, in order, for sweep values (β, b, …)."""
-    unknown = [lab for lab in labels if lab not in ALGORITHM_COLORS]
-    seq = sns.color_palette("viridis", max(len(unknown), 1))
-    colors = dict(zip(unknown, seq))
-    return {lab: ALGORITHM_COLORS.get(lab, colors.get(lab)) for lab in labels}
-
-
-def plot_curves(df: pd.DataFrame, runs, panels, title: str, n_seeds: int | None = None, dashed=()):
+def plot_curves(
+    df: pd.DataFrame,
+    runs: Sequence[str],
+    panels: Sequence[str],
+    title: str,
+    n_seeds: int | None = None,
+    dashed: Iterable[str] = (),
+) -> Figure:
     """One panel per metric; one line per run (mean over seeds) with a min–max band across seeds.
 
     Runs listed in `dashed` are drawn dashed (e.g. the smaller β of a β × batch-size grid).
@@ -84,13 +68,3 @@ def plot_curves(df: pd.DataFrame, runs, panels, title: str, n_seeds: int | None 
     fig.suptitle(f"{title} ({band})")
     fig.tight_layout()
     return fig
-
-
-def save_figure(fig, png_path, pdf_path=None) -> None:
-    """Write PNG (and PDF) atomically with fixed metadata so that reruns give identical files."""
-    with atomic_path(png_path, suffix=".png") as tmp:
-        fig.savefig(tmp, dpi=150, format="png", metadata={"Software": None})
-    if pdf_path is not None:
-        with atomic_path(pdf_path, suffix=".pdf") as tmp:
-            fig.savefig(tmp, format="pdf", metadata={"CreationDate": None, "ModDate": None, "Producer": None})
-    plt.close(fig)

@@ -1,4 +1,4 @@
-"""Experiments as configured in `config.yaml`: data sets over seeds, runs over seeds, reference solutions, metrics.
+"""baek2025 experiments as configured in `config.yaml`: data sets over seeds, runs over seeds, references, metrics.
 
 These are the functions the Snakemake scripts call; they hold no file paths, so a researcher can call them on
 their own data directly.
@@ -7,18 +7,21 @@ their own data directly.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
 
-from .data import make_dataset
-from .fixed_point import proxy_fixed_point
-from .margins import cosine, max_margin, normalized_margin
-from .training import train
+from ...data import make_dataset
+from ...fixed_point import proxy_fixed_point
+from ...margins import cosine, max_margin, normalized_margin
+from ...training import train
+from .. import run_specs as shared_run_specs
 
 __all__ = [
     "RUN_DEFAULTS",
     "build_datasets",
+    "check_config",
     "reference_solutions",
     "run_experiment",
     "run_specs",
@@ -42,7 +45,7 @@ RUN_DEFAULTS = dict(
 )
 
 
-def build_datasets(spec: dict, seeds) -> tuple[np.ndarray, np.ndarray]:
+def build_datasets(spec: dict, seeds: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
     """Stack one label-absorbed data set per seed, (S, N, d); deterministic kinds get a single seed.
 
     Every data set is checked to be linearly separable (Assumption 2.1): `max_margin` raises otherwise.
@@ -59,18 +62,12 @@ def build_datasets(spec: dict, seeds) -> tuple[np.ndarray, np.ndarray]:
     return X, np.asarray(seeds)
 
 
-def run_specs(experiment: dict, defaults: dict = RUN_DEFAULTS, structural=("runs", "dataset")) -> dict[str, dict]:
-    """Each run's full settings: `defaults` < the experiment's keys (less its `structural` ones) < the run's keys."""
-    shared = {k: v for k, v in experiment.items() if k not in structural}
-    specs = {}
-    for run_id, run in experiment["runs"].items():
-        spec = {**defaults, **shared, **run}
-        spec.setdefault("label", run_id)
-        specs[run_id] = spec
-    return specs
+def run_specs(experiment: dict) -> dict[str, dict]:
+    """Each run's full settings: RUN_DEFAULTS < the experiment's keys (less `runs`, `dataset`) < the run's keys."""
+    return shared_run_specs(experiment, RUN_DEFAULTS, structural=("runs", "dataset"))
 
 
-def _epoch_steps(log_epochs, n, batch_size, steps):
+def _epoch_steps(log_epochs: Iterable[int], n: int, batch_size: int | None, steps: int) -> list[int]:
     """Steps rM and (r+1)M at the start/end of epoch r (M batches per epoch), for Prop. 2.5's epoch map."""
     per_epoch = n // (batch_size or n)
     out = [s for r in log_epochs for s in (r * per_epoch, (r + 1) * per_epoch)]
@@ -80,7 +77,9 @@ def _epoch_steps(log_epochs, n, batch_size, steps):
     return out
 
 
-def run_experiment(X: np.ndarray, seeds, experiment: dict, num_log: int = 200, log=print) -> dict:
+def run_experiment(
+    X: np.ndarray, seeds: Iterable[int], experiment: dict, num_log: int = 200, log: Callable[[str], object] = print
+) -> dict[str, np.ndarray]:
     """Run every configured run on every seed's data set; return flat arrays keyed '<run>__<field>'."""
     arrays = {}
     for run_id, spec in run_specs(experiment).items():
@@ -121,7 +120,7 @@ def run_experiment(X: np.ndarray, seeds, experiment: dict, num_log: int = 200, l
     return arrays
 
 
-def reference_solutions(X: np.ndarray, fp_tol: float = 1e-6, fp_max_iter: int = 50) -> dict:
+def reference_solutions(X: np.ndarray, fp_tol: float = 1e-6, fp_max_iter: int = 50) -> dict[str, np.ndarray]:
     """ℓ2 and ℓ∞ max-margin directions and margins and the AdamProxy fixed point (Alg. 3), per seed."""
     out = {
         k: []
@@ -155,7 +154,9 @@ def reference_solutions(X: np.ndarray, fp_tol: float = 1e-6, fp_max_iter: int = 
     return {k: np.asarray(v) for k, v in out.items()}
 
 
-def trajectory_metrics(X: np.ndarray, seeds, runs: dict, refs: dict, specs: dict) -> pd.DataFrame:
+def trajectory_metrics(
+    X: np.ndarray, seeds: Iterable[int], runs: dict[str, np.ndarray], refs: dict[str, np.ndarray], specs: dict
+) -> pd.DataFrame:
     """Long table of per-step metrics: cosine to the ℓ2 / ℓ∞ / fixed-point references, normalised margins, log L."""
     frames = []
     for run_id, spec in specs.items():

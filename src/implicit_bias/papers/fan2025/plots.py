@@ -5,11 +5,17 @@ Curves are the mean over data seeds with a min–max band, on log-scale iteratio
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 
-from . import ALGORITHM_COLORS
+from ...plots import ALGORITHM_COLORS
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
 
 __all__ = ["FIGURES", "fig1", "fig1_gaps", "fig_nsd"]
 
@@ -48,7 +54,7 @@ def _band_note(df):
     return f"mean and min–max band over {seeds} data seeds" if seeds > 1 else "one data set"
 
 
-def fig1(frames: dict):
+def fig1(frames: dict[str, pd.DataFrame]) -> Figure:
     """Panels (a) γ̄_2/γ_2, (b) γ̄_∞/γ_∞, (c) corr with V_∞, (d) corr with V_2; NGD, SignGD, Adam at four ε."""
     df = frames["main"]
     sns.set_theme(style="whitegrid", context="paper", font_scale=1.05)
@@ -81,7 +87,7 @@ def fig1(frames: dict):
     return fig
 
 
-def fig1_gaps(frames: dict):
+def fig1_gaps(frames: dict[str, pd.DataFrame]) -> Figure:
     """Relative max-norm and ℓ2 margin gaps on log-log axes (T = 10⁵ runs when available), with the theory's rates
     t^(−1/2) (SignGD, NGD) and t^(−1/3) (Adam) anchored at t = 10⁴."""
     df = frames.get("long", frames["main"])
@@ -122,7 +128,7 @@ def fig1_gaps(frames: dict):
     return fig
 
 
-def fig_nsd(frames: dict):
+def fig_nsd(frames: dict[str, pd.DataFrame]) -> Figure:
     """NSD for p ∈ {1, 2, 3, ∞}: (a) own-norm relative gap over t; (b) every method's gap in every norm at T."""
     df = frames["nsd"]
     sns.set_theme(style="whitegrid", context="paper", font_scale=1.05)

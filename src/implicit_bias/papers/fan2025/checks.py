@@ -11,12 +11,14 @@ import itertools
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import stats
 from scipy.special import logsumexp
 
-from .. import multiclass as mc
-from ..optimizers import learning_rate
-from . import Check
+from ... import multiclass as mc
+from ...checks import Artifacts, Check, Verdict
+from ...optimizers import learning_rate
+from .experiments import norm_name
 
 __all__ = ["CHECKS", "loglog_slope"]
 
@@ -30,7 +32,7 @@ def _metrics(art, exp) -> pd.DataFrame:
 
 
 def _keys(art, exp):
-    return [tuple(k) for k in art._get("runs", exp)[1]["meta"]["datasets"]]
+    return [tuple(k) for k in art.record("runs", exp)["meta"]["datasets"]]
 
 
 def _ds_name(key) -> str:
@@ -48,7 +50,7 @@ def _nearest(table: pd.DataFrame, step) -> pd.Series:
     return table.loc[idx[np.argmin(np.abs(np.log(idx) - np.log(step)))]]
 
 
-def loglog_slope(steps, values, lo, hi):
+def loglog_slope(steps: ArrayLike, values: ArrayLike, lo: float, hi: float) -> tuple[float, list[float], int]:
     """OLS slope of log(values) on log(steps) over lo ≤ step ≤ hi, with a 95% confidence interval.
 
     The residuals of a trajectory are autocorrelated, so the interval is indicative (it is reported, not used as a
@@ -94,7 +96,7 @@ def _lemma_values(H, y, W, loss, gammas, B):
     return out
 
 
-def c1_lemmas(art):
+def c1_lemmas(art: Artifacts) -> Verdict:
     """Lemmas 4.1 (and E.1 for every reference norm), 4.2, 4.3 (i)-(iii), B.4 on random and near-V_∞ matrices."""
     measured, threshold = {}, {}
     violations = dict.fromkeys(("4.1/E.1", "4.2", "4.3(i)", "4.3(ii)", "4.3(iii)", "B.4"), 0)
@@ -148,7 +150,7 @@ def c1_lemmas(art):
 
 
 # ---------------------------------------------------------------------------------------------------- C2
-def c2_descent(art):
+def c2_descent(art: Artifacts) -> Verdict:
     """Descent inequality (8) with the true γ_∞, B, α_s1 at every SignGD step; the loss never increases.
 
     With η_t = lr·(t+2)^(−1/2), α_s1·η_t ≤ 1/2 first holds at t ≈ (2α_s1·lr)² ~ 10⁷–10⁸ (spec: 5.6·10⁷), so
@@ -187,7 +189,7 @@ def c2_descent(art):
 
 
 # ---------------------------------------------------------------------------------------------------- C3-C5
-def c3_signgd_linf(art):
+def c3_signgd_linf(art: Artifacts) -> Verdict:
     """SignGD → γ_∞: relative max-norm gap ≤ 2% at T = 10⁴ and log-log slope ≤ −0.4 over [10³, 10⁴], every seed."""
     df = _metrics(art, "main")
     tab = _table(df, "signgd", "gap_inf")
@@ -204,7 +206,7 @@ def c3_signgd_linf(art):
     return measured, threshold, ok
 
 
-def c4_ngd_l2(art):
+def c4_ngd_l2(art: Artifacts) -> Verdict:
     """NGD → γ_2: 2-gap ≤ 10% at T and decreasing (below its value at T/10), max-gap > 30%, every seed."""
     df = _metrics(art, "main")
     g2, gi = _table(df, "ngd", "gap_2"), _table(df, "ngd", "gap_inf")
@@ -224,7 +226,7 @@ def c4_ngd_l2(art):
     return measured, threshold, ok
 
 
-def c5_adam_linf(art):
+def c5_adam_linf(art: Artifacts) -> Verdict:
     """Adam (ε = 0, a = 2/3) to 10⁵: max-gap slope ≤ −1/3 over [10⁴, 10⁵] and max-gap < 2-gap at 10⁵, every seed."""
     df = _metrics(art, "long")
     gi, g2 = _table(df, "adam_eps0", "gap_inf"), _table(df, "adam_eps0", "gap_2")
@@ -244,7 +246,7 @@ def c5_adam_linf(art):
 
 
 # ---------------------------------------------------------------------------------------------------- C6
-def c6_correlations(art):
+def c6_correlations(art: Artifacts) -> Verdict:
     """From t ≥ 10: corr(W_t, V_∞) > corr(W_t, V_2) for SignGD and Adam (ε = 0); the reverse for NGD; every seed."""
     df = _metrics(art, "main")
     df = df[df["step"] >= 10]
@@ -270,7 +272,7 @@ DEPART = 0.01  # a curve has departed once it differs from ε = 0 by ≥ 0.01 in
 EPS_METRICS = ("gap_inf", "gap_2", "corr_inf", "corr_2")
 
 
-def c7_eps_robustness(art):
+def c7_eps_robustness(art: Artifacts) -> Verdict:
     """ε-robustness: the step at which each ε > 0 Adam curve departs (|Δ| ≥ 0.01 in a gap or correlation) from ε = 0.
 
     Pass: departures are ordered in ε (a larger ε never departs later), and no curve departs while ε is negligible
@@ -310,7 +312,7 @@ def c7_eps_robustness(art):
 
 
 # ---------------------------------------------------------------------------------------------------- C8
-def c8_nsd(art):
+def c8_nsd(art: Artifacts) -> Verdict:
     """NSD with p ∈ {1, 2, 3, ∞}: at T each method's own-norm gap is the smallest of the four, and it decreased
     (below its value at T/10); every seed."""
     df = _metrics(art, "nsd")
@@ -318,7 +320,7 @@ def c8_nsd(art):
     measured, ok = {}, True
     for run in df["run"].unique():
         p = art.run_settings("nsd", run)["p"]
-        own = mc.norm_name(float(p) if not isinstance(p, str) else p)
+        own = norm_name(float(p) if not isinstance(p, str) else p)
         gaps = {nm: _table(df, run, f"gap_{nm}") for nm in norms}
         T = gaps[own].index[-1]
         final = {nm: gaps[nm].iloc[-1] for nm in norms}
@@ -350,7 +352,7 @@ def _rate_window(tab: pd.Series, r: float, lo: float, hi: float):
     return vals, slope, ci, mono
 
 
-def c9_rates(art):
+def c9_rates(art: Artifacts) -> Verdict:
     """Rates (the issue's criterion): the log-log slope of the seed-mean gap fitted over the last decade [T/10, T]
     of the T = 10⁵ runs (95% CI recorded) must not be shallower than the theory's −r + 0.05 (r = 1/2 SignGD and NGD
     in their own norms, 1/3 Adam in the max-norm).
@@ -376,7 +378,7 @@ def c9_rates(art):
 
 
 # ---------------------------------------------------------------------------------------------------- C10
-def c10_classes(art):
+def c10_classes(art: Artifacts) -> Verdict:
     """Class-independence (exploratory): at n = 500 the max-norm gap at T = 10⁴ grows much more slowly than k.
 
     Per k the gap is averaged over the data seeds (one seed is not enough: at k = 2 Adam's gap ranges over
@@ -408,7 +410,7 @@ def c10_classes(art):
 
 
 # ---------------------------------------------------------------------------------------------------- C11
-def c11_adam_beta0(art):
+def c11_adam_beta0(art: Artifacts) -> Verdict:
     """Adam with β1 = β2 = 0 (0/0 := 0) reproduces the SignGD iterates exactly (same schedule)."""
     runs = art.runs("main")
     sa, sb = art.run_settings("main", "adam_beta0"), art.run_settings("main", "signgd")

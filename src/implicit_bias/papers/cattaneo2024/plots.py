@@ -5,11 +5,18 @@ Each function takes {run name: (arrays, record)} and returns a figure.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 
-from ..nets import ToyProblem
+from ...nets import ToyProblem
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+Runs = dict[str, tuple[dict, dict]]  # run name -> (arrays, record), as `artifacts.load_npz` returns them
 
 __all__ = ["FIGURES", "fig1", "fig2", "fig3", "fig4", "fig5"]
 
@@ -18,7 +25,7 @@ def _theme():
     sns.set_theme(style="whitegrid", context="paper", font_scale=1.05)
 
 
-def fig1(runs):
+def fig1(runs: Runs) -> Figure:
     """F(x) per ε panel, one curve per ρ (β fixed), with the quadrature check points as markers."""
     _theme()
     r, rec = runs["fcurve"]
@@ -60,7 +67,7 @@ def _contours(ax, lo=0.0, hi=4.0):
     ax.set_aspect("equal")
 
 
-def fig2(runs):
+def fig2(runs: Runs) -> Figure:
     """Adam trajectories on the toy problem: over (β, ρ) at fixed h (left), over h for two (β, ρ) pairs (right)."""
     _theme()
     r, rec = runs["toy"]
@@ -111,10 +118,10 @@ def fig2(runs):
     return fig
 
 
-def fig3(runs):
+def fig3(runs: Runs) -> Figure:
     """Error of the first/second-order flows vs h (log-log, fitted slopes) and vs n, on the digits MLP; toy inset."""
     _theme()
-    from ..checks.cattaneo2024 import fitted_slope
+    from .checks import fitted_slope
 
     r, rec = runs["order_mlp"]
     meta = rec["meta"]["experiment"]
@@ -215,12 +222,12 @@ def _sweep_figure(runs, name, symbol, fixed):
     return fig
 
 
-def fig4(runs):
+def fig4(runs: Runs) -> Figure:
     meta = runs["sweep_rho"][1]["meta"]["experiment"]
     return _sweep_figure(runs, "sweep_rho", r"$\rho$", rf"$\beta$ = {meta['beta']:g}")
 
 
-def fig5(runs):
+def fig5(runs: Runs) -> Figure:
     meta = runs["sweep_beta"][1]["meta"]["experiment"]
     return _sweep_figure(runs, "sweep_beta", r"$\beta$", rf"$\rho$ = {meta['rho']:g}")
 

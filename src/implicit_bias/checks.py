@@ -1,24 +1,35 @@
 """Theorem checks: each reads pipeline artifacts, measures, and compares with a threshold kept in its paper's module.
 
 A check never passes by construction: every verdict is `measured <op> threshold` on numbers read from the run,
-reference and metric artifacts of the pipeline. One module per paper (`baek2025`, …) defines `CHECKS`, a dict
-name -> `Check`; `evaluate` runs one and returns its JSON verdict, `summary_table` gathers verdicts.
+reference and metric artifacts of the pipeline. Each paper's `implicit_bias.papers.<paper>.checks` defines `CHECKS`,
+a dict name -> `Check`; `evaluate` runs one and returns its JSON verdict, `summary_table` gathers verdicts.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pandas as pd
 
-from ..artifacts import load_npz
+from .artifacts import load_npz
+from .papers import PAPERS
 
-__all__ = ["ALL_EXPERIMENTS", "PAPERS", "Artifacts", "Check", "checks_module", "checks_of", "evaluate", "summary_table"]
+__all__ = [
+    "ALL_EXPERIMENTS",
+    "PAPERS",
+    "Artifacts",
+    "Check",
+    "Verdict",
+    "checks_module",
+    "checks_of",
+    "evaluate",
+    "summary_table",
+]
 
 ALL_EXPERIMENTS = "*"  # a check that reads every configured experiment of its paper
-PAPERS = ("baek2025", "fan2025", "cattaneo2024")
+Verdict = tuple[dict, dict, bool]  # what a check function returns: (measured, threshold, passed)
 
 
 @dataclass(frozen=True)
@@ -26,7 +37,7 @@ class Check:
     claim: str
     experiments: tuple
     datasets: tuple
-    func: Callable
+    func: Callable[[Artifacts], Verdict]
 
 
 class Artifacts:
@@ -40,7 +51,7 @@ class Artifacts:
         self._paths = dict(runs=runs, metrics=metrics, data=data, refs=refs)
         self._cache = {}
 
-    def _get(self, kind, name):
+    def _load(self, kind: str, name: str) -> tuple:
         key = (kind, name)
         if key not in self._cache:
             try:
@@ -50,38 +61,42 @@ class Artifacts:
             self._cache[key] = (pd.read_csv(path), {}) if kind == "metrics" else load_npz(path)
         return self._cache[key]
 
+    def record(self, kind: str, name: str) -> dict:
+        """The settings record stored with artifact `name` of `kind` ('runs', 'data' or 'refs')."""
+        return self._load(kind, name)[1]
+
     @property
-    def experiments(self) -> list:
+    def experiments(self) -> list[str]:
         return list(self._paths["runs"])
 
-    def runs(self, exp) -> dict:
-        return self._get("runs", exp)[0]
+    def runs(self, exp: str) -> dict:
+        return self._load("runs", exp)[0]
 
-    def metrics(self, exp) -> pd.DataFrame:
-        return self._get("metrics", exp)[0]
+    def metrics(self, exp: str) -> pd.DataFrame:
+        return self._load("metrics", exp)[0]
 
-    def data(self, ds) -> dict:
-        return self._get("data", ds)[0]
+    def data(self, ds: str) -> dict:
+        return self._load("data", ds)[0]
 
-    def refs(self, ds) -> dict:
-        return self._get("refs", ds)[0]
+    def refs(self, ds: str) -> dict:
+        return self._load("refs", ds)[0]
 
-    def experiment(self, exp) -> dict:
+    def experiment(self, exp: str) -> dict:
         """The experiment's configuration, as recorded in its run artifact."""
-        return self._get("runs", exp)[1]["meta"]["experiment"]
+        return self._load("runs", exp)[1]["meta"]["experiment"]
 
-    def run_settings(self, exp, run) -> dict:
-        return self._get("runs", exp)[1]["meta"]["runs"][run]
+    def run_settings(self, exp: str, run: str) -> dict:
+        return self._load("runs", exp)[1]["meta"]["runs"][run]
 
-    def dataset_spec(self, ds) -> dict:
-        return self._get("data", ds)[1]["meta"]["dataset"]
+    def dataset_spec(self, ds: str) -> dict:
+        return self._load("data", ds)[1]["meta"]["dataset"]
 
 
 def checks_module(paper: str) -> str:
     """Name of the module that holds one paper's `CHECKS` (imported by name, so the workflow declares it)."""
     if paper not in PAPERS:
         raise ValueError(f"unknown paper {paper!r}; expected one of {PAPERS}")
-    return f"{__name__}.{paper}"
+    return f"{__package__}.papers.{paper}.checks"
 
 
 def checks_of(paper: str) -> dict:
@@ -113,7 +128,7 @@ def _fmt(value) -> str:
     return str(value)
 
 
-def summary_table(verdicts, title: str = "Theorem checks") -> str:
+def summary_table(verdicts: Iterable[dict], title: str = "Theorem checks") -> str:
     """Markdown table of verdicts: paper, check, claim, measured, threshold, verdict."""
     lines = [
         f"# {title}",

@@ -11,10 +11,11 @@ Each returns flat arrays (plus settings) for one artifact; they hold no file pat
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 
-from .backward_error import (
+from ...backward_error import (
     adam_correction_1d,
     adam_correction_1d_quad,
     adam_iterates,
@@ -22,10 +23,18 @@ from .backward_error import (
     perturbed_one_norm,
     sup_error,
 )
-from .nets import TanhMLP, ToyProblem, digits_data
-from .optimizers import UpdateRule, init_state, step_direction
+from ...nets import TanhMLP, ToyProblem, digits_data
+from ...optimizers import UpdateRule, init_state, step_direction
 
-__all__ = ["adam_sweep", "f_curves", "one_norm_distance", "order_of_accuracy", "run_sweep", "toy_trajectories"]
+__all__ = [
+    "adam_sweep",
+    "check_config",
+    "f_curves",
+    "one_norm_distance",
+    "order_of_accuracy",
+    "run_sweep",
+    "toy_trajectories",
+]
 
 
 # ------------------------------------------------------------------------------------------------ Figure 1
@@ -47,13 +56,13 @@ def f_curves(cfg: dict) -> dict:
 
 
 # ------------------------------------------------------------------------------------------------ Figure 2
-def one_norm_distance(traj, last: int) -> float:
+def one_norm_distance(traj: np.ndarray, last: int) -> float:
     """D = mean of |θ1| + |θ2| over the last `last` iterates (≥ √3 on θ1θ2 = 3/4; smaller = nearer the diagonal)."""
     tail = np.asarray(traj)[-last:]
     return float(np.mean(np.abs(tail).sum(axis=-1)))
 
 
-def toy_trajectories(cfg: dict, log=print) -> dict:
+def toy_trajectories(cfg: dict, log: Callable[[str], object] = print) -> dict:
     """Adam on the toy problem: grid (β, ρ) at h = cfg['h'] (left panel), and (β, ρ) pairs over cfg['h_grid']."""
     toy = ToyProblem()
     out = {}
@@ -111,7 +120,7 @@ def _problem(cfg: dict):
     return mlp.grad, mlp.hvp, mlp.init(cfg["seed"])
 
 
-def order_of_accuracy(cfg: dict, log=print) -> dict:
+def order_of_accuracy(cfg: dict, log: Callable[[str], object] = print) -> dict:
     """err_k(h) = max_n ‖θ^(n) − θ̃_k(t_n)‖_∞ over n ≤ T/h for k = 1, 2, for every setting and h of `cfg`.
 
     Arrays: h (H,), err1/err2 (S, H), and per-n error curves err1_n_<s>_<i>, err2_n_<s>_<i>.
@@ -142,7 +151,19 @@ def order_of_accuracy(cfg: dict, log=print) -> dict:
 
 
 # ------------------------------------------------------------------------------------------------ Figures 4-5
-def run_sweep(mlp: TanhMLP, Xte, yte, theta0, *, h, beta, rho, eps, steps, eval_every) -> dict:
+def run_sweep(
+    mlp: TanhMLP,
+    Xte: np.ndarray,
+    yte: np.ndarray,
+    theta0: np.ndarray,
+    *,
+    h: float,
+    beta: float,
+    rho: float,
+    eps: float,
+    steps: int,
+    eval_every: int,
+) -> dict:
     """Full-batch Adam on `mlp` for a batch of initialisations theta0 (S, p) at once (the fast path).
 
     The update is `optimizers.step_direction` applied to the (S, p) gradient array (coordinate-wise, so one call
@@ -183,7 +204,7 @@ def run_sweep(mlp: TanhMLP, Xte, yte, theta0, *, h, beta, rho, eps, steps, eval_
     )
 
 
-def adam_sweep(cfg: dict, sweep: dict, log=print) -> dict:
+def adam_sweep(cfg: dict, sweep: dict, log: Callable[[str], object] = print) -> dict:
     """One sweep (over ρ at fixed β, or over β at fixed ρ) of full-batch Adam on the digits MLP, every seed.
 
     Arrays: values (V,), and for every value index v: loss_<v>, norm_<v> (steps, S), test_acc_<v>, train_acc_<v>

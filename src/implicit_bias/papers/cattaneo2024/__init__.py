@@ -1,0 +1,1 @@
+"""cattaneo2024: backward error analysis of Adam (experiments, theorem checks, figures)."""

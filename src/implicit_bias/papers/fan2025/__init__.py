@@ -1,0 +1,1 @@
+"""fan2025: the implicit bias of multiclass SignGD, normalised steepest descent and Adam."""

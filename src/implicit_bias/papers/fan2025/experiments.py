@@ -1,0 +1,223 @@
+"""fan2025 experiments as configured in `config.yaml` (section `fan2025`): the functions the Snakemake scripts call.
+
+Run settings, max-margin references in every configured norm, optimizer runs over data sets, per-step metric
+tables, and `check_config`. No file paths here, so the same functions run on a researcher's data. The maths
+(losses, gradients, margins, the proxy G) is in `implicit_bias.multiclass`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from types import SimpleNamespace
+
+import cvxpy as cp
+import numpy as np
+import pandas as pd
+
+from ...margins import cosine, max_margin, normalized_margin, pair_matrix
+from ...multiclass import data_bound, scaled_gradient, trace_log_loss_and_proxy
+from ...training import train
+from .. import run_specs as shared_run_specs
+
+__all__ = [
+    "RUN_DEFAULTS",
+    "check_config",
+    "experiment_datasets",
+    "norm_name",
+    "norm_value",
+    "reference_solutions",
+    "run_experiment",
+    "run_specs",
+    "trajectory_metrics",
+]
+
+RUN_DEFAULTS = dict(
+    optimizer="signgd",
+    lr=0.1,
+    decay=0.5,
+    beta1=0.9,
+    beta2=0.99,
+    eps=0.0,
+    p=2.0,
+    loss="ce",
+    trace=False,
+)
+
+
+def norm_name(norm: str | float) -> str:
+    """'inf' for the max-norm, else the p-value as a short string ('1', '2', '3', '1.5')."""
+    if isinstance(norm, str) and norm.strip().lower() in ("inf", "max"):
+        return "inf"
+    p = float(norm)
+    if np.isinf(p):
+        return "inf"
+    return f"{p:g}"
+
+
+def norm_value(name: str | float) -> str | float:
+    """Inverse of `norm_name` for `max_margin`/`normalized_margin`: 'inf' or a float p."""
+    return "inf" if norm_name(name) == "inf" else float(name)
+
+
+def run_specs(experiment: dict) -> dict[str, dict]:
+    """Each run's full settings: RUN_DEFAULTS < experiment keys < the run's own keys (as for baek2025)."""
+    return shared_run_specs(experiment, RUN_DEFAULTS, structural=("runs", "classes", "seeds"))
+
+
+def _pnorm_margin_loose(H: np.ndarray, y: np.ndarray, p: float) -> SimpleNamespace:
+    """General-p max margin at Clarabel tolerance 1e-9 (instead of `max_margin`'s 1e-10, which Clarabel reports as
+    'optimal_inaccurate' on some p = 3 instances); same scaling, feasibility re-check and OPTIMAL-only policy."""
+    A = pair_matrix(H, y)
+    scale = float(np.max(np.abs(A)))
+    v = cp.Variable(A.shape[1])
+    prob = cp.Problem(cp.Minimize(cp.pnorm(v, p)), [(A / scale) @ v >= 1])
+    prob.solve(solver=cp.CLARABEL, tol_gap_abs=1e-9, tol_gap_rel=1e-9, tol_feas=1e-9)
+    if prob.status != cp.OPTIMAL:
+        raise RuntimeError(f"CLARABEL status {prob.status!r} for the p = {p} max margin")
+    vs = np.asarray(v.value)
+    if np.min((A / scale) @ vs) < 1 - 1e-6:
+        raise RuntimeError("p-norm max margin: A v >= 1 violated")
+    nrm = float(np.sum(np.abs(vs) ** p) ** (1 / p))
+    return SimpleNamespace(w=(vs / nrm).reshape(-1, H.shape[1]), gamma=scale / nrm)
+
+
+def reference_solutions(
+    H: np.ndarray, y: np.ndarray, norms: Iterable[str | float], known: dict | None = None
+) -> dict[str, np.ndarray | float]:
+    """V_p (unit entry-wise p-norm) and γ_p for each norm, plus B; `known` maps a norm name to a solution already
+    computed (the max-norm LP of the separability test)."""
+    out = {"B": data_bound(H)}
+    known = known or {}
+    for norm in norms:
+        name = norm_name(norm)
+        if name in known:
+            sol = known[name]
+        else:
+            try:
+                sol = max_margin(H, y, norm_value(norm))
+            except RuntimeError:
+                if name in ("1", "2", "inf"):
+                    raise
+                sol = _pnorm_margin_loose(H, y, float(name))
+        out[f"V_{name}"] = sol.w
+        out[f"gamma_{name}"] = sol.gamma
+    return out
+
+
+def experiment_datasets(cfg: dict, experiment: dict) -> list[tuple[int, int]]:
+    """(classes, seed) of every data set an experiment runs on: each seed at data.classes, or — for a class sweep
+    (`classes: [k1, k2, …]`) — each k on each seed. An experiment's own `seeds` replace the global ones."""
+    seeds = [int(s) for s in experiment.get("seeds", cfg["seeds"])]
+    if "classes" in experiment:
+        return [(int(k), s) for k in experiment["classes"] for s in seeds]
+    return [(int(cfg["data"]["classes"]), s) for s in seeds]
+
+
+def run_experiment(
+    datasets: Sequence[tuple[np.ndarray, np.ndarray]],
+    experiment: dict,
+    num_log: int = 120,
+    log: Callable[[str], object] = print,
+) -> dict[str, np.ndarray]:
+    """Run every configured run on every data set (list of (H, y)); flat arrays keyed '<run>__<field>'.
+
+    Iterates of data set j are '<run>__w__<j>' (class sweeps have different k); log L is stacked (datasets, K).
+    """
+    arrays = {}
+    for run_id, spec in run_specs(experiment).items():
+        started = time.perf_counter()
+        trajs, traces = [], []
+        for H, y in datasets:
+            kw = dict(
+                optimizer=spec["optimizer"],
+                steps=int(spec["steps"]),
+                lr=spec["lr"],
+                decay=spec["decay"],
+                beta1=spec["beta1"],
+                beta2=spec["beta2"],
+                eps=spec["eps"],
+                p=spec["p"],
+                loss=spec["loss"],
+            )
+            trajs.append(train(H, y, num_log=num_log, **kw))
+            if spec["trace"]:
+                full = train(H, y, num_log=2, log_steps=np.arange(int(spec["steps"]) + 1), **kw)
+                traces.append(trace_log_loss_and_proxy(full.w, H, y, spec["loss"]))
+        arrays[f"{run_id}__steps"] = trajs[0].steps
+        for j, tr in enumerate(trajs):
+            arrays[f"{run_id}__w__{j}"] = tr.w
+        arrays[f"{run_id}__log_loss"] = np.stack([t.log_loss for t in trajs])
+        arrays[f"{run_id}__max_direction"] = np.array([t.max_direction for t in trajs])
+        if traces:
+            arrays[f"{run_id}__trace_log_loss"] = np.stack([tr[0] for tr in traces])
+            arrays[f"{run_id}__trace_log_proxy"] = np.stack([tr[1] for tr in traces])
+        log(
+            f"  {run_id:<16s} {spec['optimizer']:<7s} T={spec['steps']:>7d} {len(trajs)} data set(s) "
+            f"{time.perf_counter() - started:6.2f} s  final log L = {np.mean(arrays[f'{run_id}__log_loss'][:, -1]):.1f}"
+        )
+    return arrays
+
+
+def trajectory_metrics(
+    datasets: Sequence[tuple[np.ndarray, np.ndarray]],
+    keys: Sequence[tuple[int, int]],
+    runs: dict[str, np.ndarray],
+    refs: Sequence[dict],
+    specs: dict,
+) -> pd.DataFrame:
+    """Long table per (run, seed, step): relative gaps and normalised margins in every reference norm, Frobenius
+    correlations with V_∞ and V_2, log L and log max|∇L| (for the ε-robustness check)."""
+    frames = []
+    for run_id, spec in specs.items():
+        steps = runs[f"{run_id}__steps"]
+        for s_idx, (classes, seed) in enumerate(keys):
+            H, y = datasets[s_idx]
+            ref = refs[s_idx]
+            Ws = runs[f"{run_id}__w__{s_idx}"]
+            cols = {
+                "run": run_id,
+                "label": spec["label"],
+                "classes": int(classes),
+                "seed": int(seed),
+                "step": steps,
+                "log_loss": runs[f"{run_id}__log_loss"][s_idx],
+            }
+            for key in ref:
+                if key.startswith("gamma_"):
+                    name = key[len("gamma_") :]
+                    margin = normalized_margin(Ws, H, y, norm_value(name))
+                    cols[f"margin_{name}"] = margin
+                    cols[f"gap_{name}"] = (ref[key] - margin) / ref[key]
+            for name in ("inf", "2"):
+                if f"V_{name}" in ref:
+                    cols[f"corr_{name}"] = cosine(Ws, ref[f"V_{name}"])
+            lg = np.full(steps.size, np.nan)
+            for j, W in enumerate(Ws):
+                C, ghat = scaled_gradient(W, H, y, spec["loss"])
+                lg[j] = C + np.log(np.max(np.abs(ghat)))
+            cols["log_grad_max"] = lg
+            frames.append(pd.DataFrame(cols))
+    return pd.concat(frames, ignore_index=True)
+
+
+def check_config(cfg: dict) -> None:
+    """Cross-references of the fan2025 section the JSON schema cannot express; errors name the key."""
+    n = cfg["data"]["classes"] * cfg["data"]["per_class"]
+    for name, exp in cfg["experiments"].items():
+        key = f"fan2025.experiments.{name}"
+        for k in exp.get("classes", []):
+            if n % k:
+                raise ValueError(
+                    f"{key}.classes: {k} classes do not divide the n = {n} samples (data.classes * data.per_class)"
+                )
+        for run_id, spec in run_specs(exp).items():
+            if spec["optimizer"] == "adam" and spec["beta1"] > 0 and spec["beta1"] ** 2 >= spec["beta2"]:
+                raise ValueError(
+                    f"{key}.runs.{run_id}: Adam needs beta1^2 < beta2 (Lemma D.1, |m/sqrt(v)| bounded); "
+                    f"got beta1={spec['beta1']}, beta2={spec['beta2']}"
+                )
+            if spec["optimizer"] != "nsd" and "p" in {**exp, **exp["runs"][run_id]}:
+                raise ValueError(f"{key}.runs.{run_id}.p: only the 'nsd' optimizer takes p (got {spec['optimizer']!r})")
+            if spec["optimizer"] == "signum" and spec["eps"]:
+                raise ValueError(f"{key}.runs.{run_id}.eps: only Adam takes eps")

@@ -1,0 +1,56 @@
+"""Plotting helpers every paper's figures share: the Agg backend, one colour per algorithm, deterministic saving.
+
+Deterministic by construction: Agg backend, no bootstrap confidence intervals (seaborn is used for styling only),
+fixed metadata in the saved files. Each paper's figures are in `implicit_bias.papers.<paper>.plots`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import seaborn as sns
+
+from .artifacts import atomic_path
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["ALGORITHM_COLORS", "save_figure", "series_colors"]
+
+# One colour per algorithm across every figure of every paper.
+_PALETTE = sns.color_palette("colorblind", 10)
+ALGORITHM_COLORS = {
+    "Det-Adam": _PALETTE[0],
+    "Inc-Adam": _PALETTE[1],
+    "Adam (replacement)": _PALETTE[2],
+    "Adam (reshuffle)": _PALETTE[3],
+    "AdamProxy": _PALETTE[4],
+    "GD": _PALETTE[7],
+    "SignSGD": _PALETTE[5],
+    "Signum (b=10)": _PALETTE[6],
+}
+
+
+def series_colors(labels: Iterable[str]) -> dict[str, tuple[float, float, float]]:
+    """Fixed colours for known algorithms; a sequential palette, in order, for sweep values (β, b, …)."""
+    unknown = [lab for lab in labels if lab not in ALGORITHM_COLORS]
+    seq = sns.color_palette("viridis", max(len(unknown), 1))
+    colors = dict(zip(unknown, seq))
+    return {lab: ALGORITHM_COLORS.get(lab, colors.get(lab)) for lab in labels}
+
+
+def save_figure(fig: Figure, png_path: str | os.PathLike, pdf_path: str | os.PathLike | None = None) -> None:
+    """Write PNG (and PDF) atomically with fixed metadata so that reruns give identical files."""
+    with atomic_path(png_path, suffix=".png") as tmp:
+        fig.savefig(tmp, dpi=150, format="png", metadata={"Software": None})
+    if pdf_path is not None:
+        with atomic_path(pdf_path, suffix=".pdf") as tmp:
+            fig.savefig(tmp, format="pdf", metadata={"CreationDate": None, "ModDate": None, "Producer": None})
+    plt.close(fig)
