@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from implicit_bias._imports import import_graph, module_file, package_dir, package_modules
+from implicit_bias._imports import import_graph, local_modules, module_file, package_dir, package_modules
 from implicit_bias.checks import PAPERS, checks_module
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,6 +62,11 @@ def test_derived_rule_inputs_follow_relative_and_function_level_imports():
     # checks_of imports the paper's module by name (the `extra`); that module imports the maths it checks
     assert {"__init__.py", "artifacts.py", "multiclass.py", "margins.py"} <= derived
     assert re.search(r"fan2025", " ".join(package_modules(check, extra=(checks_module("fan2025"),))))
+
+
+def test_script_helpers_next_to_a_script_are_rule_inputs_too():
+    check = ROOT / "workflow" / "scripts" / "check.py"
+    assert [Path(p).name for p in local_modules(check)] == ["_common.py"]
 
 
 def test_public_api_is_lazy_and_complete():

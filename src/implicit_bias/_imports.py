@@ -20,7 +20,15 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
-__all__ = ["PACKAGE", "import_graph", "module_file", "module_imports", "package_dir", "package_modules"]
+__all__ = [
+    "PACKAGE",
+    "import_graph",
+    "local_modules",
+    "module_file",
+    "module_imports",
+    "package_dir",
+    "package_modules",
+]
 
 PACKAGE = "implicit_bias"
 
@@ -124,6 +132,24 @@ def package_modules(script_path: str | os.PathLike, extra: Iterable[str] = ()) -
     """
     names = _script_modules(Path(script_path).resolve(), tuple(extra))
     return sorted(str(module_file(name)) for name in names)
+
+
+@cache
+def _local_modules(script: Path) -> tuple[str, ...]:
+    tree = ast.parse(script.read_text(), filename=str(script))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            names.add(node.module)
+    found = [script.parent / f"{name}.py" for name in names if "." not in name]
+    return tuple(sorted(str(path) for path in found if path.is_file() and path != script))
+
+
+def local_modules(script_path: str | os.PathLike) -> list[str]:
+    """Files next to `script_path` that it imports as top-level modules (the workflow scripts' `_common.py`)."""
+    return list(_local_modules(Path(script_path).resolve()))
 
 
 def import_graph() -> dict[str, frozenset[str]]:

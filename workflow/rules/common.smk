@@ -3,7 +3,7 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
-from implicit_bias._imports import package_modules
+from implicit_bias._imports import local_modules, package_modules
 from implicit_bias.checks import ALL_EXPERIMENTS, PAPERS, checks_module, checks_of
 from implicit_bias.papers.baek2025.experiments import check_config
 
@@ -32,13 +32,15 @@ wildcard_constraints:
 
 
 def package_inputs(script, extra=()):
-    """The package files `script` (a path relative to workflow/rules, as in `script:`) imports, transitively.
+    """The package files `script` (a path relative to workflow/rules, as in `script:`) imports, transitively, and
+    the helper modules it imports from its own folder (workflow/scripts/_common.py).
 
     Declared as a rule input so that an edit to the package re-runs the jobs it affects (Snakemake tracks the
     script, not its imports). Derived from the import graph (implicit_bias._imports), not listed by hand; a
     dynamically imported module is passed in `extra`.
     """
-    return package_modules(RULES_DIR / script, extra=tuple(extra))
+    path = RULES_DIR / script
+    return package_modules(path, extra=tuple(extra)) + local_modules(path)
 
 
 def paper_checks(paper):
