@@ -9,6 +9,11 @@ exhibits the stall the log-scale formulation exists to avoid (engineering notes 
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -108,3 +113,72 @@ def rel_w_error(Wa, Wb):
 @pytest.fixture(scope="session")
 def rel_err():
     return rel_w_error
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The Snakemake workflow (tests marked `pipeline`): a copy of the workflow in a temporary directory, run through
+# Snakemake's command line on the smoke config (tests/smoke_config.yaml).
+# --------------------------------------------------------------------------------------------------------------
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+def copy_workflow(dest: Path) -> Path:
+    """Snakefile, config.yaml, workflow/ and the smoke config, copied into `dest` (which must exist)."""
+    for name in ("Snakefile", "config.yaml"):
+        shutil.copy(ROOT / name, dest / name)
+    shutil.copytree(ROOT / "workflow", dest / "workflow")
+    shutil.copy(ROOT / "tests" / "smoke_config.yaml", dest / "smoke_config.yaml")
+    return dest
+
+
+def run_snakemake(wd: Path, *args, check=True) -> subprocess.CompletedProcess:
+    """`snakemake --cores 2 ARGS --configfile smoke_config.yaml` in `wd`; raises with its output if it fails."""
+    cmd = [*SNAKEMAKE, "--cores", "2", *args, "--configfile", "smoke_config.yaml"]  # --configfile takes 1+ values
+    proc = subprocess.run(cmd, check=False, cwd=wd, capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+    return proc
+
+
+def planned_jobs(wd: Path, *args) -> dict:
+    """Job counts of a dry run (rule -> count), from Snakemake's job-stats table."""
+    out = run_snakemake(wd, "-n", *args).stdout
+    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", out, re.M) if m[1] != "total"}
+
+
+@pytest.fixture(scope="session")
+def snakemake():
+    """`snakemake(wd, *args, check=True)`: run Snakemake on the smoke config in `wd` (see `run_snakemake`)."""
+    return run_snakemake
+
+
+@pytest.fixture(scope="session")
+def dry_run_jobs():
+    """`dry_run_jobs(wd, *args)`: rule -> job count of `snakemake -n ARGS` in `wd` (see `planned_jobs`)."""
+    return planned_jobs
+
+
+@pytest.fixture
+def workflow_copy(tmp_path):
+    """A fresh copy of the workflow, nothing built: for dry runs and for config errors."""
+    return copy_workflow(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def smoke(tmp_path_factory):
+    """The smoke reproduction, built once per test session: the default target (every figure and check of every
+    paper) and then the `verify` gate. Read-only: a test that changes anything uses `smoke_copy`.
+
+    Tests using it carry `@pytest.mark.xdist_group("smoke")`, so that under pytest-xdist (`--dist loadgroup`) they
+    all run on one worker and the reproduction is built once."""
+    wd = copy_workflow(tmp_path_factory.mktemp("smoke"))
+    run_snakemake(wd)
+    run_snakemake(wd, "verify")
+    return wd
+
+
+@pytest.fixture
+def smoke_copy(smoke, tmp_path):
+    """A private copy of the built smoke reproduction (file times preserved, so Snakemake sees it up to date)."""
+    return shutil.copytree(smoke, tmp_path / "smoke", symlinks=True, copy_function=shutil.copy2)

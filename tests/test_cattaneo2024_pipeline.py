@@ -6,7 +6,6 @@ import json
 
 import pytest
 import yaml
-from test_pipeline import _copy_workflow, _snakemake
 
 from implicit_bias.checks import checks_of
 
@@ -14,14 +13,9 @@ pytestmark = pytest.mark.pipeline
 CHECKS = checks_of("cattaneo2024")
 
 
-@pytest.fixture(scope="module")
-def smoke(tmp_path_factory):
-    wd = _copy_workflow(tmp_path_factory.mktemp("cat_smoke"))
-    _snakemake(wd, "cattaneo2024")
-    return wd
-
-
-def test_builds_every_figure_and_passing_check(smoke):
+@pytest.mark.xdist_group("smoke")
+def test_builds_every_figure_and_passing_check(smoke, snakemake):
+    """The cattaneo2024 figures and checks of the shared smoke reproduction (conftest.py), which builds every paper."""
     for i in range(1, 6):
         for ext in ("png", "pdf"):
             path = smoke / f"results/figures/cattaneo2024/fig{i}.{ext}"
@@ -30,12 +24,19 @@ def test_builds_every_figure_and_passing_check(smoke):
         verdict = json.loads((smoke / f"results/checks/cattaneo2024/{name}.json").read_text())
         assert {"claim", "measured", "threshold", "passed", "versions"} <= set(verdict)
         assert verdict["passed"] is True, verdict
-    assert "Nothing to be done" in _snakemake(smoke, "-n", "cattaneo2024").stdout
+    assert "Nothing to be done" in snakemake(smoke, "-n", "cattaneo2024").stdout
 
 
-def test_config_typo_fails_naming_the_key(tmp_path):
-    wd = _copy_workflow(tmp_path)
+def test_target_needs_only_cattaneo2024_jobs(workflow_copy, dry_run_jobs):
+    """`snakemake cattaneo2024` alone plans cattaneo2024 jobs only, every step of them."""
+    jobs = dry_run_jobs(workflow_copy, "cattaneo2024")
+    assert {"cat_fcurve", "cat_toy", "cat_order", "cat_sweep", "cat_figure", "cat_check"} <= set(jobs)
+    assert not [rule for rule in jobs if rule.startswith(("baek_", "fan_"))], jobs
+
+
+def test_config_typo_fails_naming_the_key(workflow_copy, snakemake):
+    wd = workflow_copy
     (wd / "smoke_config.yaml").write_text(yaml.safe_dump({"cattaneo2024": {"sweeps": {"stepz": 3}}}))
-    proc = _snakemake(wd, "-n", "cattaneo2024", check=False)
+    proc = snakemake(wd, "-n", "cattaneo2024", check=False)
     assert proc.returncode != 0
     assert "stepz" in proc.stdout + proc.stderr

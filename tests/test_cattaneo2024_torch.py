@@ -10,6 +10,16 @@ torch = pytest.importorskip("torch")
 from implicit_bias.torch_full import full_batch_adam, load_cifar10, resnet, torch_sweep, write_fake_cifar10  # noqa: E402
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread():
+    """The models here are tiny: one thread is as fast, and torch's thread pool spinning against the other xdist
+    worker and the smoke reproduction's jobs (2 cores) made one test 50x slower (1 s alone, 56 s in the suite)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
     return write_fake_cifar10(tmp_path_factory.mktemp("cifar"), n_train=12, n_test=6)

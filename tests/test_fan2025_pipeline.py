@@ -6,7 +6,6 @@ import json
 
 import pytest
 import yaml
-from test_pipeline import _copy_workflow, _snakemake
 
 from implicit_bias.checks import checks_of
 
@@ -21,40 +20,46 @@ def _fan_targets():
     ]
 
 
-def test_fan2025_targets_build_and_every_check_passes(tmp_path):
-    wd = _copy_workflow(tmp_path)
-    _snakemake(wd, *_fan_targets())
+@pytest.mark.xdist_group("smoke")
+def test_fan2025_targets_build_and_every_check_passes(smoke, snakemake):
+    """The fan2025 figures and checks of the shared smoke reproduction (conftest.py), which builds every paper."""
     for fig in FIGURES:
         for ext in ("png", "pdf"):
-            path = wd / f"results/figures/fan2025/{fig}.{ext}"
+            path = smoke / f"results/figures/fan2025/{fig}.{ext}"
             assert path.stat().st_size > 10_000, path
     for name in FAN_CHECKS:
-        verdict = json.loads((wd / f"results/checks/fan2025/{name}.json").read_text())
+        verdict = json.loads((smoke / f"results/checks/fan2025/{name}.json").read_text())
         assert {"claim", "measured", "threshold", "passed", "versions"} <= set(verdict)
         assert verdict["passed"] is True, verdict
-    assert "Nothing to be done" in _snakemake(wd, "-n", *_fan_targets()).stdout
+    assert "Nothing to be done" in snakemake(smoke, "-n", *_fan_targets()).stdout
 
 
-def test_fan2025_config_typo_fails_naming_the_key(tmp_path):
-    wd = _copy_workflow(tmp_path)
+def test_fan2025_targets_need_only_fan2025_jobs(workflow_copy, dry_run_jobs):
+    """Asking for the fan2025 figures and checks alone plans fan2025 jobs only, every step of them."""
+    jobs = dry_run_jobs(workflow_copy, *_fan_targets())
+    assert {"fan_dataset", "fan_reference", "fan_run", "fan_metrics", "fan_figure", "fan_check"} <= set(jobs)
+    assert not [rule for rule in jobs if rule.startswith(("baek_", "cat_"))], jobs
+
+
+def test_fan2025_config_typo_fails_naming_the_key(workflow_copy, snakemake):
+    wd = workflow_copy
     (wd / "smoke_config.yaml").write_text(
         yaml.safe_dump({"fan2025": {"experiments": {"main": {"runs": {"ngd": {"betta1": 0.5}}}}}})
     )
-    proc = _snakemake(wd, "-n", "fan2025", check=False)
+    proc = snakemake(wd, "-n", "fan2025", check=False)
     assert proc.returncode != 0 and "betta1" in proc.stdout + proc.stderr
     assert not (wd / "results").exists()
 
 
-def test_fan2025_cross_reference_error_names_the_key(tmp_path):
-    wd = _copy_workflow(tmp_path)
+def test_fan2025_cross_reference_error_names_the_key(workflow_copy, snakemake):
+    wd = workflow_copy
     (wd / "smoke_config.yaml").write_text(
         yaml.safe_dump({"fan2025": {"experiments": {"main": {"runs": {"ngd": {"p": 3}}}}}})
     )
-    proc = _snakemake(wd, "-n", "fan2025", check=False)
+    proc = snakemake(wd, "-n", "fan2025", check=False)
     assert proc.returncode != 0 and "fan2025.experiments.main.runs.ngd.p" in proc.stdout + proc.stderr
 
 
-def test_fan2025_one_figure_builds_only_what_it_needs(tmp_path):
-    wd = _copy_workflow(tmp_path)
-    out = _snakemake(wd, "-n", "results/figures/fan2025/fig_nsd.png").stdout
+def test_fan2025_one_figure_builds_only_what_it_needs(workflow_copy, snakemake):
+    out = snakemake(workflow_copy, "-n", "results/figures/fan2025/fig_nsd.png").stdout
     assert "fan_run" in out and "fan_check" not in out and "baek_run" not in out

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,41 +14,12 @@ BAEK2025_CHECKS = checks_of("baek2025")
 N_CHECKS = sum(len(checks_of(paper)) for paper in PAPERS)
 
 ROOT = Path(__file__).resolve().parents[1]
-SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 pytestmark = pytest.mark.pipeline
+# The `smoke`, `smoke_copy`, `workflow_copy`, `snakemake` and `dry_run_jobs` fixtures are in conftest.py; `smoke`
+# (the default target and `verify`, built once per session) is shared with the fan2025 and cattaneo2024 tests.
 
 
-def _copy_workflow(dest: Path) -> Path:
-    for name in ("Snakefile", "config.yaml"):
-        shutil.copy(ROOT / name, dest / name)
-    shutil.copytree(ROOT / "workflow", dest / "workflow")
-    shutil.copy(ROOT / "tests" / "smoke_config.yaml", dest / "smoke_config.yaml")
-    return dest
-
-
-def _snakemake(wd: Path, *args, check=True):
-    cmd = [*SNAKEMAKE, "--cores", "2", *args, "--configfile", "smoke_config.yaml"]  # --configfile takes 1+ values
-    proc = subprocess.run(cmd, check=False, cwd=wd, capture_output=True, text=True)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
-    return proc
-
-
-def _planned_jobs(wd: Path, *args) -> dict:
-    """Job counts of a dry run (rule -> count), from Snakemake's job-stats table."""
-    out = _snakemake(wd, "-n", *args).stdout
-    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", out, re.M) if m[1] != "total"}
-
-
-@pytest.fixture(scope="module")
-def smoke(tmp_path_factory):
-    """Run the default target (every figure and check of every paper), then the `verify` gate, on the smoke config."""
-    wd = _copy_workflow(tmp_path_factory.mktemp("smoke"))
-    _snakemake(wd)
-    _snakemake(wd, "verify")
-    return wd
-
-
+@pytest.mark.xdist_group("smoke")
 def test_verify_builds_every_figure_and_check(smoke):
     cfg = yaml.safe_load((ROOT / "config.yaml").read_text())["baek2025"]
     for fig in cfg["figures"]:
@@ -68,46 +35,45 @@ def test_verify_builds_every_figure_and_check(smoke):
     assert (smoke / "results/checks/verified.txt").exists()
 
 
-def test_second_run_does_nothing(smoke):
-    assert "Nothing to be done" in _snakemake(smoke, "-n").stdout
+@pytest.mark.xdist_group("smoke")
+def test_second_run_does_nothing(smoke, snakemake):
+    assert "Nothing to be done" in snakemake(smoke, "-n").stdout
 
 
-def test_changing_one_beta_reruns_only_its_experiment(smoke):
-    cfg = yaml.safe_load((smoke / "smoke_config.yaml").read_text())
+@pytest.mark.xdist_group("smoke")
+def test_changing_one_beta_reruns_only_its_experiment(smoke_copy, dry_run_jobs):
+    assert dry_run_jobs(smoke_copy) == {}  # the copy is up to date, like the original
+    cfg = yaml.safe_load((smoke_copy / "smoke_config.yaml").read_text())
     cfg["baek2025"]["experiments"] = {"gaussian_beta2_sweep": {"beta1": 0.4}}
-    (smoke / "smoke_config.yaml").write_text(yaml.safe_dump(cfg))
-    try:
-        jobs = _planned_jobs(smoke)
-    finally:
-        shutil.copy(ROOT / "tests" / "smoke_config.yaml", smoke / "smoke_config.yaml")
+    (smoke_copy / "smoke_config.yaml").write_text(yaml.safe_dump(cfg))
+    jobs = dry_run_jobs(smoke_copy)
     # the sweep's run, its metrics, Fig. 8, the checks that read it, and the summary gate
     assert jobs.get("baek_run") == 1 and jobs.get("baek_metrics") == 1 and jobs.get("baek_figure") == 1
     assert "baek_dataset" not in jobs and "baek_reference" not in jobs
     assert jobs.get("baek_check") == 2  # fig8 and loss_convergence
 
 
-def test_one_figure_builds_only_what_it_needs(tmp_path):
-    wd = _copy_workflow(tmp_path)
-    jobs = _planned_jobs(wd, "results/figures/baek2025/fig2.png")
+def test_one_figure_builds_only_what_it_needs(workflow_copy, dry_run_jobs):
+    jobs = dry_run_jobs(workflow_copy, "results/figures/baek2025/fig2.png")
     assert jobs == {"baek_dataset": 1, "baek_reference": 1, "baek_run": 1, "baek_metrics": 1, "baek_figure": 1}
 
 
-def test_config_typo_fails_before_any_job_naming_the_key(tmp_path):
-    wd = _copy_workflow(tmp_path)
+def test_config_typo_fails_before_any_job_naming_the_key(workflow_copy, snakemake):
+    wd = workflow_copy
     (wd / "smoke_config.yaml").write_text(
         yaml.safe_dump({"baek2025": {"experiments": {"gr_adam": {"runs": {"det_adam": {"betta1": 0.5}}}}}})
     )
-    proc = _snakemake(wd, "-n", check=False)
+    proc = snakemake(wd, "-n", check=False)
     assert proc.returncode != 0
     assert "betta1" in proc.stdout + proc.stderr
     assert not (wd / "results").exists()
 
 
-def test_config_cross_reference_error_names_the_key(tmp_path):
-    wd = _copy_workflow(tmp_path)
+def test_config_cross_reference_error_names_the_key(workflow_copy, snakemake):
+    wd = workflow_copy
     (wd / "smoke_config.yaml").write_text(
         yaml.safe_dump({"baek2025": {"experiments": {"gr_adam": {"runs": {"inc_adam": {"batch_size": 3}}}}}})
     )
-    proc = _snakemake(wd, "-n", check=False)
+    proc = snakemake(wd, "-n", check=False)
     assert proc.returncode != 0
     assert "baek2025.experiments.gr_adam.runs.inc_adam.batch_size" in proc.stdout + proc.stderr
