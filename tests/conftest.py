@@ -132,30 +132,30 @@ def copy_workflow(dest: Path) -> Path:
     return dest
 
 
-def run_snakemake(wd: Path, *args, check=True) -> subprocess.CompletedProcess:
-    """`snakemake --cores 2 ARGS --configfile smoke_config.yaml` in `wd`; raises with its output if it fails."""
-    cmd = [*SNAKEMAKE, "--cores", "2", *args, "--configfile", "smoke_config.yaml"]  # --configfile takes 1+ values
+def run_snakemake(wd: Path, *args, check=True, configfile="smoke_config.yaml") -> subprocess.CompletedProcess:
+    """`snakemake --cores 2 ARGS --configfile CONFIGFILE` in `wd`; raises with its output if it fails."""
+    cmd = [*SNAKEMAKE, "--cores", "2", *args, "--configfile", configfile]  # --configfile takes 1+ values
     proc = subprocess.run(cmd, check=False, cwd=wd, capture_output=True, text=True)
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(cmd)} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
     return proc
 
 
-def planned_jobs(wd: Path, *args) -> dict:
+def planned_jobs(wd: Path, *args, configfile="smoke_config.yaml") -> dict:
     """Job counts of a dry run (rule -> count), from Snakemake's job-stats table."""
-    out = run_snakemake(wd, "-n", *args).stdout
+    out = run_snakemake(wd, "-n", *args, configfile=configfile).stdout
     return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", out, re.M) if m[1] != "total"}
 
 
 @pytest.fixture(scope="session")
 def snakemake():
-    """`snakemake(wd, *args, check=True)`: run Snakemake on the smoke config in `wd` (see `run_snakemake`)."""
+    """`snakemake(wd, *args, check=True, configfile=...)`: run Snakemake in `wd` (see `run_snakemake`)."""
     return run_snakemake
 
 
 @pytest.fixture(scope="session")
 def dry_run_jobs():
-    """`dry_run_jobs(wd, *args)`: rule -> job count of `snakemake -n ARGS` in `wd` (see `planned_jobs`)."""
+    """`dry_run_jobs(wd, *args, configfile=...)`: rule -> job count of `snakemake -n ARGS` in `wd`."""
     return planned_jobs
 
 
@@ -168,7 +168,10 @@ def workflow_copy(tmp_path):
 @pytest.fixture(scope="session")
 def smoke(tmp_path_factory):
     """The smoke reproduction, built once per test session: the default target (every figure and check of every
-    paper) and then the `verify` gate. Read-only: a test that changes anything uses `smoke_copy`.
+    paper) and then the `verify` gate. Read-only: a test that asks "what would re-run if ..." writes its changed
+    configuration to a new file and dry-runs with it (`configfile=`), leaving the built directory as it was. (A copy
+    of the directory does not work: rule inputs include absolute paths of workflow/ files, so Snakemake sees a
+    different set of inputs in a copy and plans every job again.)
 
     Tests using it carry `@pytest.mark.xdist_group("smoke")`, so that under pytest-xdist (`--dist loadgroup`) they
     all run on one worker and the reproduction is built once."""
@@ -176,9 +179,3 @@ def smoke(tmp_path_factory):
     run_snakemake(wd)
     run_snakemake(wd, "verify")
     return wd
-
-
-@pytest.fixture
-def smoke_copy(smoke, tmp_path):
-    """A private copy of the built smoke reproduction (file times preserved, so Snakemake sees it up to date)."""
-    return shutil.copytree(smoke, tmp_path / "smoke", symlinks=True, copy_function=shutil.copy2)
