@@ -1,4 +1,5 @@
 # Helpers shared by the workflow: config validation, wildcard constraints, target lists, library inputs.
+import os
 from pathlib import Path
 
 from snakemake.utils import validate
@@ -40,7 +41,10 @@ def package_inputs(script, extra=()):
     dynamically imported module is passed in `extra`.
     """
     path = RULES_DIR / script
-    return package_modules(path, extra=tuple(extra)) + local_modules(path)
+    # the workflow's own helpers relative to the working directory, so that a copied workflow and its results
+    # (tests copy both) keep the same recorded inputs and stay up to date
+    local = [os.path.relpath(p) for p in local_modules(path)]
+    return package_modules(path, extra=tuple(extra)) + local
 
 
 def paper_checks(paper):
