@@ -13,6 +13,7 @@ from ...checks import ALL_EXPERIMENTS, Artifacts, Check, Verdict
 from ...fixed_point import solve_proxy_problem
 from ...losses import scaled_gradient
 from ...margins import cosine
+from ...optimizers import step_size
 from ...theory import adam_update_bound, inc_adam_epoch_direction, sign_sum_direction, signgd_condition
 
 __all__ = ["CHECKS"]
@@ -70,7 +71,7 @@ def prop_2_5(art: Artifacts) -> Verdict:
         errs = []
         for s in range(X.shape[0]):
             actual = W[s, i1] - W[s, i0]
-            eta = lr * (r * N + 2.0) ** (-decay)
+            eta = step_size(r * N, lr, decay)
             predicted = -eta * inc_adam_epoch_direction(X[s], W[s, i0], b1, b2)
             errs.append(np.linalg.norm(actual - predicted) / np.linalg.norm(actual))
         errors[int(r)] = np.array(errs)
@@ -104,7 +105,7 @@ def prop_2_4(art: Artifacts) -> Verdict:
         devs, frac = [], []
         for s in range(X.shape[0]):
             for j in np.flatnonzero((steps >= lo) & (steps < hi)):
-                eta = lr * (steps[j] + 2.0) ** (-decay)
+                eta = step_size(steps[j], lr, decay)
                 _, ghat, _ = scaled_gradient(X[s], W[s, j])
                 mask = signgd_condition(X[s], W[s, j], eta) < np.log(0.1)
                 frac.append(mask.mean())
