@@ -47,7 +47,7 @@ class Artifacts:
     verdict always describes the numbers it was computed from.
     """
 
-    def __init__(self, runs: dict, metrics: dict, data: dict, refs: dict):
+    def __init__(self, runs: dict, metrics: dict, data: dict, refs: dict) -> None:
         self._paths = dict(runs=runs, metrics=metrics, data=data, refs=refs)
         self._cache = {}
 
