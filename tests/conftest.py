@@ -169,9 +169,8 @@ def workflow_copy(tmp_path):
 def smoke(tmp_path_factory):
     """The smoke reproduction, built once per test session: the default target (every figure and check of every
     paper) and then the `verify` gate. Read-only: a test that asks "what would re-run if ..." writes its changed
-    configuration to a new file and dry-runs with it (`configfile=`), leaving the built directory as it was. (A copy
-    of the directory does not work: rule inputs include absolute paths of workflow/ files, so Snakemake sees a
-    different set of inputs in a copy and plans every job again.)
+    configuration to a new file and dry-runs with it (`configfile=`), which leaves the built directory as it was
+    and costs no copy of it.
 
     Tests using it carry `@pytest.mark.xdist_group("smoke")`, so that under pytest-xdist (`--dist loadgroup`) they
     all run on one worker and the reproduction is built once."""
