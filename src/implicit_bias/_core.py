@@ -21,7 +21,7 @@ from numba import njit
 from . import optimizers as _opt
 from .optimizers import OPTIMIZERS, UpdateRule
 
-__all__ = ["CODES", "Hyper", "drop_stale_kernel_caches", "hyper", "step_size", "update"]
+__all__ = ["CODES", "Hyper", "drop_stale_kernel_caches", "hyper", "log_mean_exp", "step_size", "update"]
 
 # numba's on-disk cache (cache=True) is keyed on the source file of each compiled function only: a kernel in _fast.py
 # that inlines `update` would keep running the old rule after an edit here or in optimizers.py. So the kernels'
@@ -91,6 +91,20 @@ def hyper(rule: UpdateRule) -> Hyper:
         log_rho=float(rule.log_state_decay),
         log_eps=float(rule.log_eps),
     )
+
+
+@njit(cache=True, inline="always")
+def log_mean_exp(terms):
+    """log((1/n) Σ_i e^{terms_i}) by log-sum-exp: a mean loss from per-sample log-losses, at any margin."""
+    n = terms.shape[0]
+    top = -np.inf
+    for i in range(n):
+        if terms[i] > top:
+            top = terms[i]
+    acc = 0.0
+    for i in range(n):
+        acc += math.exp(terms[i] - top)
+    return top + math.log(acc) - math.log(n)
 
 
 @njit(cache=True, inline="always")

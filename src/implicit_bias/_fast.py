@@ -12,7 +12,7 @@ import math
 import numpy as np
 from numba import njit
 
-from ._core import ADAM_PROXY, step_size, update
+from ._core import ADAM_PROXY, log_mean_exp, step_size, update
 
 LOSS_CODES = {"exp": 0, "logistic": 1}
 
@@ -43,18 +43,12 @@ def log_total_loss(X, w, loss_code):
     """log((1/N) Σ_i ℓ(⟨w, x_i⟩)) by log-sum-exp."""
     n, d = X.shape
     terms = np.empty(n)
-    top = -np.inf
     for i in range(n):
         z = 0.0
         for k in range(d):
             z += X[i, k] * w[k]
         terms[i] = _log_loss_term(z, loss_code)
-        if terms[i] > top:
-            top = terms[i]
-    acc = 0.0
-    for i in range(n):
-        acc += math.exp(terms[i] - top)
-    return top + math.log(acc) - math.log(n)
+    return log_mean_exp(terms)
 
 
 @njit(cache=True)

@@ -14,7 +14,7 @@ import math
 import numpy as np
 from numba import njit
 
-from ._core import step_size, update
+from ._core import log_mean_exp, step_size, update
 
 LOSS_CODES = {"ce": 0, "exp": 1, "pairlog": 2}
 
@@ -55,7 +55,6 @@ def log_loss(Z, y, loss_code):
     """log L from the logits Z (k, n), by log-sum-exp over samples (and pairs)."""
     k, n = Z.shape
     terms = np.empty(n)
-    top = -np.inf
     for i in range(n):
         zy = Z[y[i], i]
         if loss_code == 2:
@@ -81,12 +80,7 @@ def log_loss(Z, y, loss_code):
                     acc += math.exp(Z[c, i] - zy - mx)
             a = mx + math.log(acc)  # log Σ_{c≠y} e^{−m_ic}
             terms[i] = a if loss_code == 1 else _log_softplus(a)
-        if terms[i] > top:
-            top = terms[i]
-    acc = 0.0
-    for i in range(n):
-        acc += math.exp(terms[i] - top)
-    return top + math.log(acc) - math.log(n)
+    return log_mean_exp(terms)
 
 
 @njit(cache=True, fastmath={"reassoc", "contract"})
