@@ -19,6 +19,14 @@ def _run(*cmd):
     return subprocess.run(cmd, check=False, cwd=ROOT, capture_output=True, text=True)
 
 
+def _dry_run(directory, *args):
+    """A dry run of the full default config in `directory` (the repo's results/ untouched)."""
+    return _run(
+        *(sys.executable, "-m", "snakemake", *args, "-n", "--cores", "2", "--directory", str(directory)),
+        *("--snakefile", str(ROOT / "Snakefile"), "--configfile", str(ROOT / "config.yaml")),
+    )
+
+
 PY_TREES = ("src", "tests", "workflow", "benchmarks")
 
 
@@ -47,20 +55,7 @@ def test_snakefmt_check_is_clean():
 
 def test_default_config_dry_run_plans_every_target(tmp_path):
     """The full configuration validates and its DAG resolves (without touching the repo's results/)."""
-    proc = _run(
-        sys.executable,
-        "-m",
-        "snakemake",
-        "-n",
-        "--cores",
-        "2",
-        "--directory",
-        str(tmp_path),
-        "--snakefile",
-        str(ROOT / "Snakefile"),
-        "--configfile",
-        str(ROOT / "config.yaml"),
-    )
+    proc = _dry_run(tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert all(r in proc.stdout for r in ("baek_figure", "fan_figure", "cat_figure", "summary"))
 
@@ -77,22 +72,7 @@ PREFIX = {"baek2025": "baek", "fan2025": "fan", "cattaneo2024": "cat"}
 @pytest.mark.parametrize("paper", sorted(PREFIX))
 def test_paper_target_plans_only_that_paper(tmp_path, paper):
     """`snakemake <paper>` builds that paper's figures, checks and per-paper summary, and no job of another paper."""
-    proc = _run(
-        sys.executable,
-        "-m",
-        "snakemake",
-        paper,
-        "-n",
-        "--forceall",
-        "--cores",
-        "2",
-        "--directory",
-        str(tmp_path),
-        "--snakefile",
-        str(ROOT / "Snakefile"),
-        "--configfile",
-        str(ROOT / "config.yaml"),
-    )
+    proc = _dry_run(tmp_path, paper, "--forceall")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     jobs = _job_stats(proc.stdout)
     other = {rule for rule in jobs if rule not in (paper, "paper_summary") and not rule.startswith(PREFIX[paper] + "_")}
