@@ -1,15 +1,26 @@
-"""Theorem checks: each reads pipeline artifacts, measures, and compares with a threshold kept in its paper's module.
+"""Theorem checks: each reads pipeline artifacts, measures, and compares with criteria kept in its paper's module.
 
 A check never passes by construction: every verdict is `measured <op> threshold` on numbers read from the run,
 reference and metric artifacts of the pipeline. Each paper's `implicit_bias.papers.<paper>.checks` defines `CHECKS`,
 a dict name -> `Check`; `evaluate` runs one and returns its JSON verdict, `summary_table` gathers verdicts.
+
+The verdict model. A check is of one `kind`: "claim" (a statement of the paper, reproduced by running its
+experiment) or "consistency" (an identity or implementation property, evidence about this code rather than about the
+paper). Its function returns the measured values and its `Criterion`s; each criterion names a measured key, an
+operator, a threshold and the reason for that threshold (the theory's rate or limit, the paper's number), and the
+verdict is computed from them here, so the threshold shown is the threshold applied. A criterion on a list of values
+(one per data seed, say) with `each=True` holds when it holds for every element, and the fraction that holds is
+reported.
 """
 
 from __future__ import annotations
 
 import importlib
+import math
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -21,15 +32,67 @@ __all__ = [
     "PAPERS",
     "Artifacts",
     "Check",
+    "Criterion",
     "Verdict",
     "checks_module",
     "checks_of",
     "evaluate",
     "summary_table",
+    "verdict_of",
 ]
 
 ALL_EXPERIMENTS = "*"  # a check that reads every configured experiment of its paper
-Verdict = tuple[dict, dict, bool]  # what a check function returns: (measured, threshold, passed)
+KINDS = ("claim", "consistency")
+OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq}
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """`measured[key] <op> threshold`, and why the threshold is what it is.
+
+    `each`: the measured value is a list (per seed, per run, …) and the criterion must hold for every element.
+    """
+
+    key: str
+    op: str
+    threshold: Any
+    reason: str
+    each: bool = False
+
+    def __post_init__(self) -> None:
+        if self.op not in OPERATORS:
+            raise ValueError(
+                f"criterion on {self.key!r}: unknown operator {self.op!r}; expected one of {list(OPERATORS)}"
+            )
+        if not self.reason.strip():
+            raise ValueError(f"criterion on {self.key!r}: a threshold needs its reason")
+
+    def evaluate(self, measured: dict) -> dict:
+        """This criterion's record in a verdict: the value it read, whether it holds (and on what fraction)."""
+        if self.key not in measured:
+            raise KeyError(f"criterion on {self.key!r}: no such measured value (have {sorted(measured)})")
+        value = measured[self.key]
+        compare = OPERATORS[self.op]
+        record = {"key": self.key, "op": self.op, "threshold": self.threshold, "reason": self.reason}
+        if self.each:
+            values = list(value)
+            holds = [_holds(compare, v, self.threshold) for v in values]
+            record["holds_on"] = f"{sum(holds)} of {len(holds)}"
+            record["passed"] = bool(holds) and all(holds)
+        else:
+            record["passed"] = _holds(compare, value, self.threshold)
+        return record
+
+
+def _holds(compare: Callable, value: Any, threshold: Any) -> bool:
+    if isinstance(value, float) and math.isnan(value):
+        return False  # a NaN measurement never satisfies a criterion
+    return bool(compare(value, threshold))
+
+
+# What a check function returns: (measured, criteria). Checks not yet converted return the older
+# (measured, threshold, passed) triple; their verdict then carries no criteria.
+Verdict = tuple[dict, list[Criterion]] | tuple[dict, dict, bool]
 
 
 @dataclass(frozen=True)
@@ -38,6 +101,12 @@ class Check:
     experiments: tuple
     datasets: tuple
     func: Callable[[Artifacts], Verdict]
+    kind: str = "claim"
+    figure: str | None = None  # the paper's figure (or table) the claim is read from, for the ledger
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"check kind must be one of {KINDS}; got {self.kind!r}")
 
 
 class Artifacts:
@@ -105,42 +174,115 @@ def checks_of(paper: str) -> dict:
 
 
 def evaluate(paper: str, name: str, art: Artifacts) -> dict:
-    """Run one check of `paper` and return its JSON verdict."""
-    check = checks_of(paper)[name]
-    measured, threshold, passed = check.func(art)
-    return {
-        "paper": paper,
-        "check": name,
-        "claim": check.claim,
-        "measured": measured,
-        "threshold": threshold,
-        "passed": bool(passed),
-    }
+    """Run one check of `paper` and return its JSON verdict (passed iff every criterion holds)."""
+    return verdict_of(checks_of(paper)[name], art, paper, name)
 
 
-def _fmt(value) -> str:
-    if isinstance(value, bool):
+def verdict_of(check: Check, art: Artifacts, paper: str, name: str) -> dict:
+    """The JSON verdict of `check` on the artifacts `art`."""
+    result = check.func(art)
+    verdict = {"paper": paper, "check": name, "kind": check.kind, "claim": check.claim, "figure": check.figure}
+    if len(result) == 3:  # a check not yet on the criteria model
+        measured, threshold, passed = result
+        verdict.update(measured=measured, threshold=threshold, passed=bool(passed))
+        return verdict
+    measured, criteria = result
+    if not criteria:
+        raise ValueError(f"check {paper}/{name} states no criteria: it could never fail")
+    records = [c.evaluate(measured) for c in criteria]
+    verdict.update(
+        measured=measured,
+        criteria=records,
+        threshold={f"{c['key']} {c['op']}": c["threshold"] for c in records},
+        passed=all(c["passed"] for c in records),
+    )
+    return verdict
+
+
+def _fmt(value: Any, digits: int = 4) -> str:
+    if isinstance(value, bool) or value is None:
         return str(value)
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return f"{value:.{digits}g}"
     if isinstance(value, list):
-        return "[" + ", ".join(_fmt(v) for v in value) + "]"
+        return "[" + ", ".join(_fmt(v, digits) for v in value) + "]"
     return str(value)
 
 
-def summary_table(verdicts: Iterable[dict], title: str = "Theorem checks") -> str:
-    """Markdown table of verdicts: paper, check, claim, measured, threshold, verdict."""
-    lines = [
-        f"# {title}",
-        "",
-        f"{sum(v['passed'] for v in verdicts)} of {len(verdicts)} checks passed.",
-        "",
-        "| paper | check | claim | measured | threshold | verdict |",
-        "|---|---|---|---|---|---|",
+def _fmt_pair(value: Any, threshold: Any) -> tuple[str, str]:
+    """value and threshold with enough digits that the printed comparison reads as the one applied."""
+    for digits in (4, 6, 8, 12, 17):
+        a, b = _fmt(value, digits), _fmt(threshold, digits)
+        if a != b or value == threshold:
+            return a, b
+    return _fmt(value, 17), _fmt(threshold, 17)
+
+
+def _cell(text: str) -> str:
+    """Markdown-table-safe text: a `|` inside a cell would end it."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _criteria_text(v: dict) -> str:
+    if "criteria" not in v:
+        return "<br>".join(f"{k} {_fmt(x)}" for k, x in v["threshold"].items())
+    parts = []
+    for c in v["criteria"]:
+        _, thr = _fmt_pair(v["measured"][c["key"]], c["threshold"])
+        each = f" on each ({c['holds_on']})" if "holds_on" in c else ""
+        parts.append(f"{c['key']} {c['op']} {thr}{each}: {c['reason']}")
+    return "<br>".join(parts)
+
+
+def _why(v: dict) -> str:
+    """One line on why a check failed: its first failing criterion, with the measured value."""
+    for c in v.get("criteria", []):
+        if not c["passed"]:
+            value, thr = _fmt_pair(v["measured"][c["key"]], c["threshold"])
+            each = f" (holds on {c['holds_on']})" if "holds_on" in c else ""
+            return f"{c['key']} = {value}, needs {c['op']} {thr}{each}"
+    return ""
+
+
+def _row(v: dict) -> str:
+    measured = "<br>".join(f"{k}: {_fmt(x)}" for k, x in v["measured"].items())
+    if v["passed"]:
+        verdict = "PASS"
+    else:
+        verdict = "**FAIL**" + (f": {_why(v)}" if _why(v) else "")
+    cells = [
+        v["check"],
+        v.get("kind", "claim"),
+        v.get("figure") or "",
+        v["claim"],
+        measured,
+        _criteria_text(v),
+        verdict,
     ]
-    for v in verdicts:
-        measured = "<br>".join(f"{k}: {_fmt(x)}" for k, x in v["measured"].items())
-        threshold = "<br>".join(f"{k} {_fmt(x)}" for k, x in v["threshold"].items())
-        verdict = "PASS" if v["passed"] else "**FAIL**"
-        lines.append(f"| {v['paper']} | {v['check']} | {v['claim']} | {measured} | {threshold} | {verdict} |")
-    return "\n".join(lines) + "\n"
+    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+
+
+def summary_table(verdicts: Iterable[dict], title: str = "Theorem checks") -> str:
+    """The ledger, in Markdown: per paper a headline (claims reproduced, consistency checks passed), then one row
+    per check, failures first, claims before consistency checks."""
+    verdicts = list(verdicts)
+    n_pass = sum(v["passed"] for v in verdicts)
+    lines = [f"# {title}", "", f"{n_pass} of {len(verdicts)} checks passed.", ""]
+    papers = list(dict.fromkeys(v["paper"] for v in verdicts))
+    for paper in papers:
+        rows = [v for v in verdicts if v["paper"] == paper]
+        claims = [v for v in rows if v.get("kind", "claim") == "claim"]
+        other = [v for v in rows if v.get("kind", "claim") != "claim"]
+        lines += [
+            f"## {paper}",
+            "",
+            f"{sum(v['passed'] for v in claims)} of {len(claims)} claims reproduced; "
+            f"{sum(v['passed'] for v in other)} of {len(other)} consistency checks pass.",
+            "",
+            "| check | kind | figure | claim | measured | criteria (threshold: reason) | verdict |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        order = sorted(rows, key=lambda v: (v["passed"], v.get("kind", "claim") != "claim", v["check"]))
+        lines += [_row(v) for v in order]
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,79 @@
+"""The verdict model of the checks ledger: criteria decide the verdict, the ledger prints what was applied."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from implicit_bias.checks import Artifacts, Check, Criterion, summary_table, verdict_of
+
+NO_ARTIFACTS = Artifacts(runs={}, metrics={}, data={}, refs={})
+
+
+def _check(measured, criteria, kind="claim"):
+    return Check(claim="a claim", experiments=(), datasets=(), func=lambda art: (measured, criteria), kind=kind)
+
+
+def _verdict(measured, criteria, kind="claim"):
+    return verdict_of(_check(measured, criteria, kind), NO_ARTIFACTS, "paper", "name")
+
+
+def test_a_failing_criterion_fails_the_check():
+    ok = Criterion("gap", "<", 0.05, "the O(eta) rate")
+    bad = Criterion("cos", ">", 0.99, "the paper's 0.99")
+    assert _verdict({"gap": 0.01, "cos": 0.999}, [ok, bad])["passed"] is True
+    v = _verdict({"gap": 0.01, "cos": 0.98}, [ok, bad])
+    assert v["passed"] is False
+    assert [c["passed"] for c in v["criteria"]] == [True, False]
+    assert v["threshold"] == {"gap <": 0.05, "cos >": 0.99}
+
+
+@pytest.mark.parametrize("op,value,passed", [("<", 1, False), ("<=", 1, True), (">", 1, False), (">=", 1, True)])
+def test_operators_at_the_boundary(op, value, passed):
+    assert _verdict({"x": value}, [Criterion("x", op, 1, "r")])["passed"] is passed
+
+
+def test_each_criterion_holds_on_every_element_and_reports_the_fraction():
+    crit = Criterion("per seed", "<", 0.05, "the theorem is about every run", each=True)
+    v = _verdict({"per seed": [0.01, 0.0509, 0.02]}, [crit])
+    assert v["passed"] is False and v["criteria"][0]["holds_on"] == "2 of 3"
+    assert _verdict({"per seed": [0.01, 0.02]}, [crit])["passed"] is True
+    assert _verdict({"per seed": []}, [crit])["passed"] is False  # nothing measured is not a pass
+
+
+def test_nan_never_passes():
+    assert _verdict({"x": math.nan}, [Criterion("x", "<", 1.0, "r")])["passed"] is False
+
+
+def test_criteria_are_required_and_need_reasons_and_known_keys():
+    with pytest.raises(ValueError, match="no criteria"):
+        _verdict({"x": 1}, [])
+    with pytest.raises(ValueError, match="reason"):
+        Criterion("x", "<", 1, " ")
+    with pytest.raises(ValueError, match="operator"):
+        Criterion("x", "=<", 1, "r")
+    with pytest.raises(KeyError, match="no such measured value"):
+        _verdict({"x": 1}, [Criterion("y", "<", 1, "r")])
+    with pytest.raises(ValueError, match="kind"):
+        _check({}, [], kind="identity")
+
+
+def test_ledger_escapes_pipes_groups_by_paper_and_puts_failures_first():
+    crit = [Criterion("|c - e0|_1", "<", 1e-6, "solver tolerance")]
+    passing = _verdict({"|c - e0|_1": 1e-9}, crit)
+    failing = {**_verdict({"|c - e0|_1": 1e-3}, crit), "check": "zz_fails"}
+    consistency = {**_verdict({"|c - e0|_1": 1e-9}, crit, kind="consistency"), "check": "aa_identity"}
+    table = summary_table([consistency, passing, failing])
+    rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| check")]
+    assert [r.split(" | ")[0] for r in rows] == ["| zz_fails", "| name", "| aa_identity"]
+    for row in rows:  # 7 cells: every | inside a cell is escaped
+        assert row.replace("\\|", "").count("|") == 8, row
+    assert "1 of 2 claims reproduced; 1 of 1 consistency checks pass." in table
+    assert "needs < 1e-06" in table
+
+
+def test_ledger_prints_enough_digits_to_show_the_comparison():
+    v = _verdict({"cos": 0.99999999}, [Criterion("cos", ">=", 1.0, "identity")])
+    assert v["passed"] is False
+    assert "cos = 0.99999999, needs >= 1" in summary_table([v])
