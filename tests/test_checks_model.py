@@ -6,7 +6,16 @@ import math
 
 import pytest
 
-from implicit_bias.checks import Artifacts, Check, Criterion, summary_table, verdict_of
+from implicit_bias.checks import (
+    Artifacts,
+    Check,
+    Criterion,
+    checks_of,
+    expected_failures,
+    reconcile,
+    summary_table,
+    verdict_of,
+)
 
 NO_ARTIFACTS = Artifacts(runs={}, metrics={}, data={}, refs={})
 
@@ -77,3 +86,23 @@ def test_ledger_prints_enough_digits_to_show_the_comparison():
     v = _verdict({"cos": 0.99999999}, [Criterion("cos", ">=", 1.0, "identity")])
     assert v["passed"] is False
     assert "cos = 0.99999999, needs >= 1" in summary_table([v])
+
+
+def test_expected_failures_are_strict_like_xfail():
+    fails = {**_verdict({"x": 2}, [Criterion("x", "<", 1, "r")]), "check": "a"}
+    passes = {**_verdict({"x": 0}, [Criterion("x", "<", 1, "r")]), "check": "b"}
+    assert reconcile([fails, passes], {}) == (["paper/a"], [])
+    assert reconcile([fails, passes], {"paper/a": "CPU substitute"}) == ([], [])
+    assert reconcile([fails, passes], {"paper/a": "why", "paper/b": "why"}) == ([], ["paper/b"])
+    table = summary_table([passes, fails], expected={"paper/a": "CPU substitute"})
+    assert "1 failure(s) expected" in table and "(expected: CPU substitute)" in table
+
+
+def test_expected_failures_config_names_the_bad_entry():
+    name = next(iter(checks_of("baek2025")))
+    ok = expected_failures([{"check": f"baek2025/{name}", "reason": "because"}])
+    assert ok == {f"baek2025/{name}": "because"}
+    with pytest.raises(ValueError, match=r"expected_failures\[1\]\.check: baek2025 has no check 'nope'"):
+        expected_failures([{"check": f"baek2025/{name}", "reason": "r"}, {"check": "baek2025/nope", "reason": "r"}])
+    with pytest.raises(ValueError, match=r"expected_failures\[0\]\.check: unknown paper"):
+        expected_failures([{"check": "zhang2024/x", "reason": "r"}])

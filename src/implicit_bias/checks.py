@@ -37,6 +37,8 @@ __all__ = [
     "checks_module",
     "checks_of",
     "evaluate",
+    "expected_failures",
+    "reconcile",
     "summary_table",
     "verdict_of",
 ]
@@ -199,6 +201,36 @@ def verdict_of(check: Check, art: Artifacts, paper: str, name: str) -> dict:
     return verdict
 
 
+def expected_failures(entries: Iterable[dict]) -> dict[str, str]:
+    """config `expected_failures` ([{check: "<paper>/<check>", reason}]) as {"<paper>/<check>": reason}; an unknown
+    paper or check is an error naming the entry."""
+    out = {}
+    for i, entry in enumerate(entries):
+        key = f"expected_failures[{i}].check"
+        paper, _, name = str(entry["check"]).partition("/")
+        if paper not in PAPERS:
+            raise ValueError(f"{key}: unknown paper {paper!r}; expected one of {PAPERS}")
+        if name not in checks_of(paper):
+            raise ValueError(f"{key}: {paper} has no check {name!r}; its checks: {sorted(checks_of(paper))}")
+        if entry["check"] in out:
+            raise ValueError(f"{key}: {entry['check']} is listed twice")
+        out[entry["check"]] = str(entry["reason"]).strip()
+    return out
+
+
+def reconcile(verdicts: Iterable[dict], expected: dict[str, str]) -> tuple[list[str], list[str]]:
+    """(unexpected failures, unexpected passes) of `verdicts` against the expected failures (strict, like pytest's
+    xfail(strict=True): a check expected to fail that passes is a finding too)."""
+    unexpected_fail, unexpected_pass = [], []
+    for v in verdicts:
+        name = f"{v['paper']}/{v['check']}"
+        if not v["passed"] and name not in expected:
+            unexpected_fail.append(name)
+        elif v["passed"] and name in expected:
+            unexpected_pass.append(name)
+    return unexpected_fail, unexpected_pass
+
+
 def _fmt(value: Any, digits: int = 4) -> str:
     if isinstance(value, bool) or value is None:
         return str(value)
@@ -244,30 +276,35 @@ def _why(v: dict) -> str:
     return ""
 
 
-def _row(v: dict) -> str:
+def _row(v: dict, expected: dict[str, str]) -> str:
     measured = "<br>".join(f"{k}: {_fmt(x)}" for k, x in v["measured"].items())
+    reason = expected.get(f"{v['paper']}/{v['check']}")
     if v["passed"]:
-        verdict = "PASS"
+        verdict = "PASS" if reason is None else f"**PASS, expected to fail** ({reason})"
     else:
         verdict = "**FAIL**" + (f": {_why(v)}" if _why(v) else "")
-    cells = [
-        v["check"],
-        v.get("kind", "claim"),
-        v.get("figure") or "",
-        v["claim"],
-        measured,
-        _criteria_text(v),
-        verdict,
-    ]
+        verdict += f" (expected: {reason})" if reason is not None else ""
+    kind, figure = v.get("kind", "claim"), v.get("figure") or ""
+    cells = [v["check"], kind, figure, v["claim"], measured, _criteria_text(v), verdict]
     return "| " + " | ".join(_cell(c) for c in cells) + " |"
 
 
-def summary_table(verdicts: Iterable[dict], title: str = "Theorem checks") -> str:
+def summary_table(
+    verdicts: Iterable[dict], title: str = "Theorem checks", expected: dict[str, str] | None = None
+) -> str:
     """The ledger, in Markdown: per paper a headline (claims reproduced, consistency checks passed), then one row
-    per check, failures first, claims before consistency checks."""
+    per check, failures first, claims before consistency checks; `expected` failures are marked with their reason."""
     verdicts = list(verdicts)
+    expected = expected or {}
     n_pass = sum(v["passed"] for v in verdicts)
-    lines = [f"# {title}", "", f"{n_pass} of {len(verdicts)} checks passed.", ""]
+    bad_fail, bad_pass = reconcile(verdicts, expected)
+    n_expected = sum(not v["passed"] for v in verdicts) - len(bad_fail)
+    head = f"{n_pass} of {len(verdicts)} checks passed"
+    if n_expected:
+        head += f"; {n_expected} failure(s) expected (config `expected_failures`)"
+    if bad_fail or bad_pass:
+        head += f"; UNEXPECTED: {', '.join(bad_fail + bad_pass)}"
+    lines = [f"# {title}", "", head + ".", ""]
     papers = list(dict.fromkeys(v["paper"] for v in verdicts))
     for paper in papers:
         rows = [v for v in verdicts if v["paper"] == paper]
@@ -282,7 +319,11 @@ def summary_table(verdicts: Iterable[dict], title: str = "Theorem checks") -> st
             "| check | kind | figure | claim | measured | criteria (threshold: reason) | verdict |",
             "|---|---|---|---|---|---|---|",
         ]
-        order = sorted(rows, key=lambda v: (v["passed"], v.get("kind", "claim") != "claim", v["check"]))
-        lines += [_row(v) for v in order]
+
+        def order(v: dict) -> tuple:
+            surprise = (f"{v['paper']}/{v['check']}" in expected) == v["passed"]
+            return (v["passed"] and not surprise, not surprise, v.get("kind", "claim") != "claim", v["check"])
+
+        lines += [_row(v, expected) for v in sorted(rows, key=order)]
         lines.append("")
     return "\n".join(lines)

@@ -56,6 +56,7 @@ rule paper_summary:
         PYENV
     params:
         title="Theorem checks: {paper}",
+        expected=EXPECTED,
     script:
         "../scripts/summarize.py"
 
@@ -72,6 +73,7 @@ rule summary:
         PYENV
     params:
         title="Theorem checks",
+        expected=EXPECTED,
     script:
         "../scripts/summarize.py"
 
@@ -87,5 +89,7 @@ rule verify:
         "logs/verify.log",
     conda:
         PYENV
+    params:
+        expected=EXPECTED,
     script:
         "../scripts/verify.py"
