@@ -36,6 +36,24 @@ def test_verify_builds_every_figure_and_check(smoke):
 
 
 @pytest.mark.xdist_group("smoke")
+def test_every_verdict_states_its_kind_and_criteria(smoke):
+    """The ledger's verdict model on every check of every paper: a kind, criteria each with a reason, the threshold
+    shown equal to the threshold applied, and the verdict equal to "every criterion holds"."""
+    for paper in PAPERS:
+        for name in checks_of(paper):
+            v = json.loads((smoke / f"results/checks/{paper}/{name}.json").read_text())
+            assert v["kind"] in ("claim", "consistency"), (paper, name)
+            assert v["criteria"], (paper, name)
+            for c in v["criteria"]:
+                assert c["reason"].strip() and c["key"] in v["measured"], (paper, name, c)
+                assert v["threshold"][f"{c['key']} {c['op']}"] == c["threshold"]
+            assert v["passed"] == all(c["passed"] for c in v["criteria"])
+    ledger = (smoke / "results/checks/summary.md").read_text()
+    for paper in PAPERS:
+        assert f"## {paper}" in ledger and (smoke / f"results/checks/{paper}/summary.md").exists()
+
+
+@pytest.mark.xdist_group("smoke")
 def test_second_run_does_nothing(smoke, snakemake):
     assert "Nothing to be done" in snakemake(smoke, "-n").stdout
 

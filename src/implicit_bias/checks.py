@@ -92,9 +92,8 @@ def _holds(compare: Callable, value: Any, threshold: Any) -> bool:
     return bool(compare(value, threshold))
 
 
-# What a check function returns: (measured, criteria). Checks not yet converted return the older
-# (measured, threshold, passed) triple; their verdict then carries no criteria.
-Verdict = tuple[dict, list[Criterion]] | tuple[dict, dict, bool]
+# What a check function returns: the measured values and the criteria that decide the verdict.
+Verdict = tuple[dict, list[Criterion]]
 
 
 @dataclass(frozen=True)
@@ -182,13 +181,8 @@ def evaluate(paper: str, name: str, art: Artifacts) -> dict:
 
 def verdict_of(check: Check, art: Artifacts, paper: str, name: str) -> dict:
     """The JSON verdict of `check` on the artifacts `art`."""
-    result = check.func(art)
+    measured, criteria = check.func(art)
     verdict = {"paper": paper, "check": name, "kind": check.kind, "claim": check.claim, "figure": check.figure}
-    if len(result) == 3:  # a check not yet on the criteria model
-        measured, threshold, passed = result
-        verdict.update(measured=measured, threshold=threshold, passed=bool(passed))
-        return verdict
-    measured, criteria = result
     if not criteria:
         raise ValueError(f"check {paper}/{name} states no criteria: it could never fail")
     records = [c.evaluate(measured) for c in criteria]
@@ -256,8 +250,6 @@ def _cell(text: str) -> str:
 
 
 def _criteria_text(v: dict) -> str:
-    if "criteria" not in v:
-        return "<br>".join(f"{k} {_fmt(x)}" for k, x in v["threshold"].items())
     parts = []
     for c in v["criteria"]:
         _, thr = _fmt_pair(v["measured"][c["key"]], c["threshold"])
