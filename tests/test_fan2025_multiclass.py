@@ -320,3 +320,25 @@ def test_max_margin_l2_matches_an_independent_socp(small):
     prob.solve(solver=cp.CLARABEL)
     assert sol.gamma == pytest.approx(prob.value, rel=1e-6)
     np.testing.assert_allclose(sol.w.ravel(), v.value, atol=1e-5)
+
+
+def test_reference_solutions_record_how_they_were_solved(small, monkeypatch):
+    """Every reference says how it was obtained; a general-p solve that came back inaccurate at the default
+    tolerance falls back to the looser one and says so (the ledger shows it), instead of only warning in a log."""
+    from implicit_bias.papers.fan2025 import experiments
+
+    H, y, _ = small
+    refs = experiments.reference_solutions(H, y, ["inf", 2, 3])
+    assert {refs[f"solver_{p}"] for p in ("inf", "2", "3")} == {"optimal"}
+
+    def inaccurate(*args, **kwargs):
+        raise RuntimeError("solver CLARABEL returned status 'optimal_inaccurate'")
+
+    monkeypatch.setattr(experiments, "max_margin", inaccurate)
+    loose = experiments.reference_solutions(H, y, [3])
+    assert (
+        loose["solver_3"].startswith("optimal at Clarabel tolerance 1e-9") and "optimal_inaccurate" in loose["solver_3"]
+    )
+    assert loose["gamma_3"] == pytest.approx(refs["gamma_3"], rel=1e-6)
+    with pytest.raises(RuntimeError, match="optimal_inaccurate"):  # no fallback for the LP/QP references
+        experiments.reference_solutions(H, y, [2])
