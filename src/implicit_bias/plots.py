@@ -30,7 +30,7 @@ ALGORITHM_COLORS = {
     "Det-Adam": _PALETTE[0],
     "Inc-Adam": _PALETTE[1],
     "Adam (replacement)": _PALETTE[2],
-    "Adam (reshuffle)": _PALETTE[3],
+    "Adam (reshuffle)": (0.1, 0.1, 0.1),  # not _PALETTE[3]: that vermilion is too close to Inc-Adam's orange
     "AdamProxy": _PALETTE[4],
     "GD": _PALETTE[7],
     "SignSGD": _PALETTE[5],
@@ -39,11 +39,23 @@ ALGORITHM_COLORS = {
 
 
 def series_colors(labels: Iterable[str]) -> dict[str, tuple[float, float, float]]:
-    """Fixed colours for known algorithms; a sequential palette, in order, for sweep values (β, b, …)."""
+    """Fixed colours for known algorithms; a sequential palette, in order, for sweep values (β, b, …).
+
+    Every label gets a distinct colour: should a fixed colour repeat one already used in the same figure, the label
+    falls back to the first unused colour of a fixed list (deterministic).
+    """
+    labels = list(dict.fromkeys(labels))
     unknown = [lab for lab in labels if lab not in ALGORITHM_COLORS]
     seq = sns.color_palette("viridis", max(len(unknown), 1))
     colors = dict(zip(unknown, seq))
-    return {lab: ALGORITHM_COLORS.get(lab, colors.get(lab)) for lab in labels}
+    out: dict[str, tuple[float, float, float]] = {}
+    spare = [c for c in (*_PALETTE, *sns.color_palette("dark", 10)) if c not in ALGORITHM_COLORS.values()]
+    for lab in labels:
+        col = tuple(ALGORITHM_COLORS.get(lab, colors.get(lab)))
+        if col in out.values():
+            col = tuple(next(c for c in spare if tuple(c) not in out.values()))
+        out[lab] = col
+    return out
 
 
 def save_figure(fig: Figure, png_path: str | os.PathLike, pdf_path: str | os.PathLike | None = None) -> None:

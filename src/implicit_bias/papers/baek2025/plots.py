@@ -30,6 +30,13 @@ PANELS = {
 }
 
 
+def _draw(ax, table, color, label, ls):
+    mean, lo, hi = table.mean(axis=1), table.min(axis=1), table.max(axis=1)
+    ax.plot(table.index, mean, color=color, label=label, lw=1.6, ls=ls)
+    if table.shape[1] > 1:
+        ax.fill_between(table.index, lo, hi, color=color, alpha=0.2, lw=0)
+
+
 def plot_curves(
     df: pd.DataFrame,
     runs: Sequence[str],
@@ -40,31 +47,49 @@ def plot_curves(
 ) -> Figure:
     """One panel per metric; one line per run (mean over seeds) with a min–max band across seeds.
 
-    Runs listed in `dashed` are drawn dashed (e.g. the smaller β of a β × batch-size grid).
+    Every cosine panel gets a companion panel below it with 1 − cos on a log axis, so that a limit near a reference
+    but not at it (cos 0.97 against 1.0) is visible. Runs listed in `dashed` are drawn dashed (e.g. the smaller β of a
+    β × batch-size grid). One legend, outside the panels, serves every panel (the same runs in each).
     """
     sns.set_theme(style="whitegrid", context="paper", font_scale=1.1)
     labels = [df.loc[df["run"] == r, "label"].iloc[0] for r in runs]
     colors = series_colors(labels)
-    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 4.0), squeeze=False)
-    for ax, metric in zip(axes[0], panels):
+    has_cos = any(m.startswith("cos_") for m in panels)
+    nrows = 2 if has_cos else 1
+    fig, axes = plt.subplots(
+        nrows, len(panels), figsize=(5.2 * len(panels) + 1.8, 3.6 * nrows + 0.6), squeeze=False, layout="constrained"
+    )
+    dashed = set(dashed)
+    for col, metric in enumerate(panels):
+        ax = axes[0][col]
         ylabel, stem, logy = PANELS[metric]
+        low = axes[1][col] if has_cos else None
         for run, label in zip(runs, labels):
             sub = df[(df["run"] == run) & (df["step"] > 0)]
             table = sub.pivot_table(index="step", columns="seed", values=metric)
-            mean, lo, hi = table.mean(axis=1), table.min(axis=1), table.max(axis=1)
             ls = "--" if run in dashed else "-"
-            ax.plot(table.index, mean, color=colors[label], label=label, lw=1.6, ls=ls)
-            if table.shape[1] > 1:
-                ax.fill_between(table.index, lo, hi, color=colors[label], alpha=0.2, lw=0)
+            _draw(ax, table, colors[label], label, ls)
+            if low is not None and metric.startswith("cos_"):
+                # 1 − cos, floored at 1e-16 (round-off) so that the log axis stays finite
+                _draw(low, (1.0 - table).clip(lower=1e-16), colors[label], label, ls)
         ax.set_xscale("log")
         if logy:
             ax.set_yscale("log")
         ax.set_xlabel("iteration $t$")
         ax.set_ylabel(ylabel)
         ax.set_title(stem)
-    axes[0][-1].legend(loc="best", fontsize="small", frameon=True)
+        if low is not None:
+            if metric.startswith("cos_"):
+                low.set_xscale("log")
+                low.set_yscale("log")
+                low.set_xlabel("iteration $t$")
+                low.set_ylabel(r"$1-\cos$ (log scale)")
+                low.set_title(f"{stem}: distance from 1")
+            else:
+                low.set_axis_off()
+    handles, leg_labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, leg_labels, loc="outside right center", fontsize="small", frameon=True, title="run")
     seeds = df["seed"].nunique() if n_seeds is None else n_seeds
     band = f"mean and min–max band over {seeds} data seeds" if seeds > 1 else "one data set"
     fig.suptitle(f"{title} ({band})")
-    fig.tight_layout()
     return fig
