@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
+from matplotlib.ticker import NullFormatter
 
 from ...nets import ToyProblem
 
@@ -25,28 +26,39 @@ def _theme():
     sns.set_theme(style="whitegrid", context="paper", font_scale=1.05)
 
 
+# symlog threshold of Fig. 1: linear for |F| <= 1, logarithmic beyond, so that the ρ = 0.9/0.95 curves (|F| <= 10)
+# stay visible next to ρ = 0.999 (F down to about -960)
+FIG1_LINTHRESH = 1.0
+
+
 def fig1(runs: Runs) -> Figure:
-    """F(x) per ε panel, one curve per ρ (β fixed), with the quadrature check points as markers."""
+    """F(x) per ε panel, one curve per ρ (β fixed), with the quadrature check points as markers; symlog y axis."""
     _theme()
     r, rec = runs["fcurve"]
     meta = rec["meta"]["experiment"]
     eps, rho, x, F = r["eps"], r["rho"], r["x"], r["F"]
     colors = sns.color_palette("viridis", len(rho))
-    fig, axes = plt.subplots(1, len(eps), figsize=(4.4 * len(eps), 3.8), squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(eps), figsize=(4.4 * len(eps) + 1.6, 4.4), squeeze=False, sharey=True, layout="constrained"
+    )
     for i, (ax, e) in enumerate(zip(axes[0], eps)):
         for j, rh in enumerate(rho):
-            ax.plot(x, F[i, j], color=colors[j], lw=1.6, label=rf"$\rho$ = {rh:g}")
+            ax.plot(x, F[i, j], color=colors[j], lw=1.6, label=rf"$\rho$ = {rh:g} (closed form)")
             ax.plot(r["xq"], r["Fq_quad"][i, j], "x", color=colors[j], ms=5)
+        ax.plot([], [], "x", color="0.3", ms=5, label="quadrature check")
         ax.axhline(0, color="k", lw=0.6)
+        ax.set_yscale("symlog", linthresh=FIG1_LINTHRESH, linscale=0.6)
+        ax.set_xticks(np.linspace(-1.0, 1.0, 5) * float(np.max(np.abs(x))))
         ax.set_xlabel(r"$x$ (gradient value $E'(\theta)$)")
-        ax.set_ylabel(r"$F(x)$")
         ax.set_title(rf"$\varepsilon$ = {e:g}")
-    axes[0][-1].legend(fontsize="small", title="curves: closed form\n×: quadrature", title_fontsize="small")
+    axes[0][0].set_ylabel(rf"$F(x)$ (symlog: linear for $|F|\leq{FIG1_LINTHRESH:g}$)")
+    # one legend for all panels (same curves in each), outside the data
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right center", fontsize="small", frameon=True)
     fig.suptitle(
         rf"cattaneo2024 Fig. 1: $F(x)$, $\beta$ = {meta['beta']:g}, $h$ = {meta['h']:g} "
         r"($F<0$ growing in $|x|$: the one-norm is anti-penalised)"
     )
-    fig.tight_layout()
     return fig
 
 
@@ -68,16 +80,24 @@ def _contours(ax, lo=0.0, hi=4.0):
 
 
 def fig2(runs: Runs) -> Figure:
-    """Adam trajectories on the toy problem: over (β, ρ) at fixed h (left), over h for two (β, ρ) pairs (right)."""
+    """Adam trajectories on the toy problem: over (β, ρ) at fixed h (left), over h for two (β, ρ) pairs (right).
+
+    Left: colour = ρ, line style and end marker = β. Right: colour family = (β, ρ) pair, darker = larger h. The
+    legends sit below the panels, off the data.
+    """
     _theme()
     r, rec = runs["toy"]
     meta = rec["meta"]["experiment"]
-    fig, axes = plt.subplots(1, 2, figsize=(12, 6))
-    ax = axes[0]
+    fig, axd = plt.subplot_mosaic(
+        [["a", "b"], ["la", "lb"]], height_ratios=[5.0, 1.0], figsize=(13.5, 7.6), layout="constrained"
+    )
+    ax = axd["a"]
     _contours(ax)
     betas, rhos = r["grid_beta"], r["grid_rho"]
-    colors = sns.color_palette("viridis", len(rhos))
+    cb = sns.color_palette("colorblind", 10)
+    colors = [cb[k] for k in (0, 1, 2, 4, 7, 5, 9, 8)[: len(rhos)]]  # skips cb[3]: too close to cb[1]
     styles = ["-", "--", ":", "-."]
+    markers = ["o", "s", "^", "D"]
     for i, b in enumerate(betas):
         for j, rh in enumerate(rhos):
             p = r["grid_paths"][i, j]
@@ -86,13 +106,15 @@ def fig2(runs: Runs) -> Figure:
                 p[:, 1],
                 styles[i % 4],
                 color=colors[j],
-                lw=1.2,
+                lw=1.3,
+                marker=markers[i % 4],
+                markevery=[len(p) - 1],
+                ms=5,
                 label=rf"$\beta$={b:g}, $\rho$={rh:g} (D={r['grid_D'][i, j]:.3f})",
             )
-    ax.plot(*r["theta0"], "ko", ms=5)
-    ax.set_title(rf"vary $\beta$ (line style) and $\rho$ (colour), $h$ = {meta['h']:g}")
-    ax.legend(fontsize=6, loc="upper right", ncol=1)
-    ax = axes[1]
+    ax.plot(*r["theta0"], "ko", ms=5, label="start")
+    ax.set_title(rf"(a) $h$ = {meta['h']:g}: colour = $\rho$, style/end marker = $\beta$")
+    ax = axd["b"]
     _contours(ax)
     hs = r["h_grid"]
     pal = [sns.color_palette("Reds", len(hs) + 1)[1:], sns.color_palette("Blues", len(hs) + 1)[1:]]
@@ -102,20 +124,30 @@ def fig2(runs: Runs) -> Figure:
             ax.plot(
                 p[:, 0],
                 p[:, 1],
+                styles[j % 4],
                 color=pal[i % 2][j],
                 lw=1.3,
                 label=rf"$\beta$={b:g}, $\rho$={rh:g}, $h$={h:g} (D={r['pair_D'][i, j]:.3f})",
             )
-    ax.plot(*r["theta0"], "ko", ms=5)
-    ax.set_title(r"vary $h$ (darker = larger)")
-    ax.legend(fontsize=6, loc="upper right")
+    ax.plot(*r["theta0"], "ko", ms=5, label="start")
+    ax.set_title(r"(b) vary $h$: darker = larger $h$")
+    for panel in ("a", "b"):  # each panel's legend in its own axes below it, off the data
+        lax = axd["l" + panel]
+        lax.axis("off")
+        lax.legend(*axd[panel].get_legend_handles_labels(), loc="upper center", ncol=3, fontsize=7.5, frameon=True)
     fig.suptitle(
         rf"cattaneo2024 Fig. 2: Adam on $\frac{{1}}{{2}}(2\theta_1\theta_2-1.5)^2$ from (2.8, 3.5), "
-        rf"$\varepsilon$ = {meta['eps']:g}, $T$ = {meta['T']:g}; D = mean $|\theta_1|+|\theta_2|$ "
-        f"over the last {meta['tail']} iterates"
+        rf"$\varepsilon$ = {meta['eps']:g}, $T$ = {meta['T']:g}"
+        "\n"
+        rf"D = mean $|\theta_1|+|\theta_2|$ over the last {meta['tail']} iterates"
     )
-    fig.tight_layout()
     return fig
+
+
+def _h_ticks(ax, h):
+    """Major x ticks at the step sizes used, no minor tick labels (they overlapped on the log axis)."""
+    ax.set_xticks(h, [f"{x:g}" for x in h])
+    ax.xaxis.set_minor_formatter(NullFormatter())
 
 
 def fig3(runs: Runs) -> Figure:
@@ -133,6 +165,7 @@ def fig3(runs: Runs) -> Figure:
     for k, (name, c) in enumerate([("first order (signGD perturbed by ε)", "C1"), ("second order", "C0")]):
         err = r[f"err{k + 1}"][0]
         ax.loglog(h, err, "o-", color=c, label=f"{name}: slope {fitted_slope(h, err):.2f}")
+    _h_ticks(ax, h)
     ax.set_xlabel("step size $h$")
     ax.set_ylabel(r"$\max_n \|\theta^{(n)} - \tilde\theta(t_n)\|_\infty$")
     ax.set_title(f"digits MLP 64-{meta['hidden']}-10 (tanh, CE), T = {meta['T']:g}")
@@ -161,6 +194,7 @@ def fig3(runs: Runs) -> Figure:
             label=rf"$\beta$={bs:g}, $\rho$={rs:g}, $\varepsilon$={es:g}: "
             f"{fitted_slope(t['h'], t['err1'][s]):.2f} / {fitted_slope(t['h'], t['err2'][s]):.2f}",
         )
+    _h_ticks(ax, t["h"])
     ax.set_xlabel("step size $h$")
     ax.set_ylabel("global error")
     ax.set_title("toy problem (dashed: first order, solid: second)")
@@ -179,8 +213,16 @@ def _sweep_figure(runs, name, symbol, fixed):
     meta = rec["meta"]["experiment"]
     v = r["values"]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    n0 = int(r["initial_steps"])
+    # peak_norm is the maximum of the one-norm over n >= n0 (adam_sweep). When the one-norm only decreases after n0,
+    # as on the digits MLP, that maximum is just the value at the cut n0: say so instead of calling it a peak.
+    at_cut = all(np.allclose(r["peak_norm"][i], r[f"norm_{i}"][n0]) for i in range(len(v)))
+    if at_cut:
+        norm_lab = rf"$\|\nabla E\|_{{1,\varepsilon}}$ at the cut $n_0$ = {n0}" + "\n" + r"(= its max over $n\geq n_0$)"
+    else:
+        norm_lab = rf"max of $\|\nabla E\|_{{1,\varepsilon}}$ over $n\geq n_0$ = {n0}"
     for ax, key, ylab in [
-        (axes[0], "peak_norm", r"peak $\|\nabla E\|_{1,\varepsilon}$ after the initial period"),
+        (axes[0], "peak_norm", norm_lab),
         (axes[1], "max_test_acc", "max test accuracy"),
     ]:
         m, s = r[key].mean(axis=1), r[key].std(axis=1)
@@ -197,7 +239,7 @@ def _sweep_figure(runs, name, symbol, fixed):
         m = curves.mean(axis=1)
         ax.plot(steps, m, color=colors[i], label=f"{symbol} = {x:g}")
         ax.fill_between(steps, curves.min(axis=1), curves.max(axis=1), color=colors[i], alpha=0.2, lw=0)
-    ax.axvline(int(r["initial_steps"]), color="k", lw=0.8, ls=":", label="end of initial period")
+    ax.axvline(n0, color="k", lw=0.8, ls=":", label=f"cut $n_0$ = {n0} (initial fraction)")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("iteration (= epoch, full batch)")
