@@ -30,6 +30,9 @@ PANELS = {
 }
 
 
+COS_ROUNDOFF = 1e-12  # below this, 1 − cos is float64 round-off: not drawn on the log panels
+
+
 def _draw(ax, table, color, label, ls):
     mean, lo, hi = table.mean(axis=1), table.min(axis=1), table.max(axis=1)
     ax.plot(table.index, mean, color=color, label=label, lw=1.6, ls=ls)
@@ -70,8 +73,10 @@ def plot_curves(
             ls = "--" if run in dashed else "-"
             _draw(ax, table, colors[label], label, ls)
             if low is not None and metric.startswith("cos_"):
-                # 1 − cos, floored at 1e-16 (round-off) so that the log axis stays finite
-                _draw(low, (1.0 - table).clip(lower=1e-16), colors[label], label, ls)
+                # 1 − cos; points with 1 − cos <= COS_ROUNDOFF (cos = 1 to round-off) are left out, not floored,
+                # so that they neither break the log axis nor stretch it down to 1e-16
+                gap = 1.0 - table
+                _draw(low, gap.where(gap > COS_ROUNDOFF), colors[label], label, ls)
         ax.set_xscale("log")
         if logy:
             ax.set_yscale("log")
