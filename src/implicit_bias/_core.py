@@ -51,7 +51,10 @@ def drop_stale_kernel_caches(cache: Path | None = None) -> None:
 drop_stale_kernel_caches()
 
 CODES = {name: i for i, name in enumerate(OPTIMIZERS)}
-GD, NGD, SIGNGD, SIGNUM, ADAM, ADAM_PROXY, NSD = (CODES[name] for name in OPTIMIZERS)
+# looked up by name, so that reordering OPTIMIZERS cannot swap two rules
+GD, NGD, SIGNGD, SIGNUM, ADAM, ADAM_PROXY, NSD = (
+    CODES[name] for name in ("gd", "ngd", "signgd", "signum", "adam", "adam_proxy", "nsd")
+)
 
 # the numpy reference's scalar parts, compiled (inlined where they are called)
 step_size = njit(cache=True, inline="always")(_opt.step_size)

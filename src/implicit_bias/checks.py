@@ -274,7 +274,8 @@ def _row(v: dict, expected: dict[str, str]) -> str:
     if v["passed"]:
         verdict = "PASS" if reason is None else f"**PASS, expected to fail** ({reason})"
     else:
-        verdict = "**FAIL**" + (f": {_why(v)}" if _why(v) else "")
+        why = _why(v)
+        verdict = "**FAIL**" + (f": {why}" if why else "")
         verdict += f" (expected: {reason})" if reason is not None else ""
     kind, figure = v.get("kind", "claim"), v.get("figure") or ""
     cells = [v["check"], kind, figure, v["claim"], measured, _criteria_text(v), verdict]

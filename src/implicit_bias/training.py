@@ -212,10 +212,10 @@ def train(
         L = np.full(grid.size, np.nan)
         args = (batches, steps, float(lr), float(decay), hyper(rule))
         if multiclass:
-            kernel = _fast_multiclass.run(H, labels, w_init, *args, _fast_multiclass.LOSS_CODES[loss], grid, W, D, L)
+            loss_code = _fast_multiclass.LOSS_CODES[loss]
+            status, bad, max_dir = _fast_multiclass.run(H, labels, w_init, *args, loss_code, grid, W, D, L)
         else:
-            kernel = _fast.run(X, w_init, *args, _fast.LOSS_CODES[loss], grid, W, D, L)
-        status, bad, max_dir = kernel
+            status, bad, max_dir = _fast.run(X, w_init, *args, _fast.LOSS_CODES[loss], grid, W, D, L)
     if status != 0:
         raise FloatingPointError(
             f"{optimizer} run became non-finite (NaN or overflow) at or before step {bad}; "
