@@ -106,3 +106,12 @@ def test_expected_failures_config_names_the_bad_entry():
         expected_failures([{"check": f"baek2025/{name}", "reason": "r"}, {"check": "baek2025/nope", "reason": "r"}])
     with pytest.raises(ValueError, match=r"expected_failures\[0\]\.check: unknown paper"):
         expected_failures([{"check": "zhang2024/x", "reason": "r"}])
+
+
+def test_ledger_shows_each_comparison_applied_and_marks_the_failing_one():
+    crits = [Criterion("gap", "<=", 0.02, "eq. 7"), Criterion("decreasing", "==", True, "a limit")]
+    v = _verdict({"gap": 0.03, "decreasing": True, "context": 1.5}, crits)
+    table = summary_table([v])
+    assert "✗ gap = 0.03 <= 0.02 (eq. 7)" in table
+    assert "decreasing: True (a limit)" in table and "✗ decreasing" not in table
+    assert "context: 1.5" in table  # a value no criterion decides on is still shown, in its own column

@@ -250,12 +250,24 @@ def _cell(text: str) -> str:
 
 
 def _criteria_text(v: dict) -> str:
+    """Each criterion as the comparison it applied, `key = value op threshold`, then its reason."""
     parts = []
     for c in v["criteria"]:
-        _, thr = _fmt_pair(v["measured"][c["key"]], c["threshold"])
-        each = f" on each ({c['holds_on']})" if "holds_on" in c else ""
-        parts.append(f"{c['key']} {c['op']} {thr}{each}: {c['reason']}")
+        value, thr = _fmt_pair(v["measured"][c["key"]], c["threshold"])
+        each = f", on each: {c['holds_on']}" if "holds_on" in c else ""
+        mark = "" if c["passed"] else "✗ "
+        if c["op"] == "==" and isinstance(c["threshold"], bool):  # a yes/no property: "= True == True" reads badly
+            comparison = f"{c['key']}: {value}" + ("" if c["passed"] else f", needs {thr}")
+        else:
+            comparison = f"{c['key']} = {value} {c['op']} {thr}"
+        parts.append(f"{mark}{comparison}{each} ({c['reason']})")
     return "<br>".join(parts)
+
+
+def _reported_text(v: dict) -> str:
+    """Measured values that no criterion decides on: context for the reader, not part of the verdict."""
+    decided = {c["key"] for c in v["criteria"]}
+    return "<br>".join(f"{k}: {_fmt(x)}" for k, x in v["measured"].items() if k not in decided)
 
 
 def _why(v: dict) -> str:
@@ -269,7 +281,6 @@ def _why(v: dict) -> str:
 
 
 def _row(v: dict, expected: dict[str, str]) -> str:
-    measured = "<br>".join(f"{k}: {_fmt(x)}" for k, x in v["measured"].items())
     reason = expected.get(f"{v['paper']}/{v['check']}")
     if v["passed"]:
         verdict = "PASS" if reason is None else f"**PASS, expected to fail** ({reason})"
@@ -278,7 +289,7 @@ def _row(v: dict, expected: dict[str, str]) -> str:
         verdict = "**FAIL**" + (f": {why}" if why else "")
         verdict += f" (expected: {reason})" if reason is not None else ""
     kind, figure = v.get("kind", "claim"), v.get("figure") or ""
-    cells = [v["check"], kind, figure, v["claim"], measured, _criteria_text(v), verdict]
+    cells = [v["check"], kind, figure, v["claim"], _criteria_text(v), _reported_text(v), verdict]
     return "| " + " | ".join(_cell(c) for c in cells) + " |"
 
 
@@ -309,7 +320,7 @@ def summary_table(
             f"{sum(v['passed'] for v in claims)} of {len(claims)} claims reproduced; "
             f"{sum(v['passed'] for v in other)} of {len(other)} consistency checks pass.",
             "",
-            "| check | kind | figure | claim | measured | criteria (threshold: reason) | verdict |",
+            "| check | kind | figure | claim | criteria: measured op threshold (reason) | also measured | verdict |",
             "|---|---|---|---|---|---|---|",
         ]
 
