@@ -474,6 +474,7 @@ def fig9(art: Artifacts) -> Verdict:
         "cells (beta1, beta2)": [f"({b1:g}, {b2:g})" for b1, b2 in betas],
         "beta1 <= beta2 (per cell)": [bool(b1 <= b2) for b1, b2 in betas],
         "cos(l2) (per cell)": [float(_final(df, r, "cos_l2")[0]) for r in runs],
+        "1-cos(l2) (per cell)": [float(1 - _final(df, r, "cos_l2")[0]) for r in runs],
         "1-cos(l2) at T/10 / at T (per cell)": [
             float((1 - _at_fraction(df, r, "cos_l2", 0.1)[0]) / (1 - _final(df, r, "cos_l2")[0])) for r in runs
         ],
