@@ -9,6 +9,7 @@ FAN_FIGURES = {
     "fig1": ["main"],
     "fig1_gaps": ["main", "long"],
     "fig_nsd": ["nsd"],
+    "fig_losses": ["losses", "long"],
 }
 for _fig, _exps in FAN_FIGURES.items():
     for _exp in _exps:
