@@ -135,7 +135,7 @@ def max_norm_margin_sparse(H: np.ndarray, y: np.ndarray) -> MaxMarginSolution:
     """The max-norm margin γ_∞ as the bound-constrained LP  max τ  s.t.  A v ≥ τ·1, −1 ≤ v ≤ 1  (spec §1's
     equivalent LP) on the sparse pair matrix, by HiGHS's interior-point method (scipy `linprog`, 'highs-ipm').
 
-    For k = 50 at n = 500 (A: 24500 × 1250, 2.5 % non-zeros) this takes ~8 s, against > 3 min for the dense
+    For k = 50 at n = 500 (A: 24500 × 1250, 4 % non-zeros) this takes ~8 s, against > 3 min for the dense
     min ‖v‖_∞ LP through cvxpy and ~2 min for HiGHS's dual simplex on this form. The bounds replace the epigraph
     constraints of ‖v‖_∞, and every v is feasible at τ = min(Av), so the LP is never infeasible: the data are
     separable iff τ* > 0. γ_∞ is recomputed from the returned direction (min margin over its max-norm), a
