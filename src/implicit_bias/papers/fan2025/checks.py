@@ -552,7 +552,7 @@ def c9_rates(art: Artifacts) -> Verdict:
 
 
 # ---------------------------------------------------------------------------------------------------- C10
-def log_k_slope(ks) -> float:
+def log_k_slope(ks: ArrayLike) -> float:
     """OLS slope of log(ln k) on log k over the grid: the steepest growth in k the bounds allow for γ_∞·gap."""
     ks = np.asarray(ks, float)
     return float(np.polyfit(np.log(ks), np.log(np.log(ks)), 1)[0])
