@@ -342,3 +342,49 @@ def test_reference_solutions_record_how_they_were_solved(small, monkeypatch):
     assert loose["gamma_3"] == pytest.approx(refs["gamma_3"], rel=1e-6)
     with pytest.raises(RuntimeError, match="optimal_inaccurate"):  # no fallback for the LP/QP references
         experiments.reference_solutions(H, y, [2])
+
+
+# ------------------------------------------------------------------------------------------------ the sparse LP
+def test_sparse_pair_matrix_equals_the_dense_one(small):
+    from implicit_bias.papers.fan2025.experiments import sparse_pair_matrix
+
+    H, y, _ = small
+    np.testing.assert_array_equal(sparse_pair_matrix(H, y).toarray(), pair_matrix(H, y))
+
+
+@pytest.mark.parametrize("seed", [0, 3])
+def test_sparse_max_norm_lp_matches_max_margin_and_the_same_draws(seed):
+    """draw_dataset(sparse_lp=True) draws make_multiclass's data sets and finds the same γ_∞ (its direction may be
+    another optimum: the LP face need not be a point), with a direction that attains it."""
+    from implicit_bias.papers.fan2025.experiments import draw_dataset
+
+    spec = dict(classes=5, dim=6, per_class=8, sigma=0.1, seed=seed)
+    H, y, tries, sol = draw_dataset(spec, sparse_lp=True)
+    H0, y0, tries0, sol0 = draw_dataset(spec, sparse_lp=False)
+    np.testing.assert_array_equal(H, H0)
+    np.testing.assert_array_equal(y, y0)
+    assert tries == tries0
+    assert sol.gamma == pytest.approx(sol0.gamma, rel=1e-7)
+    assert np.max(np.abs(sol.w)) == pytest.approx(1.0)
+    assert normalized_margin(sol.w, H, y, "inf") == pytest.approx(sol.gamma, rel=1e-12)
+
+
+def test_sparse_max_norm_lp_rejects_inseparable_data():
+    from implicit_bias.papers.fan2025.experiments import max_norm_margin_sparse
+
+    H = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])  # samples 0 and 1 coincide with different labels
+    with pytest.raises(ValueError, match="separable"):
+        max_norm_margin_sparse(H, np.array([0, 1, 1]))
+
+
+# ------------------------------------------------------------------------------------------------ check thresholds
+def test_theory_allowances_of_the_checks():
+    """The slopes the criteria allow: ln t over a decade flattens t^(-r) by 1/ln t at most; ln k over a k grid."""
+    from implicit_bias.papers.fan2025.checks import eps_scale, log_factor_slope, log_k_slope
+
+    t = np.geomspace(1e4, 1e5, 200)
+    assert log_factor_slope(1e4, 1e5) == pytest.approx(np.polyfit(np.log(t), np.log(np.log(t)), 1)[0], rel=1e-2)
+    assert 1 / np.log(1e5) < log_factor_slope(1e4, 1e5) < 1 / np.log(1e4)
+    ks = [2, 5, 10, 25, 50]
+    assert 0 < log_k_slope(ks) < log_k_slope(ks[:-1]) < 1  # ln k grows ever more slowly than k
+    assert eps_scale(0.99) == pytest.approx(1000.0) and eps_scale(0.0) == pytest.approx(100.0)

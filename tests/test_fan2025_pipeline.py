@@ -10,7 +10,7 @@ import yaml
 from implicit_bias.checks import checks_of
 
 FAN_CHECKS = checks_of("fan2025")
-FIGURES = ("fig1", "fig1_gaps", "fig_nsd")
+FIGURES = ("fig1", "fig1_gaps", "fig_nsd", "fig_losses")
 pytestmark = pytest.mark.pipeline
 
 

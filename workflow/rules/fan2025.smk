@@ -22,6 +22,7 @@ rule fan_dataset:
         PYENV
     params:
         spec=fan_dataset_params,
+        sparse_lp=fan_sparse_lp,
     script:
         "../scripts/fan_dataset.py"
 

@@ -9,6 +9,7 @@ FAN_FIGURES = {
     "fig1": ["main"],
     "fig1_gaps": ["main", "long"],
     "fig_nsd": ["nsd"],
+    "fig_losses": ["losses", "long"],
 }
 for _fig, _exps in FAN_FIGURES.items():
     for _exp in _exps:
@@ -53,6 +54,12 @@ def fan_dataset_params(wildcards):
         "per_class": n // k,
         "seed": int(wildcards.seed),
     }
+
+
+def fan_sparse_lp(wildcards):
+    """The class sweep's extra data sets need only gamma_inf: solved by the sparse LP (k = 50 in seconds); the main
+    data sets keep max_margin's V_inf (the LP optimum can be non-unique)."""
+    return int(wildcards.classes) != FAN["data"]["classes"]
 
 
 def fan_reference_norms(wildcards):

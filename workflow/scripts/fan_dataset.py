@@ -3,13 +3,12 @@
 from _common import setup
 
 from implicit_bias.artifacts import save_npz
-from implicit_bias.multiclass import data_bound, make_multiclass
+from implicit_bias.multiclass import data_bound
+from implicit_bias.papers.fan2025.experiments import draw_dataset
 
 setup(snakemake)
 spec = snakemake.params.spec
-H, y, tries, sol = make_multiclass(
-    k=spec["classes"], d=spec["dim"], per_class=spec["per_class"], sigma=spec["sigma"], seed=spec["seed"]
-)
+H, y, tries, sol = draw_dataset(spec, sparse_lp=snakemake.params.sparse_lp)
 print(f"k={spec['classes']} seed={spec['seed']}: separable after {tries} draw(s); gamma_inf = {sol.gamma:.6g}")
 arrays = dict(H=H, y=y, V_inf=sol.w, gamma_inf=sol.gamma, B=data_bound(H))
 save_npz(snakemake.output[0], arrays, {"dataset": spec, "tries": tries, "solver": sol.solver})

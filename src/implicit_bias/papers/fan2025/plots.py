@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-__all__ = ["FIGURES", "fig1", "fig1_gaps", "fig_nsd"]
+__all__ = ["FIGURES", "fig1", "fig1_gaps", "fig_losses", "fig_nsd"]
 
 _PAL = sns.color_palette("colorblind", 10)
 _EPS_SHADES = sns.color_palette("Blues_r", 6)
@@ -188,4 +188,43 @@ def fig_nsd(frames: dict[str, pd.DataFrame]) -> Figure:
     return fig
 
 
-FIGURES = {"fig1": fig1, "fig1_gaps": fig1_gaps, "fig_nsd": fig_nsd}
+# App. F runs (experiment `losses`) and their CE counterparts (experiment `long`): (experiment, run, label, colour, ls)
+LOSS_CURVES = (
+    ("long", "signgd", "SignGD, CE", COLORS["SignGD"], "-"),
+    ("losses", "signgd_exp", None, _PAL[3], "--"),
+    ("losses", "signgd_pairlog", None, _PAL[4], "-."),
+    ("long", "adam_eps0", "Adam, CE", COLORS["Adam (eps=0)"], "-"),
+    ("losses", "adam_exp", None, _PAL[2], "--"),
+    ("losses", "adam_pairlog", None, sns.color_palette("dark", 10)[4], "-."),
+)
+
+
+def fig_losses(frames: dict[str, pd.DataFrame]) -> Figure:
+    """App. F: relative max-norm and ℓ2 margin gaps of SignGD and Adam (ε = 0) under the exponential loss and
+    PairLogLoss, with the CE runs for comparison (when the `long` experiment is given)."""
+    sns.set_theme(style="whitegrid", context="paper", font_scale=1.05)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.4))
+    tmax = 1
+    for ax, metric, title in (
+        (axes[0], "gap_inf", r"(a) relative max-norm gap $(\gamma_\infty-\bar\gamma_\infty)/\gamma_\infty$"),
+        (axes[1], "gap_2", r"(b) relative $\ell_2$ gap $(\gamma_2-\bar\gamma_2)/\gamma_2$"),
+    ):
+        for exp, run, label, color, ls in LOSS_CURVES:
+            df = frames.get(exp)
+            if df is None or run not in set(df["run"]):
+                continue
+            tmax = max(tmax, df.loc[df["run"] == run, "step"].max())
+            _curve(ax, df, run, metric, color, label or _label(df, run), ls=ls)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlim(1, tmax)
+        ax.set_xlabel("iteration $t$")
+        ax.set_ylabel("relative margin gap")
+        ax.set_title(title)
+        ax.legend(loc="lower left", fontsize="small", frameon=True)
+    fig.suptitle(f"fan2025 App. F: exponential loss and PairLogLoss, k = 10 ({_band_note(frames['losses'])})")
+    fig.tight_layout()
+    return fig
+
+
+FIGURES = {"fig1": fig1, "fig1_gaps": fig1_gaps, "fig_nsd": fig_nsd, "fig_losses": fig_losses}
