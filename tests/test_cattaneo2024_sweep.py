@@ -63,3 +63,41 @@ def test_config_cross_references_name_the_key(monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "torch", None)  # as if PyTorch were not installed
     with pytest.raises(ValueError, match=r"cattaneo2024\.scale"):
         check_config(bad)
+
+
+def _fake_sweep(tmp_path, vary, ratio, *, seeds=10, steps=2000, eps=1e-16, reached=True):
+    """A sweep artifact whose one-norm at matched loss is ratio**v times that at the first value (3 values, 2 levels)."""
+    from implicit_bias.artifacts import save_npz
+    from implicit_bias.papers.cattaneo2024.experiments import sweep_summaries
+
+    rng = np.random.default_rng(0)
+    values = np.array([0.9, 0.95, 0.99])
+    loss = np.geomspace(1.0, 1e-3, steps)[:, None] * np.ones(seeds)
+    out = dict(values=values, seeds=np.arange(seeds))
+    for v in range(len(values)):
+        out[f"loss_{v}"] = loss if reached else loss + 0.05
+        out[f"norm_{v}"] = loss * 10.0 * np.asarray(ratio) ** v * (1 + 0.01 * rng.random(seeds))
+        out[f"test_acc_{v}"] = rng.random((5, seeds))
+    out.update(sweep_summaries(out, {"matched_losses": [0.1, 0.01]}))
+    out.update(num_params=np.int64(1000), n_test=np.int64(899))
+    fixed = {"rho": {"beta": 0.9}, "beta": {"rho": 0.99}}[vary]
+    meta = {"vary": vary, **fixed, "values": values.tolist(), "steps": steps, "eps": eps}
+    save_npz(tmp_path / f"sweep_{vary}.npz", out, {"experiment": meta})
+    return Artifacts({f"sweep_{vary}": tmp_path / f"sweep_{vary}.npz"}, {}, {}, {})
+
+
+def test_mechanism_checks_assert_the_predicted_sign_per_seed(tmp_path):
+    name = {"rho": "c6_rho_mechanism", "beta": "c6_beta_mechanism"}
+    # the norm rises with the swept value by 20% per grid step: the rho check passes, the beta check fails
+    for vary, passes in (("rho", True), ("beta", False)):
+        art = _fake_sweep(tmp_path, vary, np.full(10, 1.2))
+        assert verdict_of(CHECKS[name[vary]], art, "cattaneo2024", name[vary])["passed"] is passes
+    # one seed against the prediction fails the rho check (per seed, not a mean); the other nine hold
+    ratio = np.full(10, 1.2)
+    ratio[3] = 0.9
+    verdict = verdict_of(CHECKS[name["rho"]], _fake_sweep(tmp_path, "rho", ratio), "cattaneo2024", "c6_rho_mechanism")
+    assert verdict["passed"] is False
+    # too short a run, too few seeds, eps floor too high, an unreached level: each fails on its own
+    for kw in (dict(steps=999), dict(seeds=9), dict(eps=1e-8), dict(reached=False)):
+        art = _fake_sweep(tmp_path, "rho", np.full(kw.get("seeds", 10), 1.2), **kw)
+        assert verdict_of(CHECKS[name["rho"]], art, "cattaneo2024", "c6_rho_mechanism")["passed"] is False, kw
