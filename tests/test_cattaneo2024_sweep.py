@@ -9,7 +9,7 @@ import implicit_bias as ib
 from implicit_bias.backward_error import perturbed_one_norm
 from implicit_bias.checks import Artifacts, verdict_of
 from implicit_bias.nets import TanhMLP, digits_data
-from implicit_bias.papers.cattaneo2024.checks import CHECKS, fitted_slope
+from implicit_bias.papers.cattaneo2024.checks import CHECKS, fitted_slope, local_slopes
 from implicit_bias.papers.cattaneo2024.experiments import check_config, run_sweep
 
 
@@ -37,6 +37,23 @@ def test_algebraic_checks_pass(name):
 def test_fitted_slope():
     h = np.array([0.1, 0.05, 0.025])
     assert fitted_slope(h, 3 * h**2) == pytest.approx(2.0)
+    np.testing.assert_allclose(local_slopes(h, 3 * h**2), [2.0, 2.0])
+
+
+def test_order_check_asserts_every_local_slope(tmp_path):
+    """A fitted slope of ~2 is not enough: one pre-asymptotic pair (local slope 1.4) fails the check."""
+    from implicit_bias.artifacts import save_npz
+
+    h = np.array([4e-4, 2e-4, 1e-4, 5e-5])
+    good2 = 0.3 * h**2
+    bad2 = good2.copy()
+    bad2[0] = bad2[1] * 2**1.4  # first pair 1.4, the others 2 (and the fit stays above 1.7)
+    assert fitted_slope(h, bad2) > 1.7
+    for err2, passes in ((good2, True), (bad2, False)):
+        arrays = dict(h=h, settings=np.array([[0.9, 0.95, 1e-6]]), err1=[2 * h], err2=[err2], T=np.float64(0.2))
+        save_npz(tmp_path / "order_mlp.npz", arrays, {"experiment": {}})
+        art = Artifacts({"order_mlp": tmp_path / "order_mlp.npz"}, {}, {}, {})
+        assert verdict_of(CHECKS["c1_order_mlp"], art, "cattaneo2024", "c1_order_mlp")["passed"] is passes
 
 
 def _cfg():
