@@ -72,6 +72,10 @@ def test_config_cross_references_name_the_key(monkeypatch):
     with pytest.raises(ValueError, match=r"cattaneo2024\.sweeps\.grids\.rho\.values"):
         check_config(bad)
     bad = _cfg()
+    bad["sweeps"]["matched_losses"] = [0.01, 0.1]
+    with pytest.raises(ValueError, match=r"cattaneo2024\.sweeps\.matched_losses"):
+        check_config(bad)
+    bad = _cfg()
     bad["order"]["rmsprop"]["settings"] = [[0.5, 0.7, 1e-4]]
     with pytest.raises(ValueError, match=r"cattaneo2024\.order\.rmsprop\.settings"):
         check_config(bad)
@@ -83,7 +87,7 @@ def test_config_cross_references_name_the_key(monkeypatch):
 
 
 def _fake_sweep(tmp_path, vary, ratio, *, seeds=10, steps=2000, eps=1e-16, reached=True):
-    """A sweep artifact whose one-norm at matched loss is ratio**v times that at the first value (3 values, 2 levels)."""
+    """A sweep artifact whose one-norm at matched loss is ratio**v times that at the first value: 3 values, 2 levels"""
     from implicit_bias.artifacts import save_npz
     from implicit_bias.papers.cattaneo2024.experiments import sweep_summaries
 
