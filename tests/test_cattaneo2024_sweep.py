@@ -9,7 +9,7 @@ import implicit_bias as ib
 from implicit_bias.backward_error import perturbed_one_norm
 from implicit_bias.checks import Artifacts, verdict_of
 from implicit_bias.nets import TanhMLP, digits_data
-from implicit_bias.papers.cattaneo2024.checks import CHECKS, fitted_slope
+from implicit_bias.papers.cattaneo2024.checks import CHECKS, fitted_slope, local_slopes
 from implicit_bias.papers.cattaneo2024.experiments import check_config, run_sweep
 
 
@@ -37,6 +37,23 @@ def test_algebraic_checks_pass(name):
 def test_fitted_slope():
     h = np.array([0.1, 0.05, 0.025])
     assert fitted_slope(h, 3 * h**2) == pytest.approx(2.0)
+    np.testing.assert_allclose(local_slopes(h, 3 * h**2), [2.0, 2.0])
+
+
+def test_order_check_asserts_every_local_slope(tmp_path):
+    """A fitted slope of ~2 is not enough: one pre-asymptotic pair (local slope 1.4) fails the check."""
+    from implicit_bias.artifacts import save_npz
+
+    h = np.array([4e-4, 2e-4, 1e-4, 5e-5])
+    good2 = 0.3 * h**2
+    bad2 = good2.copy()
+    bad2[0] = bad2[1] * 2**1.4  # first pair 1.4, the others 2 (and the fit stays above 1.7)
+    assert fitted_slope(h, bad2) > 1.7
+    for err2, passes in ((good2, True), (bad2, False)):
+        arrays = dict(h=h, settings=np.array([[0.9, 0.95, 1e-6]]), err1=[2 * h], err2=[err2], T=np.float64(0.2))
+        save_npz(tmp_path / "order_mlp.npz", arrays, {"experiment": {}})
+        art = Artifacts({"order_mlp": tmp_path / "order_mlp.npz"}, {}, {}, {})
+        assert verdict_of(CHECKS["c1_order_mlp"], art, "cattaneo2024", "c1_order_mlp")["passed"] is passes
 
 
 def _cfg():
@@ -55,6 +72,10 @@ def test_config_cross_references_name_the_key(monkeypatch):
     with pytest.raises(ValueError, match=r"cattaneo2024\.sweeps\.grids\.rho\.values"):
         check_config(bad)
     bad = _cfg()
+    bad["sweeps"]["matched_losses"] = [0.01, 0.1]
+    with pytest.raises(ValueError, match=r"cattaneo2024\.sweeps\.matched_losses"):
+        check_config(bad)
+    bad = _cfg()
     bad["order"]["rmsprop"]["settings"] = [[0.5, 0.7, 1e-4]]
     with pytest.raises(ValueError, match=r"cattaneo2024\.order\.rmsprop\.settings"):
         check_config(bad)
@@ -63,3 +84,41 @@ def test_config_cross_references_name_the_key(monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "torch", None)  # as if PyTorch were not installed
     with pytest.raises(ValueError, match=r"cattaneo2024\.scale"):
         check_config(bad)
+
+
+def _fake_sweep(tmp_path, vary, ratio, *, seeds=10, steps=2000, eps=1e-16, reached=True):
+    """A sweep artifact whose one-norm at matched loss is ratio**v times that at the first value: 3 values, 2 levels"""
+    from implicit_bias.artifacts import save_npz
+    from implicit_bias.papers.cattaneo2024.experiments import sweep_summaries
+
+    rng = np.random.default_rng(0)
+    values = np.array([0.9, 0.95, 0.99])
+    loss = np.geomspace(1.0, 1e-3, steps)[:, None] * np.ones(seeds)
+    out = dict(values=values, seeds=np.arange(seeds))
+    for v in range(len(values)):
+        out[f"loss_{v}"] = loss if reached else loss + 0.05
+        out[f"norm_{v}"] = loss * 10.0 * np.asarray(ratio) ** v * (1 + 0.01 * rng.random(seeds))
+        out[f"test_acc_{v}"] = rng.random((5, seeds))
+    out.update(sweep_summaries(out, {"matched_losses": [0.1, 0.01]}))
+    out.update(num_params=np.int64(1000), n_test=np.int64(899))
+    fixed = {"rho": {"beta": 0.9}, "beta": {"rho": 0.99}}[vary]
+    meta = {"vary": vary, **fixed, "values": values.tolist(), "steps": steps, "eps": eps}
+    save_npz(tmp_path / f"sweep_{vary}.npz", out, {"experiment": meta})
+    return Artifacts({f"sweep_{vary}": tmp_path / f"sweep_{vary}.npz"}, {}, {}, {})
+
+
+def test_mechanism_checks_assert_the_predicted_sign_per_seed(tmp_path):
+    name = {"rho": "c6_rho_mechanism", "beta": "c6_beta_mechanism"}
+    # the norm rises with the swept value by 20% per grid step: the rho check passes, the beta check fails
+    for vary, passes in (("rho", True), ("beta", False)):
+        art = _fake_sweep(tmp_path, vary, np.full(10, 1.2))
+        assert verdict_of(CHECKS[name[vary]], art, "cattaneo2024", name[vary])["passed"] is passes
+    # one seed against the prediction fails the rho check (per seed, not a mean); the other nine hold
+    ratio = np.full(10, 1.2)
+    ratio[3] = 0.9
+    verdict = verdict_of(CHECKS[name["rho"]], _fake_sweep(tmp_path, "rho", ratio), "cattaneo2024", "c6_rho_mechanism")
+    assert verdict["passed"] is False
+    # too short a run, too few seeds, eps floor too high, an unreached level: each fails on its own
+    for kw in (dict(steps=999), dict(seeds=9), dict(eps=1e-8), dict(reached=False)):
+        art = _fake_sweep(tmp_path, "rho", np.full(kw.get("seeds", 10), 1.2), **kw)
+        assert verdict_of(CHECKS[name["rho"]], art, "cattaneo2024", "c6_rho_mechanism")["passed"] is False, kw

@@ -68,8 +68,11 @@ def test_first_step_is_perturbed_signgd_and_norm_matches(data_dir):
 
 
 def test_torch_sweep_arrays(data_dir):
-    cfg = dict(seeds=[0, 1], h=1e-3, eps=1e-8, steps=3, eval_every=1, initial_fraction=0.34, matched_loss=0.01)
+    cfg = dict(seeds=[0, 1], h=1e-3, eps=1e-8, steps=3, eval_every=1, matched_losses=[1e3, 1e-300])
     full = dict(data_dir=str(data_dir), blocks=[1, 1], width=4, physical_batch=6, device="cpu")
     out = torch_sweep(cfg, dict(vary="rho", beta=0.9, values=[0.99, 0.999]), full, log=lambda *a: None)
-    assert out["peak_norm"].shape == (2, 2) and np.all(np.isfinite(out["peak_norm"]))
+    # every loss is below 1e3 at step 0 and none below 1e-300: one level reached at once, one never
+    assert out["matched_norm"].shape == (2, 2, 2) and np.all(out["matched_step"][:, 0] == 0)
+    assert np.all(np.isfinite(out["matched_norm"][:, 0])) and np.all(np.isnan(out["matched_norm"][:, 1]))
+    assert out["num_params"] == sum(p.numel() for p in resnet((1, 1), 4).parameters())
     assert out["norm_1"].shape == (3, 2) and out["test_acc_0"].shape == (4, 2)

@@ -194,9 +194,7 @@ def torch_sweep(cfg: dict, sweep: dict, full: dict, log: Callable[[str], object]
     seeds = list(cfg["seeds"])
     values = np.asarray(sweep["values"], float)
     steps = cfg["steps"]
-    start = int(np.ceil(cfg["initial_fraction"] * steps))
     out = dict(values=values, seeds=np.asarray(seeds))
-    peak, max_acc, final, matched = (np.empty((len(values), len(seeds))) for _ in range(4))
     for v, val in enumerate(values):
         beta = float(val) if sweep["vary"] == "beta" else sweep["beta"]
         rho = float(val) if sweep["vary"] == "rho" else sweep["rho"]
@@ -223,14 +221,8 @@ def torch_sweep(cfg: dict, sweep: dict, full: dict, log: Callable[[str], object]
         for key in ("loss", "norm", "test_acc", "train_acc"):
             out[f"{key}_{v}"] = np.stack([r[key] for r in runs], axis=1)
         out["eval_steps"] = runs[0]["eval_steps"]
-        norms = out[f"norm_{v}"]
-        peak[v] = norms[start:].max(axis=0)
-        max_acc[v] = out[f"test_acc_{v}"].max(axis=0)
-        final[v] = norms[-1]
-        below = out[f"loss_{v}"] < cfg["matched_loss"]
-        first = np.where(below.any(axis=0), below.argmax(axis=0), -1)
-        matched[v] = np.where(first >= 0, norms[first, np.arange(len(seeds))], np.nan)
-    out.update(
-        peak_norm=peak, max_test_acc=max_acc, final_norm=final, matched_norm=matched, initial_steps=np.int64(start)
-    )
+    from .papers.cattaneo2024.experiments import sweep_summaries
+
+    out.update(sweep_summaries(out, cfg))
+    out.update(num_params=np.int64(runs[0]["theta"].size), n_test=np.int64(len(data[3])))
     return out

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ...backward_error import (
     adam_correction_1d,
@@ -30,9 +31,11 @@ __all__ = [
     "adam_sweep",
     "check_config",
     "f_curves",
+    "matched_loss_norms",
     "one_norm_distance",
     "order_of_accuracy",
     "run_sweep",
+    "sweep_summaries",
     "toy_trajectories",
 ]
 
@@ -204,23 +207,57 @@ def run_sweep(
     )
 
 
+def matched_loss_norms(loss: np.ndarray, norm: np.ndarray, levels: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """‖∇E‖_{1,ε} at the first step whose training loss is below each level, per seed (the matched-loss reading).
+
+    loss, norm: (steps, S) per-step arrays of one run; levels (K,). Returns (norm (K, S), step (K, S)); a level a
+    seed never reaches gives NaN and step −1.
+    """
+    levels = np.asarray(levels, float)
+    S = loss.shape[1]
+    out = np.full((len(levels), S), np.nan)
+    step = np.full((len(levels), S), -1, dtype=np.int64)
+    for k, level in enumerate(levels):
+        below = loss < level
+        reached = below.any(axis=0)
+        first = below.argmax(axis=0)
+        step[k] = np.where(reached, first, -1)
+        out[k] = np.where(reached, norm[first, np.arange(S)], np.nan)
+    return out, step
+
+
+def sweep_summaries(out: dict, cfg: dict) -> dict:
+    """Per-(value, seed) summaries of a sweep from its per-step arrays `loss_<v>`, `norm_<v>`, `test_acc_<v>`.
+
+    matched_norm / matched_step (V, K, S): the one-norm (and its step) at the first step with training loss below
+    each of `cfg['matched_losses']`; max_test_acc, final_norm, final_loss (V, S).
+    """
+    V = len(out["values"])
+    levels = np.asarray(cfg["matched_losses"], float)
+    pairs = [matched_loss_norms(out[f"loss_{v}"], out[f"norm_{v}"], levels) for v in range(V)]
+    return dict(
+        matched_losses=levels,
+        matched_norm=np.stack([m for m, _ in pairs]),
+        matched_step=np.stack([s for _, s in pairs]),
+        max_test_acc=np.stack([out[f"test_acc_{v}"].max(axis=0) for v in range(V)]),
+        final_norm=np.stack([out[f"norm_{v}"][-1] for v in range(V)]),
+        final_loss=np.stack([out[f"loss_{v}"][-1] for v in range(V)]),
+    )
+
+
 def adam_sweep(cfg: dict, sweep: dict, log: Callable[[str], object] = print) -> dict:
     """One sweep (over ρ at fixed β, or over β at fixed ρ) of full-batch Adam on the digits MLP, every seed.
 
-    Arrays: values (V,), and for every value index v: loss_<v>, norm_<v> (steps, S), test_acc_<v>, train_acc_<v>
-    (E, S), eval_steps; summaries peak_norm (V, S) = max of the one-norm after the first `initial_fraction` of the
-    steps, max_test_acc (V, S), final_norm (V, S), matched_norm (V, S) = one-norm at the first step with train loss
-    below `matched_loss` (NaN if never reached).
+    Arrays: values (V,), seeds (S,), and for every value index v: loss_<v>, norm_<v> (steps, S), test_acc_<v>,
+    train_acc_<v> (E, S), eval_steps; the summaries of `sweep_summaries`; num_params p and n_test (the floor of the
+    one-norm is p·sqrt(ε); one test image is 1/n_test of accuracy).
     """
     Xtr, ytr, Xte, yte = digits_data(cfg["n_train"], seed=cfg["split_seed"])
     mlp = TanhMLP(Xtr, ytr, cfg["hidden"])
     seeds = list(cfg["seeds"])
     theta0 = np.stack([mlp.init(s) for s in seeds])
     values = np.asarray(sweep["values"], float)
-    steps = cfg["steps"]
-    start = int(np.ceil(cfg["initial_fraction"] * steps))
     out = dict(values=values, seeds=np.asarray(seeds))
-    peak, max_acc, final, matched = (np.empty((len(values), len(seeds))) for _ in range(4))
     for v, val in enumerate(values):
         beta = float(val) if sweep["vary"] == "beta" else sweep["beta"]
         rho = float(val) if sweep["vary"] == "rho" else sweep["rho"]
@@ -234,26 +271,18 @@ def adam_sweep(cfg: dict, sweep: dict, log: Callable[[str], object] = print) -> 
             beta=beta,
             rho=rho,
             eps=cfg["eps"],
-            steps=steps,
+            steps=cfg["steps"],
             eval_every=cfg["eval_every"],
         )
         for key in ("loss", "norm", "test_acc", "train_acc"):
             out[f"{key}_{v}"] = res[key]
         out["eval_steps"] = res["eval_steps"]
-        peak[v] = res["norm"][start:].max(axis=0)
-        max_acc[v] = res["test_acc"].max(axis=0)
-        final[v] = res["norm"][-1]
-        below = res["loss"] < cfg["matched_loss"]
-        first = np.where(below.any(axis=0), below.argmax(axis=0), -1)
-        matched[v] = np.where(first >= 0, res["norm"][first, np.arange(len(seeds))], np.nan)
         log(
-            f"beta={beta} rho={rho}: peak norm {peak[v].mean():.4g} ± {peak[v].std():.2g}, max test acc "
-            f"{max_acc[v].mean():.4f} ± {max_acc[v].std():.4f}, final train acc {res['train_acc'][-1].mean():.4f} "
-            f"[{time.perf_counter() - started:.1f} s]"
+            f"beta={beta} rho={rho}: final loss {res['loss'][-1].mean():.3g}, final norm {res['norm'][-1].mean():.3g}, "
+            f"max test acc {res['test_acc'].max(axis=0).mean():.4f} [{time.perf_counter() - started:.1f} s]"
         )
-    out.update(
-        peak_norm=peak, max_test_acc=max_acc, final_norm=final, matched_norm=matched, initial_steps=np.int64(start)
-    )
+    out.update(sweep_summaries(out, cfg))
+    out.update(num_params=np.int64(mlp.p), n_test=np.int64(len(yte)))
     return out
 
 
@@ -281,6 +310,9 @@ def check_config(cfg: dict) -> None:
             raise ValueError(f"{k}.{name}: {name} is the swept parameter; list it in values only")
         if list(grid["values"]) != sorted(set(grid["values"])):
             raise ValueError(f"{k}.values: must be strictly increasing; got {grid['values']}")
+    levels = list(cfg["sweeps"]["matched_losses"])
+    if levels != sorted(set(levels), reverse=True):
+        raise ValueError(f"{key}.sweeps.matched_losses: must be strictly decreasing; got {levels}")
     for name, spec in cfg["order"].items():
         k = f"{key}.order.{name}"
         if list(spec["h"]) != sorted(set(spec["h"]), reverse=True):

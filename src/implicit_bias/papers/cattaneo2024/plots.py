@@ -208,43 +208,71 @@ def fig3(runs: Runs) -> Figure:
 
 
 def _sweep_figure(runs, name, symbol, fixed):
+    """What c6_rho_mechanism / c6_beta_mechanism measure: ‖∇E‖_{1,ε} at matched training loss, paired per seed.
+
+    (a) per seed, the one-norm at matched loss divided by its value at the smallest swept value (one colour per loss
+    level; thin lines = seeds, markers = seed mean); (b) the one-norm against the training loss along the run (seed
+    mean per swept value; dotted: the matched levels); (c) the extreme pair per seed and level (above the diagonal:
+    larger at the largest value); (d) max test accuracy paired per seed (reported, not asserted).
+    """
     _theme()
     r, rec = runs[name]
     meta = rec["meta"]["experiment"]
-    v = r["values"]
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    n0 = int(r["initial_steps"])
-    # peak_norm is the maximum of the one-norm over n >= n0 (adam_sweep). When the one-norm only decreases after n0,
-    # as on the digits MLP, that maximum is just the value at the cut n0: say so instead of calling it a peak.
-    at_cut = all(np.allclose(r["peak_norm"][i], r[f"norm_{i}"][n0]) for i in range(len(v)))
-    if at_cut:
-        norm_lab = rf"$\|\nabla E\|_{{1,\varepsilon}}$ at the cut $n_0$ = {n0}" + "\n" + r"(= its max over $n\geq n_0$)"
-    else:
-        norm_lab = rf"max of $\|\nabla E\|_{{1,\varepsilon}}$ over $n\geq n_0$ = {n0}"
-    for ax, key, ylab in [
-        (axes[0], "peak_norm", norm_lab),
-        (axes[1], "max_test_acc", "max test accuracy"),
-    ]:
-        m, s = r[key].mean(axis=1), r[key].std(axis=1)
-        ax.errorbar(np.arange(len(v)), m, yerr=s, fmt="o-", capsize=4)
-        ax.set_xticks(np.arange(len(v)), [f"{x:g}" for x in v])
-        ax.set_xlabel(symbol)
-        ax.set_ylabel(ylab)
-    axes[0].set_title(f"mean ± std over {r[key].shape[1]} seeds")
-    ax = axes[2]
-    colors = sns.color_palette("viridis", len(v))
-    for i, x in enumerate(v):
-        curves = r[f"norm_{i}"]
-        steps = np.arange(1, curves.shape[0] + 1)
-        m = curves.mean(axis=1)
-        ax.plot(steps, m, color=colors[i], label=f"{symbol} = {x:g}")
-        ax.fill_between(steps, curves.min(axis=1), curves.max(axis=1), color=colors[i], alpha=0.2, lw=0)
-    ax.axvline(n0, color="k", lw=0.8, ls=":", label=f"cut $n_0$ = {n0} (initial fraction)")
+    v, levels, M = r["values"], r["matched_losses"], r["matched_norm"]  # M: (V, K, S)
+    S = M.shape[2]
+    x = np.arange(len(v))
+    fig, axes = plt.subplots(2, 2, figsize=(12.5, 9.0))
+    lcol = sns.color_palette("rocket", len(levels) + 1)[: len(levels)]
+    vcol = sns.color_palette("viridis", len(v))
+    ax = axes[0, 0]
+    ratio = M / M[0]
+    for k, level in enumerate(levels):
+        for s in range(S):
+            ax.plot(x, ratio[:, k, s], color=lcol[k], lw=0.5, alpha=0.4)
+        ax.plot(x, np.nanmean(ratio[:, k], axis=1), "o-", color=lcol[k], lw=1.8, label=f"training loss {level:g}")
+    ax.axhline(1.0, color="k", lw=0.8)
+    ax.set_xticks(x, [f"{u:g}" for u in v])
+    ax.set_xlabel(symbol)
+    ax.set_ylabel(rf"$\|\nabla E\|_{{1,\varepsilon}}$ at matched loss / same at {symbol} = {v[0]:g}")
+    predicted = "> 1 (rises with ρ)" if name == "sweep_rho" else "< 1 (falls with β)"
+    ax.set_title(f"(a) paired per seed ({S} seeds: thin lines; markers: mean); paper predicts {predicted}", fontsize=9)
+    ax.legend(fontsize="small")
+    ax = axes[0, 1]
+    for i, u in enumerate(v):
+        L, N = r[f"loss_{i}"].mean(axis=1), r[f"norm_{i}"].mean(axis=1)
+        ax.plot(L, N, color=vcol[i], lw=1.4, label=f"{symbol} = {u:g}")
+    for k, level in enumerate(levels):
+        ax.axvline(level, color=lcol[k], lw=0.8, ls=":")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("iteration (= epoch, full batch)")
-    ax.set_ylabel(r"$\|\nabla E(\theta^{(n)})\|_{1,\varepsilon}$")
-    ax.set_title("perturbed one-norm (mean, min-max band)")
+    ax.invert_xaxis()
+    ax.set_xlabel("training loss (seed mean; training runs left to right)")
+    ax.set_ylabel(r"$\|\nabla E(\theta^{(n)})\|_{1,\varepsilon}$ (seed mean)")
+    ax.set_title("(b) one-norm against training loss; dotted: matched levels")
+    ax.legend(fontsize="small")
+    ax = axes[1, 0]
+    for k, level in enumerate(levels):
+        ax.loglog(M[0, k], M[-1, k], "o", color=lcol[k], ms=4, label=f"training loss {level:g}")
+    lo, hi = np.nanmin(M[[0, -1]]), np.nanmax(M[[0, -1]])
+    ax.plot([lo, hi], [lo, hi], "k--", lw=0.8, label="equal")
+    ax.set_xlabel(rf"$\|\nabla E\|_{{1,\varepsilon}}$ at {symbol} = {v[0]:g}")
+    ax.set_ylabel(rf"$\|\nabla E\|_{{1,\varepsilon}}$ at {symbol} = {v[-1]:g}")
+    ax.set_title(
+        "(c) extreme values, one point per seed and level; paper predicts "
+        + ("above" if name == "sweep_rho" else "below")
+        + " the diagonal",
+        fontsize=9,
+    )
+    ax.legend(fontsize="small")
+    ax = axes[1, 1]
+    acc = r["max_test_acc"]
+    for s in range(S):
+        ax.plot(x, acc[:, s], color="0.6", lw=0.6, marker=".", label="one seed" if s == 0 else None)
+    ax.plot(x, acc.mean(axis=1), "o-", color="C3", lw=1.8, label="seed mean")
+    ax.set_xticks(x, [f"{u:g}" for u in v])
+    ax.set_xlabel(symbol)
+    ax.set_ylabel(f"max test accuracy over training ({int(r['n_test'])} test images)")
+    ax.set_title("(d) test accuracy, paired per seed (reported, not asserted)")
     ax.legend(fontsize="small")
     fig_no = "Fig. 4" if name == "sweep_rho" else "Fig. 5"
     if meta.get("scale") == "full":
@@ -256,9 +284,10 @@ def _sweep_figure(runs, name, symbol, fixed):
             "sklearn digits"
         )
     fig.suptitle(
-        f"cattaneo2024 {fig_no} ({name.replace('sweep_', 'sweep over ')}) — {model}, full-batch Adam, "
-        rf"{fixed}, $h$ = {meta['h']:g}, $\varepsilon$ = {meta['eps']:g}, {meta['steps']} steps",
-        fontsize=9,
+        f"cattaneo2024 {fig_no} mechanism ({name.replace('sweep_', 'sweep over ')}): perturbed one-norm at matched "
+        f"training loss\n{model}, full-batch Adam, {fixed}, $h$ = {meta['h']:g}, "
+        rf"$\varepsilon$ = {meta['eps']:g}, {meta['steps']} steps",
+        fontsize=10,
     )
     fig.tight_layout()
     return fig
