@@ -103,7 +103,7 @@ class Check:
     datasets: tuple
     func: Callable[[Artifacts], Verdict]
     kind: str = "claim"
-    figure: str | None = None  # the paper's figure (or table) the claim is read from, for the ledger
+    figure: str | None = None  # where in the paper the claim is (a figure, theorem, lemma), for the ledger
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -320,7 +320,7 @@ def summary_table(
             f"{sum(v['passed'] for v in claims)} of {len(claims)} claims reproduced; "
             f"{sum(v['passed'] for v in other)} of {len(other)} consistency checks pass.",
             "",
-            "| check | kind | figure | claim | criteria: measured op threshold (reason) | also measured | verdict |",
+            "| check | kind | source | claim | criteria: measured op threshold (reason) | also measured | verdict |",
             "|---|---|---|---|---|---|---|",
         ]
 

@@ -393,6 +393,7 @@ CHECKS = {
         ("order_toy",),
         (),
         c1_order_toy,
+        figure="Thm 3.1 (toy)",
     ),
     "c1_order_mlp": Check(
         "Fig. 3: second-order flow beats first order, local slopes ~1 vs ~2 on every h pair (digits MLP, "
@@ -408,6 +409,7 @@ CHECKS = {
         (),
         c2_regimes,
         kind="consistency",
+        figure="Sec. 2.4 regimes",
     ),
     "c3_figure1": Check(
         "C3: Figure-1 F closed form = quadrature; shape as stated",
@@ -423,8 +425,11 @@ CHECKS = {
         (),
         c4_momentum_limit,
         kind="consistency",
+        figure="eps -> infinity limit",
     ),
-    "c5_rmsprop": Check("C5: C1 for RMSProp (beta = 0)", ("order_rmsprop",), (), c5_rmsprop),
+    "c5_rmsprop": Check(
+        "C5: C1 for RMSProp (beta = 0)", ("order_rmsprop",), (), c5_rmsprop, figure="Thm 3.1 (RMSProp)"
+    ),
     "c6_rho_mechanism": Check(
         "Fig. 4 mechanism (CPU substitute): at matched training loss the perturbed one-norm rises with rho, per seed",
         ("sweep_rho",),

@@ -693,9 +693,14 @@ CHECKS = {
         (),
         c1_lemmas,
         kind="consistency",
+        figure="Lemmas 4.1-4.3, B.4",
     ),
     "c2_descent": Check(
-        "Descent (8) holds at every SignGD step and the loss never increases", ("main",), (), c2_descent
+        "Descent (8) holds at every SignGD step and the loss never increases",
+        ("main",),
+        (),
+        c2_descent,
+        figure="eq. (8)",
     ),
     "c3_signgd_linf": Check(
         "SignGD converges to the max-norm margin (Thm 5.3)", ("main",), (), c3_signgd_linf, figure="Fig. 1b"
@@ -724,13 +729,30 @@ CHECKS = {
         c7_eps_robustness,
         figure="Fig. 1",
     ),
-    "c8_nsd": Check("NSD for an entry-wise p-norm converges to the p-norm margin (Remark 5.5)", ("nsd",), (), c8_nsd),
-    "c9_rates": Check(
-        "Gap rates: SignGD/NGD (log t + n)/t^(1/2), Adam (d log t + nd)/t^(1/3)", ("long",), (), c9_rates
+    "c8_nsd": Check(
+        "NSD for an entry-wise p-norm converges to the p-norm margin (Remark 5.5)",
+        ("nsd",),
+        (),
+        c8_nsd,
+        figure="Remark 5.5 (fig_nsd)",
     ),
-    "c10_classes": Check("The gap does not grow with the number of classes k", ("classes",), (), c10_classes),
+    "c9_rates": Check(
+        "Gap rates: SignGD/NGD (log t + n)/t^(1/2), Adam (d log t + nd)/t^(1/3)",
+        ("long",),
+        (),
+        c9_rates,
+        figure="Thms 5.3, 6.3 (fig1_gaps)",
+    ),
+    "c10_classes": Check(
+        "The gap does not grow with the number of classes k", ("classes",), (), c10_classes, figure="Cor. 5.4, 6.4"
+    ),
     "c11_adam_beta0": Check(
-        "Adam with beta1 = beta2 = 0 reproduces SignGD exactly", ("main",), (), c11_adam_beta0, kind="consistency"
+        "Adam with beta1 = beta2 = 0 reproduces SignGD exactly",
+        ("main",),
+        (),
+        c11_adam_beta0,
+        kind="consistency",
+        figure="Adam at beta = 0",
     ),
     "c12_losses": Check(
         "SignGD and Adam reach the max-norm margin under the exponential loss and PairLogLoss (App. F)",
