@@ -81,6 +81,86 @@ def test_public_api_is_lazy_and_complete():
     subprocess.run([sys.executable, "-c", probe], check=True)
 
 
+# ------------------------------------------------------------------------------------- what a process loads
+# Libraries that cost a second or so to import and that only some jobs use: cvxpy (the dataset and reference jobs
+# that solve LPs/QPs), numba (the runs), matplotlib and seaborn (the figure jobs), PyTorch (the optional sweep).
+_HEAVY = ("cvxpy", "numba", "matplotlib", "seaborn", "torch")
+
+# Imports the given package modules and prints which of the heavy libraries are then loaded.
+_HEAVY_PROBE = r"""
+import importlib, json, sys
+for name in json.loads(sys.argv[1]):
+    importlib.import_module(name)
+for paper in json.loads(sys.argv[2]):
+    importlib.import_module("implicit_bias.checks").checks_of(paper)
+print(json.dumps(sorted(m for m in json.loads(sys.argv[3]) if m in sys.modules)))
+"""
+
+
+def _heavy_loaded(modules, papers=()) -> set[str]:
+    proc = subprocess.run(
+        [sys.executable, "-c", _HEAVY_PROBE, json.dumps(sorted(modules)), json.dumps(list(papers)), json.dumps(_HEAVY)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return set(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def _import_names(text: str) -> set[str]:
+    """The `implicit_bias` modules a file imports at its top level (`from M import a, b`, `import M`; `a` counts
+    when it is a submodule of M), found by regex, independently of the ast walk of `implicit_bias._imports`."""
+    names = set(re.findall(r"^import[ \t]+(implicit_bias[\w.]*)", text, re.M))
+    for m in re.finditer(r"^from[ \t]+(implicit_bias[\w.]*)[ \t]+import[ \t]+(\([\w\s,]+\)|[\w \t,]+)", text, re.M):
+        names.add(m[1])
+        for name in (n.strip().split(" as ")[0] for n in m[2].strip("()").split(",") if n.strip()):
+            if module_file(f"{m[1]}.{name}") is not None:
+                names.add(f"{m[1]}.{name}")
+    return names
+
+
+@pytest.mark.parametrize("script", [s for s in SCRIPTS if s.name.endswith("_figure.py")], ids=lambda p: p.name)
+def test_a_figure_job_loads_no_solver_and_no_kernel(script):
+    """Every package module a figure script may import (the derived closure, function-level imports included)
+    imports without cvxpy or numba: a figure job pays for matplotlib, not for the solvers and kernels."""
+    modules = {_module_name(Path(p)) for p in package_modules(script)}
+    assert any(m.endswith(".plots") for m in modules), modules
+    loaded = _heavy_loaded(modules)
+    assert "matplotlib" in loaded  # the probe sees what it should: a figure job does import matplotlib
+    assert not loaded & {"cvxpy", "numba"}, f"{script.name} loads {sorted(loaded)}"
+
+
+def test_the_snakefile_imports_only_what_builds_the_dag():
+    """What the Snakefile and workflow/rules/*.smk import from the package (and every paper's CHECKS registry,
+    which they read through `checks_of`) loads none of cvxpy, numba, matplotlib, seaborn, PyTorch: a dry run or a
+    no-op rerun does not pay for them."""
+    files = [ROOT / "Snakefile", *sorted((ROOT / "workflow" / "rules").glob("*.smk"))]
+    modules = set().union(*(_import_names(f.read_text()) for f in files))
+    assert {"implicit_bias.checks", *(f"implicit_bias.papers.{p}.experiments" for p in PAPERS)} <= modules
+    assert not _heavy_loaded(modules, PAPERS)
+
+
+def test_only_the_kernels_import_numba_and_nothing_imports_cvxpy_at_module_level():
+    """cvxpy is imported where a problem is solved and numba where a kernel runs: importing every other module of
+    the package (the plotting ones included) loads neither, so a job pays for them only if it uses them."""
+    kernels = {"implicit_bias._core", "implicit_bias._fast", "implicit_bias._fast_multiclass"}
+    others = set(import_graph()) - kernels
+    assert {"implicit_bias.margins", "implicit_bias.fixed_point", "implicit_bias.training"} <= others
+    assert not _heavy_loaded(others) & {"cvxpy", "numba"}
+
+
+def test_lazy_imports_are_still_rule_inputs():
+    """The kernels and the solvers are imported inside the functions that use them; the derived rule inputs still
+    list them, so an edit to a kernel re-runs the runs and an edit to the LP re-runs the references."""
+    scripts = ROOT / "workflow" / "scripts"
+    run = {Path(p).name for p in package_modules(scripts / "baek_run.py")}
+    assert {"training.py", "_fast.py", "_fast_multiclass.py", "_core.py"} <= run
+    ref = {Path(p).name for p in package_modules(scripts / "baek_reference.py")}
+    assert {"fixed_point.py", "margins.py"} <= ref
+    # and a probe that imports the kernel module sees numba: the test above would notice a heavy import
+    assert "numba" in _heavy_loaded({"implicit_bias._fast"})
+
+
 # --------------------------------------------------------------------------------------------- import graph
 def test_package_has_no_import_cycle():
     """Module- and function-level, absolute and relative imports: the package's import graph is acyclic."""

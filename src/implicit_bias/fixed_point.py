@@ -15,14 +15,14 @@ lambda >= 0, lambda_i (<w, x_i> - 1) = 0.
 Algorithm 3 finds c* by plain iteration c^{k+1} = F(c^k) from c^0 = 1/N.
 Following engineering.md §3 the cvxpy problem is built ONCE in DPP form with
 a nonnegative parameter s = sqrt(D) and objective 1/2 sum_squares(s * w), so
-each iteration only re-solves (no re-canonicalisation).
+each iteration only re-solves (no re-canonicalisation).  cvxpy is imported when a problem is built, not by this
+module (see `implicit_bias.margins`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cvxpy as cp
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -37,7 +37,7 @@ __all__ = [
     "solve_proxy_problem",
 ]
 
-_SOLVER = cp.CLARABEL
+_SOLVER = "CLARABEL"  # cvxpy's name of the solver (cvxpy.CLARABEL)
 
 
 @dataclass(frozen=True)
@@ -129,6 +129,8 @@ class _ProxyProblem:
             raise ValueError("data are not linearly separable: every sample is zero")
         X_hat = X / self.scale
         _n, d = X.shape
+        import cvxpy as cp
+
         self.w = cp.Variable(d)
         # s = sqrt(D): sum_k D_k w_k^2 = sum_squares(s * w).  A PSD-parameter
         # quad_form is NOT DPP in cvxpy 1.9.3, this multiply form is.

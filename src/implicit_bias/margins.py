@@ -22,18 +22,24 @@ Solver choices follow engineering.md §3: the LPs (norm inf and 1) are solved
 with HiGHS on a *vector* variable (``cp.norm(M, "inf")`` of a matrix would be
 the induced norm, a known pitfall), and the QP/SOCP (norm 2 and general p) with
 Clarabel at tight tolerances.  Only ``cp.OPTIMAL`` is accepted.
+
+cvxpy (about 1 s to import) is imported by the functions that solve, not by this module: a job that only measures
+margins or cosines (metrics, checks, the workflow's DAG) does not load it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from numbers import Real
+from typing import TYPE_CHECKING
 
-import cvxpy as cp
 import numpy as np
 from numpy.typing import ArrayLike
 
 from .data import as_design_matrix
+
+if TYPE_CHECKING:
+    import cvxpy as cp
 
 __all__ = [
     "CLARABEL_OPTIONS",
@@ -196,6 +202,8 @@ def pair_matrix(H: ArrayLike, y: ArrayLike, *, num_classes: int | None = None) -
 
 def _norm_objective(v: cp.Variable, norm):
     """cvxpy objective for min ||v||; v is always a VECTOR (see module docstring)."""
+    import cvxpy as cp
+
     if norm == 2:
         # Squared form makes it a QP: same minimiser, and the conic form is
         # better conditioned than the SOC ||v||_2 for Clarabel.
@@ -211,18 +219,20 @@ def _norm_objective(v: cp.Variable, norm):
 
 def _default_solver(norm) -> str:
     # LPs -> HiGHS (simplex, exact vertices); everything else -> Clarabel
-    # (interior point).  engineering.md §3.
-    return cp.HIGHS if norm in ("inf", 1) else cp.CLARABEL
+    # (interior point).  engineering.md §3.  (cvxpy's solver names, as literals: no cvxpy import needed.)
+    return "HIGHS" if norm in ("inf", 1) else "CLARABEL"
 
 
 def _solve(prob: cp.Problem, solver: str) -> None:
     """Solve with the pinned solver; tight tolerances for Clarabel."""
-    opts = CLARABEL_OPTIONS if solver == cp.CLARABEL else {}
+    opts = CLARABEL_OPTIONS if solver == "CLARABEL" else {}
     prob.solve(solver=solver, **opts)
 
 
 def check_status(prob: cp.Problem, solver: str) -> None:
     """Accept only OPTIMAL; map infeasibility to the 'not separable' ValueError."""
+    import cvxpy as cp
+
     status = prob.status
     if status == cp.OPTIMAL:
         return
@@ -296,6 +306,8 @@ def max_margin(
     if scale == 0.0:
         raise ValueError("data are not linearly separable: every sample is zero")
     A_hat = A / scale
+
+    import cvxpy as cp
 
     v = cp.Variable(A.shape[1])
     prob = cp.Problem(_norm_objective(v, norm), [A_hat @ v >= 1])

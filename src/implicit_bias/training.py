@@ -14,9 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike
 
-from . import _fast, _fast_multiclass
 from . import multiclass as mc
-from ._core import hyper
 from .data import as_design_matrix
 from .losses import LOSSES, log_total_loss, scaled_gradient
 from .optimizers import UpdateRule, batch_schedule, init_state, learning_rate, step_direction, step_size
@@ -210,6 +208,11 @@ def train(
         W = np.full((grid.size, *shape), np.nan)
         D = np.full((grid.size, *shape), np.nan)
         L = np.full(grid.size, np.nan)
+        # the numba kernels (numba costs about 0.3 s to import, plus loading the cached machine code): imported by
+        # the runs that call them, not by every module that imports `train`
+        from . import _fast, _fast_multiclass
+        from ._core import hyper
+
         args = (batches, steps, float(lr), float(decay), hyper(rule))
         if multiclass:
             loss_code = _fast_multiclass.LOSS_CODES[loss]

@@ -12,7 +12,6 @@ import itertools
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy import stats
 from scipy.special import logsumexp
 
 from ... import multiclass as mc
@@ -59,6 +58,8 @@ def loglog_slope(steps: ArrayLike, values: ArrayLike, lo: float, hi: float) -> t
     The residuals of a trajectory are autocorrelated, so the interval is indicative (it is reported, not used as a
     pass criterion on its own).
     """
+    from scipy import stats  # about 0.4 s to import: only the checks that fit a slope pay it
+
     steps, values = np.asarray(steps, float), np.asarray(values, float)
     keep = (steps >= lo) & (steps <= hi) & (values > 0) & np.isfinite(values)
     x, y = np.log(steps[keep]), np.log(values[keep])

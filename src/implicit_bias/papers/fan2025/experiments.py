@@ -10,17 +10,21 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
-import cvxpy as cp
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-from scipy.optimize import linprog
 
 from ...margins import MaxMarginSolution, cosine, max_margin, normalized_margin, pair_matrix
 from ...multiclass import check_labels, data_bound, make_multiclass, scaled_gradient, trace_log_loss_and_proxy
 from ...training import train
 from .. import run_specs as shared_run_specs
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
+# cvxpy, scipy.sparse and scipy.optimize are imported by the functions that solve (the dataset and reference jobs),
+# not by this module: the workflow's DAG, the run and metric jobs and the checks import it without them.
 
 __all__ = [
     "RUN_DEFAULTS",
@@ -72,6 +76,8 @@ def run_specs(experiment: dict) -> dict[str, dict]:
 def _pnorm_margin_loose(H: np.ndarray, y: np.ndarray, p: float) -> SimpleNamespace:
     """General-p max margin at Clarabel tolerance 1e-9 (instead of `max_margin`'s 1e-10, which Clarabel reports as
     'optimal_inaccurate' on some p = 3 instances); same scaling, feasibility re-check and OPTIMAL-only policy."""
+    import cvxpy as cp
+
     A = pair_matrix(H, y)
     scale = float(np.max(np.abs(A)))
     v = cp.Variable(A.shape[1])
@@ -120,6 +126,8 @@ def reference_solutions(
 def sparse_pair_matrix(H: np.ndarray, y: np.ndarray) -> sp.csr_matrix:
     """`pair_matrix` as a sparse matrix: row (i, c≠y_i) holds h_i in block y_i and −h_i in block c (2d non-zeros of
     kd), the same rows in the same order."""
+    import scipy.sparse as sp
+
     H, y, k = check_labels(H, y)
     n, d = H.shape
     wrong = np.broadcast_to(np.arange(k), (n, k))[np.arange(k)[None, :] != y[:, None]].reshape(n, k - 1)
@@ -142,6 +150,9 @@ def max_norm_margin_sparse(H: np.ndarray, y: np.ndarray) -> MaxMarginSolution:
     certified lower bound of the optimum. V_∞ can be non-unique, so this is used where only γ_∞ is needed (the
     class sweep's extra data sets); the references of the main data sets keep `max_margin`'s solution.
     """
+    import scipy.sparse as sp
+    from scipy.optimize import linprog
+
     A = sparse_pair_matrix(H, y)
     scale = float(abs(A).max())
     if scale == 0.0:
