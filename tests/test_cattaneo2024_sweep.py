@@ -122,3 +122,16 @@ def test_mechanism_checks_assert_the_predicted_sign_per_seed(tmp_path):
     for kw in (dict(steps=999), dict(seeds=9), dict(eps=1e-8), dict(reached=False)):
         art = _fake_sweep(tmp_path, "rho", np.full(kw.get("seeds", 10), 1.2), **kw)
         assert verdict_of(CHECKS[name["rho"]], art, "cattaneo2024", "c6_rho_mechanism")["passed"] is False, kw
+
+
+def test_seed_by_seed_sweep_is_bit_identical_to_the_stacked_one():
+    """adam_sweep runs one seed at a time (cache-friendly); the stacked (S, p) call is the same arithmetic."""
+    Xtr, ytr, Xte, yte = digits_data(100)
+    mlp = TanhMLP(Xtr, ytr, hidden=6)
+    theta0 = np.stack([mlp.init(s) for s in (0, 1, 2)])
+    kw = dict(h=1e-2, beta=0.9, rho=0.99, eps=1e-16, steps=60, eval_every=20)
+    stacked = run_sweep(mlp, Xte, yte, theta0, **kw)
+    for s in range(3):
+        one = run_sweep(mlp, Xte, yte, theta0[s : s + 1], **kw)
+        for key in ("loss", "norm", "test_acc", "train_acc"):
+            np.testing.assert_array_equal(one[key][:, 0], stacked[key][:, s], err_msg=key)
