@@ -346,7 +346,7 @@ def test_reference_solutions_record_how_they_were_solved(small, monkeypatch):
 
 # ------------------------------------------------------------------------------------------------ the sparse LP
 def test_sparse_pair_matrix_equals_the_dense_one(small):
-    from implicit_bias.papers.fan2025.experiments import sparse_pair_matrix
+    from implicit_bias.margins import sparse_pair_matrix
 
     H, y, _ = small
     np.testing.assert_array_equal(sparse_pair_matrix(H, y).toarray(), pair_matrix(H, y))
@@ -370,7 +370,7 @@ def test_sparse_max_norm_lp_matches_max_margin_and_the_same_draws(seed):
 
 
 def test_sparse_max_norm_lp_rejects_inseparable_data():
-    from implicit_bias.papers.fan2025.experiments import max_norm_margin_sparse
+    from implicit_bias.margins import max_norm_margin_sparse
 
     H = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])  # samples 0 and 1 coincide with different labels
     with pytest.raises(ValueError, match="separable"):

@@ -40,6 +40,7 @@ from .data import as_design_matrix
 
 if TYPE_CHECKING:
     import cvxpy as cp
+    import scipy.sparse as sp
 
 __all__ = [
     "CLARABEL_OPTIONS",
@@ -48,8 +49,10 @@ __all__ = [
     "check_status",
     "cosine",
     "max_margin",
+    "max_norm_margin_sparse",
     "normalized_margin",
     "pair_matrix",
+    "sparse_pair_matrix",
 ]
 
 #: Clarabel tolerances used for every reference solve.  The defaults (1e-8)
@@ -163,6 +166,13 @@ def _entrywise_norm(a: np.ndarray, norm, axes: tuple[int, ...] | None) -> np.nda
 # ---------------------------------------------------------------------------
 
 
+def _wrong_classes(labels: np.ndarray, k: int) -> np.ndarray:
+    """Row-major (n, k-1) enumeration of the wrong classes c != y_i: the order of the pair matrix's rows."""
+    n = labels.size
+    all_c = np.broadcast_to(np.arange(k), (n, k))
+    return all_c[all_c != labels[:, None]].reshape(n, k - 1)
+
+
 def pair_matrix(H: ArrayLike, y: ArrayLike, *, num_classes: int | None = None) -> np.ndarray:
     """Multiclass margin constraint matrix A in R^{n(k-1) x kd} (fan2025 §1).
 
@@ -186,10 +196,7 @@ def pair_matrix(H: ArrayLike, y: ArrayLike, *, num_classes: int | None = None) -
     H = as_design_matrix(H, "H")
     n, d = H.shape
     labels, k = as_labels(y, n, num_classes)
-
-    # Row-major (n, k-1) enumeration of the wrong classes c != y_i.
-    all_c = np.broadcast_to(np.arange(k), (n, k))
-    wrong = all_c[all_c != labels[:, None]].reshape(n, k - 1)
+    wrong = _wrong_classes(labels, k)
 
     blocks = np.zeros((n, k - 1, k, d))
     rows = np.arange(n)[:, None]
@@ -418,3 +425,59 @@ def cosine(a: ArrayLike, b: ArrayLike) -> float | np.ndarray:
     den = np.sqrt(np.sum(An * An, axis=1)) * np.sqrt(bn @ bn)
     out = np.where(ok, num / np.where(ok, den, 1.0), np.nan)
     return float(out[0]) if single else out
+
+
+def sparse_pair_matrix(H: ArrayLike, y: ArrayLike, *, num_classes: int | None = None) -> sp.csr_matrix:
+    """`pair_matrix` as a sparse matrix: row (i, c≠y_i) holds h_i in block y_i and −h_i in block c (2d non-zeros of
+    kd), the same rows in the same order."""
+    import scipy.sparse as sp
+
+    H = as_design_matrix(H, "H")
+    n, d = H.shape
+    labels, k = as_labels(y, n, num_classes)
+    wrong = _wrong_classes(labels, k)
+    yy, cc = np.repeat(labels, k - 1), wrong.ravel()
+    cols = np.concatenate([yy[:, None] * d + np.arange(d), cc[:, None] * d + np.arange(d)], axis=1).ravel()
+    rows = np.repeat(np.arange(n * (k - 1)), 2 * d)
+    hh = np.repeat(H, k - 1, axis=0)
+    vals = np.concatenate([hh, -hh], axis=1).ravel()
+    return sp.csr_matrix((vals, (rows, cols)), shape=(n * (k - 1), k * d))
+
+
+def max_norm_margin_sparse(H: ArrayLike, y: ArrayLike) -> MaxMarginSolution:
+    """The max-norm margin γ_∞ as the bound-constrained LP  max τ  s.t.  A v ≥ τ·1, −1 ≤ v ≤ 1  (spec §1's
+    equivalent LP) on the sparse pair matrix, by HiGHS's interior-point method (scipy `linprog`, 'highs-ipm').
+
+    For k = 50 at n = 500 (A: 24500 × 1250, 4 % non-zeros) this takes ~8 s, against > 3 min for the dense
+    min ‖v‖_∞ LP through cvxpy and ~2 min for HiGHS's dual simplex on this form. The bounds replace the epigraph
+    constraints of ‖v‖_∞, and every v is feasible at τ = min(Av), so the LP is never infeasible: the data are
+    separable iff τ* > 0. γ_∞ is recomputed from the returned direction (min margin over its max-norm), a
+    certified lower bound of the optimum. V_∞ can be non-unique, so this is used where only γ_∞ is needed (the
+    class sweep's extra data sets); the references of the main data sets keep `max_margin`'s solution.
+    """
+    import scipy.sparse as sp
+    from scipy.optimize import linprog
+
+    A = sparse_pair_matrix(H, y)
+    scale = float(abs(A).max())
+    if scale == 0.0:
+        raise ValueError("data are not linearly separable: every sample is zero")
+    A = A / scale
+    rows, cols = A.shape
+    c = np.zeros(cols + 1)
+    c[-1] = -1.0  # maximise τ
+    A_ub = sp.hstack([-A, sp.csr_matrix(np.ones((rows, 1)))], format="csr")  # τ − (Av)_r ≤ 0
+    res = linprog(c, A_ub=A_ub, b_ub=np.zeros(rows), bounds=[(-1.0, 1.0)] * cols + [(None, None)], method="highs-ipm")
+    if res.status != 0:
+        raise RuntimeError(f"HiGHS (ipm) status {res.status}: {res.message}")
+    v = np.asarray(res.x[:-1], dtype=np.float64)
+    vmax = float(np.max(np.abs(v)))
+    if vmax == 0.0 or not res.x[-1] > 0:
+        raise ValueError("data are not linearly separable (max-norm LP margin <= 0)")
+    gamma = scale * float(np.min(A @ v)) / vmax
+    if abs(gamma - scale * float(res.x[-1])) > 1e-6 * gamma:
+        raise RuntimeError(f"HiGHS (ipm): margin of the returned v {gamma:.9g} != LP optimum {scale * res.x[-1]:.9g}")
+    k = A.shape[1] // np.shape(H)[1]
+    return MaxMarginSolution(
+        w=(v / vmax).reshape(k, -1), gamma=gamma, norm="inf", solver="HIGHS-IPM (sparse)", status="optimal"
+    )

@@ -22,6 +22,8 @@ log G = logsumexp(u) − log n.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import logsumexp
@@ -66,20 +68,32 @@ def check_labels(H: ArrayLike, y: ArrayLike, num_classes: int | None = None) -> 
 
 
 def make_multiclass(
-    k: int = 10, d: int = 25, per_class: int = 50, sigma: float = 0.1, seed: int = 0, max_tries: int = 100
+    k: int = 10,
+    d: int = 25,
+    per_class: int = 50,
+    sigma: float = 0.1,
+    seed: int = 0,
+    max_tries: int = 100,
+    solve: Callable[[np.ndarray, np.ndarray], MaxMarginSolution] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, int, MaxMarginSolution]:
     """Spec §3: centres μ_c ~ N(0, I_d), h = μ_y + σ z; resampled until separable (LP margin γ_∞ > 0).
 
-    Returns (H (n, d), y (n,), tries, sol) with `sol` the max-norm `MaxMarginSolution` of the accepted draw.
-    Labels are sorted: per_class points of class 0, then class 1, …
+    Returns (H (n, d), y (n,), tries, sol) with `sol` the max-norm `MaxMarginSolution` of the accepted draw, found by
+    `solve(H, y)` (default `max_margin(H, y, "inf")`; `margins.max_norm_margin_sparse` for many classes), which
+    raises ValueError on inseparable data. Labels are sorted: per_class points of class 0, then class 1, …
     """
+    if solve is None:
+
+        def solve(H, y):
+            return max_margin(H, y, "inf")
+
     rng = np.random.default_rng(np.random.SeedSequence([seed, k, d, per_class]))
     y = np.repeat(np.arange(k), per_class)
     for tries in range(1, max_tries + 1):
         mu = rng.standard_normal((k, d))
         H = mu[y] + sigma * rng.standard_normal((y.size, d))
         try:
-            sol = max_margin(H, y, "inf")
+            sol = solve(H, y)
         except ValueError:
             continue
         if sol.gamma > 0:

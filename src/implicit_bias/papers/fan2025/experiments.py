@@ -10,28 +10,23 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from types import SimpleNamespace
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from ...margins import MaxMarginSolution, cosine, max_margin, normalized_margin, pair_matrix
-from ...multiclass import check_labels, data_bound, make_multiclass, scaled_gradient, trace_log_loss_and_proxy
+from ...margins import MaxMarginSolution, cosine, max_margin, max_norm_margin_sparse, normalized_margin, pair_matrix
+from ...multiclass import data_bound, make_multiclass, scaled_gradient, trace_log_loss_and_proxy
 from ...training import train
 from .. import run_specs as shared_run_specs
 
-if TYPE_CHECKING:
-    import scipy.sparse as sp
-
-# cvxpy, scipy.sparse and scipy.optimize are imported by the functions that solve (the dataset and reference jobs),
-# not by this module: the workflow's DAG, the run and metric jobs and the checks import it without them.
+# cvxpy is imported by the functions that solve (the dataset and reference jobs), not by this module: the workflow's
+# DAG, the run and metric jobs and the checks import it without it.
 
 __all__ = [
     "RUN_DEFAULTS",
     "check_config",
     "draw_dataset",
     "experiment_datasets",
-    "max_norm_margin_sparse",
     "norm_name",
     "norm_value",
     "reference_solutions",
@@ -123,77 +118,17 @@ def reference_solutions(
     return out
 
 
-def sparse_pair_matrix(H: np.ndarray, y: np.ndarray) -> sp.csr_matrix:
-    """`pair_matrix` as a sparse matrix: row (i, c≠y_i) holds h_i in block y_i and −h_i in block c (2d non-zeros of
-    kd), the same rows in the same order."""
-    import scipy.sparse as sp
-
-    H, y, k = check_labels(H, y)
-    n, d = H.shape
-    wrong = np.broadcast_to(np.arange(k), (n, k))[np.arange(k)[None, :] != y[:, None]].reshape(n, k - 1)
-    yy, cc = np.repeat(y, k - 1), wrong.ravel()
-    cols = np.concatenate([yy[:, None] * d + np.arange(d), cc[:, None] * d + np.arange(d)], axis=1).ravel()
-    rows = np.repeat(np.arange(n * (k - 1)), 2 * d)
-    hh = np.repeat(H, k - 1, axis=0)
-    vals = np.concatenate([hh, -hh], axis=1).ravel()
-    return sp.csr_matrix((vals, (rows, cols)), shape=(n * (k - 1), k * d))
-
-
-def max_norm_margin_sparse(H: np.ndarray, y: np.ndarray) -> MaxMarginSolution:
-    """The max-norm margin γ_∞ as the bound-constrained LP  max τ  s.t.  A v ≥ τ·1, −1 ≤ v ≤ 1  (spec §1's
-    equivalent LP) on the sparse pair matrix, by HiGHS's interior-point method (scipy `linprog`, 'highs-ipm').
-
-    For k = 50 at n = 500 (A: 24500 × 1250, 4 % non-zeros) this takes ~8 s, against > 3 min for the dense
-    min ‖v‖_∞ LP through cvxpy and ~2 min for HiGHS's dual simplex on this form. The bounds replace the epigraph
-    constraints of ‖v‖_∞, and every v is feasible at τ = min(Av), so the LP is never infeasible: the data are
-    separable iff τ* > 0. γ_∞ is recomputed from the returned direction (min margin over its max-norm), a
-    certified lower bound of the optimum. V_∞ can be non-unique, so this is used where only γ_∞ is needed (the
-    class sweep's extra data sets); the references of the main data sets keep `max_margin`'s solution.
-    """
-    import scipy.sparse as sp
-    from scipy.optimize import linprog
-
-    A = sparse_pair_matrix(H, y)
-    scale = float(abs(A).max())
-    if scale == 0.0:
-        raise ValueError("data are not linearly separable: every sample is zero")
-    A = A / scale
-    rows, cols = A.shape
-    c = np.zeros(cols + 1)
-    c[-1] = -1.0  # maximise τ
-    A_ub = sp.hstack([-A, sp.csr_matrix(np.ones((rows, 1)))], format="csr")  # τ − (Av)_r ≤ 0
-    res = linprog(c, A_ub=A_ub, b_ub=np.zeros(rows), bounds=[(-1.0, 1.0)] * cols + [(None, None)], method="highs-ipm")
-    if res.status != 0:
-        raise RuntimeError(f"HiGHS (ipm) status {res.status}: {res.message}")
-    v = np.asarray(res.x[:-1], dtype=np.float64)
-    vmax = float(np.max(np.abs(v)))
-    if vmax == 0.0 or not res.x[-1] > 0:
-        raise ValueError("data are not linearly separable (max-norm LP margin <= 0)")
-    gamma = scale * float(np.min(A @ v)) / vmax
-    if abs(gamma - scale * float(res.x[-1])) > 1e-6 * gamma:
-        raise RuntimeError(f"HiGHS (ipm): margin of the returned v {gamma:.9g} != LP optimum {scale * res.x[-1]:.9g}")
-    k = int(np.max(y)) + 1
-    return MaxMarginSolution(
-        w=(v / vmax).reshape(k, -1), gamma=gamma, norm="inf", solver="HIGHS-IPM (sparse)", status="optimal"
-    )
-
-
 def draw_dataset(spec: dict, sparse_lp: bool = False) -> tuple[np.ndarray, np.ndarray, int, MaxMarginSolution]:
-    """One spec §3 data set, resampled until separable: `make_multiclass`'s draws (same generator, same seeds), its
-    LP solved by `max_margin` or, with `sparse_lp`, by `max_norm_margin_sparse` (large k)."""
-    args = dict(k=spec["classes"], d=spec["dim"], per_class=spec["per_class"], sigma=spec["sigma"], seed=spec["seed"])
-    if not sparse_lp:
-        return make_multiclass(**args)
-    rng = np.random.default_rng(np.random.SeedSequence([args["seed"], args["k"], args["d"], args["per_class"]]))
-    y = np.repeat(np.arange(args["k"]), args["per_class"])
-    for tries in range(1, 101):
-        mu = rng.standard_normal((args["k"], args["d"]))
-        H = mu[y] + args["sigma"] * rng.standard_normal((y.size, args["d"]))
-        try:
-            return H, y, tries, max_norm_margin_sparse(H, y)
-        except ValueError:
-            continue
-    raise ValueError(f"no separable draw in 100 tries ({spec})")
+    """One spec §3 data set, resampled until separable (`make_multiclass`); its max-norm LP solved by `max_margin` or,
+    with `sparse_lp`, by `max_norm_margin_sparse` (large k: same draws, same γ_∞, possibly another optimal V_∞)."""
+    return make_multiclass(
+        k=spec["classes"],
+        d=spec["dim"],
+        per_class=spec["per_class"],
+        sigma=spec["sigma"],
+        seed=spec["seed"],
+        solve=max_norm_margin_sparse if sparse_lp else None,
+    )
 
 
 def experiment_datasets(cfg: dict, experiment: dict) -> list[tuple[int, int]]:
