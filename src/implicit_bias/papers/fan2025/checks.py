@@ -206,31 +206,33 @@ def c2_descent(art: Artifacts) -> Verdict:
 
 
 # ---------------------------------------------------------------------------------------------------- C3-C5
-def c3_signgd_linf(art: Artifacts) -> Verdict:
-    """SignGD → γ_∞: relative max-norm gap ≤ 2% at T = 10⁴ and log-log slope ≤ −0.4 over [10³, 10⁴], every seed."""
-    df = _metrics(art, "main")
-    tab = _table(df, "signgd", "gap_inf")
-    final = tab.iloc[-1]
-    slopes = [loglog_slope(tab.index, tab[s], 1e3, 1e4) for s in tab.columns]
+def _signgd_linf(gi: pd.DataFrame, label: str = "", why: str = "") -> Verdict:
+    """C3's measurement and criteria on one SignGD run's max-gap table `gi` (steps x seeds); `label` prefixes the
+    measured keys and `why` the reasons (c12 holds the App. F losses to the same criterion)."""
+    slopes = [loglog_slope(gi.index, gi[s], 1e3, 1e4) for s in gi.columns]
+    gap, slope = f"{label}max-gap at T (per seed)", f"{label}slope over [1e3, 1e4] (per seed)"
     measured = {
-        "T": int(tab.index[-1]),
-        "max-gap at T (per seed)": final.tolist(),
-        "slope over [1e3, 1e4] (per seed)": [s[0] for s in slopes],
-        "slope 95% CI (per seed)": [s[1] for s in slopes],
+        f"{label}T": int(gi.index[-1]),
+        gap: gi.iloc[-1].tolist(),
+        slope: [s[0] for s in slopes],
+        f"{label}slope 95% CI (per seed)": [s[1] for s in slopes],
     }
     criteria = [
+        Criterion(gap, "<=", SIGNGD_GAP_MAX, f"{why}spec C3: relative max-gap <= 2% at 10^4", each=True),
         Criterion(
-            "max-gap at T (per seed)", "<=", SIGNGD_GAP_MAX, "spec C3: relative max-gap <= 2% at 10^4", each=True
-        ),
-        Criterion(
-            "slope over [1e3, 1e4] (per seed)",
+            slope,
             "<=",
             SIGNGD_SLOPE_MAX,
-            "spec C3: slope <= -0.4 (theory: -1/2 up to log factors, Cor. 5.4)",
+            f"{why}spec C3: slope <= -0.4 (theory: -1/2 up to log factors, Cor. 5.4)",
             each=True,
         ),
     ]
     return measured, criteria
+
+
+def c3_signgd_linf(art: Artifacts) -> Verdict:
+    """SignGD → γ_∞: relative max-norm gap ≤ 2% at T = 10⁴ and log-log slope ≤ −0.4 over [10³, 10⁴], every seed."""
+    return _signgd_linf(_table(_metrics(art, "main"), "signgd", "gap_inf"))
 
 
 def c4_ngd_l2(art: Artifacts) -> Verdict:
@@ -259,38 +261,38 @@ def c4_ngd_l2(art: Artifacts) -> Verdict:
     return measured, criteria
 
 
-def c5_adam_linf(art: Artifacts) -> Verdict:
-    """Adam (ε = 0, a = 2/3) to 10⁵: max-gap slope ≤ −1/3 over [10⁴, 10⁵] and max-gap < 2-gap at 10⁵, every seed."""
-    df = _metrics(art, "long")
-    gi, g2 = _table(df, "adam_eps0", "gap_inf"), _table(df, "adam_eps0", "gap_2")
+def _adam_linf(gi: pd.DataFrame, g2: pd.DataFrame, label: str = "", why: str = "") -> Verdict:
+    """C5's measurement and criteria on one Adam run's max-gap and 2-gap tables (steps x seeds); `label` prefixes the
+    measured keys and `why` the reasons (c12 holds the App. F losses to the same criterion)."""
     T = gi.index[-1]
     slopes = [loglog_slope(gi.index, gi[s], T / 10, T) for s in gi.columns]
+    slope, below = f"{label}max-gap slope over [T/10, T] (per seed)", f"{label}max-gap < 2-gap at T (per seed)"
     measured = {
-        "T": int(T),
-        "max-gap at T/10 (per seed)": _nearest(gi, T / 10).tolist(),
-        "max-gap at T (per seed)": gi.iloc[-1].tolist(),
-        "2-gap at T (per seed)": g2.iloc[-1].tolist(),
-        "max-gap < 2-gap at T (per seed)": [bool(b) for b in gi.iloc[-1] < g2.iloc[-1]],
-        "max-gap slope over [T/10, T] (per seed)": [s[0] for s in slopes],
-        "slope 95% CI (per seed)": [s[1] for s in slopes],
+        f"{label}T": int(T),
+        f"{label}max-gap at T/10 (per seed)": _nearest(gi, T / 10).tolist(),
+        f"{label}max-gap at T (per seed)": gi.iloc[-1].tolist(),
+        f"{label}2-gap at T (per seed)": g2.iloc[-1].tolist(),
+        below: [bool(b) for b in gi.iloc[-1] < g2.iloc[-1]],
+        slope: [s[0] for s in slopes],
+        f"{label}slope 95% CI (per seed)": [s[1] for s in slopes],
     }
     criteria = [
         Criterion(
-            "max-gap slope over [T/10, T] (per seed)",
+            slope,
             "<=",
             ADAM_SLOPE_MAX,
-            "spec C5: slope <= -1/3, the rate t^(-1/3) of Thm 6.3 / Cor. 6.4 (a = 2/3)",
+            f"{why}spec C5: slope <= -1/3, the rate t^(-1/3) of Thm 6.3 / Cor. 6.4 (a = 2/3)",
             each=True,
         ),
-        Criterion(
-            "max-gap < 2-gap at T (per seed)",
-            "==",
-            True,
-            "spec C5: max-gap < 2-gap at 10^5 (Adam favours V_inf)",
-            each=True,
-        ),
+        Criterion(below, "==", True, f"{why}spec C5: max-gap < 2-gap at 10^5 (Adam favours V_inf)", each=True),
     ]
     return measured, criteria
+
+
+def c5_adam_linf(art: Artifacts) -> Verdict:
+    """Adam (ε = 0, a = 2/3) to 10⁵: max-gap slope ≤ −1/3 over [10⁴, 10⁵] and max-gap < 2-gap at 10⁵, every seed."""
+    df = _metrics(art, "long")
+    return _adam_linf(_table(df, "adam_eps0", "gap_inf"), _table(df, "adam_eps0", "gap_2"))
 
 
 # ---------------------------------------------------------------------------------------------------- C6
@@ -648,42 +650,14 @@ def c12_losses(art: Artifacts) -> Verdict:
     df = _metrics(art, "losses")
     measured, criteria = {}, []
     for run in dict.fromkeys(df["run"]):
-        spec = art.run_settings("losses", run)
-        gi, g2 = _table(df, run, "gap_inf"), _table(df, run, "gap_2")
-        T = gi.index[-1]
-        measured[f"{run}: max-gap, 2-gap at T={int(T)} (per seed)"] = [
-            [float(a), float(b)] for a, b in zip(gi.iloc[-1], g2.iloc[-1])
-        ]
-        if spec["optimizer"] == "signgd":
-            measured[f"{run}: max-gap at T (per seed)"] = gi.iloc[-1].tolist()
-            key = f"{run}: max-gap slope over [1e3, 1e4] (per seed)"
-            measured[key] = [loglog_slope(gi.index, gi[c], 1e3, 1e4)[0] for c in gi.columns]
-            criteria += [
-                Criterion(
-                    f"{run}: max-gap at T (per seed)",
-                    "<=",
-                    SIGNGD_GAP_MAX,
-                    "App. F: Thm 5.3 holds for this loss; c3's criterion (spec C3: max-gap <= 2% at 10^4)",
-                    each=True,
-                ),
-                Criterion(
-                    key, "<=", SIGNGD_SLOPE_MAX, "App. F with Cor. 5.4's rate; c3's criterion (spec C3)", each=True
-                ),
-            ]
+        gi = _table(df, run, "gap_inf")
+        if art.run_settings("losses", run)["optimizer"] == "signgd":
+            m, c = _signgd_linf(gi, f"{run}: ", "App. F (Thm 5.3 holds for this loss), c3's criterion: ")
         else:
-            key = f"{run}: max-gap slope over [T/10, T] (per seed)"
-            measured[key] = [loglog_slope(gi.index, gi[c], T / 10, T)[0] for c in gi.columns]
-            measured[f"{run}: max-gap < 2-gap at T (per seed)"] = [bool(b) for b in gi.iloc[-1] < g2.iloc[-1]]
-            criteria += [
-                Criterion(key, "<=", ADAM_SLOPE_MAX, "App. F with Cor. 6.4's rate t^(-1/3); c5's criterion", each=True),
-                Criterion(
-                    f"{run}: max-gap < 2-gap at T (per seed)",
-                    "==",
-                    True,
-                    "App. F: Adam favours the max-norm margin under this loss too; c5's criterion",
-                    each=True,
-                ),
-            ]
+            why = "App. F (Thm 6.3 holds for this loss), c5's criterion: "
+            m, c = _adam_linf(gi, _table(df, run, "gap_2"), f"{run}: ", why)
+        measured.update(m)
+        criteria += c
     return measured, criteria
 
 
