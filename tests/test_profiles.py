@@ -37,12 +37,12 @@ needs_slurm_plugin = pytest.mark.skipif(
 )
 
 
-def _dry_run(directory, profile, env=None):
-    """`snakemake -n --forceall --profile <profile>` of the default config in `directory` (the repo's results/
-    untouched); --forceall plans every job whatever is already built."""
+def _dry_run(directory, profile, env=None, extra_configs=()):
+    """`snakemake -n --forceall --profile <profile>` of the default config (plus `extra_configs` on top) in
+    `directory` (the repo's results/ untouched); --forceall plans every job whatever is already built."""
     cmd = [sys.executable, "-m", "snakemake", "-n", "--forceall", "--profile", str(profile)]
     cmd += ["--directory", str(directory), "--snakefile", str(ROOT / "Snakefile")]
-    cmd += ["--configfile", str(ROOT / "config.yaml")]
+    cmd += ["--configfile", str(ROOT / "config.yaml"), *map(str, extra_configs)]
     return subprocess.run(cmd, check=False, cwd=ROOT, capture_output=True, text=True, env=env)
 
 
@@ -159,6 +159,24 @@ def test_slurm_profile_groups_the_short_jobs(slurm_plan):
         assert headers.count(name) == math.ceil(members / components[name]), (name, members, headers)
     grouped = sum(job["group"] is not None for job in jobs)
     assert grouped > len(jobs) / 2  # most jobs are short ones
+
+
+@needs_slurm_plugin
+def test_slurm_profile_plans_the_large_config(tmp_path):
+    """config/large.yaml (the cluster-scale recipe in the README) validates and plans on top of config.yaml through
+    the SLURM profile: a data set for every one of its seeds, every summary, nothing submitted."""
+    large = ROOT / "config" / "large.yaml"
+    env = _recording_slurm_commands(tmp_path / "bin", tmp_path / "calls.txt")
+    proc = _dry_run(tmp_path / "work", SLURM, env=env, extra_configs=[large])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    outputs = _outputs(proc.stdout)
+    assert all(s in outputs for s in SUMMARIES), [s for s in SUMMARIES if s not in outputs]
+    seeds = yaml.safe_load(large.read_text())["fan2025"]["seeds"]
+    default_seeds = yaml.safe_load((ROOT / "config.yaml").read_text())["fan2025"]["seeds"]
+    assert len(seeds) > len(default_seeds)
+    k = yaml.safe_load((ROOT / "config.yaml").read_text())["fan2025"]["data"]["classes"]
+    missing = [s for s in seeds if f"results/data/fan2025/k{k}_s{s}.npz" not in outputs]
+    assert not missing, f"no data set planned for seeds {missing}"
 
 
 def test_local_profile_is_cores_all():
