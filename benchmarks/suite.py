@@ -56,6 +56,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_steps, bench_f
 
 from bench_fan2025 import CASES as MC_CASES
 from bench_steps import CASES as BINARY_CASES
+from bench_steps import _cpu_model
 
 import implicit_bias
 from implicit_bias import gaussian, train
@@ -270,6 +271,45 @@ def _agreement(w: np.ndarray, w_fast: np.ndarray) -> dict:
     return dict(finite=True, max_rel_diff=float(np.max(np.abs(w - w_fast)) / max(np.max(np.abs(w_fast)), 1e-300)))
 
 
+def _time_with_peers(fns, peer_args, s, steps, loop_steps, repeats):
+    """Add the JAX and PyTorch peers (when importable) to `fns` and time them all, interleaved.
+    Returns (times, warm-ups, results, {skipped peer: reason})."""
+    skipped = {}
+    for peer in ("jax", "torch"):
+        reason = _peer_available(peer)
+        if reason:
+            skipped[peer] = reason
+        elif peer == "jax":
+            fns["jax"] = jax_runner(*peer_args, steps, s)
+        else:
+            fns["torch"] = lambda: torch_loop(*peer_args, loop_steps, s)
+    return (*_interleaved(fns, repeats), skipped)
+
+
+def _records(timed, n_steps, floor, w_at, unit):
+    """Per implementation: median time per step, the repeats, achieved GFLOP/s and agreement with the fast path's
+    iterate `w_at[steps]` at the same step count; or the reason it was skipped."""
+    times, warm, out, skipped = timed
+    impls = {}
+    for impl in IMPLEMENTATIONS:
+        if impl in skipped:
+            impls[impl] = dict(skipped=True, reason=skipped[impl])
+            continue
+        per = statistics.median(times[impl]) / n_steps[impl]
+        w_fast = w_at[n_steps[impl]]
+        impls[impl] = dict(
+            skipped=False,
+            seconds=per,
+            unit=unit,
+            steps=n_steps[impl],
+            repeats_s=times[impl],
+            warmup_s=warm[impl],
+            gflops=floor["flops"] / per / 1e9,
+            **_agreement(np.asarray(out[impl]).reshape(w_fast.shape), w_fast),
+        )
+    return impls
+
+
 def _step_case(name, kind, data, case, steps, loop_steps, repeats, floor, size, train_args):
     """Time one optimizer case: fast, ref, and the peers."""
     s = _settings(case, (data if kind == "binary" else data[0]).shape[0])
@@ -280,35 +320,11 @@ def _step_case(name, kind, data, case, steps, loop_steps, repeats, floor, size, 
         "ref": lambda: train(*train_args, steps=loop_steps, num_log=2, backend="numpy", **case).w_final,
         "numpy": lambda: numpy_loop(step, batches, shape, loop_steps, s),
     }
-    skipped = {}
-    for peer in ("jax", "torch"):
-        reason = _peer_available(peer)
-        if reason:
-            skipped[peer] = reason
-        elif peer == "jax":
-            fns["jax"] = jax_runner(step, batches, shape, steps, s)
-        else:
-            fns["torch"] = lambda: torch_loop(step, batches, shape, loop_steps, s)
-    times, warm, out = _interleaved(fns, repeats)
+    timed = _time_with_peers(fns, (step, batches, shape), s, steps, loop_steps, repeats)
     # the fast path's iterate at each step count, to check that every implementation ran the same algorithm
     check = train(*train_args, steps=max(steps, loop_steps), num_log=2, log_steps=[steps, loop_steps], **case)
     w_at = {n: check.w[list(check.steps).index(n)] for n in (steps, loop_steps)}
-    impls = {}
-    for impl in IMPLEMENTATIONS:
-        if impl in skipped:
-            impls[impl] = dict(skipped=True, reason=skipped[impl])
-            continue
-        per = statistics.median(times[impl]) / n_steps[impl]
-        impls[impl] = dict(
-            skipped=False,
-            seconds=per,
-            unit="step",
-            steps=n_steps[impl],
-            repeats_s=times[impl],
-            warmup_s=warm[impl],
-            gflops=floor["flops"] / per / 1e9,
-            **_agreement(np.asarray(out[impl]).reshape(w_at[n_steps[impl]].shape), w_at[n_steps[impl]]),
-        )
+    impls = _records(timed, n_steps, floor, w_at, "step")
     settings = {key: s[key] for key in ("optimizer", "lr", "decay", "beta1", "beta2", "batch_size", "sampling")}
     return dict(name=name, kind=kind, size=size, settings=settings, floor=floor, **impls)
 
@@ -385,35 +401,11 @@ def _sweep_case(cfg, repeats):
         "ref": lambda: [train(X, steps=steps, num_log=2, **case, **r).w_final for r in per_run],
         "numpy": lambda: numpy_loop(step, batches, (runs, 50), steps, s),
     }
-    skipped = {}
-    for peer in ("jax", "torch"):
-        reason = _peer_available(peer)
-        if reason:
-            skipped[peer] = reason
-        elif peer == "jax":
-            fns["jax"] = jax_runner(step, batches, (runs, 50), steps, s)
-        else:
-            fns["torch"] = lambda: torch_loop(step, batches, (runs, 50), steps, s)
-    times, warm, out = _interleaved(fns, repeats)
-    w_ref = np.asarray(out["ref"])
+    timed = _time_with_peers(fns, (step, batches, (runs, 50)), s, steps, steps, repeats)
     floor = _floor_binary("adam", 1, 50)
     floor = dict(flops=floor["flops"] * runs, bytes=floor["bytes"] * runs, formula=f"{runs} × Inc-Adam's")
-    impls = {}
-    for impl in IMPLEMENTATIONS:
-        if impl in skipped:
-            impls[impl] = dict(skipped=True, reason=skipped[impl])
-            continue
-        per = statistics.median(times[impl]) / steps
-        impls[impl] = dict(
-            skipped=False,
-            seconds=per,
-            unit=f"step of {runs} runs",
-            steps=steps,
-            repeats_s=times[impl],
-            warmup_s=warm[impl],
-            gflops=floor["flops"] / per / 1e9,
-            **_agreement(np.asarray(out[impl]).reshape(w_ref.shape), w_ref),
-        )
+    w_ref = {steps: np.asarray(timed[2]["ref"])}  # separate `train` calls
+    impls = _records(timed, dict.fromkeys(IMPLEMENTATIONS, steps), floor, w_ref, f"step of {runs} runs")
     note = "fast: one train_many call; ref: one train call (fast path) per run; peers: one loop over (R, d) arrays"
     return dict(name="Inc-Adam sweep", kind="sweep", size=size, floor=floor, note=note, skipped=False, **impls)
 
@@ -421,17 +413,6 @@ def _sweep_case(cfg, repeats):
 # ------------------------------------------------------------------------------------------------------------------
 # Machine, driver, table
 # ------------------------------------------------------------------------------------------------------------------
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def machine_info() -> dict:
     versions = {}
     for dist in ("implicit-bias", "numpy", "scipy", "numba", "cvxpy", "highspy", "clarabel", "jax", "jaxlib", "torch"):
