@@ -133,6 +133,9 @@ def ce_step(xp, H, Y, W, m, v, eta, s):
 
 def _peer_problem(kind, data, s):
     """(step(xp, batch, w, m, v, eta, s), batches (L, ...) in numpy, shape of w) of a case."""
+    loss = s["loss"] or ("exp" if kind == "binary" else "ce")
+    if s["eps"] or s["bias_correction"] or loss != ("exp" if kind == "binary" else "ce"):
+        raise ValueError("the peers implement ε = 0 without bias correction, exp loss (binary) and CE (multiclass)")
     if kind == "binary":
         X = data
         b = s["batch_size"]
