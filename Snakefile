@@ -4,6 +4,8 @@
 #   snakemake --cores all baek2025           one paper: its figures, checks and results/checks/baek2025/summary.md,
 #                                            and no job of another paper (likewise fan2025, cattaneo2024)
 #   snakemake --cores all results/figures/baek2025/fig2.png   one figure, and only what it needs
+#   snakemake --cores all benchmark          the peer benchmark, results/benchmark/benchmark.md (not part of the
+#                                            default target: timings are machine-specific)
 from snakemake.utils import min_version
 
 min_version("9.2")
@@ -20,6 +22,7 @@ include: "workflow/rules/baek2025.smk"
 include: "workflow/rules/fan2025.smk"
 include: "workflow/rules/cattaneo2024.smk"
 include: "workflow/rules/checks.smk"
+include: "workflow/rules/benchmark.smk"
 
 
 localrules:

@@ -84,3 +84,17 @@ def all_checks():
 
 def all_targets():
     return [path for paper in PAPERS for path in paper_targets(paper)]
+
+
+# The peer benchmark (workflow/rules/benchmark.smk; benchmarks/suite.py).
+BENCH_SUITE = Path(workflow.basedir) / "benchmarks" / "suite.py"
+
+
+def bench_inputs(wildcards):
+    """The suite, the package modules it imports and the bench_*.py files whose CASES it uses. An input function
+    (read when the target is planned), so that a workflow copied without benchmarks/ still parses.
+    """
+    return {
+        "suite": os.path.relpath(BENCH_SUITE),
+        "suite_lib": package_inputs(os.path.relpath(BENCH_SUITE, RULES_DIR)),
+    }
