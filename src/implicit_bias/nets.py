@@ -183,10 +183,10 @@ class MLPBuffers:
     """`TanhMLP.loss_and_grad` for one network (θ of shape (p,)) on the training set, into preallocated buffers.
 
     The fast path of the Adam sweeps: the same floating-point operations in the same order as the reference, so
-    the results are bit-identical (tested), but no (n, hidden) array is allocated per call (in the sweep jobs the
-    reference's temporaries cost a third of the CPU time as page faults; README Performance). The one-hot products
-    of the reference are gathers here: Σ_j Y_ij·logp_ij adds only zeros to logp_{i,y_i}, and P − Y only changes the
-    label entries. The returned gradient is a view of an internal buffer, overwritten by the next call.
+    the results are bit-identical (tested), but no (n, hidden) array is allocated per call (~10% less CPU time; the
+    matrix products, already at the BLAS kernel's peak, are 60% of it). The one-hot products of the reference are
+    gathers here: Σ_j Y_ij·logp_ij adds only zeros to logp_{i,y_i}, and P − Y only changes the label entries. The
+    returned gradient is a view of an internal buffer, overwritten by the next call.
     """
 
     def __init__(self, mlp: TanhMLP) -> None:
