@@ -257,22 +257,12 @@ def adam_sweep(cfg: dict, sweep: dict, log: Callable[[str], object] = print) -> 
     theta0 = np.stack([mlp.init(s) for s in seeds])
     values = np.asarray(sweep["values"], float)
     out = dict(values=values, seeds=np.asarray(seeds))
+    fixed = {key: cfg[key] for key in ("h", "eps", "steps", "eval_every")}  # the settings every value shares
     for v, val in enumerate(values):
         beta = float(val) if sweep["vary"] == "beta" else sweep["beta"]
         rho = float(val) if sweep["vary"] == "rho" else sweep["rho"]
         started = time.perf_counter()
-        res = run_sweep(
-            mlp,
-            Xte,
-            yte,
-            theta0,
-            h=cfg["h"],
-            beta=beta,
-            rho=rho,
-            eps=cfg["eps"],
-            steps=cfg["steps"],
-            eval_every=cfg["eval_every"],
-        )
+        res = run_sweep(mlp, Xte, yte, theta0, beta=beta, rho=rho, **fixed)
         for key in ("loss", "norm", "test_acc", "train_acc"):
             out[f"{key}_{v}"] = res[key]
         out["eval_steps"] = res["eval_steps"]
