@@ -8,7 +8,8 @@ import pytest
 import implicit_bias as ib
 from implicit_bias.backward_error import perturbed_one_norm
 from implicit_bias.checks import Artifacts, verdict_of
-from implicit_bias.nets import TanhMLP, digits_data
+from implicit_bias.nets import MLPBuffers, TanhMLP, digits_data
+from implicit_bias.optimizers import UpdateRule, init_state, step_direction
 from implicit_bias.papers.cattaneo2024.checks import CHECKS, fitted_slope, local_slopes
 from implicit_bias.papers.cattaneo2024.experiments import check_config, run_sweep
 
@@ -125,7 +126,7 @@ def test_mechanism_checks_assert_the_predicted_sign_per_seed(tmp_path):
 
 
 def test_seed_by_seed_sweep_is_bit_identical_to_the_stacked_one():
-    """adam_sweep runs one seed at a time (cache-friendly); the stacked (S, p) call is the same arithmetic."""
+    """run_sweep runs one seed after the other through the same buffers: no seed sees another's leftovers."""
     Xtr, ytr, Xte, yte = digits_data(100)
     mlp = TanhMLP(Xtr, ytr, hidden=6)
     theta0 = np.stack([mlp.init(s) for s in (0, 1, 2)])
@@ -135,3 +136,48 @@ def test_seed_by_seed_sweep_is_bit_identical_to_the_stacked_one():
         one = run_sweep(mlp, Xte, yte, theta0[s : s + 1], **kw)
         for key in ("loss", "norm", "test_acc", "train_acc"):
             np.testing.assert_array_equal(one[key][:, 0], stacked[key][:, s], err_msg=key)
+
+
+def test_buffered_loss_and_grad_is_bit_identical_to_the_reference():
+    """MLPBuffers (no allocation per call) against TanhMLP.loss_and_grad, also with a saturated softmax (θ × 40:
+    label probabilities of exactly 1 and 0, log-probabilities of exactly 0)."""
+    Xtr, ytr, _, _ = digits_data(100)
+    mlp = TanhMLP(Xtr, ytr, hidden=6)
+    buffers = MLPBuffers(mlp)
+    for seed, scale in ((0, 1.0), (1, 3.0), (2, 40.0)):
+        theta = scale * mlp.init(seed)
+        theta[mlp.d * mlp.h : mlp.d * mlp.h + mlp.h] = 0.1 * seed  # non-zero biases
+        ref_loss, ref_grad = mlp.loss_and_grad(theta[None])
+        loss, grad = buffers.loss_and_grad(theta)
+        assert np.array_equal(loss, ref_loss[0]) and np.array_equal(grad, ref_grad[0]), (seed, scale)
+    assert np.any(np.isclose(mlp._forward(theta, mlp.X)[2], 1.0, rtol=0, atol=0))  # the saturated case is hit
+
+
+def _plain_sweep(mlp, Xte, yte, theta0, *, h, beta, rho, eps, steps, eval_every):
+    """The sweep with an allocation per step: TanhMLP.loss_and_grad on the stacked (S, p) seeds, theta − h·d."""
+    theta = np.array(theta0)
+    rule = UpdateRule(name="adam", beta1=beta, beta2=rho, eps=eps, eps_inside=True, bias_correction=True)
+    state = init_state(rule, theta.shape)
+    loss, norm, test_acc, train_acc = [], [], [], []
+    for n in range(steps + 1):
+        if n % eval_every == 0:
+            test_acc.append(mlp.accuracy(theta, Xte, yte))
+            train_acc.append(mlp.accuracy(theta))
+        if n == steps:
+            break
+        L, g = mlp.loss_and_grad(theta)
+        loss.append(L)
+        norm.append(perturbed_one_norm(g, eps))
+        d, state = step_direction(rule, state, n, 0.0, g)
+        theta = theta - h * d
+    return dict(loss=loss, norm=norm, test_acc=test_acc, train_acc=train_acc, param_norm=np.linalg.norm(theta, axis=-1))
+
+
+def test_buffered_sweep_is_bit_identical_to_the_plain_formulation():
+    Xtr, ytr, Xte, yte = digits_data(100)
+    mlp = TanhMLP(Xtr, ytr, hidden=6)
+    theta0 = np.stack([mlp.init(s) for s in (0, 1)])
+    kw = dict(h=1e-2, beta=0.9, rho=0.99, eps=1e-16, steps=60, eval_every=20)
+    fast, plain = run_sweep(mlp, Xte, yte, theta0, **kw), _plain_sweep(mlp, Xte, yte, theta0, **kw)
+    for key, value in plain.items():
+        np.testing.assert_array_equal(fast[key], np.asarray(value), err_msg=key)

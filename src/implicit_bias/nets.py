@@ -4,6 +4,7 @@
 * `TanhMLP`: one-hidden-layer tanh MLP with softmax cross-entropy (mean over samples). Parameters are a flat vector
   θ of shape (..., p): a leading batch axis runs several networks (seeds) at once with the same code. The
   Hessian-vector product is Pearlmutter's R-operator (exact), so the second-order modified flow needs no autodiff.
+* `MLPBuffers`: `TanhMLP.loss_and_grad` for one network with preallocated buffers (the sweeps' fast path).
 * `digits_data`: scikit-learn's bundled 8×8 digits (no download), standardised, as the CPU substitute for MNIST.
 """
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["TanhMLP", "ToyProblem", "central_hvp", "digits_data"]
+__all__ = ["MLPBuffers", "TanhMLP", "ToyProblem", "central_hvp", "digits_data"]
 
 
 @dataclass(frozen=True)
@@ -176,3 +177,62 @@ class TanhMLP:
         XT = self.X.T
         parts = [XT @ RD1, RD1.sum(axis=-2, keepdims=True), RAT @ D2 + AT @ RD2, RD2.sum(axis=-2, keepdims=True)]
         return self.pack(parts)
+
+
+class MLPBuffers:
+    """`TanhMLP.loss_and_grad` for one network (θ of shape (p,)) on the training set, into preallocated buffers.
+
+    The fast path of the Adam sweeps: the same floating-point operations in the same order as the reference, so
+    the results are bit-identical (tested), but no (n, hidden) array is allocated per call (~10% less CPU time; the
+    matrix products, already at the BLAS kernel's peak, are 60% of it). The one-hot products of the reference are
+    gathers here: Σ_j Y_ij·logp_ij adds only zeros to logp_{i,y_i}, and P − Y only changes the label entries. The
+    returned gradient is a view of an internal buffer, overwritten by the next call.
+    """
+
+    def __init__(self, mlp: TanhMLP) -> None:
+        self.mlp = mlp
+        n, h, k = mlp.n, mlp.h, mlp.k
+        self.rows = np.arange(n)
+        self.A = np.empty((n, h))  # tanh(X W1 + b1)
+        self.S = np.empty((n, h))  # 1 − A², then the hidden-layer backprop D1
+        self.DA = np.empty((n, h))
+        self.Z = np.empty((n, k))  # logits, shifted by their row maximum
+        self.P = np.empty((n, k))  # softmax, then D2 = (P − Y)/n
+        self.col = np.empty((n, 1))  # row maximum, then the row sum of e^Z, then its log
+        self.logp = np.empty(n)  # log-probability of each sample's label
+        self.g = np.empty(mlp.p)
+        self.g_parts = mlp.unpack(self.g)  # views: filling them fills g
+
+    def loss_and_grad(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        """(E(θ), ∇E(θ)) as `TanhMLP.loss_and_grad`; ∇E is the buffer `self.g` (overwritten by the next call)."""
+        mlp = self.mlp
+        W1, b1, W2, b2 = mlp.unpack(theta)
+        A, S, DA, Z, P, col = self.A, self.S, self.DA, self.Z, self.P, self.col
+        gW1, gb1, gW2, gb2 = self.g_parts
+        # forward (`TanhMLP._forward`)
+        np.matmul(mlp.X, W1, out=A)
+        np.add(A, b1, out=A)
+        np.tanh(A, out=A)
+        np.matmul(A, W2, out=Z)
+        np.add(Z, b2, out=Z)
+        np.max(Z, axis=-1, keepdims=True, out=col)
+        np.subtract(Z, col, out=Z)
+        np.exp(Z, out=P)
+        np.sum(P, axis=-1, keepdims=True, out=col)
+        np.divide(P, col, out=P)
+        # loss: −mean_i logp_{i,y_i}, logp = Z − log Σ_j e^{Z_j} (the same sum as the softmax's)
+        np.log(col, out=col)
+        np.subtract(Z[self.rows, mlp.y], col[:, 0], out=self.logp)
+        loss = -np.mean(self.logp, axis=-1)
+        # backward: D2 = (P − Y)/n, D1 = D2 W2ᵀ ⊙ (1 − A²)
+        P[self.rows, mlp.y] -= 1.0
+        np.divide(P, mlp.n, out=P)
+        np.matmul(P, W2.T, out=DA)
+        np.multiply(A, A, out=S)
+        np.subtract(1.0, S, out=S)
+        np.multiply(DA, S, out=S)
+        np.matmul(mlp.X.T, S, out=gW1)
+        np.sum(S, axis=-2, keepdims=True, out=gb1)
+        np.matmul(A.T, P, out=gW2)
+        np.sum(P, axis=-2, keepdims=True, out=gb2)
+        return loss, self.g
