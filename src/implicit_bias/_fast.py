@@ -12,7 +12,7 @@ import math
 import numpy as np
 from numba import njit
 
-from ._core import ADAM_PROXY, log_mean_exp, step_size, update
+from ._core import ADAM_PROXY, log_mean_exp, step_size, unowned, update
 
 LOSS_CODES = {"exp": 0, "logistic": 1}
 
@@ -38,6 +38,25 @@ def _log_loss_term(z, loss_code):
     return math.log(math.log1p(math.exp(-z)))
 
 
+@njit(cache=True, inline="always")
+def _max_abs_bits(bits, top):
+    """max(top, max_k |x_k|) on the int64 bit patterns `bits` of x (and `top` of the running maximum).
+
+    For doubles ≥ 0 the order of the bit patterns is the order of the values, so this is the exact maximum; an
+    integer maximum vectorises, a float one (with its NaN rules) does not. A NaN in x would make the result a NaN
+    pattern; the run then fails anyway (the next iterate is NaN, which `run` reports), so this value is not used.
+    """
+    for k in range(bits.shape[0]):
+        top = max(top, bits[k] & 0x7FFFFFFFFFFFFFFF)  # |x_k|: the sign bit cleared
+    return top
+
+
+@njit(cache=True, inline="always")
+def _as_float(bits):
+    """The double whose bit pattern is the int64 `bits`."""
+    return np.full(1, bits).view(np.float64)[0]
+
+
 @njit(cache=True)
 def log_total_loss(X, w, loss_code):
     """log((1/N) Σ_i ℓ(⟨w, x_i⟩)) by log-sum-exp."""
@@ -58,18 +77,35 @@ def run(X, w0, batches, steps, lr, decay, h, loss_code, log_steps, W_out, D_out,
     Step t uses the mini-batch `batches[t mod len(batches)]`. Returns (status, step, max|d|): status 0 = fine;
     1 = a non-finite gradient scale or iterate appeared at or before `step`.
     """
+    # the loop's vectors (w, m, v, ĝ, ĝ₂, d_t), owned here until `_steps` returns: it works on unowned views
+    work = np.zeros((6, X.shape[1]))
+    work[0] = w0
+    return _steps(
+        X, batches, steps, lr, decay, h, loss_code, log_steps, W_out, D_out, L_out, work, np.zeros(batches.shape[1])
+    )
+
+
+@njit(cache=True)
+def _steps(X, batches, steps, lr, decay, h, loss_code, log_steps, W_out, D_out, L_out, work, u):
+    """`run`'s loop; `work` holds w_0 and zeros for m, v, ĝ, ĝ₂, d_t, and `u` is a buffer of the batch size.
+
+    Every array is used through an unowned view (`_core.unowned`): the caller keeps them alive.
+    """
+    X, batches, log_steps, u = unowned(X), unowned(batches), unowned(log_steps), unowned(u)
+    w, m, v, ghat, g2hat, direc = (
+        unowned(work[0]),
+        unowned(work[1]),
+        unowned(work[2]),
+        unowned(work[3]),
+        unowned(work[4]),
+        unowned(work[5]),
+    )
     d = X.shape[1]
     n_batches, b = batches.shape
-    w = w0.copy()
-    m = np.zeros(d)
-    v = np.zeros(d)
-    ghat = np.zeros(d)
-    g2hat = np.zeros(d)
-    direc = np.zeros(d)
-    u = np.zeros(b)
     s = -np.inf
     second_moment = h.code == ADAM_PROXY
-    max_dir = 0.0
+    direc_bits = direc.view(np.int64)
+    max_bits = np.int64(0)  # max_t ‖d_t‖_∞ as its bit pattern (`_max_abs_bits`)
     li = 0
     n_log = log_steps.shape[0]
     for t in range(steps + 1):
@@ -78,7 +114,7 @@ def run(X, w0, batches, steps, lr, decay, h, loss_code, log_steps, W_out, D_out,
             for k in range(d):
                 W_out[li, k] = w[k]
                 if not math.isfinite(w[k]):
-                    return 1, t, max_dir
+                    return 1, t, _as_float(max_bits)
             L_out[li] = log_total_loss(X, w, loss_code)
         if t == steps:
             break
@@ -94,32 +130,41 @@ def run(X, w0, batches, steps, lr, decay, h, loss_code, log_steps, W_out, D_out,
             if u[j] > c:
                 c = u[j]
         if not math.isfinite(c):
-            return 1, t, max_dir
-        for k in range(d):
-            ghat[k] = 0.0
-            g2hat[k] = 0.0
-        for j in range(b):
-            i = batches[row, j]
-            a = math.exp(u[j] - c)
+            return 1, t, _as_float(max_bits)
+        if b == 1:
+            # e^{u−c} = 1 and the mean over one sample is the sample: ĝ = −x_i exactly, no exp, no division
+            i = batches[row, 0]
             for k in range(d):
-                ghat[k] -= a * X[i, k]
+                ghat[k] = 0.0 - X[i, k]  # not −x: the same signed zero as the general path
             if second_moment:
                 for k in range(d):
-                    g2hat[k] += a * a * X[i, k] * X[i, k]
-        # divide once, after summing, so that an exactly cancelling coordinate stays exactly 0 (sign(0) = 0)
-        for k in range(d):
-            ghat[k] /= b
-            g2hat[k] /= b
+                    g2hat[k] = X[i, k] * X[i, k]
+        else:
+            for k in range(d):
+                ghat[k] = 0.0
+                g2hat[k] = 0.0
+            for j in range(b):
+                i = batches[row, j]
+                a = math.exp(u[j] - c)
+                for k in range(d):
+                    ghat[k] -= a * X[i, k]
+                if second_moment:  # ĝ₂ only for AdamProxy
+                    for k in range(d):
+                        g2hat[k] += a * a * X[i, k] * X[i, k]
+            # divide once, after summing, so that an exactly cancelling coordinate stays exactly 0 (sign(0) = 0)
+            for k in range(d):
+                ghat[k] /= b
+            if second_moment:
+                for k in range(d):
+                    g2hat[k] /= b
         # ---- update rule (the shared core) and step
         s = update(h, t, c, s, ghat, g2hat, m, v, direc)
         eta = step_size(t, lr, decay)
+        max_bits = _max_abs_bits(direc_bits, max_bits)
         for k in range(d):
-            a = abs(direc[k])
-            if a > max_dir:
-                max_dir = a
             w[k] -= eta * direc[k]
         if logging:
             for k in range(d):
                 D_out[li, k] = direc[k]
             li += 1
-    return 0, steps, max_dir
+    return 0, steps, _as_float(max_bits)
