@@ -39,6 +39,31 @@ def _log_loss_term(z, loss_code):
 
 
 @njit(cache=True, inline="always")
+def _dot(X, i, w):
+    """⟨x_i, w⟩ as 8 interleaved partial sums (entry k goes to sum k mod 8) added pairwise at the end.
+
+    Each step's margin feeds the next step, so the sum's latency is the loop's: 8 independent chains are ≈ 6× shorter
+    than one. The order is fixed in the source (no reassociation by the compiler), so results do not depend on the
+    machine; they differ from a sequential sum only by rounding (the reference, X @ w, uses BLAS's own order).
+    """
+    d = w.shape[0]
+    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
+    for blk in range(d // 8):
+        k = 8 * blk
+        a0 += X[i, k] * w[k]
+        a1 += X[i, k + 1] * w[k + 1]
+        a2 += X[i, k + 2] * w[k + 2]
+        a3 += X[i, k + 3] * w[k + 3]
+        a4 += X[i, k + 4] * w[k + 4]
+        a5 += X[i, k + 5] * w[k + 5]
+        a6 += X[i, k + 6] * w[k + 6]
+        a7 += X[i, k + 7] * w[k + 7]
+    for k in range(d - d % 8, d):
+        a0 += X[i, k] * w[k]
+    return ((a0 + a4) + (a1 + a5)) + ((a2 + a6) + (a3 + a7))
+
+
+@njit(cache=True, inline="always")
 def _max_abs_bits(bits, top):
     """max(top, max_k |x_k|) on the int64 bit patterns `bits` of x (and `top` of the running maximum).
 
@@ -123,10 +148,7 @@ def _steps(X, batches, steps, lr, decay, h, loss_code, log_steps, W_out, D_out, 
         c = -np.inf
         for j in range(b):
             i = batches[row, j]
-            z = 0.0
-            for k in range(d):
-                z += X[i, k] * w[k]
-            u[j] = _log_abs_derivative(z, loss_code)
+            u[j] = _log_abs_derivative(_dot(X, i, w), loss_code)
             if u[j] > c:
                 c = u[j]
         if not math.isfinite(c):
