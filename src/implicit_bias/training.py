@@ -8,8 +8,10 @@ reference `run_reference`, built from `losses.scaled_gradient` / `multiclass.sca
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -138,70 +140,54 @@ class _Run:
     settings: dict
 
 
-def _prepare(
-    X: np.ndarray,
-    y: np.ndarray | None = None,
-    *,
-    optimizer: str,
-    steps: int,
-    lr: float = 0.1,
-    decay: float = 0.5,
-    beta1: float = 0.9,
-    beta2: float = 0.95,
-    eps: float = 0.0,
-    eps_inside: bool = False,
-    bias_correction: bool = False,
-    batch_size: int | None = None,
-    sampling: str = "cyclic",
-    seed: int = 0,
-    loss: str | None = None,
-    w0: np.ndarray | None = None,
-    num_log: int = 200,
-    log_steps: ArrayLike = (),
-    backend: str = "numba",
-    p: float = 2.0,
-    num_classes: int | None = None,
-) -> _Run:
-    """`train`'s arguments checked and turned into a `_Run` (the defaults here are `train`'s)."""
-    steps = _check_common(steps, lr, decay, backend)
-    multiclass = y is not None
+def _prepare(args: dict[str, Any]) -> _Run:
+    """`train`'s arguments (all of them, as `inspect.signature(train)` binds them) checked, as a `_Run`."""
+    a = SimpleNamespace(**args)
+    steps = _check_common(a.steps, a.lr, a.decay, a.backend)
+    multiclass = a.y is not None
     labels = None
     if multiclass:
-        X, labels, k = mc.check_labels(X, y, num_classes)
-        loss = "ce" if loss is None else loss
+        X, labels, k = mc.check_labels(a.X, a.y, a.num_classes)
+        loss = "ce" if a.loss is None else a.loss
         if loss not in mc.MC_LOSSES:
             raise ValueError(f"unknown multiclass loss {loss!r}; expected one of {mc.MC_LOSSES}")
-        if optimizer == "adam_proxy":
+        if a.optimizer == "adam_proxy":
             raise ValueError("optimizer 'adam_proxy' (baek2025 Def. 4.2) is defined for binary data only")
         n, d = X.shape
         shape = (k, d)
     else:
-        if num_classes is not None:
+        if a.num_classes is not None:
             raise ValueError("num_classes is only meaningful for multiclass data (y given)")
-        loss = "exp" if loss is None else loss
+        loss = "exp" if a.loss is None else a.loss
         if loss not in LOSSES:
             raise ValueError(f"unknown loss {loss!r}; expected one of {LOSSES}")
-        X = as_design_matrix(X)
+        X = as_design_matrix(a.X)
         n, d = X.shape
         shape = (d,)
     rule = UpdateRule(
-        optimizer, beta1=beta1, beta2=beta2, eps=eps, eps_inside=eps_inside, bias_correction=bias_correction, p=p
+        a.optimizer,
+        beta1=a.beta1,
+        beta2=a.beta2,
+        eps=a.eps,
+        eps_inside=a.eps_inside,
+        bias_correction=a.bias_correction,
+        p=a.p,
     )
     settings = dict(
-        optimizer=optimizer,
+        optimizer=a.optimizer,
         steps=steps,
-        lr=float(lr),
-        decay=float(decay),
-        beta1=float(beta1),
-        beta2=float(beta2),
-        eps=float(eps),
-        eps_inside=bool(eps_inside),
-        bias_correction=bool(bias_correction),
-        batch_size=n if batch_size is None else int(batch_size),
-        sampling=sampling,
-        seed=int(seed),
+        lr=float(a.lr),
+        decay=float(a.decay),
+        beta1=float(a.beta1),
+        beta2=float(a.beta2),
+        eps=float(a.eps),
+        eps_inside=bool(a.eps_inside),
+        bias_correction=bool(a.bias_correction),
+        batch_size=n if a.batch_size is None else int(a.batch_size),
+        sampling=a.sampling,
+        seed=int(a.seed),
         loss=loss,
-        p=float(p),
+        p=float(a.p),
     )
     if multiclass:
         settings["num_classes"] = k
@@ -209,12 +195,12 @@ def _prepare(
         X=X,
         labels=labels,
         rule=rule,
-        batches=batch_schedule(n, steps, batch_size, sampling, seed),
-        w_init=np.zeros(shape) if w0 is None else np.array(w0, dtype=np.float64).reshape(shape),
-        grid=log_grid(steps, num_log, log_steps),
+        batches=batch_schedule(n, steps, a.batch_size, a.sampling, a.seed),
+        w_init=np.zeros(shape) if a.w0 is None else np.array(a.w0, dtype=np.float64).reshape(shape),
+        grid=log_grid(steps, a.num_log, a.log_steps),
         steps=steps,
-        lr=float(lr),
-        decay=float(decay),
+        lr=float(a.lr),
+        decay=float(a.decay),
         loss=loss,
         settings=settings,
     )
@@ -311,29 +297,7 @@ def train(
     PyTorch unless `eps_inside`. The iterates are logged at `num_log` log-spaced steps plus any `log_steps` given.
     `backend` "numba" (fast) or "numpy" (the reference loop) run the same maths.
     """
-    run = _prepare(
-        X,
-        y,
-        optimizer=optimizer,
-        steps=steps,
-        lr=lr,
-        decay=decay,
-        beta1=beta1,
-        beta2=beta2,
-        eps=eps,
-        eps_inside=eps_inside,
-        bias_correction=bias_correction,
-        batch_size=batch_size,
-        sampling=sampling,
-        seed=seed,
-        loss=loss,
-        w0=w0,
-        num_log=num_log,
-        log_steps=log_steps,
-        backend=backend,
-        p=p,
-        num_classes=num_classes,
-    )
+    run = _prepare(dict(locals()))  # every argument, by name
     return _finish(run, *_execute(run, backend))
 
 
@@ -355,7 +319,12 @@ def train_many(
     back end run one after another. A run that becomes non-finite raises `FloatingPointError` naming its index in
     `runs`; runs that are fine are not returned then.
     """
-    prepared = [_prepare(X, y, backend=backend, **{**common, **run}) for run in runs]
+    signature = inspect.signature(train)
+    prepared = []
+    for run in runs:
+        bound = signature.bind(X, y, backend=backend, **{**common, **run})
+        bound.apply_defaults()  # `train`'s defaults, from `train` itself
+        prepared.append(_prepare(bound.arguments))
     results: list = [None] * len(prepared)
     groups: dict = {}
     for i, run in enumerate(prepared):
