@@ -29,6 +29,7 @@ _EXPORTS = {
     "Trajectory": "training",
     "log_grid": "training",
     "train": "training",
+    "train_many": "training",
     # cattaneo2024: backward error analysis of Adam (F(x) of Figure 1, Adam iterates, modified flows)
     "adam_correction_1d": "backward_error",
     "adam_iterates": "backward_error",
@@ -59,6 +60,7 @@ __all__ = [
     "shifted_diagonal",
     "solve_proxy_problem",
     "train",
+    "train_many",
 ]
 __version__ = "0.1.0"
 

@@ -8,8 +8,11 @@ reference `run_reference`, built from `losses.scaled_gradient` / `multiclass.sca
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -19,7 +22,7 @@ from .data import as_design_matrix
 from .losses import LOSSES, log_total_loss, scaled_gradient
 from .optimizers import UpdateRule, batch_schedule, init_state, learning_rate, step_direction, step_size
 
-__all__ = ["Trajectory", "log_grid", "run_reference", "train"]
+__all__ = ["Trajectory", "log_grid", "run_reference", "train", "train_many"]
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,141 @@ def _check_common(steps: int, lr: float, decay: float, backend: str) -> int:
     return steps
 
 
+@dataclass(frozen=True)
+class _Run:
+    """One run of `train`, checked and ready for either back end."""
+
+    X: np.ndarray  # binary: label-absorbed rows; multiclass: features H
+    labels: np.ndarray | None  # multiclass labels (None for binary data)
+    rule: UpdateRule
+    batches: np.ndarray
+    w_init: np.ndarray
+    grid: np.ndarray
+    steps: int
+    lr: float
+    decay: float
+    loss: str
+    settings: dict
+
+
+def _prepare(args: dict[str, Any]) -> _Run:
+    """`train`'s arguments (all of them, as `inspect.signature(train)` binds them) checked, as a `_Run`."""
+    a = SimpleNamespace(**args)
+    steps = _check_common(a.steps, a.lr, a.decay, a.backend)
+    multiclass = a.y is not None
+    labels = None
+    if multiclass:
+        X, labels, k = mc.check_labels(a.X, a.y, a.num_classes)
+        loss = "ce" if a.loss is None else a.loss
+        if loss not in mc.MC_LOSSES:
+            raise ValueError(f"unknown multiclass loss {loss!r}; expected one of {mc.MC_LOSSES}")
+        if a.optimizer == "adam_proxy":
+            raise ValueError("optimizer 'adam_proxy' (baek2025 Def. 4.2) is defined for binary data only")
+        n, d = X.shape
+        shape = (k, d)
+    else:
+        if a.num_classes is not None:
+            raise ValueError("num_classes is only meaningful for multiclass data (y given)")
+        loss = "exp" if a.loss is None else a.loss
+        if loss not in LOSSES:
+            raise ValueError(f"unknown loss {loss!r}; expected one of {LOSSES}")
+        X = as_design_matrix(a.X)
+        n, d = X.shape
+        shape = (d,)
+    rule = UpdateRule(
+        a.optimizer,
+        beta1=a.beta1,
+        beta2=a.beta2,
+        eps=a.eps,
+        eps_inside=a.eps_inside,
+        bias_correction=a.bias_correction,
+        p=a.p,
+    )
+    settings = dict(
+        optimizer=a.optimizer,
+        steps=steps,
+        lr=float(a.lr),
+        decay=float(a.decay),
+        beta1=float(a.beta1),
+        beta2=float(a.beta2),
+        eps=float(a.eps),
+        eps_inside=bool(a.eps_inside),
+        bias_correction=bool(a.bias_correction),
+        batch_size=n if a.batch_size is None else int(a.batch_size),
+        sampling=a.sampling,
+        seed=int(a.seed),
+        loss=loss,
+        p=float(a.p),
+    )
+    if multiclass:
+        settings["num_classes"] = k
+    return _Run(
+        X=X,
+        labels=labels,
+        rule=rule,
+        batches=batch_schedule(n, steps, a.batch_size, a.sampling, a.seed),
+        w_init=np.zeros(shape) if a.w0 is None else np.array(a.w0, dtype=np.float64).reshape(shape),
+        grid=log_grid(steps, a.num_log, a.log_steps),
+        steps=steps,
+        lr=float(a.lr),
+        decay=float(a.decay),
+        loss=loss,
+        settings=settings,
+    )
+
+
+def _execute(run: _Run, backend: str) -> tuple[int, int, float, np.ndarray, np.ndarray, np.ndarray]:
+    """Run one `_Run` on one back end: (status, step, max|d|, W, D, L)."""
+    X, labels, rule, batches, loss = run.X, run.labels, run.rule, run.batches, run.loss
+    if backend == "numpy":
+        if labels is not None:
+
+            def gradient(t, W):
+                rows = batches[t % len(batches)]
+                return (*mc.scaled_gradient(W, X[rows], labels[rows], loss), None)
+
+            def log_loss(W):
+                return mc.log_loss(W, X, labels, loss)
+        else:
+
+            def gradient(t, w):
+                return scaled_gradient(X[batches[t % len(batches)]], w, loss, rule.needs_second_moment)
+
+            def log_loss(w):
+                return log_total_loss(X @ w, loss)
+
+        return run_reference(run.w_init, run.steps, rule, run.lr, run.decay, run.grid, gradient, log_loss)
+    W, D, L = _outputs(run.grid.size, run.w_init.shape)
+    # the numba kernels (numba costs about 0.3 s to import, plus loading the cached machine code): imported by
+    # the runs that call them, not by every module that imports `train`
+    from . import _fast, _fast_multiclass
+    from ._core import hyper
+
+    args = (batches, run.steps, run.lr, run.decay, hyper(rule))
+    if labels is not None:
+        loss_code = _fast_multiclass.LOSS_CODES[loss]
+        status, bad, max_dir = _fast_multiclass.run(X, labels, run.w_init, *args, loss_code, run.grid, W, D, L)
+    else:
+        status, bad, max_dir = _fast.run(X, run.w_init, *args, _fast.LOSS_CODES[loss], run.grid, W, D, L)
+    return status, bad, max_dir, W, D, L
+
+
+def _outputs(n_log: int, shape: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """NaN-filled W, D (n_log, *shape) and L (n_log,): what a run leaves unlogged stays NaN."""
+    return np.full((n_log, *shape), np.nan), np.full((n_log, *shape), np.nan), np.full(n_log, np.nan)
+
+
+def _finish(run: _Run, status: int, bad: int, max_dir: float, W, D, L, name: str = "") -> Trajectory:
+    """The `Trajectory` of a finished run, or the `FloatingPointError` of a non-finite one (`name` says which)."""
+    if status != 0:
+        r = run.settings
+        raise FloatingPointError(
+            f"{name}{r['optimizer']} run became non-finite (NaN or overflow) at or before step {bad}; "
+            f"reduce lr (={r['lr']}) or check beta1 <= beta2 (beta1={r['beta1']}, beta2={r['beta2']})"
+        )
+    return Trajectory(steps=run.grid, w=W, log_loss=L, direction=D, max_direction=float(max_dir), settings=run.settings)
+
+
 def train(
     X: np.ndarray,
     y: np.ndarray | None = None,
@@ -159,87 +297,87 @@ def train(
     PyTorch unless `eps_inside`. The iterates are logged at `num_log` log-spaced steps plus any `log_steps` given.
     `backend` "numba" (fast) or "numpy" (the reference loop) run the same maths.
     """
-    steps = _check_common(steps, lr, decay, backend)
-    multiclass = y is not None
-    if multiclass:
-        H, labels, k = mc.check_labels(X, y, num_classes)
-        loss = "ce" if loss is None else loss
-        if loss not in mc.MC_LOSSES:
-            raise ValueError(f"unknown multiclass loss {loss!r}; expected one of {mc.MC_LOSSES}")
-        if optimizer == "adam_proxy":
-            raise ValueError("optimizer 'adam_proxy' (baek2025 Def. 4.2) is defined for binary data only")
-        n, d = H.shape
-        shape = (k, d)
-    else:
-        if num_classes is not None:
-            raise ValueError("num_classes is only meaningful for multiclass data (y given)")
-        loss = "exp" if loss is None else loss
-        if loss not in LOSSES:
-            raise ValueError(f"unknown loss {loss!r}; expected one of {LOSSES}")
-        X = as_design_matrix(X)
-        n, d = X.shape
-        shape = (d,)
-    rule = UpdateRule(
-        optimizer, beta1=beta1, beta2=beta2, eps=eps, eps_inside=eps_inside, bias_correction=bias_correction, p=p
-    )
-    batches = batch_schedule(n, steps, batch_size, sampling, seed)
-    w_init = np.zeros(shape) if w0 is None else np.array(w0, dtype=np.float64).reshape(shape)
-    grid = log_grid(steps, num_log, log_steps)
+    run = _prepare(dict(locals()))  # every argument, by name
+    return _finish(run, *_execute(run, backend))
 
-    if backend == "numpy":
-        if multiclass:
 
-            def gradient(t, W):
-                rows = batches[t % len(batches)]
-                return (*mc.scaled_gradient(W, H[rows], labels[rows], loss), None)
+def train_many(
+    X: np.ndarray,
+    runs: list[dict],
+    y: np.ndarray | None = None,
+    *,
+    backend: str = "numba",
+    threads: int | None = None,
+    **common: Any,
+) -> list[Trajectory]:
+    """`train(X, y, **common, **run)` for every `run` in `runs`, as one batched kernel call; the same trajectories.
 
-            def log_loss(W):
-                return mc.log_loss(W, H, labels, loss)
+    For sweeps on one data set (optimizer seeds, β grids, batch sizes, ε, lr, ...): binary runs on the numba back end
+    go to one parallel kernel (`_fast.run_many`, one run per core at a time, `threads` of them; default: numba's
+    thread count), which calls the very kernel `train` calls, so every trajectory is bit-for-bit the one `train`
+    returns. Runs with different `steps` or logged steps are batched separately. Multiclass data and the numpy
+    back end run one after another. A run that becomes non-finite raises `FloatingPointError` naming its index in
+    `runs`; runs that are fine are not returned then.
+    """
+    signature = inspect.signature(train)
+    prepared = []
+    for run in runs:
+        bound = signature.bind(X, y, backend=backend, **{**common, **run})
+        bound.apply_defaults()  # `train`'s defaults, from `train` itself
+        prepared.append(_prepare(bound.arguments))
+    results: list = [None] * len(prepared)
+    groups: dict = {}
+    for i, run in enumerate(prepared):
+        if backend == "numba" and run.labels is None:
+            groups.setdefault((run.steps, run.grid.tobytes()), []).append(i)
         else:
+            results[i] = _execute(run, backend)
+    for members in groups.values():
+        for i, out in zip(members, _execute_batch([prepared[i] for i in members], threads), strict=True):
+            results[i] = out
+    return [_finish(run, *out, name=f"run {i} of train_many: ") for i, (run, out) in enumerate(zip(prepared, results))]
 
-            def gradient(t, w):
-                return scaled_gradient(X[batches[t % len(batches)]], w, loss, rule.needs_second_moment)
 
-            def log_loss(w):
-                return log_total_loss(X @ w, loss)
+def _execute_batch(runs: list[_Run], threads: int | None) -> list[tuple]:
+    """Binary numba runs sharing `steps` and the logged grid, as one `_fast.run_many` call."""
+    import numba
 
-        status, bad, max_dir, W, D, L = run_reference(w_init, steps, rule, lr, decay, grid, gradient, log_loss)
-    else:
-        W = np.full((grid.size, *shape), np.nan)
-        D = np.full((grid.size, *shape), np.nan)
-        L = np.full(grid.size, np.nan)
-        # the numba kernels (numba costs about 0.3 s to import, plus loading the cached machine code): imported by
-        # the runs that call them, not by every module that imports `train`
-        from . import _fast, _fast_multiclass
-        from ._core import hyper
+    from . import _fast
+    from ._core import hyper
 
-        args = (batches, steps, float(lr), float(decay), hyper(rule))
-        if multiclass:
-            loss_code = _fast_multiclass.LOSS_CODES[loss]
-            status, bad, max_dir = _fast_multiclass.run(H, labels, w_init, *args, loss_code, grid, W, D, L)
-        else:
-            status, bad, max_dir = _fast.run(X, w_init, *args, _fast.LOSS_CODES[loss], grid, W, D, L)
-    if status != 0:
-        raise FloatingPointError(
-            f"{optimizer} run became non-finite (NaN or overflow) at or before step {bad}; "
-            f"reduce lr (={lr}) or check beta1 <= beta2 (beta1={beta1}, beta2={beta2})"
+    first = runs[0]
+    R, n_log, shape = len(runs), first.grid.size, first.w_init.shape
+    W, D = np.full((R, n_log, *shape), np.nan), np.full((R, n_log, *shape), np.nan)
+    L = np.full((R, n_log), np.nan)
+    hypers = [hyper(run.rule) for run in runs]
+    fields = {name: np.array([getattr(h, name) for h in hypers]) for name in hypers[0]._fields}
+    offsets = np.cumsum([0] + [run.batches.size for run in runs])
+    status = np.zeros(R, dtype=np.int64)
+    bad = np.zeros(R, dtype=np.int64)
+    max_dir = np.zeros(R)
+    previous = numba.get_num_threads()
+    if threads is not None:
+        numba.set_num_threads(int(threads))
+    try:
+        _fast.run_many(
+            first.X,
+            np.stack([run.w_init for run in runs]),
+            np.concatenate([run.batches.ravel() for run in runs]),
+            offsets,
+            np.array([run.batches.shape[1] for run in runs], dtype=np.int64),
+            first.steps,
+            np.array([run.lr for run in runs]),
+            np.array([run.decay for run in runs]),
+            *(fields[name] for name in hypers[0]._fields),
+            np.array([_fast.LOSS_CODES[run.loss] for run in runs], dtype=np.int64),
+            first.grid,
+            W,
+            D,
+            L,
+            status,
+            bad,
+            max_dir,
         )
-    settings = dict(
-        optimizer=optimizer,
-        steps=steps,
-        lr=float(lr),
-        decay=float(decay),
-        beta1=float(beta1),
-        beta2=float(beta2),
-        eps=float(eps),
-        eps_inside=bool(eps_inside),
-        bias_correction=bool(bias_correction),
-        batch_size=n if batch_size is None else int(batch_size),
-        sampling=sampling,
-        seed=int(seed),
-        loss=loss,
-        p=float(p),
-    )
-    if multiclass:
-        settings["num_classes"] = k
-    return Trajectory(steps=grid, w=W, log_loss=L, direction=D, max_direction=float(max_dir), settings=settings)
+    finally:
+        numba.set_num_threads(previous)
+    return [(status[r], bad[r], max_dir[r], W[r], D[r], L[r]) for r in range(R)]
