@@ -181,3 +181,25 @@ def test_buffered_sweep_is_bit_identical_to_the_plain_formulation():
     fast, plain = run_sweep(mlp, Xte, yte, theta0, **kw), _plain_sweep(mlp, Xte, yte, theta0, **kw)
     for key, value in plain.items():
         np.testing.assert_array_equal(fast[key], np.asarray(value), err_msg=key)
+
+
+@pytest.mark.parametrize(
+    "grid", [dict(vary="rho", beta=0.9, values=[0.95, 0.99]), dict(vary="beta", rho=0.99, values=[0.5, 0.9])]
+)
+def test_sweep_joined_from_its_points_is_bit_identical_to_the_whole_sweep(grid):
+    """The pipeline runs a sweep one (beta, rho) point per job and joins them (rule cat_sweep): the joined artifact
+    is the whole sweep's, array for array, whichever parameter the sweep varies."""
+    from implicit_bias.papers.cattaneo2024.experiments import adam_sweep, combine_sweep, sweep_points
+
+    cfg = dict(n_train=100, split_seed=0, hidden=6, seeds=[0, 1], h=1e-2, eps=1e-16, steps=40, eval_every=10)
+    cfg["matched_losses"] = [1.0, 0.5]
+    quiet = dict(log=lambda *a: None)
+    whole = adam_sweep(cfg, grid, **quiet)
+    points = [adam_sweep(cfg, dict(vary="rho", beta=b, values=[r]), **quiet) for b, r in sweep_points(grid)]
+    joined = combine_sweep(points, grid, cfg)
+    assert sorted(joined) == sorted(whole)
+    for key, value in whole.items():
+        np.testing.assert_array_equal(joined[key], value, err_msg=key)
+        assert joined[key].dtype == np.asarray(value).dtype, key
+    with pytest.raises(ValueError, match="points for"):
+        combine_sweep(points[:1], grid, cfg)

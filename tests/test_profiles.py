@@ -131,7 +131,7 @@ def test_slurm_profile_resources_come_from_the_rules_or_the_defaults(slurm_plan)
     declared = _declared_resources()
     jobs = _jobs(proc.stdout)
     assert jobs and declared
-    assert {"baek_run", "fan_run", "cat_sweep"} <= set(declared)  # the optimizer runs declare theirs
+    assert {"baek_run", "fan_run", "cat_sweep_point"} <= set(declared)  # the optimizer runs declare theirs
     for job in jobs:
         want = {**defaults, **declared.get(job["rule"], {})}
         got = {k: job["resources"].get(k) for k in want}

@@ -195,9 +195,9 @@ def torch_sweep(cfg: dict, sweep: dict, full: dict, log: Callable[[str], object]
     values = np.asarray(sweep["values"], float)
     steps = cfg["steps"]
     out = dict(values=values, seeds=np.asarray(seeds))
-    for v, val in enumerate(values):
-        beta = float(val) if sweep["vary"] == "beta" else sweep["beta"]
-        rho = float(val) if sweep["vary"] == "rho" else sweep["rho"]
+    from .papers.cattaneo2024.experiments import PER_VALUE, sweep_points, sweep_summaries
+
+    for v, (beta, rho) in enumerate(sweep_points(sweep)):
         runs = []
         for s in seeds:
             started = time.perf_counter()
@@ -218,11 +218,9 @@ def torch_sweep(cfg: dict, sweep: dict, full: dict, log: Callable[[str], object]
                 )
             )
             log(f"beta={beta} rho={rho} seed={s}: [{time.perf_counter() - started:.1f} s]")
-        for key in ("loss", "norm", "test_acc", "train_acc"):
+        for key in PER_VALUE:
             out[f"{key}_{v}"] = np.stack([r[key] for r in runs], axis=1)
         out["eval_steps"] = runs[0]["eval_steps"]
-    from .papers.cattaneo2024.experiments import sweep_summaries
-
     out.update(sweep_summaries(out, cfg))
     out.update(num_params=np.int64(runs[0]["theta"].size), n_test=np.int64(len(data[3])))
     return out

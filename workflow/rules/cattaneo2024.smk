@@ -74,21 +74,37 @@ rule cat_order:
         "../scripts/cat_order.py"
 
 
-rule cat_sweep:
+rule cat_sweep_point:
     input:
-        lib=package_inputs("../scripts/cat_sweep.py"),
+        lib=package_inputs("../scripts/cat_sweep_point.py"),
     output:
-        "results/runs/cattaneo2024/sweep_{sweep}.npz",
+        "results/runs/cattaneo2024/sweep/beta{beta}_rho{rho}.npz",
     log:
-        "logs/cattaneo2024/run/sweep_{sweep}.log",
+        "logs/cattaneo2024/run/sweep/beta{beta}_rho{rho}.log",
     benchmark:
-        "results/benchmarks/cattaneo2024/sweep/{sweep}.tsv"
+        "results/benchmarks/cattaneo2024/sweep/beta{beta}_rho{rho}.tsv"
     conda:
         PYENV
     threads: 1
     resources:
         runtime=120,
         mem_mb=4000,
+    params:
+        spec=cat_sweep_point_spec,
+    script:
+        "../scripts/cat_sweep_point.py"
+
+
+rule cat_sweep:
+    input:
+        points=cat_sweep_point_paths,
+        lib=package_inputs("../scripts/cat_sweep.py"),
+    output:
+        "results/runs/cattaneo2024/sweep_{sweep}.npz",
+    log:
+        "logs/cattaneo2024/run/sweep_{sweep}.log",
+    conda:
+        PYENV
     params:
         spec=cat_sweep_spec,
     script:

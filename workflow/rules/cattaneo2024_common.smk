@@ -34,6 +34,31 @@ def cat_sweep_spec(wildcards):
     }
 
 
+def _sweep_number(x):
+    # one spelling per float in a path (repr: 0.99, 0.998, 1e-05), so that two sweeps sharing a (beta, rho) point
+    # ask for the same file and run it once
+    return repr(float(x))
+
+
+def cat_sweep_point_paths(wildcards):
+    """The (beta, rho) points of one sweep, in its order: one job each (finer scheduling, shared points run once)."""
+    grid = CAT["sweeps"]["grids"][wildcards.sweep]
+    return [
+        f"results/runs/cattaneo2024/sweep/beta{_sweep_number(b)}_rho{_sweep_number(r)}.npz"
+        for b, r in cat_exp.sweep_points(grid)
+    ]
+
+
+def cat_sweep_point_spec(wildcards):
+    return {
+        "sweeps": {k: v for k, v in CAT["sweeps"].items() if k != "grids"},
+        "beta": float(wildcards.beta),
+        "rho": float(wildcards.rho),
+        "scale": CAT["scale"],
+        "full": CAT["full"],
+    }
+
+
 def cat_figure_inputs(wildcards):
     runs = CAT_FIGURE_RUNS[wildcards.fig]
     return expand("results/runs/cattaneo2024/{run}.npz", run=runs)

@@ -38,6 +38,8 @@ wildcard_constraints:
     seed=r"\d+",
     problem="toy|rmsprop|mlp",
     sweep="rho|beta",
+    beta=r"[0-9][0-9.e+-]*",
+    rho=r"[0-9][0-9.e+-]*",
 
 
 def package_inputs(script, extra=()):

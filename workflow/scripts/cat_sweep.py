@@ -1,28 +1,16 @@
-"""Figures 4-5 data: full-batch Adam sweep over rho or beta, all seeds.
-
-scale cpu: tanh MLP on sklearn digits (CPU substitute), seeds batched; scale full: ResNet/CIFAR-10 through PyTorch.
-"""
-
-import os
-
-os.environ.setdefault("OMP_NUM_THREADS", "1")
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+"""Figures 4-5 data: one sweep over rho or beta, joined from its (beta, rho) points (rule cat_sweep_point)."""
 
 from _common import setup
 
-from implicit_bias.artifacts import save_npz
-from implicit_bias.papers.cattaneo2024.experiments import adam_sweep
+from implicit_bias.artifacts import load_npz, save_npz
+from implicit_bias.papers.cattaneo2024.experiments import combine_sweep
 
 setup(snakemake)
 spec = snakemake.params.spec
-grid = spec["grid"]
-if spec["scale"] == "full":
-    from implicit_bias.torch_full import torch_sweep
-
-    out = torch_sweep(spec["sweeps"], grid, spec["full"])
-else:
-    out = adam_sweep(spec["sweeps"], grid)
-meta = {**spec["sweeps"], **grid, "scale": spec["scale"]}
+points = [load_npz(path)[0] for path in snakemake.input.points]
+out = combine_sweep(points, spec["grid"], spec["sweeps"])
+meta = {**spec["sweeps"], **spec["grid"], "scale": spec["scale"]}
 if spec["scale"] == "full":
     meta["full"] = spec["full"]
 save_npz(snakemake.output[0], out, {"experiment": meta})
+print(f"joined {len(points)} points into {snakemake.output[0]}")

@@ -5,7 +5,8 @@ Each returns flat arrays (plus settings) for one artifact; they hold no file pat
 * `f_curves`        Figure 1: F(x) closed form on a grid, and by quadrature at check points (C3).
 * `toy_trajectories` Figure 2: Adam iterates on the 2-D toy problem over (β, ρ) and over h.
 * `order_of_accuracy` Figure 3 / C1 / C5: global error of the first- and second-order flows over an h grid.
-* `adam_sweep`      Figures 4-5: full-batch Adam on a small tanh MLP (digits), vectorised over seeds.
+* `adam_sweep`      Figures 4-5: full-batch Adam on a small tanh MLP (digits), vectorised over seeds; the
+                    pipeline runs it one (β, ρ) point at a time (`sweep_points`) and joins them (`combine_sweep`).
 """
 
 from __future__ import annotations
@@ -30,11 +31,13 @@ from ...optimizers import UpdateRule, init_state, step_direction
 __all__ = [
     "adam_sweep",
     "check_config",
+    "combine_sweep",
     "f_curves",
     "matched_loss_norms",
     "one_norm_distance",
     "order_of_accuracy",
     "run_sweep",
+    "sweep_points",
     "sweep_summaries",
     "toy_trajectories",
 ]
@@ -244,6 +247,38 @@ def sweep_summaries(out: dict, cfg: dict) -> dict:
     )
 
 
+# the per-(value, seed) arrays of a sweep artifact, key `<name>_<value index>`
+PER_VALUE = ("loss", "norm", "test_acc", "train_acc")
+
+
+def sweep_points(sweep: dict) -> list[tuple[float, float]]:
+    """The (β, ρ) of each value of a sweep grid ({vary: rho, beta, values} or {vary: beta, rho, values}), in order."""
+    if sweep["vary"] == "beta":
+        return [(float(val), float(sweep["rho"])) for val in sweep["values"]]
+    return [(float(sweep["beta"]), float(val)) for val in sweep["values"]]
+
+
+def combine_sweep(points: list[dict], sweep: dict, cfg: dict) -> dict:
+    """The artifact of a whole sweep from its points, in the order of `sweep_points(sweep)`.
+
+    A point is the artifact of a one-value sweep at that (β, ρ) (`adam_sweep` or `torch_sweep` on
+    {vary: rho, beta: β, values: [ρ]}): its arrays are computed exactly as inside the whole sweep, so the result
+    equals `adam_sweep(cfg, sweep)` bit for bit (tested). Two sweeps sharing a (β, ρ) then share its run.
+    """
+    if len(points) != len(sweep["values"]):
+        raise ValueError(f"combine_sweep: {len(points)} points for {len(sweep['values'])} values of {sweep}")
+    out = dict(values=np.asarray(sweep["values"], float), seeds=points[0]["seeds"])
+    for v, point in enumerate(points):
+        if not np.array_equal(point["seeds"], out["seeds"]):
+            raise ValueError(f"combine_sweep: point {v} has seeds {point['seeds']}, not {out['seeds']}")
+        for key in PER_VALUE:
+            out[f"{key}_{v}"] = point[f"{key}_0"]
+    out["eval_steps"] = points[0]["eval_steps"]
+    out.update(sweep_summaries(out, cfg))
+    out.update(num_params=points[0]["num_params"], n_test=points[0]["n_test"])
+    return out
+
+
 def adam_sweep(cfg: dict, sweep: dict, log: Callable[[str], object] = print) -> dict:
     """One sweep (over ρ at fixed β, or over β at fixed ρ) of full-batch Adam on the digits MLP, every seed.
 
@@ -258,12 +293,10 @@ def adam_sweep(cfg: dict, sweep: dict, log: Callable[[str], object] = print) -> 
     values = np.asarray(sweep["values"], float)
     out = dict(values=values, seeds=np.asarray(seeds))
     fixed = {key: cfg[key] for key in ("h", "eps", "steps", "eval_every")}  # the settings every value shares
-    for v, val in enumerate(values):
-        beta = float(val) if sweep["vary"] == "beta" else sweep["beta"]
-        rho = float(val) if sweep["vary"] == "rho" else sweep["rho"]
+    for v, (beta, rho) in enumerate(sweep_points(sweep)):
         started = time.perf_counter()
         res = run_sweep(mlp, Xte, yte, theta0, beta=beta, rho=rho, **fixed)
-        for key in ("loss", "norm", "test_acc", "train_acc"):
+        for key in PER_VALUE:
             out[f"{key}_{v}"] = res[key]
         out["eval_steps"] = res["eval_steps"]
         log(
