@@ -246,6 +246,82 @@ def test_fast_path_matches_naive_float64_oracle(paper, case):
     np.testing.assert_allclose(a.w_final, W, rtol=0, atol=1e-9 * np.abs(W).max())
 
 
+def test_kernel_exp_matches_numpy_exp():
+    """The kernel's branch-free exp (what lets its loops vectorise) against np.exp: ≤ 1.5 ulp on normal results,
+    gradual underflow to the same subnormals (to one subnormal step), 0 at −inf and below −745.2, inf above 709.8,
+    NaN kept."""
+    from implicit_bias._fast_multiclass import _exp
+
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.uniform(-1, 1, 4000), rng.uniform(-745.2, 709.7, 8000), rng.uniform(-745.2, -708, 2000)])
+    got = np.array([_exp(v) for v in x])
+    ref = np.exp(x)
+    normal = ref >= np.finfo(float).tiny
+    assert normal.sum() > 10_000 and (~normal).sum() > 1000
+    np.testing.assert_allclose(got[normal], ref[normal], rtol=1.5 * np.finfo(float).eps, atol=0)
+    np.testing.assert_allclose(got[~normal], ref[~normal], rtol=0, atol=2 * np.finfo(float).smallest_subnormal)
+    special = [-np.inf, -1e4, -745.2, 0.0, 709.8, 710.0, 1e4, np.inf]
+    assert [_exp(v) for v in special] == [0.0, 0.0, 0.0, 1.0, np.exp(709.8), np.inf, np.inf, np.inf]
+    assert np.isnan(_exp(np.nan))
+
+
+def _separating_at_margin(H, y, W, margin):
+    """W rescaled so that its minimum pairwise margin is `margin` (W must separate the data)."""
+    m = mc.min_margin(W, H, y)
+    assert m > 0
+    return W * (margin / m)
+
+
+@pytest.mark.parametrize("loss", mc.MC_LOSSES)
+@pytest.mark.parametrize("margin", [1e3, 3e4])
+@pytest.mark.parametrize("start", ["max_margin", "signgd"])
+def test_fast_gradient_matches_the_log_scale_reference_at_large_margins(paper, loss, margin, start):
+    """At margins ≥ 1e3 the textbook softmax gradient (P − Y)ᵀH/n is exactly 0 (p_iy rounds to 1, so the true-class
+    term 1 − p_iy is lost), while the kernel's vectorised log-scale weights keep every term: its (C, ĝ) must equal
+    the numpy reference's to rounding (of the logits), true-class rows included (Σ_c ĝ[c, :] = 0), with the same
+    signs for SignGD. Two directions: the max-margin W (many tied support pairs) and a SignGD iterate (spread-out
+    margins)."""
+    from implicit_bias import _fast_multiclass as fm
+
+    H, y, sol = paper
+    W = sol.w if start == "max_margin" else train(H, y, optimizer="signgd", steps=3000, num_log=2).w_final
+    W = _separating_at_margin(H, y, W, margin)
+    with np.errstate(all="ignore"):
+        _, G_naive, _ = naive_ce(W, H, y)
+    assert np.all(G_naive == 0)
+    c_ref, g_ref = mc.scaled_gradient(W, H, y, loss)
+    k, d = W.shape
+    n = H.shape[0]
+    G = np.full((k, d), np.nan)
+    work = (np.empty((k, n)), np.empty((k, n)), G, np.empty(n), np.empty(n), np.empty(n))
+    c_fast = fm.scaled_gradient(np.ascontiguousarray(H.T), y, W, fm.LOSS_CODES[loss], *work)
+    assert c_fast < -0.9 * margin
+    assert c_fast == pytest.approx(c_ref, rel=1e-13)
+    scale = np.abs(g_ref).max()
+    assert scale > 1e-3
+    # logits of size ~margin carry a rounding error ~margin·eps, which e^δ turns into a relative error of the weights
+    tol = 1e-15 * margin * scale
+    np.testing.assert_allclose(G, g_ref, rtol=0, atol=tol)
+    np.testing.assert_allclose(G.sum(axis=0), 0.0, atol=tol)
+    clear = np.abs(g_ref) > 1e-9 * scale
+    np.testing.assert_array_equal(np.sign(G[clear]), np.sign(g_ref[clear]))
+
+
+@pytest.mark.parametrize("case", [dict(optimizer="signgd"), dict(optimizer="adam", beta2=0.99, decay=2 / 3)])
+def test_fast_path_matches_numpy_reference_from_large_margins(paper, case):
+    """Training from a SignGD direction scaled to margin 1e3 (where a textbook softmax has no gradient at all): the
+    fast path follows the log-scale reference within the tolerances of test_fast_path_matches_numpy_reference."""
+    H, y, _ = paper
+    W0 = _separating_at_margin(H, y, train(H, y, optimizer="signgd", steps=3000, num_log=2).w_final, 1e3)
+    a = train(H, y, steps=300, w0=W0, num_log=20, **case)
+    b = train(H, y, steps=300, w0=W0, num_log=20, backend="numpy", **case)
+    scale = np.max(np.abs(b.w), axis=(1, 2), keepdims=True)
+    np.testing.assert_allclose(a.w / scale, b.w / scale, atol=1e-10)
+    np.testing.assert_allclose(a.log_loss, b.log_loss, rtol=1e-10, atol=1e-10)
+    assert np.all(b.log_loss < -745)  # every logged loss below float64's e^{−745}: only the log scale sees it
+    assert np.any(np.abs(a.w[-1] - W0) > 0)  # and the run moves
+
+
 def test_adam_with_zero_betas_is_signgd_exactly(paper):
     H, y, _ = paper
     for backend in ("numba", "numpy"):
