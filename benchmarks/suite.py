@@ -5,7 +5,7 @@ Cases (the optimizer settings are bench_steps.py's and bench_fan2025.py's CASES,
 
     binary, exp loss, gaussian data (N, d) = (10, 50) and (100, 500):  Inc-Adam, Det-Adam, Inc-Signum, AdamProxy
     multiclass CE, fan2025 spec §3 data (n, k, d) = (500, 10, 25):     full-batch SignGD and Adam
-    100-run batched sweep (Inc-Adam over a β2 grid, N = 10, d = 50):   `train_many` (skipped until it exists)
+    100-run batched sweep (Inc-Adam over a β2 grid, N = 10, d = 50):   `train_many` against a `train` loop
     baek2025 Algorithm 3 (`proxy_fixed_point`) and fan2025's max-norm margin LP
 
 Each implementation of a case runs the same algorithm from w = 0 (η_t = lr·(t+2)^(−decay), ε = 0, no bias
@@ -58,8 +58,7 @@ from bench_fan2025 import CASES as MC_CASES
 from bench_steps import CASES as BINARY_CASES
 from bench_steps import _cpu_model
 
-import implicit_bias
-from implicit_bias import gaussian, train
+from implicit_bias import gaussian, train, train_many
 from implicit_bias.multiclass import make_multiclass
 
 __all__ = ["IMPLEMENTATIONS", "load_protocol", "markdown_table", "run_benchmark"]
@@ -380,25 +379,11 @@ def _sweep_case(cfg, repeats):
     runs, steps = cfg["runs"], cfg["steps"]
     size = dict(N=10, d=50, runs=runs)
     case = BINARY["Inc-Adam"]
-    train_many = getattr(implicit_bias, "train_many", None)
-    if train_many is None:
-        try:
-            train_many = importlib.import_module("implicit_bias.training").train_many
-        except AttributeError:
-            train_many = None
-    if train_many is None:
-        note = "implicit_bias.train_many does not exist yet (batched sweeps, issue 10): case skipped"
-        return dict(name="Inc-Adam sweep", kind="sweep", size=size, floor=None, note=note, skipped=True)
     X = gaussian(10, 50, 0)
     beta2 = np.linspace(0.95, 0.999, runs)
     s = _settings(case, X.shape[0]) | {"beta2": beta2[:, None]}
     step, batches, _ = _peer_problem("binary", X, s)
     per_run = [dict(beta2=float(b2)) for b2 in beta2]
-    try:  # assumed API: train_many(X, runs=[per-run settings], steps=..., **shared) -> one Trajectory per run
-        train_many(X, runs=per_run[:1], steps=1, num_log=2, **case)
-    except TypeError as err:
-        note = f"implicit_bias.train_many exists but not with the assumed signature ({err}): adapt _sweep_case"
-        return dict(name="Inc-Adam sweep", kind="sweep", size=size, floor=None, note=note, skipped=True)
     fns = {
         "fast": lambda: [tr.w_final for tr in train_many(X, runs=per_run, steps=steps, num_log=2, **case)],
         "ref": lambda: [train(X, steps=steps, num_log=2, **case, **r).w_final for r in per_run],

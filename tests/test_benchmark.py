@@ -47,9 +47,7 @@ def test_every_case_is_recorded_with_fast_and_reference_timings(record):
         "max-norm margin LP",
     ]
     for case in record["cases"]:
-        if case.get("skipped"):  # only the batched sweep, until implicit_bias.train_many exists
-            assert case["kind"] == "sweep" and "train_many" in case["note"]
-            continue
+        assert not case.get("skipped"), case["name"]
         for impl in suite.IMPLEMENTATIONS:
             entry = case[impl]
             if entry["skipped"]:
@@ -57,13 +55,6 @@ def test_every_case_is_recorded_with_fast_and_reference_timings(record):
             else:
                 assert entry["seconds"] > 0 and math.isfinite(entry["seconds"]), (case["name"], impl)
                 assert len(entry["repeats_s"]) == (TINY["solver_repeats"] if case["kind"] == "solver" else 1)
-
-
-def test_sweep_is_skipped_exactly_when_train_many_is_missing(record):
-    import implicit_bias.training as training
-
-    sweep = next(c for c in record["cases"] if c["kind"] == "sweep")
-    assert sweep.get("skipped", False) == (not hasattr(training, "train_many"))
 
 
 def test_peers_run_the_same_algorithm_as_the_fast_path(record):
@@ -117,15 +108,9 @@ def test_benchmark_target_resolves_and_is_not_in_the_default_target(workflow_cop
     assert "bench_run" not in dry_run_jobs(workflow_copy)
 
 
-def test_sweep_case_lights_up_with_train_many(monkeypatch):
-    """Once `train_many` exists (assumed: train_many(X, runs=[per-run settings], steps=, **shared) -> one Trajectory
-    per run), the sweep is timed against separate `train` calls and the batched peers, which agree with it."""
-    import implicit_bias.training as training
-
-    def train_many(X, runs, steps, **shared):
-        return [training.train(X, steps=steps, **shared, **run) for run in runs]
-
-    monkeypatch.setattr(training, "train_many", train_many, raising=False)
+def test_sweep_case_times_train_many_against_separate_runs():
+    """The sweep case times one `train_many` call against separate `train` calls and the batched peers, which all
+    agree with it."""
     case = suite._sweep_case(dict(runs=3, steps=5), 1)
     assert not case["skipped"]
     for impl in _ran(case):
