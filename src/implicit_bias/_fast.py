@@ -1,9 +1,12 @@
 """numba fast path of the binary training loop; `optimizers.step_direction` + `training.run_reference` is the oracle.
 
 Same maths as the reference (log-scale gradient of `losses`; the update rule is `_core.update`, shared with the
-multiclass kernel), written as scalar loops without allocation so that an Inc-Adam step on N = 10, d = 50 costs well
-under a microsecond. `run` is one run (`training.train`); `run_many` calls it for a batch of runs on one data set in
-parallel (`training.train_many`).
+multiclass kernel), written as loops without allocation so that an Inc-Adam step on N = 10, d = 50 costs well under a
+microsecond. A mini-batch's margins are formed four samples per pass over w in vector registers (`_chains8x4`) and its
+gradient four samples per pass over the coordinates, both in the order of the per-sample loops, so the results are
+bit-identical to them (full batch at N = 100, d = 500: ≈ 2.2× faster than per-sample loops, on a par with JAX).
+`run` is one run (`training.train`); `run_many` calls it for a batch of runs on one data set in parallel
+(`training.train_many`).
 """
 
 from __future__ import annotations
