@@ -4,6 +4,7 @@ input validation and divergence detection."""
 from __future__ import annotations
 
 import itertools
+import math
 import warnings
 
 import numpy as np
@@ -383,9 +384,9 @@ def test_blocked_batch_loops_are_bit_identical_to_per_sample_loops(b, d):
     from implicit_bias import _fast
 
     @njit
-    def blocked(X, rows, w, a, z, acc, g, g2):
+    def blocked(X, rows, w, u, c, z, acc, g, g2):
         _fast._margins(X, rows, w, z, acc)
-        _fast._weighted_sums(X, rows, a, True, g, g2)
+        _fast._weighted_sums(X, rows, u, c, True, g, g2)
 
     @njit
     def dots(X, rows, w, z):
@@ -395,11 +396,12 @@ def test_blocked_batch_loops_are_bit_identical_to_per_sample_loops(b, d):
     rng = np.random.default_rng(b * 100 + d)
     X = rng.standard_normal((12, d)) * np.exp(rng.uniform(-5, 5, (12, 1)))
     rows = rng.permutation(12)[:b]
-    w, a = rng.standard_normal(d), rng.uniform(0, 1, b)
+    w, u, c = rng.standard_normal(d), rng.uniform(-3, 0, b), 0.5
     z, z_ref, g, g2 = np.empty(b), np.empty(b), np.empty(d), np.empty(d)
-    blocked(X, rows, w, a, z, np.empty(32), g, g2)
+    blocked(X, rows, w, u, c, z, np.empty(32), g, g2)
     dots(X, rows, w, z_ref)
     g_ref, g2_ref = np.zeros(d), np.zeros(d)
+    a = [math.exp(uj - c) for uj in u]  # the weights e^{u − c}, by libm's exp as in the kernel (not np.exp)
     for j, i in enumerate(rows):
         g_ref -= a[j] * X[i]
         g2_ref += a[j] * a[j] * X[i] * X[i]

@@ -136,8 +136,9 @@ def _margins(X, rows, w, z, acc):
 
 
 @njit(cache=True, inline="always")
-def _weighted_sums(X, rows, a, second_moment, ghat, g2hat):
-    """ĝ = −Σ_j a_j x_{rows_j} (and ĝ₂ = Σ_j a_j² x_{rows_j}² if `second_moment`), summed over j in order.
+def _weighted_sums(X, rows, u, c, second_moment, ghat, g2hat):
+    """ĝ = −Σ_j a_j x_{rows_j} (and ĝ₂ = Σ_j a_j² x_{rows_j}² if `second_moment`), a_j = e^{u_j − c}, summed over j
+    in order.
 
     Four samples per pass over the coordinates (one load and store of ĝ_k per four samples); each coordinate's sum
     is still formed sample by sample from 0, the order of a loop over single samples, so the result is bit-identical
@@ -149,7 +150,7 @@ def _weighted_sums(X, rows, a, second_moment, ghat, g2hat):
         ghat[k] = 0.0
         g2hat[k] = 0.0
     for j in range(0, b - b % 4, 4):
-        a0, a1, a2, a3 = a[j], a[j + 1], a[j + 2], a[j + 3]
+        a0, a1, a2, a3 = math.exp(u[j] - c), math.exp(u[j + 1] - c), math.exp(u[j + 2] - c), math.exp(u[j + 3] - c)
         x0, x1, x2, x3 = X[rows[j]], X[rows[j + 1]], X[rows[j + 2]], X[rows[j + 3]]
         for k in range(d):
             ghat[k] = (((ghat[k] - a0 * x0[k]) - a1 * x1[k]) - a2 * x2[k]) - a3 * x3[k]
@@ -160,7 +161,7 @@ def _weighted_sums(X, rows, a, second_moment, ghat, g2hat):
                 g = (g + q1 * x1[k] * x1[k]) + q2 * x2[k] * x2[k]
                 g2hat[k] = g + q3 * x3[k] * x3[k]
     for j in range(b - b % 4, b):
-        aj = a[j]
+        aj = math.exp(u[j] - c)
         xj = X[rows[j]]
         for k in range(d):
             ghat[k] -= aj * xj[k]
@@ -270,9 +271,7 @@ def _steps(X, batches, steps, lr, decay, h, loss_code, log_steps, W_out, D_out, 
                 for k in range(d):
                     g2hat[k] = X[i, k] * X[i, k]
         else:
-            for j in range(b):
-                u[j] = math.exp(u[j] - c)  # the weights a_j = e^{u_j − c} ∈ (0, 1], in place
-            _weighted_sums(X, rows, u, second_moment, ghat, g2hat)
+            _weighted_sums(X, rows, u, c, second_moment, ghat, g2hat)
             # divide once, after summing, so that an exactly cancelling coordinate stays exactly 0 (sign(0) = 0)
             for k in range(d):
                 ghat[k] /= b
