@@ -27,7 +27,7 @@ import numpy as np
 from numba import njit, types
 from numba.extending import intrinsic
 
-from ._core import log_mean_exp, step_size, update
+from ._core import log_mean_exp, step_size, unowned, update
 
 LOSS_CODES = {"ce": 0, "exp": 1, "pairlog": 2}
 
@@ -349,24 +349,30 @@ def run(H, y, W0, batches, steps, lr, decay, h, loss_code, log_steps, W_out, D_o
         for j in range(n):
             if batches[0, j] != j:
                 full = False
-    # parameters, gradient, direction and moments as flat vectors with (k, d) views: the core sees flat arrays
-    w_flat = W0.copy().reshape(k * d)
+    # parameters, gradient, direction and moments as flat vectors (the core sees flat arrays), owned here until
+    # `_steps` returns: it works on unowned views
+    work = np.zeros((5, k * d))
+    work[0] = W0.copy().reshape(k * d)
+    # Hᵀ, the logits of all samples (logged loss), the gathered mini-batch, `scaled_gradient`'s work arrays
+    Ht, Z, Htb, yb = np.ascontiguousarray(H.T), np.empty((k, n)), np.empty((d, b)), np.empty(b, dtype=y.dtype)
+    bufs = (Ht, Z, Htb, yb, np.empty((k, b)), np.empty((k, b)), np.empty(b), np.empty(b), np.empty(b), np.zeros(1))
+    return _steps(H, y, batches, full, steps, lr, decay, h, loss_code, log_steps, W_out, D_out, L_out, work, bufs)
+
+
+@njit(cache=True)
+def _steps(H, y, batches, full, steps, lr, decay, h, loss_code, log_steps, W_out, D_out, L_out, work, bufs):
+    """`run`'s loop; `work` holds W_0 (flat) and zeros for the gradient, direction and moments, `bufs` the buffers.
+
+    The update core's arrays are unowned views (`_core.unowned`, no reference counting per step): the caller keeps
+    them alive.
+    """
+    k, d = W_out.shape[1], W_out.shape[2]
+    n_batches = batches.shape[0]
+    Ht, Z, Htb, yb, Zb, R, wa, wb, wf, g2_unused = bufs
+    w_flat, g_flat, d_flat = unowned(work[0]), unowned(work[1]), unowned(work[2])
+    m, v, g2_unused = unowned(work[3]), unowned(work[4]), unowned(g2_unused)
     W = w_flat.reshape((k, d))
-    g_flat = np.zeros(k * d)
     G = g_flat.reshape((k, d))
-    d_flat = np.zeros(k * d)
-    m = np.zeros(k * d)
-    v = np.zeros(k * d)
-    g2_unused = np.zeros(1)
-    Ht = np.ascontiguousarray(H.T)
-    Z = np.empty((k, n))  # logits over all samples (the logged loss)
-    Htb = np.empty((d, b))
-    yb = np.empty(b, dtype=y.dtype)
-    Zb = np.empty((k, b))
-    R = np.empty((k, b))
-    wa = np.empty(b)
-    wb = np.empty(b)
-    wf = np.empty(b)
     s = -np.inf
     max_dir = 0.0
     li = 0
