@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import subprocess
+import sys
 import warnings
 
 import hypothesis.extra.numpy as hnp
@@ -489,3 +491,17 @@ def test_only_optimal_status_is_accepted(monkeypatch, status, exc, match):
     monkeypatch.setattr(mm, "_solve", fake_solve)
     with pytest.raises(exc, match=match):
         max_margin(GR, norm=2)
+
+
+def test_an_lp_solve_prints_nothing():
+    """A fresh process solving the ℓ∞ max-margin LP (cvxpy -> HiGHS) writes nothing to its stdout or stderr: HiGHS's
+    banner, printed below Python by the first solver a process constructs, is swallowed (it flooded the console,
+    once per data set and reference job)."""
+    code = (
+        "from implicit_bias import gaussian\n"
+        "from implicit_bias.margins import max_margin\n"
+        "assert max_margin(gaussian(10, 50, 0), norm='inf').gamma > 0\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert (proc.stdout, proc.stderr) == ("", "")
