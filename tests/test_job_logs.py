@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 SCRIPTS = Path(__file__).resolve().parents[1] / "workflow" / "scripts"
 
 
-def test_setup_sends_python_and_file_descriptor_output_to_the_log(tmp_path):
+def test_setup_sends_python_and_file_descriptor_output_to_the_log(tmp_path, python_process):
     """Prints, warnings and what compiled code writes straight to file descriptors 1 and 2 all land in the log, in
     order; the job's own stdout and stderr (Snakemake's console) stay empty."""
     log = tmp_path / "job.log"
@@ -23,8 +21,7 @@ def test_setup_sends_python_and_file_descriptor_output_to_the_log(tmp_path):
         "warnings.warn('a warning')\n"
         "os.write(2, b'fd 2\\n')\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stderr
+    proc = python_process(code)
     assert (proc.stdout, proc.stderr) == ("", "")
     lines = log.read_text().splitlines()
     assert lines[:2] == ["python stdout", "fd 1"]

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import subprocess
-import sys
 import warnings
 
 import hypothesis.extra.numpy as hnp
@@ -493,7 +491,7 @@ def test_only_optimal_status_is_accepted(monkeypatch, status, exc, match):
         max_margin(GR, norm=2)
 
 
-def test_an_lp_solve_prints_nothing():
+def test_an_lp_solve_prints_nothing(python_process):
     """A fresh process solving the ℓ∞ max-margin LP (cvxpy -> HiGHS) writes nothing to its stdout or stderr: HiGHS's
     banner, printed below Python by the first solver a process constructs, is swallowed (it flooded the console,
     once per data set and reference job)."""
@@ -502,6 +500,5 @@ def test_an_lp_solve_prints_nothing():
         "from implicit_bias.margins import max_margin\n"
         "assert max_margin(gaussian(10, 50, 0), norm='inf').gamma > 0\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stderr
+    proc = python_process(code)
     assert (proc.stdout, proc.stderr) == ("", "")
