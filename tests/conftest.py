@@ -115,6 +115,20 @@ def rel_err():
     return rel_w_error
 
 
+def run_python(code: str) -> subprocess.CompletedProcess:
+    """`python -c CODE` in a fresh process (output captured as text); raises with its stderr if it fails."""
+    proc = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+@pytest.fixture(scope="session")
+def python_process():
+    """`python_process(code)`: run CODE in a fresh Python process, for what only a process shows (its output at the
+    file-descriptor level, import side effects); see `run_python`."""
+    return run_python
+
+
 # --------------------------------------------------------------------------------------------------------------
 # The Snakemake workflow (tests marked `pipeline`): a copy of the workflow in a temporary directory, run through
 # Snakemake's command line on the smoke config (tests/smoke_config.yaml).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -11,7 +13,7 @@ from implicit_bias.checks import Artifacts, verdict_of
 from implicit_bias.nets import MLPBuffers, TanhMLP, digits_data
 from implicit_bias.optimizers import UpdateRule, init_state, step_direction
 from implicit_bias.papers.cattaneo2024.checks import CHECKS, fitted_slope, local_slopes
-from implicit_bias.papers.cattaneo2024.experiments import check_config, run_sweep
+from implicit_bias.papers.cattaneo2024.experiments import check_config, reached_mean, run_sweep
 
 
 def test_batched_sweep_matches_single_seed_reference():
@@ -203,3 +205,31 @@ def test_sweep_joined_from_its_points_is_bit_identical_to_the_whole_sweep(grid):
         assert joined[key].dtype == np.asarray(value).dtype, key
     with pytest.raises(ValueError, match="points for"):
         combine_sweep(points[:1], grid, cfg)
+
+
+def test_sweep_logs_one_progress_line_per_seed_and_logging_changes_nothing():
+    """The per-seed progress lines (the job log of a sweep point) and the arrays are those of a silent run."""
+    Xtr, ytr, Xte, yte = digits_data(100)
+    mlp = TanhMLP(Xtr, ytr, hidden=6)
+    theta0 = np.stack([mlp.init(s) for s in (0, 1, 2)])
+    kw = dict(h=1e-2, beta=0.9, rho=0.99, eps=1e-16, steps=30, eval_every=10)
+    lines = []
+    logged, silent = run_sweep(mlp, Xte, yte, theta0, **kw, log=lines.append), run_sweep(mlp, Xte, yte, theta0, **kw)
+    assert [line.split(":")[0].strip() for line in lines] == [f"beta=0.9 rho=0.99 seed {s}/3" for s in (1, 2, 3)]
+    for key in ("loss", "norm", "test_acc", "train_acc", "param_norm"):
+        np.testing.assert_array_equal(logged[key], silent[key], err_msg=key)
+
+
+def test_reached_mean_is_nanmean_without_the_empty_slice_warning():
+    """Seed means over the seeds that reached a level: np.nanmean's bits, NaN (and no warning) where none did."""
+    rng = np.random.default_rng(0)
+    M = rng.lognormal(size=(3, 4, 10))
+    M[rng.random(M.shape) < 0.3] = np.nan
+    M[1, 2] = np.nan  # a level no seed reached at this value
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = reached_mean(M, axis=2)
+    assert np.isnan(got[1, 2]) and np.isfinite(np.delete(got.ravel(), 1 * 4 + 2)).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        np.testing.assert_array_equal(got, np.nanmean(M, axis=2))

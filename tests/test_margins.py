@@ -489,3 +489,16 @@ def test_only_optimal_status_is_accepted(monkeypatch, status, exc, match):
     monkeypatch.setattr(mm, "_solve", fake_solve)
     with pytest.raises(exc, match=match):
         max_margin(GR, norm=2)
+
+
+def test_an_lp_solve_prints_nothing(python_process):
+    """A fresh process solving the ℓ∞ max-margin LP (cvxpy -> HiGHS) writes nothing to its stdout or stderr: HiGHS's
+    banner, printed below Python by the first solver a process constructs, is swallowed (it flooded the console,
+    once per data set and reference job)."""
+    code = (
+        "from implicit_bias import gaussian\n"
+        "from implicit_bias.margins import max_margin\n"
+        "assert max_margin(gaussian(10, 50, 0), norm='inf').gamma > 0\n"
+    )
+    proc = python_process(code)
+    assert (proc.stdout, proc.stderr) == ("", "")

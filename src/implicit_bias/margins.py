@@ -29,7 +29,10 @@ margins or cosines (metrics, checks, the workflow's DAG) does not load it.
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
+from functools import cache
 from numbers import Real
 from typing import TYPE_CHECKING
 
@@ -231,9 +234,34 @@ def _default_solver(norm) -> str:
 
 
 def _solve(prob: cp.Problem, solver: str) -> None:
-    """Solve with the pinned solver; tight tolerances for Clarabel."""
+    """Solve with the pinned solver; tight tolerances for Clarabel. Solver output stays off (cvxpy's verbose=False);
+    HiGHS's banner, which no option reaches, is swallowed once per process (`_quiet_highs_banner`)."""
     opts = CLARABEL_OPTIONS if solver == "CLARABEL" else {}
+    if solver == "HIGHS":
+        _quiet_highs_banner()
     prob.solve(solver=solver, **opts)
+
+
+@cache
+def _quiet_highs_banner() -> None:
+    """Construct this process's first HiGHS solver with file descriptor 1 pointed at /dev/null.
+
+    HiGHS (the C++ library under highspy) prints a two-line "Running HiGHS ... Copyright" banner from the
+    constructor of the first solver a process makes, before any option (output_flag, log_to_console) can be set;
+    cvxpy's HiGHS interface makes one on every solve. It went to the console once per job that solves an LP
+    (every data set and reference job). Later constructions print nothing, so one silenced construction is enough.
+    """
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def check_status(prob: cp.Problem, solver: str) -> None:

@@ -13,6 +13,7 @@ from numpy.typing import ArrayLike
 
 from ...backward_error import adam_correction_1d, bias_bracket, modified_field
 from ...checks import Artifacts, Check, Criterion, Verdict
+from .experiments import reached_mean
 
 __all__ = ["CHECKS", "fitted_slope", "local_slopes"]
 
@@ -273,12 +274,12 @@ def _mechanism_check(art, name, sign):
         f"{fixed} (fixed)": float(meta[fixed]),
         "matched training-loss levels": levels.tolist(),
         key_seed: per_seed.tolist(),
-        f"norm({vary}_max)/norm({vary}_min), seed mean per level": np.nanmean(ratio, axis=1).tolist(),
+        f"norm({vary}_max)/norm({vary}_min), seed mean per level": reached_mean(ratio, axis=1).tolist(),
         "fraction of seeds with the predicted sign, per level (reported)": np.mean(margin > 0, axis=1).tolist(),
         f"Spearman({vary}, norm) seed mean per level (reported)": [
             float(np.mean(x)) if x else float("nan") for x in spearman
         ],
-        "matched norm seed mean (rows values, cols levels)": np.nanmean(M, axis=2).tolist(),
+        "matched norm seed mean (rows values, cols levels)": reached_mean(M, axis=2).tolist(),
         "step reaching each level, seed median (rows values, cols levels)": np.median(
             r["matched_step"], axis=2
         ).tolist(),

@@ -13,6 +13,7 @@ import seaborn as sns
 from matplotlib.ticker import NullFormatter
 
 from ...nets import ToyProblem
+from .experiments import reached_mean
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -229,7 +230,7 @@ def _sweep_figure(runs, name, symbol, fixed):
     for k, level in enumerate(levels):
         for s in range(S):
             ax.plot(x, ratio[:, k, s], color=lcol[k], lw=0.5, alpha=0.4)
-        ax.plot(x, np.nanmean(ratio[:, k], axis=1), "o-", color=lcol[k], lw=1.8, label=f"training loss {level:g}")
+        ax.plot(x, reached_mean(ratio[:, k], axis=1), "o-", color=lcol[k], lw=1.8, label=f"training loss {level:g}")
     ax.axhline(1.0, color="k", lw=0.8)
     ax.set_xticks(x, [f"{u:g}" for u in v])
     ax.set_xlabel(symbol)
