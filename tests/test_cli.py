@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from implicit_bias import cosine, gaussian, max_margin, normalized_margin, proxy_fixed_point, train
-from implicit_bias.cli import OPTIMIZERS, SAMPLINGS, build_parser, main, snakemake_command
+from implicit_bias.cli import OPTIMIZERS, SAMPLINGS, TRAIN_OPTIONS, build_parser, main, snakemake_command
 from implicit_bias.multiclass import make_multiclass
 from implicit_bias.optimizers import OPTIMIZERS as TRAIN_OPTIMIZERS
 from implicit_bias.optimizers import SAMPLINGS as TRAIN_SAMPLINGS
@@ -49,7 +49,8 @@ def test_fit_options_offer_every_optimizer_and_the_defaults_of_train():
     assert OPTIMIZERS == TRAIN_OPTIMIZERS and SAMPLINGS == TRAIN_SAMPLINGS
     fit = build_parser().parse_args(["fit", "data.npz"])
     defaults = inspect.signature(train).parameters
-    for name in ("lr", "decay", "beta1", "beta2", "eps", "eps_inside", "bias_correction", "batch_size", "p"):
+    assert set(TRAIN_OPTIONS) <= set(defaults)
+    for name in set(TRAIN_OPTIONS) - {"optimizer", "steps"}:
         assert getattr(fit, name) == defaults[name].default, name
 
 
@@ -160,8 +161,11 @@ def test_a_bad_input_prints_no_traceback_from_the_command_line(tmp_path):
 
 def test_bad_settings_are_one_line_errors(tmp_path, capsys):
     np.savez(tmp_path / "data.npz", X=gaussian(4, 6, 0))
-    assert main(["fit", str(tmp_path / "data.npz"), "--loss", "hinge", "--steps", "10", "--quiet"]) == 2
-    assert "unknown loss 'hinge'" in capsys.readouterr().err
+    data = str(tmp_path / "data.npz")
+    for bad, message in [(["--loss", "hinge"], "unknown loss 'hinge'"), (["--batch-size", "3"], "must divide")]:
+        assert main(["fit", data, *bad, "--steps", "10"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("implicit-bias fit: error: ") and message in err, err
 
 
 def test_figure_shortcut_runs_the_jobs_snakemake_would(tmp_path):
@@ -235,3 +239,12 @@ def test_papers_lists_exactly_the_figures_and_checks_the_workflow_builds(capsys,
     }
     assert listed == built
     assert "results/figures/fan2025/fig_nsd.png" in listed and "results/checks/baek2025/thm_3_3.json" in listed
+
+
+def test_readme_documents_every_optimizer_and_command():
+    readme = (ROOT / "README.md").read_text()
+    for name in TRAIN_OPTIMIZERS:
+        assert f"\n| `{name}` |" in readme, name
+    commands = build_parser()._subparsers._group_actions[0].choices
+    for command in commands:
+        assert f"implicit-bias {command}" in readme, command

@@ -23,6 +23,9 @@ __all__ = ["CLIError", "main"]
 # The defaults of `implicit_bias.train` (tests check that they agree).
 OPTIMIZERS = ("gd", "ngd", "signgd", "signum", "adam", "adam_proxy", "nsd")
 SAMPLINGS = ("cyclic", "replacement", "reshuffle")
+# the `fit` options passed to `train` as they are
+TRAIN_OPTIONS = ("optimizer", "steps", "lr", "decay", "beta1", "beta2", "eps", "eps_inside", "bias_correction")
+TRAIN_OPTIONS += ("batch_size", "sampling", "seed", "loss", "p")
 EXIT_USAGE = 2  # bad input, as argparse's own usage errors
 
 
@@ -112,6 +115,11 @@ def fit(X, y, args, progress: Progress) -> dict:
     from .training import train
 
     multiclass = y is not None
+    settings = {name: getattr(args, name) for name in TRAIN_OPTIONS}
+    try:  # a bad setting (loss, batch size, p, ...) fails here, before the reference solves: one numpy step
+        train(X, y, **{**settings, "steps": 1}, backend="numpy")
+    except (ValueError, FloatingPointError) as exc:
+        raise CLIError(str(exc)) from None
     norms = {"l2": 2, "linf": "inf"}
     references = {}
     for key in norms:
@@ -128,22 +136,6 @@ def fit(X, y, args, progress: Progress) -> dict:
         fixed = proxy_fixed_point(X)
     batch = "full batch" if args.batch_size is None else f"batch size {args.batch_size}, {args.sampling}"
     progress.stage(f"training {args.optimizer} for {args.steps:,} steps ({batch})")
-    settings = dict(
-        optimizer=args.optimizer,
-        steps=args.steps,
-        lr=args.lr,
-        decay=args.decay,
-        beta1=args.beta1,
-        beta2=args.beta2,
-        eps=args.eps,
-        eps_inside=args.eps_inside,
-        bias_correction=args.bias_correction,
-        batch_size=args.batch_size,
-        sampling=args.sampling,
-        seed=args.seed,
-        loss=args.loss,
-        p=args.p,
-    )
     try:
         traj = train(X, y, **settings)
     except (ValueError, FloatingPointError) as exc:  # a bad setting, or a run that overflowed
