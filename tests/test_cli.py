@@ -162,7 +162,12 @@ def test_a_bad_input_prints_no_traceback_from_the_command_line(tmp_path):
 def test_bad_settings_are_one_line_errors(tmp_path, capsys):
     np.savez(tmp_path / "data.npz", X=gaussian(4, 6, 0))
     data = str(tmp_path / "data.npz")
-    for bad, message in [(["--loss", "hinge"], "unknown loss 'hinge'"), (["--batch-size", "3"], "must divide")]:
+    cases = [
+        (["--loss", "hinge"], "unknown loss 'hinge'"),
+        (["--batch-size", "3"], "must divide"),
+        (["--json", str(tmp_path / "no" / "out.json")], "no such directory"),
+    ]
+    for bad, message in cases:
         assert main(["fit", data, *bad, "--steps", "10"]) == 2
         err = capsys.readouterr().err
         assert err.startswith("implicit-bias fit: error: ") and message in err, err

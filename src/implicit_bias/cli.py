@@ -17,6 +17,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["CLIError", "main"]
 
@@ -41,7 +45,7 @@ class Progress:
     call of the compiled kernel, which reports nothing until it returns; its line says how many steps it runs.
     """
 
-    def __init__(self, stages: int, enabled: bool = True, width: int = 20):
+    def __init__(self, stages: int, enabled: bool = True, width: int = 20) -> None:
         self.total, self.enabled, self.width = stages, enabled, width
         self.done = 0
         self.start = time.perf_counter()
@@ -63,7 +67,7 @@ class Progress:
 
 
 # -------------------------------------------------------------------------------------------------------------- fit
-def load_data(path: str):
+def load_data(path: str) -> tuple[np.ndarray, np.ndarray | None]:
     """(X, y or None) from an .npz holding `X` (binary: label-absorbed rows y_i·x_i) and, for multiclass data, `y`
     (the labels 0..k−1, every class present); a CLIError that says what is wrong otherwise."""
     import numpy as np
@@ -90,7 +94,7 @@ def load_data(path: str):
     return X, _labels(arrays["y"], X.shape[0])
 
 
-def _labels(y, n: int):
+def _labels(y: np.ndarray, n: int) -> np.ndarray:
     import numpy as np
 
     if y.ndim != 1 or y.shape[0] != n:
@@ -108,7 +112,7 @@ def _labels(y, n: int):
     return y.astype(np.int64)
 
 
-def fit(X, y, args, progress: Progress) -> dict:
+def fit(X: np.ndarray, y: np.ndarray | None, args: argparse.Namespace, progress: Progress) -> dict:
     """Train on (X, y), compare the final direction with the max-margin references; the JSON-ready result."""
 
     from .margins import cosine, max_margin, normalized_margin
@@ -220,9 +224,12 @@ def plot(result: dict, path: str) -> None:
     plt.close(fig)
 
 
-def cmd_fit(args) -> int:
+def cmd_fit(args: argparse.Namespace) -> int:
     """Load, check, fit and report; the JSON's `trajectory` holds the logged steps' cosines and normalised margins
     (`margin_l2`, `margin_linf`)."""
+    for out in (args.json, args.plot):  # found out before the fit, not after it
+        if out and not Path(out).resolve().parent.is_dir():
+            raise CLIError(f"cannot write {out}: no such directory {Path(out).parent}")
     X, y = load_data(args.data)
     stages = 4 if y is not None else 5
     progress = Progress(stages, enabled=not args.quiet)
@@ -287,7 +294,7 @@ def target_of(kind: str, paper: str, name: str, config: dict) -> str:
     return (targets.figure_path if kind == "figure" else targets.check_path)(paper, name)
 
 
-def snakemake_command(target: str, args) -> list[str]:
+def snakemake_command(target: str, args: argparse.Namespace) -> list[str]:
     """`python -m snakemake` for one target, with the passthrough options: the jobs `snakemake <target>` runs."""
     # the target first: --configfile takes several values and would swallow a target after it
     cmd = [sys.executable, "-m", "snakemake", target, "--cores", str(args.cores)]
@@ -298,7 +305,7 @@ def snakemake_command(target: str, args) -> list[str]:
     return cmd
 
 
-def cmd_build(args) -> int:
+def cmd_build(args: argparse.Namespace) -> int:
     root = find_root()
     target = target_of(args.command, args.paper, args.name, load_config(root, args.configfile))
     cmd = snakemake_command(target, args)
@@ -309,7 +316,7 @@ def cmd_build(args) -> int:
     return status
 
 
-def cmd_papers(args) -> int:
+def cmd_papers(args: argparse.Namespace) -> int:
     from .targets import listing
 
     rows = listing(load_config(find_root(), args.configfile))
