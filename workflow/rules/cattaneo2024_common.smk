@@ -1,20 +1,15 @@
 # Input functions and target lists of cattaneo2024 (backward error analysis of Adam).
 from implicit_bias.papers.cattaneo2024 import experiments as cat_exp
+from implicit_bias.targets import FIXED_FIGURES
 
 validate(config["cattaneo2024"], "../schemas/cattaneo2024.schema.yaml")
 cat_exp.check_config(config["cattaneo2024"])
 
 CAT = config["cattaneo2024"]
 CAT_CHECKS = checks_of("cattaneo2024")
-CAT_FIGURES = ["fig1", "fig2", "fig3", "fig4", "fig5"]
-# the run artifact each figure reads
-CAT_FIGURE_RUNS = {
-    "fig1": ["fcurve"],
-    "fig2": ["toy"],
-    "fig3": ["order_mlp", "order_toy"],
-    "fig4": ["sweep_rho"],
-    "fig5": ["sweep_beta"],
-}
+# the run artifacts each figure reads
+CAT_FIGURE_RUNS = FIXED_FIGURES["cattaneo2024"]
+CAT_FIGURES = list(CAT_FIGURE_RUNS)
 
 
 def cattaneo2024_figures():

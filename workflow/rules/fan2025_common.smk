@@ -1,16 +1,12 @@
 # Input functions and target lists of fan2025 (multiclass SignGD, NSD and Adam).
 from implicit_bias.papers.fan2025 import experiments as fan_exp
+from implicit_bias.targets import FIXED_FIGURES
 
 validate(config["fan2025"], "../schemas/fan2025.schema.yaml")
 fan_exp.check_config(config["fan2025"])
 FAN = config["fan2025"]
 FAN_CHECKS = checks_of("fan2025")
-FAN_FIGURES = {
-    "fig1": ["main"],
-    "fig1_gaps": ["main", "long"],
-    "fig_nsd": ["nsd"],
-    "fig_losses": ["losses", "long"],
-}
+FAN_FIGURES = FIXED_FIGURES["fan2025"]  # figure -> the experiments it reads
 for _fig, _exps in FAN_FIGURES.items():
     for _exp in _exps:
         if _exp not in FAN["experiments"]:

@@ -1,0 +1,416 @@
+"""The `implicit-bias` console command: fit your own data, rebuild one figure or check, list what the papers hold.
+
+    implicit-bias fit DATA.npz [--optimizer adam] [--batch-size 1] [--steps N] ... [--plot out.png] [--json out.json]
+    implicit-bias figure PAPER NAME [--cores 1] [--dry-run] [--configfile FILE]
+    implicit-bias check PAPER NAME  [--cores 1] [--dry-run] [--configfile FILE]
+    implicit-bias papers [--configfile FILE]
+
+Everything heavy (numpy, cvxpy, numba, matplotlib, Snakemake) is imported by the command that needs it, so that
+`--help` answers at once. A bad input ends the command with one line on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["CLIError", "main"]
+
+# The defaults of `implicit_bias.train` (tests check that they agree).
+OPTIMIZERS = ("gd", "ngd", "signgd", "signum", "adam", "adam_proxy", "nsd")
+SAMPLINGS = ("cyclic", "replacement", "reshuffle")
+# the `fit` options passed to `train` as they are
+TRAIN_OPTIONS = ("optimizer", "steps", "lr", "decay", "beta1", "beta2", "eps", "eps_inside", "bias_correction")
+TRAIN_OPTIONS += ("batch_size", "sampling", "seed", "loss", "p")
+EXIT_USAGE = 2  # bad input, as argparse's own usage errors
+
+
+class CLIError(Exception):
+    """A bad input: printed as one line (`implicit-bias <command>: <message>`), exit status 2."""
+
+
+# --------------------------------------------------------------------------------------------------------- progress
+class Progress:
+    """A plain-text progress bar on stderr over the stages of a fit: `[####------] 2/5 <stage> (elapsed)`.
+
+    One line per stage (no carriage returns, so a log file reads as well as a terminal). The training stage is one
+    call of the compiled kernel, which reports nothing until it returns; its line says how many steps it runs.
+    """
+
+    def __init__(self, stages: int, enabled: bool = True, width: int = 20) -> None:
+        self.total, self.enabled, self.width = stages, enabled, width
+        self.done = 0
+        self.start = time.perf_counter()
+
+    def stage(self, text: str) -> None:
+        self.done += 1
+        self._line(self.done - 1, text)
+
+    def finish(self) -> None:
+        self._line(self.total, "done")
+
+    def _line(self, done: int, text: str) -> None:
+        if not self.enabled:
+            return
+        filled = round(self.width * done / self.total)
+        bar = "#" * filled + "-" * (self.width - filled)
+        elapsed = time.perf_counter() - self.start
+        print(f"[{bar}] {done}/{self.total} {text} ({elapsed:.1f} s)", file=sys.stderr, flush=True)
+
+
+# -------------------------------------------------------------------------------------------------------------- fit
+def load_data(path: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """(X, y or None) from an .npz holding `X` (binary: label-absorbed rows y_i·x_i) and, for multiclass data, `y`
+    (the labels 0..k−1, every class present); a CLIError that says what is wrong otherwise."""
+    import numpy as np
+
+    from .data import as_design_matrix
+
+    file = Path(path)
+    if not file.is_file():
+        raise CLIError(f"no such file: {path}")
+    try:
+        with np.load(file, allow_pickle=False) as npz:
+            names = list(npz.files)
+            arrays = {name: npz[name] for name in ("X", "y") if name in names}
+    except (OSError, ValueError, EOFError) as exc:  # not an .npz, or an object array (pickles are refused)
+        raise CLIError(f"cannot read {path} as an .npz of numeric arrays: {exc}") from None
+    if "X" not in arrays:
+        raise CLIError(f"{path} has no array 'X' (it holds: {', '.join(names) or 'nothing'})")
+    try:
+        X = as_design_matrix(arrays["X"], "X")
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
+    if "y" not in arrays:
+        return X, None
+    return X, _labels(arrays["y"], X.shape[0])
+
+
+def _labels(y: np.ndarray, n: int) -> np.ndarray:
+    import numpy as np
+
+    if y.ndim != 1 or y.shape[0] != n:
+        raise CLIError(f"y must be a 1-D array of {n} labels (one per row of X); got shape {y.shape}")
+    if not (np.issubdtype(y.dtype, np.integer) or np.issubdtype(y.dtype, np.floating)) or y.dtype == bool:
+        raise CLIError(f"y must hold integer class labels 0..k-1; got dtype {y.dtype}")
+    if not np.all(np.isfinite(y)):
+        raise CLIError("y contains NaN or infinite (inf) entries")
+    classes = np.unique(y)
+    k = classes.size
+    if k < 2 or not np.array_equal(classes, np.arange(k)):
+        shown = ", ".join(f"{c:g}" for c in classes[:6]) + (", ..." if k > 6 else "")
+        hint = " (binary data: absorb the labels into X, x_i <- y_i*x_i, and leave y out)" if k <= 2 else ""
+        raise CLIError(f"y must hold the class labels 0..k-1 with k >= 2, every class present; got {shown}{hint}")
+    return y.astype(np.int64)
+
+
+def fit(X: np.ndarray, y: np.ndarray | None, args: argparse.Namespace, progress: Progress) -> dict:
+    """Train on (X, y), compare the final direction with the max-margin references; the JSON-ready result."""
+
+    from .margins import cosine, max_margin, normalized_margin
+    from .training import train
+
+    multiclass = y is not None
+    settings = {name: getattr(args, name) for name in TRAIN_OPTIONS}
+    try:  # a bad setting (loss, batch size, p, ...) fails here, before the reference solves: one numpy step
+        train(X, y, **{**settings, "steps": 1}, backend="numpy")
+    except (ValueError, FloatingPointError) as exc:
+        raise CLIError(str(exc)) from None
+    norms = {"l2": 2, "linf": "inf"}
+    references = {}
+    for key in norms:
+        progress.stage(f"max-margin {key} solution")
+        try:
+            references[key] = max_margin(X, y, norm=norms[key])
+        except ValueError as exc:  # non-separable data, degenerate labels
+            raise CLIError(str(exc)) from None
+    fixed = None
+    if not multiclass:
+        from .fixed_point import proxy_fixed_point
+
+        progress.stage("AdamProxy fixed point (Algorithm 3)")
+        fixed = proxy_fixed_point(X)
+    batch = "full batch" if args.batch_size is None else f"batch size {args.batch_size}, {args.sampling}"
+    progress.stage(f"training {args.optimizer} for {args.steps:,} steps ({batch})")
+    try:
+        traj = train(X, y, **settings)
+    except (ValueError, FloatingPointError) as exc:  # a bad setting, or a run that overflowed
+        raise CLIError(str(exc)) from None
+    progress.stage("margins and alignments")
+    W = traj.w_final
+    names = {"l2": "V_2", "linf": "V_inf"} if multiclass else {"l2": "w_l2", "linf": "w_linf"}
+    result = {
+        "data": {"kind": "multiclass" if multiclass else "binary", "samples": X.shape[0], "features": X.shape[1]},
+        "settings": traj.settings,
+        "final_log_loss": float(traj.log_loss[-1]),
+        "normalized_margin": {key: float(normalized_margin(W, X, y, norm=norm)) for key, norm in norms.items()},
+        "max_margin": {key: float(references[key].gamma) for key in norms},
+        "cosine": {names[key]: float(cosine(W, references[key].w)) for key in norms},
+        "trajectory": {
+            "steps": traj.steps.tolist(),
+            "log_loss": traj.log_loss.tolist(),
+            **{f"cosine_{names[key]}": cosine(traj.w, references[key].w).tolist() for key in norms},
+            **{f"margin_{key}": normalized_margin(traj.w, X, y, norm=norm).tolist() for key, norm in norms.items()},
+        },
+    }
+    if multiclass:
+        result["data"]["classes"] = int(W.shape[0])
+    else:
+        result["cosine"]["adam_proxy_fixed_point"] = float(cosine(W, fixed.w))
+        result["trajectory"]["cosine_adam_proxy_fixed_point"] = cosine(traj.w, fixed.w).tolist()
+        result["fixed_point"] = {"converged": bool(fixed.converged), "iterations": int(fixed.iterations)}
+    # NaN (the zero iterate w_0 has no direction) is written as JSON null
+    result["trajectory"] = {k: [None if v != v else v for v in vals] for k, vals in result["trajectory"].items()}
+    return result
+
+
+def report_text(result: dict) -> str:
+    """The fit's summary as printed: normalised margins next to the max margins, and the alignments."""
+    data, s = result["data"], result["settings"]
+    kind = f"multiclass, k={data['classes']} classes" if data["kind"] == "multiclass" else "binary (label-absorbed X)"
+    lines = [
+        f"data: {data['samples']} samples x {data['features']} features, {kind}",
+        f"run: {s['optimizer']}, {s['steps']:,} steps, batch size {s['batch_size']} ({s['sampling']}), "
+        f"lr {s['lr']:g}*(t+2)^-{s['decay']:g}, beta1 {s['beta1']:g}, beta2 {s['beta2']:g}, eps {s['eps']:g}, "
+        f"loss {s['loss']}",
+        f"final log-loss: {result['final_log_loss']:.6g}",
+        "",
+        f"{'':28s}{'l2':>12s}{'linf':>12s}",
+        f"{'normalised margin of W_T':28s}"
+        + "".join(f"{result['normalized_margin'][k]:12.6f}" for k in ("l2", "linf")),
+        f"{'max margin (gamma)':28s}" + "".join(f"{result['max_margin'][k]:12.6f}" for k in ("l2", "linf")),
+        "",
+        "alignment (cosine) of the final direction with:",
+    ]
+    width = max(len(name) for name in result["cosine"])
+    lines += [f"  {name:{width}s}  {value:.6f}" for name, value in result["cosine"].items()]
+    if "fixed_point" in result and not result["fixed_point"]["converged"]:
+        lines.append(f"  (the fixed-point iteration did not converge in {result['fixed_point']['iterations']} steps)")
+    return "\n".join(lines)
+
+
+def plot(result: dict, path: str) -> None:
+    """Cosines with the references and normalised margins against the step (log axis)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    tr = result["trajectory"]
+    steps = np.asarray(tr["steps"], dtype=float) + 1  # step 0 on a log axis
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
+    for key, values in tr.items():
+        if key.startswith("cosine_"):
+            axes[0].plot(steps, np.array(values, dtype=float), label=key.removeprefix("cosine_"))
+        elif key.startswith("margin_"):
+            norm = key.removeprefix("margin_")
+            line = axes[1].plot(steps, np.array(values, dtype=float), label=f"margin ({norm})")[0]
+            axes[1].axhline(result["max_margin"][norm], ls="--", color=line.get_color(), lw=1)
+    axes[0].set(xscale="log", xlabel="step t + 1", ylabel="cosine with reference", title="alignment")
+    axes[1].set(xscale="log", xlabel="step t + 1", ylabel="normalised margin", title="margins (dashed: max)")
+    for ax in axes:
+        ax.legend()
+    fig.suptitle(f"{result['settings']['optimizer']} on {result['data']['kind']} data")
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    """Load, check, fit and report; the JSON's `trajectory` holds the logged steps' cosines and normalised margins
+    (`margin_l2`, `margin_linf`)."""
+    for out in (args.json, args.plot):  # found out before the fit, not after it
+        if out and not Path(out).resolve().parent.is_dir():
+            raise CLIError(f"cannot write {out}: no such directory {Path(out).parent}")
+    X, y = load_data(args.data)
+    stages = 4 if y is not None else 5
+    progress = Progress(stages, enabled=not args.quiet)
+    result = fit(X, y, args, progress)
+    progress.finish()
+    print(report_text(result))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
+        print(f"wrote {args.json}")
+    if args.plot:
+        plot(result, args.plot)
+        print(f"wrote {args.plot}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- workflow commands
+def find_root(start: Path | None = None) -> Path:
+    """The checkout holding the workflow: `start` (default: the current directory) or its nearest parent with a
+    Snakefile and workflow/rules/."""
+    start = (start or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if (folder / "Snakefile").is_file() and (folder / "workflow" / "rules").is_dir():
+            return folder
+    raise CLIError(
+        f"not inside a checkout of the implicit-bias repository: no Snakefile with workflow/rules/ in {start} or "
+        "its parents (cd into the repository first)"
+    )
+
+
+def load_config(root: Path, configfile: str | None) -> dict:
+    """The workflow's configuration as Snakemake sees it: config.yaml with `configfile` merged over it."""
+    import yaml
+
+    config = yaml.safe_load((root / "config.yaml").read_text())
+    if configfile:
+        extra = Path(configfile)
+        if not extra.is_file():
+            raise CLIError(f"no such config file: {configfile}")
+        _merge(config, yaml.safe_load(extra.read_text()) or {})
+    return config
+
+
+def _merge(base: dict, extra: dict) -> None:
+    """Snakemake's merge of a --configfile over the config: nested dicts merge, anything else is replaced."""
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value
+
+
+def target_of(kind: str, paper: str, name: str, config: dict) -> str:
+    """The path Snakemake builds figure/check `name` of `paper` at; a CLIError listing the choices otherwise."""
+    from . import targets
+
+    try:
+        names = targets.figures_of(paper, config) if kind == "figure" else targets.checks_of_paper(paper)
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
+    if name not in names:
+        raise CLIError(f"{paper} has no {kind} {name!r}; its {kind}s: {', '.join(names)}")
+    return (targets.figure_path if kind == "figure" else targets.check_path)(paper, name)
+
+
+def snakemake_command(target: str, args: argparse.Namespace) -> list[str]:
+    """`python -m snakemake` for one target, with the passthrough options: the jobs `snakemake <target>` runs."""
+    # the target first: --configfile takes several values and would swallow a target after it
+    cmd = [sys.executable, "-m", "snakemake", target, "--cores", str(args.cores)]
+    if args.configfile:
+        cmd += ["--configfile", str(Path(args.configfile).resolve())]
+    if args.dry_run:
+        cmd.append("--dry-run")
+    return cmd
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    root = find_root()
+    target = target_of(args.command, args.paper, args.name, load_config(root, args.configfile))
+    cmd = snakemake_command(target, args)
+    print(f"implicit-bias: building {target} in {root}", file=sys.stderr, flush=True)
+    status = subprocess.run(cmd, cwd=root, check=False).returncode
+    if status == 0 and not args.dry_run:
+        print(root / target)
+    return status
+
+
+def cmd_papers(args: argparse.Namespace) -> int:
+    from .targets import listing
+
+    rows = listing(load_config(find_root(), args.configfile))
+    width = max(len(name) for _, _, name, _ in rows)
+    paper = None
+    for p, kind, name, path in rows:
+        if p != paper:
+            print(("\n" if paper else "") + p)
+            paper = p
+        print(f"  {kind:6s}  {name:{width}s}  {path}")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------------------ parser
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="implicit-bias",
+        description="The implicit bias of Adam, Signum and SignGD: fit your own data, or rebuild one figure or "
+        "check of the replicated papers (baek2025, fan2025, cattaneo2024).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    f = sub.add_parser(
+        "fit",
+        help="train a linear classifier on DATA.npz and compare its direction with the max-margin solutions",
+        description="Train on DATA.npz (read with allow_pickle=False) and print the normalised margins of the final "
+        "iterate and its alignment (cosine) with the l2 and l-infinity max-margin solutions, and with the AdamProxy "
+        "fixed point (binary) or V_2 and V_inf (multiclass). Binary data: an array X (N, d) of label-absorbed rows "
+        "y_i*x_i. Multiclass data: features X (n, d) and labels y (n,) in 0..k-1.",
+    )
+    f.add_argument("data", metavar="DATA.npz", help="arrays X and, for multiclass data, y")
+    f.add_argument("--optimizer", default="adam", choices=OPTIMIZERS, help="update rule (default: adam)")
+    f.add_argument("--batch-size", type=_positive_int, default=None, help="samples per step (default: full batch)")
+    f.add_argument("--sampling", default="cyclic", choices=SAMPLINGS, help="mini-batch order (default: cyclic)")
+    f.add_argument("--steps", type=_positive_int, default=100_000, help="number of steps (default: 100000)")
+    f.add_argument("--lr", type=float, default=0.1, help="eta_t = lr*(t+2)^-decay (default: 0.1)")
+    f.add_argument("--decay", type=float, default=0.5, help="learning-rate decay exponent (default: 0.5)")
+    f.add_argument("--beta1", type=float, default=0.9, help="first-moment / Signum momentum (default: 0.9)")
+    f.add_argument("--beta2", type=float, default=0.95, help="second-moment EMA of Adam (default: 0.95)")
+    f.add_argument("--eps", type=float, default=0.0, help="Adam's epsilon (default: 0, as in baek2025)")
+    f.add_argument("--eps-inside", action="store_true", help="add eps inside the square root")
+    f.add_argument("--bias-correction", action="store_true", help="Adam's bias correction (default: off)")
+    f.add_argument("--p", type=float, default=2.0, help="the entry-wise norm of nsd (default: 2)")
+    f.add_argument(
+        "--loss", default=None, help="binary: exp (default) or logistic; multiclass: ce (default), exp or pairlog"
+    )
+    f.add_argument("--seed", type=int, default=0, help="seed of the mini-batch sampling (default: 0)")
+    f.add_argument("--plot", metavar="OUT.png", help="draw the alignments and margins against the step")
+    f.add_argument("--json", metavar="OUT.json", help="write the results (and the logged trajectory) as JSON")
+    f.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
+    f.set_defaults(func=cmd_fit)
+
+    for kind, path in (("figure", "results/figures/PAPER/NAME.png"), ("check", "results/checks/PAPER/NAME.json")):
+        b = sub.add_parser(
+            kind,
+            help=f"rebuild one {kind} through Snakemake ({path})",
+            description=f"Rebuild {path} through Snakemake, run in the repository's root (found from the current "
+            f"directory): the jobs `snakemake {path}` runs. `implicit-bias papers` lists the names.",
+        )
+        b.add_argument("paper", metavar="PAPER", help="baek2025, fan2025 or cattaneo2024")
+        b.add_argument("name", metavar="NAME", help=f"the {kind}'s name, e.g. fig1")
+        b.add_argument("--cores", default="1", help="Snakemake's --cores (a number or 'all'; default: 1)")
+        b.add_argument("--dry-run", "-n", action="store_true", help="list the jobs without running them")
+        b.add_argument("--configfile", metavar="FILE", help="a config merged over config.yaml (Snakemake's)")
+        b.set_defaults(func=cmd_build)
+
+    p = sub.add_parser(
+        "papers",
+        help="list every paper's figures and checks with their target paths",
+        description="List every paper, figure and check with the path Snakemake builds it at.",
+    )
+    p.add_argument("--configfile", metavar="FILE", help="a config merged over config.yaml (Snakemake's)")
+    p.set_defaults(func=cmd_papers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CLIError as exc:
+        print(f"implicit-bias {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

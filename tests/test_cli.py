@@ -1,0 +1,255 @@
+"""The `implicit-bias` console command (src/implicit_bias/cli.py): fit on binary and multiclass data, the one-line
+errors of bad inputs, the figure/check shortcuts (Snakemake dry runs) and the `papers` listing.
+
+The installed package points at the main checkout, so the command is run as `python -m implicit_bias.cli` or by
+calling `main([...])`; a test checks that the console script is declared in pyproject.toml."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from implicit_bias import cosine, gaussian, max_margin, normalized_margin, proxy_fixed_point, train
+from implicit_bias.cli import OPTIMIZERS, SAMPLINGS, TRAIN_OPTIONS, build_parser, main, snakemake_command
+from implicit_bias.multiclass import make_multiclass
+from implicit_bias.optimizers import OPTIMIZERS as TRAIN_OPTIMIZERS
+from implicit_bias.optimizers import SAMPLINGS as TRAIN_SAMPLINGS
+
+ROOT = Path(__file__).resolve().parents[1]
+SMOKE = ROOT / "tests" / "smoke_config.yaml"
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+
+
+def _cli(*args, cwd=ROOT):
+    return subprocess.run(
+        [sys.executable, "-m", "implicit_bias.cli", *args],
+        cwd=cwd,
+        env=ENV,
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_console_script_is_declared_in_pyproject():
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts == {"implicit-bias": "implicit_bias.cli:main"}
+
+
+def test_fit_options_offer_every_optimizer_and_the_defaults_of_train():
+    assert OPTIMIZERS == TRAIN_OPTIMIZERS and SAMPLINGS == TRAIN_SAMPLINGS
+    fit = build_parser().parse_args(["fit", "data.npz"])
+    defaults = inspect.signature(train).parameters
+    assert set(TRAIN_OPTIONS) <= set(defaults)
+    for name in set(TRAIN_OPTIONS) - {"optimizer", "steps"}:
+        assert getattr(fit, name) == defaults[name].default, name
+
+
+@pytest.mark.parametrize("command", [[], ["fit"], ["figure"], ["check"], ["papers"]])
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([*command, "--help"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.startswith("usage: implicit-bias")
+
+
+def test_help_imports_nothing_heavy():
+    probe = (
+        "import sys; from implicit_bias.cli import main\n"
+        "try: main(['fit', '--help'])\nexcept SystemExit: pass\n"
+        "heavy = {'numpy', 'cvxpy', 'numba', 'matplotlib', 'snakemake', 'pandas'} & set(sys.modules)\n"
+        "assert not heavy, heavy"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], check=False, env=ENV, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_fit_binary_reports_the_run_train_makes(tmp_path, capsys):
+    X = gaussian(10, 20, 3)
+    np.savez(tmp_path / "data.npz", X=X)
+    out, png = tmp_path / "out.json", tmp_path / "out.png"
+    argv = ["fit", str(tmp_path / "data.npz"), "--steps", "3000", "--batch-size", "1", "--beta2", "0.99"]
+    assert main([*argv, "--json", str(out), "--plot", str(png)]) == 0
+    printed, progress = capsys.readouterr()
+    result = json.loads(out.read_text())
+    assert png.stat().st_size > 0
+    assert "5/5 done" in progress
+
+    # the same run and references through the library
+    run = train(X, optimizer="adam", steps=3000, batch_size=1, beta2=0.99)
+    l2, linf, fp = max_margin(X, norm=2), max_margin(X, norm="inf"), proxy_fixed_point(X)
+    assert result["settings"] == run.settings
+    expected = {"w_l2": cosine(run.w_final, l2.w), "w_linf": cosine(run.w_final, linf.w)}
+    expected["adam_proxy_fixed_point"] = cosine(run.w_final, fp.w)
+    assert result["cosine"] == pytest.approx(expected, rel=1e-9)
+    assert result["normalized_margin"]["linf"] == pytest.approx(normalized_margin(run.w_final, X, norm="inf"))
+    assert result["max_margin"] == pytest.approx({"l2": l2.gamma, "linf": linf.gamma})
+    assert np.array_equal(result["trajectory"]["steps"], run.steps)
+    # the logged margins end at the final iterate's, norm by norm
+    for key in ("l2", "linf"):
+        assert result["trajectory"][f"margin_{key}"][-1] == pytest.approx(result["normalized_margin"][key])
+    for name, value in expected.items():
+        assert re.search(rf"{name} +{value:.6f}", printed), printed
+
+
+def test_fit_multiclass_reports_alignment_with_v2_and_vinf(tmp_path, capsys):
+    H, y, _, _ = make_multiclass(k=3, d=5, per_class=6, seed=1)
+    k = 3
+    np.savez(tmp_path / "mc.npz", X=H, y=y)
+    out = tmp_path / "mc.json"
+    assert main(["fit", str(tmp_path / "mc.npz"), "--optimizer", "signgd", "--steps", "500", "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    result = json.loads(out.read_text())
+
+    run = train(H, y, optimizer="signgd", steps=500)
+    v2, vinf = max_margin(H, y, norm=2), max_margin(H, y, norm="inf")
+    assert result["data"] == {"kind": "multiclass", "samples": H.shape[0], "features": H.shape[1], "classes": k}
+    assert result["cosine"] == pytest.approx({"V_2": cosine(run.w_final, v2.w), "V_inf": cosine(run.w_final, vinf.w)})
+    assert "adam_proxy_fixed_point" not in result["cosine"]
+    assert result["normalized_margin"]["l2"] == pytest.approx(normalized_margin(run.w_final, H, y, norm=2))
+    # no direction has a larger normalised margin than the max-margin one
+    assert all(result["normalized_margin"][n] <= result["max_margin"][n] * (1 + 1e-9) for n in ("l2", "linf"))
+    assert "V_inf" in printed and f"k={k} classes" in printed
+
+
+def _bad_inputs() -> dict:
+    """name -> (the arrays of the .npz, or None for no file; what the error says)."""
+    H, y, _, _ = make_multiclass(k=3, d=5, per_class=4, seed=0)
+    return {
+        "missing file": (None, "no such file"),
+        "no X": (dict(Z=np.ones((2, 2))), "no array 'X'"),
+        "X not 2-D": (dict(X=np.ones(3)), "2-D"),
+        "X empty": (dict(X=np.ones((0, 3))), "non-empty"),
+        "NaN in X": (dict(X=np.array([[1.0, np.nan], [1.0, 0.0]])), "NaN"),
+        "inf in X": (dict(X=np.array([[1.0, np.inf], [1.0, 0.0]])), "inf"),
+        "object array": (dict(X=np.array([1, "a", None], dtype=object)), "allow_pickle"),
+        "not separable": (dict(X=np.array([[1.0, 0.0], [-1.0, 0.0]])), "not linearly separable"),
+        "y wrong length": (dict(X=H, y=y[:-1]), "1-D array of"),
+        "y labels +-1": (dict(X=H[:8], y=np.where(y[:8] == 0, -1, 1)), "0..k-1"),
+        "y misses a class": (dict(X=H, y=np.where(y == 1, 2, y)), "0..k-1"),
+        "y one class": (dict(X=H, y=np.zeros(len(y), dtype=int)), "0..k-1"),
+        "y fractional": (dict(X=H, y=y + 0.5), "0..k-1"),
+    }
+
+
+@pytest.mark.parametrize("case", list(_bad_inputs()))
+def test_bad_inputs_end_with_one_line_and_status_2(case, tmp_path, capsys):
+    arrays, message = _bad_inputs()[case]
+    path = tmp_path / "data.npz"
+    if arrays is not None:
+        np.savez(path, **arrays)
+    assert main(["fit", str(path), "--steps", "10", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("implicit-bias fit: error: ") and err.count("\n") == 1, err
+    assert message in err
+
+
+def test_a_bad_input_prints_no_traceback_from_the_command_line(tmp_path):
+    proc = _cli("fit", str(tmp_path / "missing.npz"))
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [f"implicit-bias fit: error: no such file: {tmp_path / 'missing.npz'}"]
+
+
+def test_bad_settings_are_one_line_errors(tmp_path, capsys):
+    np.savez(tmp_path / "data.npz", X=gaussian(4, 6, 0))
+    data = str(tmp_path / "data.npz")
+    cases = [
+        (["--loss", "hinge"], "unknown loss 'hinge'"),
+        (["--batch-size", "3"], "must divide"),
+        (["--json", str(tmp_path / "no" / "out.json")], "no such directory"),
+    ]
+    for bad, message in cases:
+        assert main(["fit", data, *bad, "--steps", "10"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("implicit-bias fit: error: ") and message in err, err
+
+
+def test_figure_shortcut_runs_the_jobs_snakemake_would(tmp_path):
+    """A dry run of `figure` plans the same jobs as `snakemake -n <target>`."""
+    target = "results/figures/baek2025/fig2.png"
+    proc = _cli("figure", "baek2025", "fig2", "--dry-run", "--configfile", str(SMOKE), cwd=ROOT / "workflow")
+    assert proc.returncode == 0, proc.stderr
+    direct = subprocess.run(
+        [sys.executable, "-m", "snakemake", target, "-n", "--cores", "1", "--configfile", str(SMOKE)],
+        cwd=ROOT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    def jobs(text):
+        return sorted(line.split()[0] for line in text.splitlines() if line.startswith(("baek_", "fan_", "cat_")))
+
+    assert jobs(proc.stdout + proc.stderr) == jobs(direct.stdout + direct.stderr)
+    assert "baek_figure" in jobs(proc.stdout + proc.stderr)
+    assert "fan_run" not in jobs(proc.stdout + proc.stderr)
+
+
+def test_check_shortcut_passes_the_options_through():
+    args = build_parser().parse_args(
+        ["check", "fan2025", "c3_signgd_linf", "--cores", "2", "-n", "--configfile", "c.y"]
+    )
+    cmd = snakemake_command("results/checks/fan2025/c3_signgd_linf.json", args)
+    assert cmd[:4] == [sys.executable, "-m", "snakemake", "results/checks/fan2025/c3_signgd_linf.json"]
+    assert cmd[cmd.index("--cores") + 1] == "2" and "--dry-run" in cmd
+    assert cmd[cmd.index("--configfile") + 1] == str(Path("c.y").resolve())
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["figure", "baek2025", "fig99"], "baek2025 has no figure 'fig99'"),
+        (["check", "fan2025", "nope"], "fan2025 has no check 'nope'"),
+        (["figure", "nopaper", "fig1"], "unknown paper 'nopaper'"),
+        (["check", "baek2025", "thm_3_3", "--configfile", "missing.yaml"], "no such config file"),
+    ],
+)
+def test_unknown_figures_and_checks_are_one_line_errors(argv, message, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_workflow_commands_need_a_checkout(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["papers"]) == 2
+    assert "not inside a checkout" in capsys.readouterr().err
+
+
+def test_papers_lists_exactly_the_figures_and_checks_the_workflow_builds(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT / "tests")  # the root is found from a subfolder
+    assert main(["papers", "--configfile", str(SMOKE)]) == 0
+    listed = {line.split()[-1] for line in capsys.readouterr().out.splitlines() if line.startswith("  ")}
+    summary = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--summary", "--cores", "1", "--configfile", str(SMOKE)],
+        cwd=ROOT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    built = {line.split()[0] for line in summary.stdout.splitlines() if line.strip()}
+    built = {
+        p for p in built if p.startswith(("results/figures/", "results/checks/")) and p.endswith((".png", ".json"))
+    }
+    assert listed == built
+    assert "results/figures/fan2025/fig_nsd.png" in listed and "results/checks/baek2025/thm_3_3.json" in listed
+
+
+def test_readme_documents_every_optimizer_and_command():
+    readme = (ROOT / "README.md").read_text()
+    for name in TRAIN_OPTIMIZERS:
+        assert f"\n| `{name}` |" in readme, name
+    commands = build_parser()._subparsers._group_actions[0].choices
+    for command in commands:
+        assert f"implicit-bias {command}" in readme, command
