@@ -10,7 +10,7 @@
 #                                            default target: timings are machine-specific)
 from snakemake.utils import min_version
 
-from implicit_bias.report import report_status
+from implicit_bias.report import show_status_at_exit
 
 min_version("9.2")
 
@@ -43,5 +43,4 @@ rule all:
 
 # The console's last lines: the verdict summary and where the report is (nothing when a partial target ran).
 onsuccess:
-    for _line in report_status(all_checks(), "results/report.html", EXPECTED):
-        print(_line)
+    show_status_at_exit(all_checks(), "results/report.html", EXPECTED)

@@ -265,6 +265,6 @@ def test_report_job_alone_and_the_console_ends_with_verdicts_and_report(smoke, s
     on the console are the verdict summary and the report's path (Snakefile `onsuccess`)."""
     proc = snakemake(smoke, "report", "--forcerun", "report")
     assert "1 of 1 steps (100%) done" in proc.stderr, proc.stderr[-3000:]
-    tail = proc.stdout.strip().splitlines()[-2:]
+    tail = proc.stderr.strip().splitlines()[-2:]  # after Snakemake's own closing lines (log file, elapsed time)
     report = (smoke / "results" / "report.html").resolve()
-    assert tail[0].startswith("theorem checks: ") and tail[1] == f"report: {report}", proc.stdout[-2000:]
+    assert tail[0].startswith("theorem checks: ") and tail[1] == f"report: {report}", proc.stderr[-2000:]

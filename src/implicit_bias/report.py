@@ -15,6 +15,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from importlib import metadata
@@ -33,6 +34,7 @@ __all__ = [
     "render",
     "report_context",
     "report_status",
+    "show_status_at_exit",
 ]
 
 # libraries the report's provenance lists beside the ones every artifact records
@@ -228,3 +230,17 @@ def report_status(check_paths: Iterable[str], report: str, expected: dict[str, s
     else:
         lines.append(f"report: not built yet (snakemake --cores all report -> {report})")
     return lines
+
+
+def show_status_at_exit(check_paths: Iterable[str], report: str, expected: dict[str, str]) -> None:
+    """Print `report_status` when the process exits: Snakemake logs the log file's path and the elapsed time after
+    `onsuccess` runs, and these lines should be the last a user sees."""
+    import atexit
+
+    lines = report_status(check_paths, report, expected)
+
+    def show() -> None:
+        for line in lines:
+            print(line, file=sys.stderr, flush=True)
+
+    atexit.register(show)
