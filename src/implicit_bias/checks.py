@@ -38,9 +38,13 @@ __all__ = [
     "checks_of",
     "evaluate",
     "expected_failures",
+    "format_pair",
+    "format_value",
     "reconcile",
     "summary_table",
+    "verdict_line",
     "verdict_of",
+    "why_failed",
 ]
 
 ALL_EXPERIMENTS = "*"  # a check that reads every configured experiment of its paper
@@ -225,23 +229,36 @@ def reconcile(verdicts: Iterable[dict], expected: dict[str, str]) -> tuple[list[
     return unexpected_fail, unexpected_pass
 
 
-def _fmt(value: Any, digits: int = 4) -> str:
+def verdict_line(verdicts: Iterable[dict], expected: dict[str, str]) -> str:
+    """The one-line verdict summary printed on the console: passed of all, the failures, which of them expected."""
+    verdicts = list(verdicts)
+    failed = [f"{v['paper']}/{v['check']}" for v in verdicts if not v["passed"]]
+    unexpected_fail, unexpected_pass = reconcile(verdicts, expected)
+    line = f"theorem checks: {len(verdicts) - len(failed)} of {len(verdicts)} passed"
+    line += f"; FAILED: {', '.join(failed)}" if failed else ""
+    as_expected = [name for name in failed if name not in unexpected_fail]
+    line += f" ({len(as_expected)} expected: {', '.join(as_expected)})" if as_expected else ""
+    line += f"; UNEXPECTED PASS: {', '.join(unexpected_pass)}" if unexpected_pass else ""
+    return line
+
+
+def format_value(value: Any, digits: int = 4) -> str:
     if isinstance(value, bool) or value is None:
         return str(value)
     if isinstance(value, float):
         return f"{value:.{digits}g}"
     if isinstance(value, list):
-        return "[" + ", ".join(_fmt(v, digits) for v in value) + "]"
+        return "[" + ", ".join(format_value(v, digits) for v in value) + "]"
     return str(value)
 
 
-def _fmt_pair(value: Any, threshold: Any) -> tuple[str, str]:
+def format_pair(value: Any, threshold: Any) -> tuple[str, str]:
     """value and threshold with enough digits that the printed comparison reads as the one applied."""
     for digits in (4, 6, 8, 12, 17):
-        a, b = _fmt(value, digits), _fmt(threshold, digits)
+        a, b = format_value(value, digits), format_value(threshold, digits)
         if a != b or value == threshold:
             return a, b
-    return _fmt(value, 17), _fmt(threshold, 17)
+    return format_value(value, 17), format_value(threshold, 17)
 
 
 def _cell(text: str) -> str:
@@ -253,7 +270,7 @@ def _criteria_text(v: dict) -> str:
     """Each criterion as the comparison it applied, `key = value op threshold`, then its reason."""
     parts = []
     for c in v["criteria"]:
-        value, thr = _fmt_pair(v["measured"][c["key"]], c["threshold"])
+        value, thr = format_pair(v["measured"][c["key"]], c["threshold"])
         each = f", on each: {c['holds_on']}" if "holds_on" in c else ""
         mark = "" if c["passed"] else "✗ "
         if c["op"] == "==" and isinstance(c["threshold"], bool):  # a yes/no property: "= True == True" reads badly
@@ -267,14 +284,14 @@ def _criteria_text(v: dict) -> str:
 def _reported_text(v: dict) -> str:
     """Measured values that no criterion decides on: context for the reader, not part of the verdict."""
     decided = {c["key"] for c in v["criteria"]}
-    return "<br>".join(f"{k}: {_fmt(x)}" for k, x in v["measured"].items() if k not in decided)
+    return "<br>".join(f"{k}: {format_value(x)}" for k, x in v["measured"].items() if k not in decided)
 
 
-def _why(v: dict) -> str:
+def why_failed(v: dict) -> str:
     """One line on why a check failed: its first failing criterion, with the measured value."""
     for c in v.get("criteria", []):
         if not c["passed"]:
-            value, thr = _fmt_pair(v["measured"][c["key"]], c["threshold"])
+            value, thr = format_pair(v["measured"][c["key"]], c["threshold"])
             each = f" (holds on {c['holds_on']})" if "holds_on" in c else ""
             return f"{c['key']} = {value}, needs {c['op']} {thr}{each}"
     return ""
@@ -285,7 +302,7 @@ def _row(v: dict, expected: dict[str, str]) -> str:
     if v["passed"]:
         verdict = "PASS" if reason is None else f"**PASS, expected to fail** ({reason})"
     else:
-        why = _why(v)
+        why = why_failed(v)
         verdict = "**FAIL**" + (f": {why}" if why else "")
         verdict += f" (expected: {reason})" if reason is not None else ""
     kind, figure = v.get("kind", "claim"), v.get("figure") or ""

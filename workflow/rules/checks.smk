@@ -19,6 +19,7 @@ CHECK_INPUTS = {
 
 localrules:
     paper_summary,
+    report,
     summary,
     verify,
 
@@ -93,3 +94,30 @@ rule verify:
         expected=EXPECTED,
     script:
         "../scripts/verify.py"
+
+
+# The replication report: one self-contained HTML page (verdicts, figures, provenance). Cheap: it reads the check
+# verdicts and the figures and re-runs nothing (implicit_bias.report, workflow/templates/report.html.j2).
+# The template relative to the working directory, as package_inputs does for the workflow's own helpers.
+REPORT_TEMPLATE = os.path.relpath(
+    Path(workflow.basedir) / "workflow" / "templates" / "report.html.j2"
+)
+
+
+rule report:
+    input:
+        checks=all_checks(),
+        figures=all_figures(),
+        template=REPORT_TEMPLATE,
+        lib=package_inputs("../scripts/report.py"),
+    output:
+        "results/report.html",
+    log:
+        "logs/report.log",
+    conda:
+        PYENV
+    params:
+        expected=EXPECTED,
+        papers=list(PAPERS),
+    script:
+        "../scripts/report.py"

@@ -84,6 +84,16 @@ def all_checks():
     return [path for paper in PAPERS for path in paper_checks(paper)]
 
 
+def all_figures():
+    """Every figure (PNG) of every paper: the report shows them all."""
+    return [
+        path
+        for paper in PAPERS
+        for path in paper_targets(paper)
+        if path.endswith(".png")
+    ]
+
+
 def all_targets():
     return [path for paper in PAPERS for path in paper_targets(paper)]
 

@@ -1,0 +1,246 @@
+"""The replication report: one self-contained HTML page built from the checks' JSON verdicts and the figures.
+
+Grouped by paper: a headline (claims reproduced, consistency checks passed), then each figure with the claims whose
+source it is beside it (each claim: its criteria as measured, operator, threshold and reason, and its verdict), the
+claims that have no figure (a theorem, a lemma), the consistency checks in their own section, and a provenance
+footer. It reads the verdict model of `implicit_bias.checks` (kind, criteria, measured, verdict, source), never the
+Markdown ledger, and re-runs nothing. Figures are embedded as data URIs so the file opens anywhere, offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from .artifacts import versions
+from .checks import format_pair, format_value, reconcile, verdict_line, why_failed
+
+__all__ = [
+    "config_hash",
+    "data_uri",
+    "figure_for",
+    "figure_name",
+    "paper_section",
+    "provenance",
+    "render",
+    "report_context",
+    "report_status",
+    "show_status_at_exit",
+]
+
+# libraries the report's provenance lists beside the ones every artifact records
+_WORKFLOW_PACKAGES = ("pandas", "snakemake", "jinja2")
+
+
+def figure_name(path: str | os.PathLike[str]) -> tuple[str, str]:
+    """(paper, figure) of a figure path results/figures/<paper>/<figure>.png."""
+    p = Path(path)
+    return p.parent.name, p.stem
+
+
+def _natural(name: str) -> tuple:
+    """fig2 before fig10."""
+    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name))
+
+
+def figure_for(source: str | None, figures: Iterable[str]) -> str | None:
+    """The figure (of `figures`, a paper's figure names) a check's source names, or None (a theorem, a lemma).
+
+    A figure named in parentheses wins ("Remark 5.5 (fig_nsd)" -> fig_nsd); otherwise "Fig. N…" is figN
+    ("Fig. 1a-b" -> fig1, "Fig. 10" -> fig10) and "Fig. word" is fig_word ("Fig. losses" -> fig_losses).
+    """
+    figures = set(figures)
+    if not source:
+        return None
+    for token in re.findall(r"\((\w+)\)", source):
+        if token in figures:
+            return token
+    m = re.search(r"\bFig\.?\s*(\d+|[A-Za-z_]\w*)", source)
+    if m is None:
+        return None
+    label = m[1]
+    name = f"fig{label}" if label.isdigit() else f"fig_{label}"
+    return name if name in figures else None
+
+
+def data_uri(path: str | os.PathLike[str]) -> str:
+    """The PNG at `path` as a data URI (the report embeds its figures: no file beside it, no request)."""
+    return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
+
+
+def _criterion_row(c: dict, measured: dict) -> dict:
+    value, threshold = format_pair(measured[c["key"]], c["threshold"])
+    return {
+        "key": c["key"],
+        "measured": value,
+        "op": c["op"],
+        "threshold": threshold,
+        "reason": c["reason"],
+        "holds_on": c.get("holds_on"),
+        "passed": c["passed"],
+    }
+
+
+def _check_row(v: dict, expected: dict[str, str], figure: str | None) -> dict:
+    """One check as the report shows it: its claim, source, criteria, other measured values and verdict."""
+    name = f"{v['paper']}/{v['check']}"
+    reason = expected.get(name)
+    if v["passed"]:
+        verdict, status = ("PASS", "pass") if reason is None else ("PASS, expected to fail", "surprise")
+    else:
+        verdict, status = ("FAIL", "fail") if reason is None else ("FAIL, as expected", "expected")
+    decided = {c["key"] for c in v["criteria"]}
+    return {
+        "id": f"{v['paper']}-{v['check']}",
+        "name": v["check"],
+        "kind": v.get("kind", "claim"),
+        "claim": v["claim"],
+        "source": v.get("figure") or "",
+        "figure": figure,
+        "criteria": [_criterion_row(c, v["measured"]) for c in v["criteria"]],
+        "also": [{"key": k, "value": format_value(x)} for k, x in v["measured"].items() if k not in decided],
+        "passed": v["passed"],
+        "verdict": verdict,
+        "status": status,
+        "why": why_failed(v),
+        "expected_reason": reason,
+    }
+
+
+def paper_section(paper: str, verdicts: list[dict], figures: dict[str, str], expected: dict[str, str]) -> dict:
+    """One paper's part of the report. `figures`: figure name -> PNG path; each figure carries the claims whose
+    source it is, in figure order; claims with no figure and the consistency checks are listed apart."""
+    names = sorted(figures, key=_natural)
+    rows = [_check_row(v, expected, figure_for(v.get("figure"), names)) for v in verdicts]
+    rows.sort(key=lambda r: r["name"])
+    claims = [r for r in rows if r["kind"] == "claim"]
+    consistency = [r for r in rows if r["kind"] != "claim"]
+    cards = [
+        {
+            "name": name,
+            "id": f"{paper}-{name}",
+            "uri": data_uri(figures[name]),
+            "claims": [r for r in claims if r["figure"] == name],
+            "consistency": [r["name"] for r in consistency if r["figure"] == name],
+        }
+        for name in names
+    ]
+    return {
+        "paper": paper,
+        "n_claims": len(claims),
+        "n_claims_passed": sum(r["passed"] for r in claims),
+        "n_consistency": len(consistency),
+        "n_consistency_passed": sum(r["passed"] for r in consistency),
+        "figures": cards,
+        "unfigured": [r for r in claims if r["figure"] is None],
+        "consistency": consistency,
+    }
+
+
+def config_hash(config: dict) -> str:
+    """A short hash of the run's configuration (key order does not matter)."""
+    text = json.dumps(config, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _git(args: list[str], cwd: str | os.PathLike[str]) -> str | None:
+    try:
+        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def provenance(config: dict, root: str | os.PathLike[str] = ".") -> dict:
+    """Commit (with a dirty mark), config hash, library versions and the date: the report's footer."""
+    commit = _git(["rev-parse", "HEAD"], root)
+    if commit and _git(["status", "--porcelain", "--untracked-files=no"], root):
+        commit += " (with uncommitted changes)"
+    libs = versions()
+    for name in _WORKFLOW_PACKAGES:
+        try:
+            libs[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            libs[name] = None
+    return {
+        "commit": commit or "unknown (not a git checkout)",
+        "config_hash": config_hash(config),
+        "versions": libs,
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+    }
+
+
+def report_context(
+    verdicts: Iterable[dict], figure_paths: Iterable[str], expected: dict[str, str], papers: Iterable[str]
+) -> dict:
+    """Everything the template shows but the provenance: the overall headline and one section per paper."""
+    verdicts = list(verdicts)
+    figures: dict[str, dict[str, str]] = {}
+    for path in figure_paths:
+        paper, name = figure_name(path)
+        figures.setdefault(paper, {})[name] = str(path)
+    sections = [
+        paper_section(p, [v for v in verdicts if v["paper"] == p], figures.get(p, {}), expected) for p in papers
+    ]
+    unexpected_fail, unexpected_pass = reconcile(verdicts, expected)
+    return {
+        "headline": verdict_line(verdicts, expected),
+        "n_claims": sum(s["n_claims"] for s in sections),
+        "n_claims_passed": sum(s["n_claims_passed"] for s in sections),
+        "unexpected": unexpected_fail + unexpected_pass,
+        "papers": sections,
+    }
+
+
+def render(context: dict, template: str | os.PathLike[str]) -> str:
+    """The report's HTML: `context` rendered with the Jinja2 template at `template` (autoescaped)."""
+    import jinja2  # only the report job needs it
+
+    path = Path(template)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(path.parent),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template(path.name).render(**context)
+
+
+def report_status(check_paths: Iterable[str], report: str, expected: dict[str, str]) -> list[str]:
+    """The console's closing lines (Snakefile `onsuccess`): the verdict summary and where the report is. Empty
+    when some check has not been built (a partial target); the report is named only if it is up to date."""
+    paths = [Path(p) for p in check_paths]
+    if not paths or not all(p.exists() for p in paths):
+        return []
+    lines = [verdict_line([json.loads(p.read_text()) for p in paths], expected)]
+    out = Path(report)
+    newest = max(p.stat().st_mtime for p in paths)
+    if out.exists() and out.stat().st_mtime >= newest:
+        lines.append(f"report: {out.resolve()}")
+    else:
+        lines.append(f"report: not built yet (snakemake --cores all report -> {report})")
+    return lines
+
+
+def show_status_at_exit(check_paths: Iterable[str], report: str, expected: dict[str, str]) -> None:
+    """Print `report_status` when the process exits: Snakemake logs the log file's path and the elapsed time after
+    `onsuccess` runs, and these lines should be the last a user sees."""
+    import atexit
+
+    lines = report_status(check_paths, report, expected)
+
+    def show() -> None:
+        for line in lines:
+            print(line, file=sys.stderr, flush=True)
+
+    atexit.register(show)

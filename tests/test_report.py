@@ -1,0 +1,270 @@
+"""The replication report (results/report.html): built from the verdict model, opened in a real headless browser.
+
+The browser tests print the DOM with Debian's `chromium --headless --dump-dom` and check what a reader sees: every
+figure (as an embedded data: image), every check, and nothing that would leave the file (no http(s) src/href, no
+script, a CSP that allows only data: images). Chromium is installed with apt-get where missing and possible; the
+tests skip, saying why, where it cannot be.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import struct
+import subprocess
+import zlib
+from dataclasses import replace
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from implicit_bias.artifacts import load_json
+from implicit_bias.checks import PAPERS, Artifacts, Check, Criterion, checks_of, verdict_of
+from implicit_bias.report import figure_for, provenance, render, report_context, report_status
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "workflow" / "templates" / "report.html.j2"
+
+
+# ------------------------------------------------------------------------------------------------ the browser
+def _find_chromium() -> str | None:
+    return next((p for p in map(shutil.which, ("chromium", "chromium-browser")) if p), None)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Path of a headless-capable chromium, installed with apt-get if missing (root, Debian); else skip."""
+    found = _find_chromium()
+    if found:
+        return found
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        pytest.skip("chromium is not installed and cannot be installed here (needs apt-get as root)")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for cmd in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", "chromium"]):
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False, timeout=900)
+        if proc.returncode != 0:
+            pytest.skip(f"chromium could not be installed ({' '.join(cmd)}: {proc.stderr.strip()[-300:]})")
+    found = _find_chromium()
+    if not found:
+        pytest.skip("apt-get installed chromium but no chromium binary is on PATH")
+    return found
+
+
+def dump_dom(chromium: str, html: Path, tmp: Path) -> str:
+    """The DOM chromium builds from the file (after parsing and applying the CSP), as HTML text."""
+    cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp / 'profile'}"]
+    proc = subprocess.run(
+        [*cmd, "--dump-dom", html.resolve().as_uri()], capture_output=True, text=True, check=False, timeout=180
+    )
+    assert proc.returncode == 0 and "<body" in proc.stdout, proc.stderr[-2000:]
+    return proc.stdout
+
+
+class _Elements(HTMLParser):
+    """Every start tag of a document as (tag, attributes)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.elements: list[tuple[str, dict]] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.elements.append((tag, {k: v or "" for k, v in attrs}))
+
+
+def elements(dom: str) -> list[tuple[str, dict]]:
+    parser = _Elements()
+    parser.feed(dom)
+    return parser.elements
+
+
+def assert_self_contained(els: list[tuple[str, dict]]) -> None:
+    """No element would load anything from outside the file."""
+    assert not [tag for tag, _ in els if tag in ("script", "iframe", "object", "embed", "link")], "external content"
+    for tag, attrs in els:
+        for key in ("src", "href", "srcset", "data", "action", "poster"):
+            if key not in attrs:
+                continue
+            value = attrs[key].strip()
+            assert not value.lower().startswith(("http:", "https:", "//", "file:")), (tag, key, value[:80])
+            if key == "src":
+                assert value.startswith("data:image/png;base64,"), (tag, value[:80])
+            if key == "href":
+                assert value.startswith("#"), (tag, value)
+    csp = [a["content"] for t, a in els if t == "meta" and a.get("http-equiv", "").lower() == "content-security-policy"]
+    assert csp and "default-src 'none'" in csp[0] and "img-src data:" in csp[0], csp
+
+
+# ----------------------------------------------------------------------------------------------- fake inputs
+def tiny_png(path: Path) -> Path:
+    """A valid 1x1 PNG (written by hand: no plotting library needed)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0\xff\0\0")) + chunk(b"IEND", b"")
+    )
+    return path
+
+
+def _verdict(paper, name, source, measured, criteria, kind="claim"):
+    func = lambda art: (measured, criteria)  # noqa: E731
+    check = Check(claim=f"claim {name}", experiments=(), datasets=(), func=func, kind=kind, figure=source)
+    return verdict_of(check, Artifacts(runs={}, metrics={}, data={}, refs={}), paper, name)
+
+
+def fake_verdicts() -> list[dict]:
+    cos = Criterion("cos", ">", 0.99, "the paper's pass level <b>")  # markup in a reason must be escaped
+    return [
+        _verdict("baek2025", "fig_two", "Fig. 2", {"cos": 0.999, "extra": 3.0}, [cos]),
+        _verdict("baek2025", "fig_ten", "Fig. 10", {"cos": 0.98}, [cos]),
+        _verdict("baek2025", "lemma", "Lemma D.1", {"cos": 0.995}, [cos]),
+        _verdict("baek2025", "identity", "Fig. 2", {"cos": 1.0}, [cos], kind="consistency"),
+        _verdict("fan2025", "nsd", "Remark 5.5 (fig_nsd)", {"cos": [0.995, 0.98]}, [replace(cos, each=True)]),
+    ]
+
+
+def fake_figures(tmp: Path) -> list[str]:
+    paths = []
+    for paper, names in {"baek2025": ["fig2", "fig10", "fig1"], "fan2025": ["fig_nsd", "fig1"]}.items():
+        (tmp / paper).mkdir(exist_ok=True)
+        paths += [str(tiny_png(tmp / paper / f"{name}.png")) for name in names]
+    return paths
+
+
+# ---------------------------------------------------------------------------------------------------- units
+@pytest.mark.parametrize(
+    "source,expected",
+    [
+        ("Fig. 10", "fig10"),
+        ("Fig. 1a-b", "fig1"),
+        ("Fig. 1c-d", "fig1"),
+        ("Fig. losses", "fig_losses"),
+        ("Remark 5.5 (fig_nsd)", "fig_nsd"),
+        ("Thms 5.3, 6.3 (fig1_gaps)", "fig1_gaps"),
+        ("Thm 3.1 (toy)", None),
+        ("Prop. 2.5", None),
+        ("Fig. 7", None),  # a figure this paper's configuration does not build
+        (None, None),
+    ],
+)
+def test_figure_for_maps_a_check_source_to_the_papers_figure(source, expected):
+    figures = ["fig1", "fig10", "fig1_gaps", "fig_losses", "fig_nsd"]
+    assert figure_for(source, figures) == expected
+
+
+def test_every_real_check_with_a_figure_source_names_a_figure_of_its_paper():
+    """The checks' sources that say "Fig." resolve to a figure the default config builds (no silent mismatch)."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    figures = {
+        "baek2025": list(config["baek2025"]["figures"]),
+        "fan2025": ["fig1", "fig1_gaps", "fig_nsd", "fig_losses"],
+        "cattaneo2024": [f"fig{i}" for i in range(1, 6)],
+    }
+    for paper in PAPERS:
+        for name, check in checks_of(paper).items():
+            if check.figure and "fig" in check.figure.lower():
+                assert figure_for(check.figure, figures[paper]), (paper, name, check.figure)
+
+
+def test_sections_group_claims_beside_their_figures_and_count_headlines(tmp_path):
+    expected = {"baek2025/fig_ten": "known not to reproduce"}
+    ctx = report_context(fake_verdicts(), fake_figures(tmp_path), expected, ["baek2025", "fan2025"])
+    baek, fan = ctx["papers"]
+    assert [f["name"] for f in baek["figures"]] == ["fig1", "fig2", "fig10"]  # natural order
+    cards = {f["name"]: f for f in baek["figures"]}
+    assert [c["name"] for c in cards["fig2"]["claims"]] == ["fig_two"]
+    assert cards["fig2"]["consistency"] == ["identity"]
+    assert [c["name"] for c in cards["fig10"]["claims"]] == ["fig_ten"] and cards["fig1"]["claims"] == []
+    assert [c["name"] for c in baek["unfigured"]] == ["lemma"]
+    assert [c["name"] for c in baek["consistency"]] == ["identity"]
+    assert (baek["n_claims_passed"], baek["n_claims"], baek["n_consistency_passed"]) == (2, 3, 1)
+    assert cards["fig10"]["claims"][0]["status"] == "expected"
+    assert fan["figures"][1]["claims"][0]["status"] == "fail"  # fig_nsd: an each-criterion fails on one seed
+    assert fan["figures"][1]["claims"][0]["criteria"][0]["holds_on"] == "1 of 2"
+    assert (ctx["n_claims_passed"], ctx["n_claims"]) == (2, 4)
+    assert ctx["unexpected"] == ["fan2025/nsd"]
+
+
+def test_provenance_names_commit_config_hash_and_versions():
+    p = provenance({"b": 1, "a": [1, 2]}, ROOT)
+    assert p["config_hash"] == provenance({"a": [1, 2], "b": 1}, ROOT)["config_hash"]
+    assert p["config_hash"] != provenance({"a": [1, 3], "b": 1}, ROOT)["config_hash"]
+    assert p["versions"]["numpy"] and p["versions"]["jinja2"] and p["date"].endswith("UTC")
+    assert p["commit"]
+
+
+def test_report_status_names_the_report_only_when_it_is_up_to_date(tmp_path):
+    checks = []
+    for v in fake_verdicts()[:2]:
+        path = tmp_path / f"{v['check']}.json"
+        path.write_text(json.dumps(v))
+        checks.append(str(path))
+    report = tmp_path / "report.html"
+    assert report_status([*checks, str(tmp_path / "missing.json")], str(report), {}) == []  # a partial target
+    lines = report_status(checks, str(report), {})
+    assert lines[0].startswith("theorem checks: 1 of 2 passed") and "not built yet" in lines[1]
+    report.write_text("x")
+    assert report_status(checks, str(report), {})[1] == f"report: {report.resolve()}"
+
+
+# -------------------------------------------------------------------------------------------------- browser
+def test_report_in_a_browser_shows_every_figure_and_check_and_loads_nothing(tmp_path, chromium):
+    verdicts = fake_verdicts()
+    figures = fake_figures(tmp_path)
+    ctx = report_context(verdicts, figures, {}, ["baek2025", "fan2025"])
+    ctx["provenance"] = provenance({}, ROOT)
+    html = tmp_path / "report.html"
+    html.write_text(render(ctx, TEMPLATE), encoding="utf-8")
+    dom = dump_dom(chromium, html, tmp_path)
+    els = elements(dom)
+    assert_self_contained(els)
+    shown = {a["data-figure"] for t, a in els if t == "img" and "data-figure" in a}
+    assert shown == {f"{Path(p).parent.name}-{Path(p).stem}" for p in figures}
+    rows = {a["data-check"]: a["data-verdict"] for t, a in els if "data-check" in a}
+    assert rows == {
+        "baek2025-fig_two": "pass",
+        "baek2025-fig_ten": "fail",
+        "baek2025-lemma": "pass",
+        "baek2025-identity": "pass",
+        "fan2025-nsd": "fail",
+    }
+    assert "&lt;b&gt;" in dom and "<b>" not in dom  # a reason is text, not markup
+    assert "2 of 4 claims reproduced" in dom and "config hash" in dom
+
+
+@pytest.mark.pipeline
+@pytest.mark.xdist_group("smoke")
+def test_smoke_report_in_a_browser(smoke, chromium, tmp_path):
+    """The default target builds results/report.html: every figure of every paper and every check, self-contained,
+    with the verdicts of the check JSONs."""
+    dom = dump_dom(chromium, smoke / "results" / "report.html", tmp_path)
+    els = elements(dom)
+    assert_self_contained(els)
+    figures = {f"{p.parent.name}-{p.stem}" for p in (smoke / "results" / "figures").glob("*/*.png")}
+    shown = [a["data-figure"] for t, a in els if t == "img" and "data-figure" in a]
+    assert figures and sorted(shown) == sorted(figures)
+    rows = {a["data-check"]: a["data-verdict"] for t, a in els if "data-check" in a}
+    want = {}
+    for paper in PAPERS:
+        for name in checks_of(paper):
+            v = load_json(smoke / "results" / "checks" / paper / f"{name}.json")
+            want[f"{paper}-{name}"] = "pass" if v["passed"] else "fail"
+    assert rows == want
+
+
+@pytest.mark.pipeline
+@pytest.mark.xdist_group("smoke")
+def test_report_job_alone_and_the_console_ends_with_verdicts_and_report(smoke, snakemake):
+    """Re-rendering the report runs that one job (it reads verdicts and figures, re-runs nothing), and the last lines
+    on the console are the verdict summary and the report's path (Snakefile `onsuccess`)."""
+    proc = snakemake(smoke, "report", "--forcerun", "report")
+    assert "1 of 1 steps (100%) done" in proc.stderr, proc.stderr[-3000:]
+    tail = proc.stderr.strip().splitlines()[-2:]  # after Snakemake's own closing lines (log file, elapsed time)
+    report = (smoke / "results" / "report.html").resolve()
+    assert tail[0].startswith("theorem checks: ") and tail[1] == f"report: {report}", proc.stderr[-2000:]
