@@ -34,15 +34,27 @@ def versions() -> dict[str, str | None]:
     return out
 
 
+def _umask() -> int:
+    # os.umask can only be read by setting it; set it back at once
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike[str], suffix: str = "") -> Iterator[Path]:
-    """Yield a temporary path next to `path`; move it into place only if the block succeeds."""
+    """Yield a temporary path next to `path`; move it into place only if the block succeeds.
+
+    The file gets the mode an ordinary `open(path, "w")` would give it (0666 less the umask): mkstemp creates its
+    file 0600, and that mode would survive the rename, leaving a shared results folder unreadable to the group.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or path.suffix, dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
