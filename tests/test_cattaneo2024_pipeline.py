@@ -41,3 +41,6 @@ def test_config_typo_fails_naming_the_key(workflow_copy, snakemake):
     proc = snakemake(wd, "-n", "cattaneo2024", check=False)
     assert proc.returncode != 0
     assert "stepz" in proc.stdout + proc.stderr
+    out = (proc.stdout + proc.stderr).strip()
+    assert out.splitlines()[-1].startswith("config error: cattaneo2024.sweeps: "), out
+    assert "instance[" not in out and "Failed validating" not in out

@@ -48,6 +48,10 @@ def test_fan2025_config_typo_fails_naming_the_key(workflow_copy, snakemake):
     )
     proc = snakemake(wd, "-n", "fan2025", check=False)
     assert proc.returncode != 0 and "betta1" in proc.stdout + proc.stderr
+    # one line naming the dotted key path with the paper prefix, no schema dump
+    out = (proc.stdout + proc.stderr).strip()
+    assert out.splitlines()[-1].startswith("config error: fan2025.experiments.main.runs.ngd: "), out
+    assert "instance[" not in out and "Failed validating" not in out
     assert not (wd / "results").exists()
 
 

@@ -85,6 +85,9 @@ def test_config_typo_fails_before_any_job_naming_the_key(workflow_copy, snakemak
     proc = snakemake(wd, "-n", check=False)
     assert proc.returncode != 0
     assert "betta1" in proc.stdout + proc.stderr
+    out = (proc.stdout + proc.stderr).strip()
+    assert out.splitlines()[-1].startswith("config error: baek2025.experiments.gr_adam.runs.det_adam: "), out
+    assert "instance[" not in out and "Failed validating" not in out
     assert not (wd / "results").exists()
 
 

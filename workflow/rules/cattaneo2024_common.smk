@@ -2,7 +2,7 @@
 from implicit_bias.papers.cattaneo2024 import experiments as cat_exp
 from implicit_bias.targets import FIXED_FIGURES
 
-validate(config["cattaneo2024"], "../schemas/cattaneo2024.schema.yaml")
+validate_section(config["cattaneo2024"], "cattaneo2024.schema.yaml", "cattaneo2024")
 cat_exp.check_config(config["cattaneo2024"])
 
 CAT = config["cattaneo2024"]

@@ -2,7 +2,7 @@
 from implicit_bias.papers.fan2025 import experiments as fan_exp
 from implicit_bias.targets import FIXED_FIGURES
 
-validate(config["fan2025"], "../schemas/fan2025.schema.yaml")
+validate_section(config["fan2025"], "fan2025.schema.yaml", "fan2025")
 fan_exp.check_config(config["fan2025"])
 FAN = config["fan2025"]
 FAN_CHECKS = checks_of("fan2025")
