@@ -20,13 +20,18 @@ def cat_order_spec(wildcards):
     return CAT["order"][wildcards.problem]
 
 
-def cat_sweep_spec(wildcards):
+def _sweep_job_spec(**varying):
+    """What a sweep job gets: the sweep settings (without the grids), what varies per job, the scale."""
     return {
         "sweeps": {k: v for k, v in CAT["sweeps"].items() if k != "grids"},
-        "grid": CAT["sweeps"]["grids"][wildcards.sweep],
+        **varying,
         "scale": CAT["scale"],
         "full": CAT["full"],
     }
+
+
+def cat_sweep_spec(wildcards):
+    return _sweep_job_spec(grid=CAT["sweeps"]["grids"][wildcards.sweep])
 
 
 def _sweep_number(x):
@@ -45,13 +50,7 @@ def cat_sweep_point_paths(wildcards):
 
 
 def cat_sweep_point_spec(wildcards):
-    return {
-        "sweeps": {k: v for k, v in CAT["sweeps"].items() if k != "grids"},
-        "beta": float(wildcards.beta),
-        "rho": float(wildcards.rho),
-        "scale": CAT["scale"],
-        "full": CAT["full"],
-    }
+    return _sweep_job_spec(beta=float(wildcards.beta), rho=float(wildcards.rho))
 
 
 def cat_figure_inputs(wildcards):
