@@ -2,9 +2,6 @@
 from implicit_bias.papers.cattaneo2024 import experiments as cat_exp
 from implicit_bias.targets import FIXED_FIGURES
 
-validate_section(config["cattaneo2024"], "cattaneo2024.schema.yaml", "cattaneo2024")
-cat_exp.check_config(config["cattaneo2024"])
-
 CAT = config["cattaneo2024"]
 CAT_CHECKS = checks_of("cattaneo2024")
 # the run artifacts each figure reads

@@ -12,32 +12,23 @@ from implicit_bias.checks import (
     checks_of,
     expected_failures,
 )
-from implicit_bias.papers.baek2025.experiments import check_config
+from implicit_bias.config import SCHEMAS as CONFIG_SCHEMAS
+from implicit_bias.config import ConfigError, validate_config
 
-
-def validate_section(section, schema, prefix=""):
-    """Validate a config section against workflow/schemas/<schema>; an error stops the run in one line naming the
-    dotted key path (Snakemake's own message says only `instance['data']` under a dump of the schema). Then
-    Snakemake's `validate`, which also fills in the schema's defaults."""
-    import jsonschema
-    import yaml
-
-    with open(Path(workflow.basedir) / "workflow" / "schemas" / schema) as fh:
-        spec = yaml.safe_load(fh)
-    validator = jsonschema.validators.validator_for(spec)(spec)
-    error = jsonschema.exceptions.best_match(validator.iter_errors(section))
-    if error is not None:
-        keys = [prefix] if prefix else []
-        keys += [str(key) for key in error.absolute_path]
-        where = ".".join(keys) or "(top level)"
-        raise SystemExit(f"config error: {where}: {error.message}")
-    validate(section, f"../schemas/{schema}")
-
-
-# The top level and the baek2025 section; the other papers validate their own section against
-# workflow/schemas/<paper>.schema.yaml in their *_common.smk.
-validate_section(config, "config.schema.yaml")
-check_config(config)
+# Refuse a bad config before any job runs, in one line naming the dotted key path (implicit_bias.config: duplicated
+# keys in the config files, the schemas of workflow/schemas/, the cross-references; tests/test_config_refusals.py
+# runs the same function on a table of invalid configs). Then Snakemake's `validate`, which fills in the schemas'
+# defaults.
+try:
+    validate_config(
+        config,
+        Path(workflow.basedir) / "workflow" / "schemas",
+        configfiles=workflow.configfiles,
+    )
+except ConfigError as err:
+    raise SystemExit(str(err))
+for _section, _schema in CONFIG_SCHEMAS.items():
+    validate(config if _section is None else config[_section], f"../schemas/{_schema}")
 # checks known not to reproduce on this configuration: {"<paper>/<check>": reason}
 EXPECTED = expected_failures(config.get("expected_failures", []))
 

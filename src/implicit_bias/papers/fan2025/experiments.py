@@ -238,10 +238,10 @@ def check_config(cfg: dict) -> None:
                     f"{key}.classes: {k} classes do not divide the n = {n} samples (data.classes * data.per_class)"
                 )
         for run_id, spec in run_specs(exp).items():
-            if spec["optimizer"] == "adam" and spec["beta1"] > 0 and spec["beta1"] ** 2 >= spec["beta2"]:
+            if spec["optimizer"] == "adam" and spec["beta1"] > spec["beta2"]:
                 raise ValueError(
-                    f"{key}.runs.{run_id}: Adam needs beta1^2 < beta2 (Lemma D.1, |m/sqrt(v)| bounded); "
-                    f"got beta1={spec['beta1']}, beta2={spec['beta2']}"
+                    f"{key}.runs.{run_id}: Adam needs beta1 <= beta2 (Zhang et al.'s assumption: |m/sqrt(v)| "
+                    f"bounded, Lemma D.1); got beta1={spec['beta1']}, beta2={spec['beta2']}"
                 )
             if spec["optimizer"] != "nsd" and "p" in {**exp, **exp["runs"][run_id]}:
                 raise ValueError(f"{key}.runs.{run_id}.p: only the 'nsd' optimizer takes p (got {spec['optimizer']!r})")
