@@ -18,7 +18,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["atomic_path", "load_json", "load_npz", "save_json", "save_npz", "to_jsonable", "versions"]
+__all__ = [
+    "CorruptArtifactError",
+    "atomic_path",
+    "load_json",
+    "load_npz",
+    "save_json",
+    "save_npz",
+    "to_jsonable",
+    "versions",
+]
 
 _PACKAGES = ("implicit-bias", "numpy", "scipy", "numba", "cvxpy", "clarabel", "highspy", "matplotlib", "seaborn")
 
@@ -85,11 +94,31 @@ def save_npz(path: str | os.PathLike[str], arrays: dict, meta: dict) -> None:
         np.savez_compressed(tmp, **payload)
 
 
+class CorruptArtifactError(ValueError):
+    """An artifact that cannot be read back whole (truncated, bit-flipped, not the format its name says)."""
+
+    def __init__(self, path: str | os.PathLike[str], exc: BaseException) -> None:
+        super().__init__(
+            f"{path}: corrupted or truncated artifact ({type(exc).__name__}: {exc}); delete it and rerun to rebuild it"
+        )
+
+
 def load_npz(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Return (arrays, record) of an artifact written by `save_npz`."""
-    with np.load(path, allow_pickle=False) as f:
-        arrays = {k: f[k] for k in f.files if k != "__meta__"}
-        record = json.loads(str(f["__meta__"])) if "__meta__" in f.files else {}
+    """Return (arrays, record) of an artifact written by `save_npz`.
+
+    Every array is read whole, so the zip's CRC-32 of each member is checked: a truncated or damaged file raises
+    `CorruptArtifactError` naming it, never comes back as zeros or a short array.
+    """
+    import zipfile
+
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            arrays = {k: f[k] for k in f.files if k != "__meta__"}
+            record = json.loads(str(f["__meta__"])) if "__meta__" in f.files else {}
+    except (zipfile.BadZipFile, EOFError, ValueError, OSError, KeyError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise CorruptArtifactError(path, exc) from exc
     return arrays, record
 
 
@@ -99,4 +128,8 @@ def save_json(path: str | os.PathLike[str], obj: dict) -> None:
 
 
 def load_json(path: str | os.PathLike[str]) -> dict:
-    return json.loads(Path(path).read_text())
+    """A JSON artifact; a truncated or damaged one raises `CorruptArtifactError` naming it."""
+    try:
+        return json.loads(Path(path).read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CorruptArtifactError(path, exc) from exc

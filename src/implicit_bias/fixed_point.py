@@ -238,6 +238,11 @@ def proxy_fixed_point(
     """
     X = as_design_matrix(X, "X")
     n = X.shape[0]
+    if np.ndim(tol) != 0:  # most likely labels, as `proxy_fixed_point(X, y)`
+        raise ValueError(
+            f"tol must be a positive finite number, got an array of shape {np.shape(tol)}; proxy_fixed_point takes "
+            "label-absorbed rows x_i <- y_i*x_i only (no labels argument)"
+        )
     if not (np.isfinite(tol) and tol > 0):
         raise ValueError(f"tol must be a positive finite number, got {tol!r}")
     if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:

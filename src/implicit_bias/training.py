@@ -110,7 +110,35 @@ def run_reference(
     return 0, steps, max_dir, W, D, L
 
 
+# The optimizers square gradient entries (Adam's second moment, AdamProxy's ĝ₂). On the log scale ĝ is a convex
+# combination of rows, so |ĝ_k| <= max|x_ik| and ĝ_k² stays finite while max|x| < sqrt(max float64) ~ 1.3e154;
+# beyond that v would overflow to inf, d_t = m/sqrt(v) would be 0 and the run would stall silently. Refused, with
+# a margin of 1e4 for the sums over a batch.
+MAX_ENTRY = 1e150
+
+
+def _check_scale(X: np.ndarray, name: str) -> None:
+    top = float(np.max(np.abs(X)))
+    if top > MAX_ENTRY:
+        raise ValueError(
+            f"{name} has entries as large as {top:.3g} in magnitude; the optimizers square gradient entries, which "
+            f"overflows float64 beyond ~1e154: rescale the data (entries up to {MAX_ENTRY:.0e} are accepted)"
+        )
+
+
+def _initial_point(w0: ArrayLike, shape: tuple) -> np.ndarray:
+    """`w0` as a float64 array of the parameters' shape, finite (else the run would fail "at step 0")."""
+    w0 = np.array(w0, dtype=np.float64)
+    if w0.size != int(np.prod(shape)):
+        raise ValueError(f"w0 must have shape {shape} (the parameters' shape); got {w0.shape}")
+    if not np.all(np.isfinite(w0)):
+        raise ValueError("w0 contains NaN or infinite entries")
+    return w0.reshape(shape)
+
+
 def _check_common(steps: int, lr: float, decay: float, backend: str) -> int:
+    if isinstance(steps, bool) or not float(steps).is_integer():
+        raise ValueError(f"steps must be a whole number; got {steps!r}")
     steps = int(steps)
     if steps < 0:
         raise ValueError(f"steps must be >= 0; got {steps}")
@@ -164,6 +192,7 @@ def _prepare(args: dict[str, Any]) -> _Run:
         X = as_design_matrix(a.X)
         n, d = X.shape
         shape = (d,)
+    _check_scale(X, "H" if multiclass else "X")
     rule = UpdateRule(
         a.optimizer,
         beta1=a.beta1,
@@ -196,7 +225,7 @@ def _prepare(args: dict[str, Any]) -> _Run:
         labels=labels,
         rule=rule,
         batches=batch_schedule(n, steps, a.batch_size, a.sampling, a.seed),
-        w_init=np.zeros(shape) if a.w0 is None else np.array(a.w0, dtype=np.float64).reshape(shape),
+        w_init=np.zeros(shape) if a.w0 is None else _initial_point(a.w0, shape),
         grid=log_grid(steps, a.num_log, a.log_steps),
         steps=steps,
         lr=float(a.lr),
@@ -296,6 +325,11 @@ def train(
     Adam has no bias correction and ε = 0 by default (baek2025 §2); `eps` is added outside the square root as in
     PyTorch unless `eps_inside`. The iterates are logged at `num_log` log-spaced steps plus any `log_steps` given.
     `backend` "numba" (fast) or "numpy" (the reference loop) run the same maths.
+
+    Bad input raises ValueError naming it (shapes, NaN/Inf, labels, hyperparameters, entries beyond 1e150 whose
+    squares overflow); a run that becomes non-finite raises FloatingPointError naming the optimizer and the step.
+    The optimizers themselves run on any data: separability is checked by the reference solutions (`max_margin`,
+    `proxy_fixed_point`), which raise ValueError on non-separable data.
     """
     run = _prepare(dict(locals()))  # every argument, by name
     return _finish(run, *_execute(run, backend))
