@@ -120,6 +120,16 @@ CASES = [
     ),
     (f"{FAN_MAIN}.runs.signgd.label", "NGD", f"{FAN_MAIN}.runs.signgd.label", "also the label of run 'ngd'"),
     ("baek2025.figures.fig2.runs", ["det_adam", "det_adam"], "baek2025.figures.fig2.runs", "non-unique"),
+    # path safety: names become file and folder names under results/, config paths stay inside the project
+    (
+        "baek2025.experiments.gr_adam.runs",
+        {"../../escape": {"label": "x"}},
+        "baek2025.experiments.gr_adam.runs",
+        "'../../escape' is not a plain name",
+    ),
+    ("baek2025.datasets", {".hidden": {"kind": "gr"}}, "baek2025.datasets", "'.hidden' is not a plain name"),
+    ("cattaneo2024.full.data_dir", "/etc", "cattaneo2024.full.data_dir", "leaves the project"),
+    ("cattaneo2024.full.data_dir", "data/../../cifar", "cattaneo2024.full.data_dir", "leaves the project"),
 ]
 
 

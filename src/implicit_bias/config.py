@@ -12,17 +12,36 @@ Three layers, in order:
    Schema's: a number must be finite (NaN passes every comparison of `minimum`/`maximum`, and an infinite lr or
    beta is no setting), and an integer must be written as one (JSON Schema takes 1000.0 for an integer; the jobs
    would then get a float step count);
-3. the cross-references the schemas cannot express: each paper's `check_config` (experiments.py), and the
+3. path safety: a key that names something (a data set, an experiment, a run, a figure, a grid) becomes a folder
+   or file name under results/, so it must be a plain name (`NAME`: no '/', not '.' or '..'), and a path given in
+   the config (`PATH_KEYS`) must stay inside the project (relative, no '..');
+4. the cross-references the schemas cannot express: each paper's `check_config` (experiments.py), and the
    experiments the fixed figures and the checks read.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
-from pathlib import Path
+from pathlib import Path, PurePath
 
-__all__ = ["SCHEMAS", "ConfigError", "duplicate_keys", "schema_error", "validate_config"]
+__all__ = [
+    "NAME",
+    "PATH_KEYS",
+    "SCHEMAS",
+    "ConfigError",
+    "duplicate_keys",
+    "schema_error",
+    "unsafe_path",
+    "validate_config",
+]
+
+# A config key used in a path (and the Snakefile's wildcard constraint for such names): starts with a letter or
+# digit, so neither '.', '..' nor a hidden file; no '/', so no key can reach outside its folder.
+NAME = r"[A-Za-z0-9][A-Za-z0-9_.+-]*"
+# Config values that are paths read by jobs: they must stay inside the project (link outside data into it).
+PATH_KEYS = ("cattaneo2024.full.data_dir",)
 
 # Config section (None = the whole config) -> its schema in workflow/schemas/. The top-level schema checks the
 # baek2025 and benchmark sections in detail; the other papers have their own.
@@ -136,6 +155,36 @@ def duplicate_keys(path: str | Path) -> ConfigError | None:
     return None
 
 
+def unsafe_path(config: dict) -> ConfigError | None:
+    """The first key that is not a plain `NAME`, or path value (`PATH_KEYS`) that leaves the project, or None."""
+    stack = [(config, [])]
+    while stack:
+        node, keys = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if not re.fullmatch(NAME, str(key)):
+                    where = ".".join(keys) or "(top level)"
+                    return ConfigError(
+                        where,
+                        f"{str(key)!r} is not a plain name (letters, digits and _.+- , not starting with a dot, no "
+                        "'/'): names become file and folder names under results/",
+                    )
+                stack.append((value, [*keys, str(key)]))
+        elif isinstance(node, list):
+            stack.extend((item, [*keys, str(i)]) for i, item in enumerate(node))
+    for dotted in PATH_KEYS:
+        value = config
+        for key in dotted.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, str) and (PurePath(value).is_absolute() or ".." in PurePath(value).parts):
+            return ConfigError(
+                dotted,
+                f"{value!r} leaves the project: give a path inside it (relative, no '..'), and link outside data "
+                "into it (e.g. ln -s /scratch/cifar10 data/cifar10)",
+            )
+    return None
+
+
 def _load_schema(schema_dir: Path, name: str) -> dict:
     import yaml
 
@@ -191,6 +240,9 @@ def validate_config(config: dict, schema_dir: str | Path, configfiles: Iterable[
         error = schema_error(part, _load_schema(schema_dir, name), section or "")
         if error is not None:
             raise error
+    error = unsafe_path(config)
+    if error is not None:
+        raise error
     try:
         _cross_references(config)
     except ValueError as err:  # check_config's messages are "<dotted key path>: <problem>"

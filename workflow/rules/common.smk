@@ -12,6 +12,7 @@ from implicit_bias.checks import (
     checks_of,
     expected_failures,
 )
+from implicit_bias.config import NAME as CONFIG_NAME
 from implicit_bias.config import SCHEMAS as CONFIG_SCHEMAS
 from implicit_bias.config import ConfigError, validate_config
 
@@ -36,7 +37,7 @@ PYENV = "../envs/python.yaml"
 RULES_DIR = Path(workflow.basedir) / "workflow" / "rules"
 # rule-name prefix of each paper (baek_run, fan_run, cat_order, ...)
 PREFIX = {"baek2025": "baek", "fan2025": "fan", "cattaneo2024": "cat"}
-NAME = r"[A-Za-z0-9][A-Za-z0-9_.+-]*"  # a config key used in a path: no '/'
+NAME = CONFIG_NAME  # a config key used in a path (implicit_bias.config.NAME)
 
 
 wildcard_constraints:
