@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -41,3 +43,23 @@ def test_a_failed_block_leaves_nothing_behind(tmp_path):
         tmp.write_bytes(b"partial")
         raise RuntimeError("interrupted")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_writer_killed_mid_write_leaves_only_a_hidden_temporary_which_the_next_write_removes(tmp_path):
+    """A job killed while it writes (SIGKILL; Ctrl-C ends a job at once too) cannot run the block's cleanup: its
+    temporary file stays, hidden and never under the artifact's name. The next write of that artifact removes it,
+    and leaves the temporaries of other artifacts in the folder alone."""
+    code = (
+        "import os, sys; from implicit_bias.artifacts import atomic_path\n"
+        f"with atomic_path({str(tmp_path / 'a.npz')!r}) as tmp:\n"
+        "    tmp.write_bytes(b'partial'); os.kill(os.getpid(), 9)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=False)
+    (left,) = tmp_path.iterdir()
+    assert left.name.startswith(".a.npz.") and left.suffix == ".npz"
+    with atomic_path(tmp_path / "ab.npz") as tmp:  # another artifact: a.npz's temporary stays
+        tmp.write_bytes(b"x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([left.name, "ab.npz"])
+    save_npz(tmp_path / "a.npz", {"x": np.arange(3)}, {})
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.npz", "ab.npz"]
+    assert load_npz(tmp_path / "a.npz")[0]["x"].tolist() == [0, 1, 2]

@@ -6,6 +6,7 @@ partial artifact behind (an `os.replace` within one file system is atomic).
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import platform
@@ -50,16 +51,28 @@ def _umask() -> int:
     return mask
 
 
+def _temporaries(path: Path, suffix: str) -> list[Path]:
+    """The temporary files `atomic_path` makes for `path`: `.<name>.<random><suffix>` (mkstemp's random part)."""
+    return list(path.parent.glob(f".{glob.escape(path.name)}.*{glob.escape(suffix)}"))
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike[str], suffix: str = "") -> Iterator[Path]:
     """Yield a temporary path next to `path`; move it into place only if the block succeeds.
 
     The file gets the mode an ordinary `open(path, "w")` would give it (0666 less the umask): mkstemp creates its
     file 0600, and that mode would survive the rename, leaving a shared results folder unreadable to the group.
+
+    A process killed while it writes (SIGKILL, or a job's Ctrl-C, which ends it at once) leaves its temporary file
+    behind, hidden and never under the final name; the next write of `path` removes it. Only one writer of a given
+    path may run at a time (Snakemake gives every output one job).
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or path.suffix, dir=path.parent)
+    suffix = suffix or path.suffix
+    for stale in _temporaries(path, suffix):
+        stale.unlink(missing_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)

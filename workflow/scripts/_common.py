@@ -1,7 +1,28 @@
-"""Shared by the workflow scripts: send the job's output to the rule's log and fix the figure metadata epoch."""
+"""Shared by the workflow scripts: let Ctrl-C end a job at once, send the job's output to the rule's log and fix
+the figure metadata epoch."""
 
 import os
+import signal
 import sys
+
+
+def die_on_interrupt():
+    """Give SIGINT (Ctrl-C) and SIGTERM their default action: end the process at once, whatever it is doing.
+
+    Python's own SIGINT handler only sets a flag that the interpreter turns into KeyboardInterrupt between two
+    bytecodes, so a job inside one long compiled call (a HiGHS or Clarabel solve, a numba kernel) went on for as
+    long as the call took (36 s seen for a HiGHS job), and Snakemake, which waits for its running jobs before it
+    exits, waited with it; then the job printed a KeyboardInterrupt traceback. Killed by the signal instead, the job
+    ends within milliseconds and Snakemake reports it as killed. Nothing is lost: every artifact is written to a
+    temporary file and renamed into place (implicit_bias.artifacts.atomic_path), so a killed job leaves no partial
+    file under an output's name, and Snakemake deletes the outputs of an interrupted job before it runs it again."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+# At import, not in `setup`: every script imports this module before its heavy imports (numpy, numba, cvxpy),
+# during which a Ctrl-C would otherwise print an import traceback to the console.
+die_on_interrupt()
 
 
 def setup(snakemake):
