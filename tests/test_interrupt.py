@@ -86,14 +86,30 @@ def kill_group(proc: subprocess.Popen, sig: int) -> float:
     return time.monotonic() - started
 
 
+def group_alive(pgid: int) -> bool:
+    """Whether a live process (not a zombie: a hard kill orphans the jobs, and the reaper may be slow) is in the
+    process group `pgid`."""
+    proc = Path("/proc")
+    if not proc.is_dir():  # no procfs: ask the kernel (counts zombies too)
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # after "pid (comm)": state, ppid, pgrp, ...
+        except (OSError, IndexError):
+            continue  # ended meanwhile
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
+
+
 def wait_group_gone(proc: subprocess.Popen) -> None:
     """Wait (a few seconds at most) until no process of Snakemake's group is left: no job outlives Snakemake."""
     deadline = time.monotonic() + 10
-    while True:
-        try:
-            os.killpg(proc.pid, 0)
-        except ProcessLookupError:
-            return
+    while group_alive(proc.pid):
         if time.monotonic() > deadline:
             pytest.fail("a job outlived Snakemake by 10 s")
         time.sleep(0.1)
@@ -184,8 +200,9 @@ def test_interrupted_runs_lose_nothing_and_resume(workflow_copy, snakemake):
         done1 = finished(console("run1.txt"))
         kept = mtimes(wd, outputs(done1))
 
-        # 2. the same command again, killed hard (SIGKILL to the group) once one more job has finished
-        procs.append(proc := start(wd, "run2.txt", TARGET))
+        # 2. the same command again (--rerun-incomplete: a job that completed just as Ctrl-C came is marked
+        #    incomplete), killed hard (SIGKILL to the group) once one more job has finished
+        procs.append(proc := start(wd, "run2.txt", TARGET, "--rerun-incomplete"))
         wait_for(lambda: finished(console("run2.txt")), proc, "a finished job in the second run")
         kill_group(proc, signal.SIGKILL)
         wait_group_gone(proc)
