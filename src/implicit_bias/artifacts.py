@@ -111,6 +111,7 @@ class CorruptArtifactError(ValueError):
     """An artifact that cannot be read back whole (truncated, bit-flipped, not the format its name says)."""
 
     def __init__(self, path: str | os.PathLike[str], exc: BaseException) -> None:
+        self.path = Path(path)
         super().__init__(
             f"{path}: corrupted or truncated artifact ({type(exc).__name__}: {exc}); delete it and rerun to rebuild it"
         )

@@ -1,5 +1,5 @@
-"""Shared by the workflow scripts: let Ctrl-C end a job at once, send the job's output to the rule's log and fix
-the figure metadata epoch."""
+"""Shared by the workflow scripts: let Ctrl-C end a job at once, send the job's output to the rule's log, fix the
+figure metadata epoch, and remove an input found corrupted so that the next run rebuilds it."""
 
 import os
 import signal
@@ -36,4 +36,22 @@ def setup(snakemake):
     os.dup2(log.fileno(), 1)
     os.dup2(log.fileno(), 2)
     sys.stdout = sys.stderr = log
+    drop_corrupt_inputs(getattr(snakemake, "input", ()))
     return log
+
+
+def drop_corrupt_inputs(inputs):
+    """If the job fails on an input that cannot be read back whole (`CorruptArtifactError`: truncated, damaged),
+    remove that input, so that the next run rebuilds it instead of failing on it again; the job still fails, and its
+    log names the file. Only the job's own inputs, which Snakemake knows how to make, are ever removed."""
+    ours = {os.path.abspath(p) for p in inputs}
+    previous = sys.excepthook
+
+    def hook(kind, exc, tb):
+        path = getattr(exc, "path", None)
+        if type(exc).__name__ == "CorruptArtifactError" and path is not None and os.path.abspath(path) in ours:
+            os.remove(path)
+            print(f"removed the corrupted input {path}: the next run rebuilds it", file=sys.stderr)
+        previous(kind, exc, tb)
+
+    sys.excepthook = hook
