@@ -195,7 +195,7 @@ def test_provenance_names_commit_config_hash_and_versions():
     p = provenance({"b": 1, "a": [1, 2]}, ROOT)
     assert p["config_hash"] == provenance({"a": [1, 2], "b": 1}, ROOT)["config_hash"]
     assert p["config_hash"] != provenance({"a": [1, 3], "b": 1}, ROOT)["config_hash"]
-    assert p["versions"]["numpy"] and p["versions"]["jinja2"] and p["date"].endswith("UTC")
+    assert p["versions"]["numpy"] and p["versions"]["jinja2"]
     assert p["commit"]
 
 

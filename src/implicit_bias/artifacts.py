@@ -1,7 +1,10 @@
-"""Artifact I/O: every file the pipeline writes records its settings and library versions, and appears atomically.
+"""Artifact I/O: every file the pipeline writes records its provenance, appears atomically and is reproducible.
 
-Writing to a temporary file in the target folder and renaming it means a failed or interrupted job never leaves a
-partial artifact behind (an `os.replace` within one file system is atomic).
+Provenance (`provenance`): the config subset the artifact came from, the git commit of the workflow (`git_commit`)
+and the package and library versions (`versions`). Writing to a temporary file in the target folder and renaming it
+means a failed or interrupted job never leaves a partial artifact behind (an `os.replace` within one file system is
+atomic). Nothing written depends on the clock: the same inputs at the same commit give the same bytes (the members
+of an .npz carry zipfile's fixed default date, 1980-01-01, not the time of writing).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import glob
 import json
 import os
 import platform
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,10 +24,16 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "COMMIT_ENV",
     "CorruptArtifactError",
     "atomic_path",
+    "git_commit",
+    "load_csv",
     "load_json",
     "load_npz",
+    "load_record",
+    "provenance",
+    "save_csv",
     "save_json",
     "save_npz",
     "to_jsonable",
@@ -42,6 +52,43 @@ def versions() -> dict[str, str | None]:
         except metadata.PackageNotFoundError:
             out[name] = None
     return out
+
+
+# The commit a run comes from: the Snakefile sets it once per run (from the workflow's checkout), so that every job
+# records the same value without it being a rule parameter (a new commit must not re-run finished jobs).
+COMMIT_ENV = "IMPLICIT_BIAS_COMMIT"
+UNKNOWN_COMMIT = "unknown"
+
+
+def _git(args: list[str], cwd: str | os.PathLike[str]) -> str | None:
+    """`git ARGS` in `cwd`: its output, or None if git is missing, fails or `cwd` is not in a checkout."""
+    try:
+        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def git_commit(root: str | os.PathLike[str] | None = None) -> str:
+    """The commit artifacts record: $IMPLICIT_BIAS_COMMIT if set (the Snakefile sets it), else the HEAD of the
+    checkout holding `root` (default: this package), marked "(with uncommitted changes)" when tracked files differ
+    from it, else "unknown" (not a git checkout, or no git)."""
+    if os.environ.get(COMMIT_ENV):
+        return os.environ[COMMIT_ENV]
+    root = Path(__file__).parent if root is None else Path(root)
+    if not root.is_dir():
+        return UNKNOWN_COMMIT
+    commit = _git(["rev-parse", "HEAD"], root)
+    if not commit:
+        return UNKNOWN_COMMIT
+    if _git(["status", "--porcelain", "--untracked-files=no"], root):
+        commit += " (with uncommitted changes)"
+    return commit
+
+
+def provenance(config: Any = None) -> dict:
+    """What every artifact records beside its data: the config subset it came from, the commit, the versions."""
+    return {"config": to_jsonable(config), "commit": git_commit(), "versions": versions()}
 
 
 def _umask() -> int:
@@ -99,8 +146,10 @@ def to_jsonable(obj: Any) -> Any:
 
 
 def save_npz(path: str | os.PathLike[str], arrays: dict, meta: dict) -> None:
-    """Save arrays plus a `meta` JSON record (settings + versions) as a compressed .npz, atomically."""
-    record = {"meta": to_jsonable(meta), "versions": versions()}
+    """Save arrays plus a JSON record as a compressed .npz, atomically: `meta` (the settings, i.e. the config subset
+    the arrays came from), the commit and the versions (`provenance`)."""
+    prov = provenance()
+    record = {"meta": to_jsonable(meta), "commit": prov["commit"], "versions": prov["versions"]}
     payload = {k: np.asarray(v) for k, v in arrays.items()}
     payload["__meta__"] = np.array(json.dumps(record, sort_keys=True))
     with atomic_path(path, suffix=".npz") as tmp:
@@ -123,17 +172,50 @@ def load_npz(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[
     Every array is read whole, so the zip's CRC-32 of each member is checked: a truncated or damaged file raises
     `CorruptArtifactError` naming it, never comes back as zeros or a short array.
     """
+    with _reading(path), np.load(path, allow_pickle=False) as f:
+        arrays = {k: f[k] for k in f.files if k != "__meta__"}
+        record = json.loads(str(f["__meta__"])) if "__meta__" in f.files else {}
+    return arrays, record
+
+
+@contextmanager
+def _reading(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Reading an .npz: a damaged file raises `CorruptArtifactError` naming it (a missing one FileNotFoundError)."""
     import zipfile
 
     try:
-        with np.load(path, allow_pickle=False) as f:
-            arrays = {k: f[k] for k in f.files if k != "__meta__"}
-            record = json.loads(str(f["__meta__"])) if "__meta__" in f.files else {}
+        yield
+    except FileNotFoundError:
+        raise
     except (zipfile.BadZipFile, EOFError, ValueError, OSError, KeyError) as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise
         raise CorruptArtifactError(path, exc) from exc
-    return arrays, record
+
+
+def load_record(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The record of an artifact written by `save_npz`, without reading its arrays."""
+    with _reading(path), np.load(path, allow_pickle=False) as f:
+        return json.loads(str(f["__meta__"])) if "__meta__" in f.files else {}
+
+
+def save_csv(path: str | os.PathLike[str], df: Any, config: Any) -> None:
+    """A pandas table as CSV, atomically, after one comment line `# provenance: {...}` (`provenance(config)` as
+    JSON). Read it back with `load_csv`, or `pandas.read_csv(path, comment="#")`."""
+    line = "# provenance: " + json.dumps(provenance(config), sort_keys=True) + "\n"
+    with atomic_path(path, suffix=".csv") as tmp, open(tmp, "w", newline="") as fh:
+        fh.write(line)
+        df.to_csv(fh, index=False, float_format="%.10g")
+
+
+def load_csv(path: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
+    """Return (table, provenance) of a CSV written by `save_csv` (provenance {} for a CSV without that line)."""
+    import pandas as pd  # pandas only where tables are read
+
+    with open(path) as fh:
+        first = fh.readline()
+    prefix = "# provenance: "
+    if not first.startswith(prefix):
+        return pd.read_csv(path), {}
+    return pd.read_csv(path, skiprows=1), json.loads(first[len(prefix) :])
 
 
 def save_json(path: str | os.PathLike[str], obj: dict) -> None:

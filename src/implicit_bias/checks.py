@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from .artifacts import load_npz
+from .artifacts import load_csv, load_npz, load_record
 from .papers import PAPERS
 
 __all__ = [
@@ -132,7 +132,7 @@ class Artifacts:
                 path = self._paths[kind][name]
             except KeyError:
                 raise KeyError(f"this check did not declare the {kind} artifact {name!r}") from None
-            self._cache[key] = (pd.read_csv(path), {}) if kind == "metrics" else load_npz(path)
+            self._cache[key] = load_csv(path) if kind == "metrics" else load_npz(path)
         return self._cache[key]
 
     def record(self, kind: str, name: str) -> dict:
@@ -154,6 +154,14 @@ class Artifacts:
 
     def refs(self, ds: str) -> dict:
         return self._load("refs", ds)[0]
+
+    def config(self) -> dict:
+        """The config subset the verdict comes from: the settings recorded in each run and data-set artifact the
+        check declared (read without their arrays)."""
+        return {
+            kind: {name: load_record(path).get("meta") for name, path in self._paths[kind].items()}
+            for kind in ("runs", "data")
+        }
 
     def experiment(self, exp: str) -> dict:
         """The experiment's configuration, as recorded in its run artifact."""
@@ -314,7 +322,8 @@ def summary_table(
     verdicts: Iterable[dict], title: str = "Theorem checks", expected: dict[str, str] | None = None
 ) -> str:
     """The ledger, in Markdown: per paper a headline (claims reproduced, consistency checks passed), then one row
-    per check, failures first, claims before consistency checks; `expected` failures are marked with their reason."""
+    per check, failures first, claims before consistency checks; `expected` failures are marked with their reason.
+    Under the headline, the commit(s) the verdicts record (more than one when some were built at another commit)."""
     verdicts = list(verdicts)
     expected = expected or {}
     n_pass = sum(v["passed"] for v in verdicts)
@@ -325,7 +334,8 @@ def summary_table(
         head += f"; {n_expected} failure(s) expected (config `expected_failures`)"
     if bad_fail or bad_pass:
         head += f"; UNEXPECTED: {', '.join(bad_fail + bad_pass)}"
-    lines = [f"# {title}", "", head + ".", ""]
+    commits = sorted({v.get("commit", "unknown") for v in verdicts})
+    lines = [f"# {title}", "", head + ".", "", f"Commit: {', '.join(commits)}.", ""]
     papers = list(dict.fromkeys(v["paper"] for v in verdicts))
     for paper in papers:
         rows = [v for v in verdicts if v["paper"] == paper]

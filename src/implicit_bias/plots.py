@@ -6,9 +6,10 @@ fixed metadata in the saved files. Each paper's figures are in `implicit_bias.pa
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -17,7 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import seaborn as sns
 
-from .artifacts import atomic_path
+from .artifacts import atomic_path, provenance
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -58,11 +59,18 @@ def series_colors(labels: Iterable[str]) -> dict[str, tuple[float, float, float]
     return out
 
 
-def save_figure(fig: Figure, png_path: str | os.PathLike, pdf_path: str | os.PathLike | None = None) -> None:
-    """Write PNG (and PDF) atomically with fixed metadata so that reruns give identical files."""
+def save_figure(
+    fig: Figure, png_path: str | os.PathLike, pdf_path: str | os.PathLike | None = None, config: Any = None
+) -> None:
+    """Write PNG (and PDF) atomically, with the figure's provenance (`artifacts.provenance(config)`: the config
+    subset it was drawn from, the commit, the versions) as JSON in the metadata, PNG text chunk `provenance`, PDF
+    `Subject`, and nothing that changes from run to run (no dates, no Software/Producer line), so that the same
+    inputs at the same commit give identical files."""
+    record = json.dumps(provenance(config), sort_keys=True)
     with atomic_path(png_path, suffix=".png") as tmp:
-        fig.savefig(tmp, dpi=150, format="png", metadata={"Software": None})
+        fig.savefig(tmp, dpi=150, format="png", metadata={"Software": None, "provenance": record})
     if pdf_path is not None:
         with atomic_path(pdf_path, suffix=".pdf") as tmp:
-            fig.savefig(tmp, format="pdf", metadata={"CreationDate": None, "ModDate": None, "Producer": None})
+            meta = {"CreationDate": None, "ModDate": None, "Producer": None, "Subject": record}
+            fig.savefig(tmp, format="pdf", metadata=meta)
     plt.close(fig)

@@ -14,14 +14,12 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 import sys
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from .artifacts import versions
+from .artifacts import git_commit, versions
 from .checks import format_pair, format_value, reconcile, verdict_line, why_failed
 
 __all__ = [
@@ -152,19 +150,9 @@ def config_hash(config: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def _git(args: list[str], cwd: str | os.PathLike[str]) -> str | None:
-    try:
-        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return proc.stdout.strip() if proc.returncode == 0 else None
-
-
 def provenance(config: dict, root: str | os.PathLike[str] = ".") -> dict:
-    """Commit (with a dirty mark), config hash, library versions and the date: the report's footer."""
-    commit = _git(["rev-parse", "HEAD"], root)
-    if commit and _git(["status", "--porcelain", "--untracked-files=no"], root):
-        commit += " (with uncommitted changes)"
+    """Commit (`artifacts.git_commit`: the one every artifact of the run records, with a dirty mark), config hash
+    and library versions: the report's footer. No build date: two runs at one commit give the same page."""
     libs = versions()
     for name in _WORKFLOW_PACKAGES:
         try:
@@ -172,10 +160,9 @@ def provenance(config: dict, root: str | os.PathLike[str] = ".") -> dict:
         except metadata.PackageNotFoundError:
             libs[name] = None
     return {
-        "commit": commit or "unknown (not a git checkout)",
+        "commit": git_commit(root),
         "config_hash": config_hash(config),
         "versions": libs,
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
     }
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 from snakemake.utils import validate
 
 from implicit_bias._imports import local_modules, package_modules
+from implicit_bias.artifacts import COMMIT_ENV, git_commit
 from implicit_bias.checks import (
     ALL_EXPERIMENTS,
     PAPERS,
@@ -32,6 +33,11 @@ for _section, _schema in CONFIG_SCHEMAS.items():
     validate(config if _section is None else config[_section], f"../schemas/{_schema}")
 # checks known not to reproduce on this configuration: {"<paper>/<check>": reason}
 EXPECTED = expected_failures(config.get("expected_failures", []))
+
+# The commit every artifact records (implicit_bias.artifacts.provenance): looked up once per run, from the
+# workflow's checkout ("unknown" outside one; a value already in the environment wins), and passed to the jobs in
+# the environment they inherit; not as a parameter of the jobs, since a new commit must not re-run finished ones.
+os.environ.setdefault(COMMIT_ENV, git_commit(workflow.basedir))
 
 PYENV = "../envs/python.yaml"
 RULES_DIR = Path(workflow.basedir) / "workflow" / "rules"

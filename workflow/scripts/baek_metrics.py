@@ -2,7 +2,7 @@
 
 from _common import setup
 
-from implicit_bias.artifacts import atomic_path, load_npz
+from implicit_bias.artifacts import load_npz, save_csv
 from implicit_bias.papers.baek2025.experiments import trajectory_metrics
 
 setup(snakemake)
@@ -10,6 +10,5 @@ data, _ = load_npz(snakemake.input.data)
 refs, _ = load_npz(snakemake.input.refs)
 runs, record = load_npz(snakemake.input.runs)
 df = trajectory_metrics(data["X"], data["seeds"], runs, refs, record["meta"]["runs"])
-with atomic_path(snakemake.output[0], suffix=".csv") as tmp:
-    df.to_csv(tmp, index=False, float_format="%.10g")
+save_csv(snakemake.output[0], df, record["meta"])
 print(f"{len(df)} rows")

@@ -9,5 +9,5 @@ from implicit_bias.plots import save_figure
 setup(snakemake)
 runs = {name: load_npz(path) for name, path in zip(snakemake.params.names, snakemake.input.runs)}
 fig = FIGURES[snakemake.wildcards.fig](runs)
-save_figure(fig, snakemake.output.png, snakemake.output.pdf)
+save_figure(fig, snakemake.output.png, snakemake.output.pdf, config={n: r.get("meta") for n, (_, r) in runs.items()})
 print(f"wrote {snakemake.output.png}")

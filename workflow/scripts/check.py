@@ -2,7 +2,7 @@
 
 from _common import setup
 
-from implicit_bias.artifacts import save_json, versions
+from implicit_bias.artifacts import provenance, save_json
 from implicit_bias.checks import Artifacts, evaluate
 
 setup(snakemake)
@@ -14,6 +14,6 @@ art = Artifacts(
     refs=dict(zip(spec["datasets"], snakemake.input.refs)),
 )
 verdict = evaluate(snakemake.params.paper, snakemake.wildcards.check, art)
-verdict["versions"] = versions()
+verdict.update(provenance(art.config()))  # config subset, commit, versions
 save_json(snakemake.output[0], verdict)
 print(("PASS" if verdict["passed"] else "FAIL") + f" {verdict['check']}: {verdict['measured']}")

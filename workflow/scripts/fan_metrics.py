@@ -2,7 +2,7 @@
 
 from _common import setup
 
-from implicit_bias.artifacts import atomic_path, load_npz
+from implicit_bias.artifacts import load_npz, save_csv
 from implicit_bias.papers.fan2025.experiments import run_specs, trajectory_metrics
 
 setup(snakemake)
@@ -11,8 +11,7 @@ for path in snakemake.input.data:
     arrays, _ = load_npz(path)
     datasets.append((arrays["H"], arrays["y"]))
 refs = [load_npz(p)[0] for p in snakemake.input.refs]
-runs, _ = load_npz(snakemake.input.runs)
+runs, record = load_npz(snakemake.input.runs)
 df = trajectory_metrics(datasets, snakemake.params.datasets, runs, refs, run_specs(snakemake.params.experiment))
-with atomic_path(snakemake.output[0], suffix=".csv") as tmp:
-    df.to_csv(tmp, index=False, float_format="%.10g")
+save_csv(snakemake.output[0], df, record["meta"])
 print(f"{len(df)} rows")
