@@ -157,3 +157,11 @@ def test_a_damaged_json_artifact_is_refused_with_its_path(tmp_path, how):
     with pytest.raises(CorruptArtifactError) as info:
         load_json(path)
     assert str(path) in str(info.value)
+
+
+def test_an_npz_holding_pickled_objects_is_refused_not_unpickled(tmp_path):
+    # np.load(allow_pickle=True) would run the pickle's code; artifacts are read with allow_pickle=False
+    path = tmp_path / "evil.npz"
+    np.savez(path, w=np.array([{"a": 1}], dtype=object))
+    with pytest.raises(CorruptArtifactError, match="allow_pickle"):
+        load_npz(path)
