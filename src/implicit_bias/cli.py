@@ -120,21 +120,13 @@ def load_data(path: str) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def _labels(y: np.ndarray, n: int) -> np.ndarray:
-    import numpy as np
+    """`margins.as_labels`'s check (labels 0..k-1, k >= 2, every class present), its refusal as one CLI line."""
+    from .margins import as_labels
 
-    if y.ndim != 1 or y.shape[0] != n:
-        raise CLIError(f"y must be a 1-D array of {n} labels (one per row of X); got shape {y.shape}")
-    if not (np.issubdtype(y.dtype, np.integer) or np.issubdtype(y.dtype, np.floating)) or y.dtype == bool:
-        raise CLIError(f"y must hold integer class labels 0..k-1; got dtype {y.dtype}")
-    if not np.all(np.isfinite(y)):
-        raise CLIError("y contains NaN or infinite (inf) entries")
-    classes = np.unique(y)
-    k = classes.size
-    if k < 2 or not np.array_equal(classes, np.arange(k)):
-        shown = ", ".join(f"{c:g}" for c in classes[:6]) + (", ..." if k > 6 else "")
-        hint = " (binary data: absorb the labels into X, x_i <- y_i*x_i, and leave y out)" if k <= 2 else ""
-        raise CLIError(f"y must hold the class labels 0..k-1 with k >= 2, every class present; got {shown}{hint}")
-    return y.astype(np.int64)
+    try:
+        return as_labels(y, n, None)[0]
+    except ValueError as exc:
+        raise CLIError(f"y must be a 1-D array of {n} class labels 0..k-1, one per row of X: {exc}") from None
 
 
 def fit(X: np.ndarray, y: np.ndarray | None, args: argparse.Namespace, progress: Progress) -> dict:
