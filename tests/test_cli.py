@@ -109,7 +109,7 @@ def test_fit_reports_the_step_while_training_and_quiet_prints_nothing(tmp_path, 
     monkeypatch.setattr(training, "POLL_SECONDS", 0.005)
     monkeypatch.setattr(cli, "PROGRESS_SECONDS", 0.01)
     np.savez(tmp_path / "data.npz", X=gaussian(10, 20, 3))
-    steps = 3_000_000  # a few tenths of a second of training
+    steps = 8_000_000  # about half a second of training: dozens of polls, even on a busy machine
     argv = ["fit", str(tmp_path / "data.npz"), "--steps", str(steps), "--batch-size", "1", "--json"]
     assert main([*argv, str(tmp_path / "loud.json")]) == 0
     printed, err = capsys.readouterr()

@@ -385,10 +385,11 @@ def _multiclass_data():
 @pytest.mark.parametrize(
     "multiclass, backend, steps, settings",
     [
-        (False, "numba", 2_000_000, dict(optimizer="adam", batch_size=1)),
-        (False, "numpy", 4_000, dict(optimizer="adam", batch_size=1)),
-        (True, "numba", 200_000, dict(optimizer="adam")),
-        (True, "numpy", 2_000, dict(optimizer="signgd", batch_size=2)),
+        # runs of about 0.2-0.4 s, dozens of polls: a machine shared with other jobs still lets the watcher in
+        (False, "numba", 4_000_000, dict(optimizer="adam", batch_size=1)),
+        (False, "numpy", 16_000, dict(optimizer="adam", batch_size=1)),
+        (True, "numba", 500_000, dict(optimizer="adam")),
+        (True, "numpy", 6_000, dict(optimizer="signgd", batch_size=2)),
     ],
 )
 def test_progress_is_heard_while_the_run_goes_and_changes_nothing(multiclass, backend, steps, settings, X, monkeypatch):
@@ -413,7 +414,7 @@ def test_an_error_of_the_progress_callback_is_raised_by_train(X):
     def broken(done):
         raise RuntimeError(f"callback broke at step {done}")
 
-    with pytest.raises(RuntimeError, match="callback broke at step 100"):
+    with pytest.raises(RuntimeError, match="callback broke at step"):
         train(X, optimizer="adam", steps=100, progress=broken)
     with pytest.raises(ValueError, match="progress"):
         train_many(X, [{}], optimizer="adam", steps=10, progress=print)
