@@ -101,6 +101,30 @@ def test_fit_binary_reports_the_run_train_makes(tmp_path, capsys):
         assert re.search(rf"{name} +{value:.6f}", printed), printed
 
 
+def test_fit_reports_the_step_while_training_and_quiet_prints_nothing(tmp_path, capsys, monkeypatch):
+    """While the training kernel runs, `fit` prints the step it has reached (one line per interval, here shortened
+    from seconds to milliseconds), with rising steps; `--quiet` prints nothing on stderr; the results are the same."""
+    from implicit_bias import cli, training
+
+    monkeypatch.setattr(training, "POLL_SECONDS", 0.005)
+    monkeypatch.setattr(cli, "PROGRESS_SECONDS", 0.01)
+    np.savez(tmp_path / "data.npz", X=gaussian(10, 20, 3))
+    steps = 8_000_000  # about half a second of training: dozens of polls, even on a busy machine
+    argv = ["fit", str(tmp_path / "data.npz"), "--steps", str(steps), "--batch-size", "1", "--json"]
+    assert main([*argv, str(tmp_path / "loud.json")]) == 0
+    printed, err = capsys.readouterr()
+    reached = [int(m.group(1).replace(",", "")) for m in re.finditer(rf"3/5 step ([\d,]+) of {steps:,} \(", err)]
+    assert len(reached) >= 2 and reached == sorted(set(reached)) and reached[0] > 0 and reached[-1] < steps, err
+    lines = err.splitlines()
+    assert "training adam" in lines[3] and "margins and alignments" in lines[-2] and "\r" not in err, err
+    assert all(line.startswith("[") for line in lines) and len(lines) == 6 + len(reached), err
+
+    assert main([*argv, str(tmp_path / "quiet.json"), "--quiet"]) == 0
+    quiet, err = capsys.readouterr()
+    assert err == "" and quiet == printed.replace("loud.json", "quiet.json")
+    assert (tmp_path / "quiet.json").read_text() == (tmp_path / "loud.json").read_text()
+
+
 def test_fit_multiclass_reports_alignment_with_v2_and_vinf(tmp_path, capsys):
     H, y, _, _ = make_multiclass(k=3, d=5, per_class=6, seed=1)
     k = 3

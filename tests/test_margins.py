@@ -107,10 +107,20 @@ def linprog_margin(A, norm):
 
 
 def test_pair_matrix_explicit_rows():
-    H = np.array([[1.0, 2.0]])
-    A = pair_matrix(H, np.array([1]), num_classes=3)
-    # rows vec((e_1 - e_c) h^T) for c = 0, 2 (row-major flatten of 3 x 2)
-    expected = np.array([[-1, -2, 1, 2, 0, 0], [0, 0, 1, 2, -1, -2]], dtype=float)
+    H = np.array([[1.0, 2.0], [3.0, 5.0], [7.0, 11.0]])
+    A = pair_matrix(H, np.array([1, 0, 2]), num_classes=3)
+    # rows vec((e_y - e_c) h^T) for each sample and c != y, c ascending (row-major flatten of 3 x 2)
+    expected = np.array(
+        [
+            [-1, -2, 1, 2, 0, 0],  # sample 0 (y = 1), c = 0
+            [0, 0, 1, 2, -1, -2],  # c = 2
+            [3, 5, -3, -5, 0, 0],  # sample 1 (y = 0), c = 1
+            [3, 5, 0, 0, -3, -5],  # c = 2
+            [-7, -11, 0, 0, 7, 11],  # sample 2 (y = 2), c = 0
+            [0, 0, -7, -11, 7, 11],  # c = 1
+        ],
+        dtype=float,
+    )
     np.testing.assert_array_equal(A, expected)
 
 
@@ -124,9 +134,17 @@ def test_pair_matrix_is_pairwise_margin():
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
 
 
-def test_pair_matrix_num_classes_pads_empty_class():
+def test_an_empty_class_is_refused():
+    """Spec §1: every class has a point. A class with none, whether `num_classes` counts it or a larger label implies
+    it, is a ValueError naming it (it used to be padded in silently)."""
     H, y = multiclass_data(0, k=2, d=3, per_class=2)
-    assert pair_matrix(H, y, num_classes=5).shape == (4 * 4, 5 * 3)
+    with pytest.raises(ValueError, match=r"classes \[2, 3, 4\] have no samples"):
+        pair_matrix(H, y, num_classes=5)
+    with pytest.raises(ValueError, match=r"classes \[1\] have no samples"):
+        max_margin(H, np.where(y == 1, 2, y), norm="inf")
+    with pytest.raises(ValueError, match=r"classes \[2\] have no samples"):
+        normalized_margin(np.ones((3, 3)), H, y)  # k = 3 rows of W
+    assert pair_matrix(H, y, num_classes=2).shape == (4, 2 * 3)
 
 
 @pytest.mark.parametrize(

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import itertools
 import math
+import threading
 import warnings
 
 import numpy as np
 import pytest
 
-from implicit_bias import gaussian, learning_rate, log_grid, train
+from implicit_bias import gaussian, learning_rate, log_grid, train, train_many, training
 from implicit_bias.losses import scaled_gradient
 from implicit_bias.theory import adam_update_bound
 
@@ -372,6 +373,51 @@ def test_zero_steps(X):
         np.testing.assert_array_equal(tr.steps, [0])
         np.testing.assert_array_equal(tr.w, np.zeros((1, 50)))
         assert tr.max_direction == 0.0 and tr.log_loss[0] == 0.0
+
+
+def _multiclass_data():
+    from implicit_bias.multiclass import make_multiclass
+
+    H, y, _, _ = make_multiclass(k=3, d=5, per_class=6, seed=0)
+    return H, y
+
+
+@pytest.mark.parametrize(
+    "multiclass, backend, steps, settings",
+    [
+        # runs of about 0.2-0.4 s, dozens of polls: a machine shared with other jobs still lets the watcher in
+        (False, "numba", 4_000_000, dict(optimizer="adam", batch_size=1)),
+        (False, "numpy", 16_000, dict(optimizer="adam", batch_size=1)),
+        (True, "numba", 500_000, dict(optimizer="adam")),
+        (True, "numpy", 6_000, dict(optimizer="signgd", batch_size=2)),
+    ],
+)
+def test_progress_is_heard_while_the_run_goes_and_changes_nothing(multiclass, backend, steps, settings, X, monkeypatch):
+    """`progress` gets the count of steps done from a watcher thread while the loop runs (a numba kernel releases
+    the GIL), rising to `steps`; the trajectory is bit-identical to a silent run's."""
+    monkeypatch.setattr(training, "POLL_SECONDS", 0.005)  # many polls in a run of a fraction of a second
+    data = _multiclass_data() if multiclass else (X,)
+    kw = dict(**settings, steps=steps, backend=backend)
+    train(*data, **{**kw, "steps": 2})  # compiled (or loaded) before the run that is heard
+    calls = []
+    heard = train(*data, **kw, progress=lambda done: calls.append((done, threading.current_thread().name)))
+    counts = [done for done, _ in calls]
+    assert counts[-1] == steps and counts == sorted(set(counts)), counts
+    assert sum(0 < done < steps for done in counts) >= 2, counts  # heard during the run, not only at its end
+    assert {name for _, name in calls} == {"implicit-bias-progress"}
+    silent = train(*data, **kw)
+    for name in ("steps", "w", "direction", "log_loss", "max_direction"):
+        np.testing.assert_array_equal(getattr(heard, name), getattr(silent, name), err_msg=name)
+
+
+def test_an_error_of_the_progress_callback_is_raised_by_train(X):
+    def broken(done):
+        raise RuntimeError(f"callback broke at step {done}")
+
+    with pytest.raises(RuntimeError, match="callback broke at step"):
+        train(X, optimizer="adam", steps=100, progress=broken)
+    with pytest.raises(ValueError, match="progress"):
+        train_many(X, [{}], optimizer="adam", steps=10, progress=print)
 
 
 @pytest.mark.parametrize("d", [1, 7, 8, 13, 50])

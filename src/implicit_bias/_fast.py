@@ -202,23 +202,26 @@ def log_total_loss(X, w, loss_code):
     return log_mean_exp(terms)
 
 
-@njit(cache=True)
-def run(X, w0, batches, steps, lr, decay, h, loss_code, log_steps, W_out, D_out, L_out):
+# nogil: the loop holds no Python object, so it runs without the GIL and `training`'s watcher thread can report
+# `progress` while it runs
+@njit(cache=True, nogil=True)
+def run(X, w0, batches, steps, lr, decay, h, loss_code, log_steps, W_out, D_out, L_out, progress):
     """Run `steps` updates of rule `h` (`_core.Hyper`); fill W_out/D_out/L_out at `log_steps` (sorted).
 
     Step t uses the mini-batch `batches[t mod len(batches)]`. Returns (status, step, max|d|): status 0 = fine;
-    1 = a non-finite gradient scale or iterate appeared at or before `step`.
+    1 = a non-finite gradient scale or iterate appeared at or before `step`. `progress[0]` is set to t as step t
+    starts (to `steps` at the end): the count of steps done, for a thread that reports it.
     """
     # the loop's vectors (w, m, v, ĝ, ĝ₂, d_t), owned here until `_steps` returns: it works on unowned views
     work = np.zeros((6, X.shape[1]))
     work[0] = w0
     X = np.ascontiguousarray(X)  # rows as contiguous vectors (`_chains8x4`)
     buf = np.zeros(batches.shape[1] + 32)
-    return _steps(X, batches, steps, lr, decay, h, loss_code, log_steps, W_out, D_out, L_out, work, buf)
+    return _steps(X, batches, steps, lr, decay, h, loss_code, log_steps, W_out, D_out, L_out, work, buf, progress)
 
 
 @njit(cache=True)
-def _steps(X, batches, steps, lr, decay, h, loss_code, log_steps, W_out, D_out, L_out, work, buf):
+def _steps(X, batches, steps, lr, decay, h, loss_code, log_steps, W_out, D_out, L_out, work, buf, progress):
     """`run`'s loop; `work` holds w_0 and zeros for m, v, ĝ, ĝ₂, d_t, and `buf` is a buffer of the batch size + 32
     (per-sample values, then `_margins`' partial sums).
 
@@ -243,6 +246,7 @@ def _steps(X, batches, steps, lr, decay, h, loss_code, log_steps, W_out, D_out, 
     li = 0
     n_log = log_steps.shape[0]
     for t in range(steps + 1):
+        progress[0] = t  # one store per step: no measurable cost (benchmarks/bench_steps.py --baseline)
         logging = li < n_log and log_steps[li] == t
         if logging:
             for k in range(d):
@@ -294,17 +298,19 @@ def _steps(X, batches, steps, lr, decay, h, loss_code, log_steps, W_out, D_out, 
 @njit(cache=True, parallel=True)
 def run_many(
     X, W0, batches, offsets, batch_sizes, steps, lr, decay, code, beta1, beta2, eps_inside, bias_correction, p, q,
-    log_rho, log_eps, loss_code, log_steps, W_out, D_out, L_out, status, bad, max_dir,
+    log_rho, log_eps, loss_code, log_steps, W_out, D_out, L_out, status, bad, max_dir, progress,
 ):  # fmt: skip
     """`run` for R runs on one data set X, in parallel (one run per thread at a time); run r's arguments are entry r.
 
     Run r's mini-batches are batches[offsets[r]:offsets[r+1]] with batch size batch_sizes[r]; its rule is the
     `_core.Hyper` of entry r of (code, ..., log_eps); its outputs are W_out[r], D_out[r], L_out[r], and status[r],
-    bad[r], max_dir[r] are `run`'s return values. Every run calls `run` itself, so it is bit-for-bit a single run.
+    bad[r], max_dir[r] are `run`'s return values and progress[r] its count of steps done. Every run calls `run`
+    itself, so it is bit-for-bit a single run.
     """
     for r in prange(W0.shape[0]):
         h = Hyper(code[r], beta1[r], beta2[r], eps_inside[r], bias_correction[r], p[r], q[r], log_rho[r], log_eps[r])
         rows = batches[offsets[r] : offsets[r + 1]].reshape((-1, batch_sizes[r]))
+        outputs = (W_out[r], D_out[r], L_out[r], progress[r : r + 1])
         status[r], bad[r], max_dir[r] = run(
-            X, W0[r], rows, steps, lr[r], decay[r], h, loss_code[r], log_steps, W_out[r], D_out[r], L_out[r]
+            X, W0[r], rows, steps, lr[r], decay[r], h, loss_code[r], log_steps, *outputs
         )

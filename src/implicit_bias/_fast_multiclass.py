@@ -333,13 +333,13 @@ def _gather(H, y, rows, Htb, yb):
             Htb[f, j] = H[i, f]
 
 
-@njit(cache=True)
-def run(H, y, W0, batches, steps, lr, decay, h, loss_code, log_steps, W_out, D_out, L_out):
+@njit(cache=True, nogil=True)  # as `_fast.run`: no GIL held, so a watcher thread can report `progress`
+def run(H, y, W0, batches, steps, lr, decay, h, loss_code, log_steps, W_out, D_out, L_out, progress):
     """Run `steps` updates of W (k, d) with rule `h` (`_core.Hyper`); fill W_out/D_out/L_out at `log_steps`.
 
     Step t uses the mini-batch `batches[t mod len(batches)]`; a single row holding every sample in order is the full
     batch and skips the gather. Returns (status, step, max|Δ|): status 0 = fine, 1 = non-finite gradient scale or
-    iterate.
+    iterate. `progress[0]` is set to t as step t starts (to `steps` at the end), as in `_fast.run`.
     """
     n, d = H.shape
     k = W0.shape[0]
@@ -356,11 +356,12 @@ def run(H, y, W0, batches, steps, lr, decay, h, loss_code, log_steps, W_out, D_o
     # Hᵀ, the logits of all samples (logged loss), the gathered mini-batch, `scaled_gradient`'s work arrays
     Ht, Z, Htb, yb = np.ascontiguousarray(H.T), np.empty((k, n)), np.empty((d, b)), np.empty(b, dtype=y.dtype)
     bufs = (Ht, Z, Htb, yb, np.empty((k, b)), np.empty((k, b)), np.empty(b), np.empty(b), np.empty(b), np.zeros(1))
-    return _steps(H, y, batches, full, steps, lr, decay, h, loss_code, log_steps, W_out, D_out, L_out, work, bufs)
+    args = (H, y, batches, full, steps, lr, decay, h, loss_code, log_steps, W_out, D_out, L_out)
+    return _steps(*args, work, bufs, progress)
 
 
 @njit(cache=True)
-def _steps(H, y, batches, full, steps, lr, decay, h, loss_code, log_steps, W_out, D_out, L_out, work, bufs):
+def _steps(H, y, batches, full, steps, lr, decay, h, loss_code, log_steps, W_out, D_out, L_out, work, bufs, progress):
     """`run`'s loop; `work` holds W_0 (flat) and zeros for the gradient, direction and moments, `bufs` the buffers.
 
     The update core's arrays are unowned views (`_core.unowned`, no reference counting per step): the caller keeps
@@ -378,6 +379,7 @@ def _steps(H, y, batches, full, steps, lr, decay, h, loss_code, log_steps, W_out
     li = 0
     n_log = log_steps.shape[0]
     for t in range(steps + 1):
+        progress[0] = t
         logging = li < n_log and log_steps[li] == t
         if logging:
             for c in range(k):

@@ -16,6 +16,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,11 +39,15 @@ class CLIError(Exception):
 
 
 # --------------------------------------------------------------------------------------------------------- progress
+# while training, a line at most this often: a job log stays short, and a long run still shows how far it has got
+PROGRESS_SECONDS = 5.0
+
+
 class Progress:
     """A plain-text progress bar on stderr over the stages of a fit: `[####------] 2/5 <stage> (elapsed)`.
 
-    One line per stage (no carriage returns, so a log file reads as well as a terminal). The training stage is one
-    call of the compiled kernel, which reports nothing until it returns; its line says how many steps it runs.
+    One line per stage and, while the training stage runs, one every `PROGRESS_SECONDS` with the step it has
+    reached (`train`'s `progress` callback); no carriage returns, so a log file reads as well as a terminal.
     """
 
     def __init__(self, stages: int, enabled: bool = True, width: int = 20) -> None:
@@ -54,13 +59,33 @@ class Progress:
         self.done += 1
         self._line(self.done - 1, text)
 
+    def steps(self, total: int) -> Callable[[int], None] | None:
+        """`train`'s `progress` callback for the current stage, a run of `total` steps (None when disabled): the
+        bar moves on within the stage, and the line gives the step, the share done and an estimate of the rest."""
+        if not self.enabled:
+            return None
+        begun = last = time.perf_counter()
+
+        def report(done: int) -> None:
+            nonlocal last
+            now = time.perf_counter()
+            if now - last < PROGRESS_SECONDS or not 0 < done < total:  # the next stage's line follows the end
+                return
+            last = now
+            share = done / total
+            left = (now - begun) * (1 - share) / share
+            self._line(self.done - 1, f"step {done:,} of {total:,} ({share:.0%}, about {left:.0f} s left)", share)
+
+        return report
+
     def finish(self) -> None:
         self._line(self.total, "done")
 
-    def _line(self, done: int, text: str) -> None:
+    def _line(self, done: int, text: str, part: float = 0.0) -> None:
+        """The bar after `done` stages and `part` of the next one."""
         if not self.enabled:
             return
-        filled = round(self.width * done / self.total)
+        filled = round(self.width * (done + part) / self.total)
         bar = "#" * filled + "-" * (self.width - filled)
         elapsed = time.perf_counter() - self.start
         print(f"[{bar}] {done}/{self.total} {text} ({elapsed:.1f} s)", file=sys.stderr, flush=True)
@@ -95,21 +120,13 @@ def load_data(path: str) -> tuple[np.ndarray, np.ndarray | None]:
 
 
 def _labels(y: np.ndarray, n: int) -> np.ndarray:
-    import numpy as np
+    """`margins.as_labels`'s check (labels 0..k-1, k >= 2, every class present), its refusal as one CLI line."""
+    from .margins import as_labels
 
-    if y.ndim != 1 or y.shape[0] != n:
-        raise CLIError(f"y must be a 1-D array of {n} labels (one per row of X); got shape {y.shape}")
-    if not (np.issubdtype(y.dtype, np.integer) or np.issubdtype(y.dtype, np.floating)) or y.dtype == bool:
-        raise CLIError(f"y must hold integer class labels 0..k-1; got dtype {y.dtype}")
-    if not np.all(np.isfinite(y)):
-        raise CLIError("y contains NaN or infinite (inf) entries")
-    classes = np.unique(y)
-    k = classes.size
-    if k < 2 or not np.array_equal(classes, np.arange(k)):
-        shown = ", ".join(f"{c:g}" for c in classes[:6]) + (", ..." if k > 6 else "")
-        hint = " (binary data: absorb the labels into X, x_i <- y_i*x_i, and leave y out)" if k <= 2 else ""
-        raise CLIError(f"y must hold the class labels 0..k-1 with k >= 2, every class present; got {shown}{hint}")
-    return y.astype(np.int64)
+    try:
+        return as_labels(y, n, None)[0]
+    except ValueError as exc:
+        raise CLIError(f"y must be a 1-D array of {n} class labels 0..k-1, one per row of X: {exc}") from None
 
 
 def fit(X: np.ndarray, y: np.ndarray | None, args: argparse.Namespace, progress: Progress) -> dict:
@@ -141,7 +158,7 @@ def fit(X: np.ndarray, y: np.ndarray | None, args: argparse.Namespace, progress:
     batch = "full batch" if args.batch_size is None else f"batch size {args.batch_size}, {args.sampling}"
     progress.stage(f"training {args.optimizer} for {args.steps:,} steps ({batch})")
     try:
-        traj = train(X, y, **settings)
+        traj = train(X, y, **settings, progress=progress.steps(args.steps))
     except (ValueError, FloatingPointError) as exc:  # a bad setting, or a run that overflowed
         raise CLIError(str(exc)) from None
     progress.stage("margins and alignments")
@@ -376,7 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--seed", type=int, default=0, help="seed of the mini-batch sampling (default: 0)")
     f.add_argument("--plot", metavar="OUT.png", help="draw the alignments and margins against the step")
     f.add_argument("--json", metavar="OUT.json", help="write the results (and the logged trajectory) as JSON")
-    f.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
+    f.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     f.set_defaults(func=cmd_fit)
 
     for kind, path in (("figure", "results/figures/PAPER/NAME.png"), ("check", "results/checks/PAPER/NAME.json")):

@@ -100,7 +100,8 @@ class MaxMarginSolution:
 
 
 def as_labels(y: ArrayLike, n: int, num_classes: int | None) -> tuple[np.ndarray, int]:
-    """Validate integer labels in [0, k) of length n; return (labels, k)."""
+    """Validate integer labels in [0, k) of length n, every class with at least one sample (spec §1); return
+    (labels, k). k is `num_classes` if given, else the largest label + 1."""
     arr = np.asarray(y)
     if arr.ndim != 1:
         raise ValueError(f"y must be 1-D, got shape {arr.shape}")
@@ -108,22 +109,33 @@ def as_labels(y: ArrayLike, n: int, num_classes: int | None) -> tuple[np.ndarray
         raise ValueError(f"y has {arr.shape[0]} labels but H has {n} rows")
     if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
         raise ValueError(f"y must contain integer class labels, got dtype {arr.dtype}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("y contains NaN or infinite (inf) labels")
     # Accept integer-valued floats (e.g. labels loaded from CSV) but nothing that would be silently truncated.
-    if np.issubdtype(arr.dtype, np.floating) and (not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr))):
+    if np.any(arr != np.round(arr)):
         raise ValueError("y must contain integer class labels")
     labels = arr.astype(np.int64)
     if np.any(labels < 0):
-        raise ValueError("y contains negative class labels; labels must lie in [0, k)")
+        raise ValueError(f"y contains negative class labels; labels must lie in [0, k){_BINARY_HINT}")
     k = int(labels.max()) + 1 if num_classes is None else num_classes
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
         raise ValueError(f"num_classes must be an integer, got {num_classes!r}")
     k = int(k)
     if k < 2:
         # With one class there is no pair (i, c != y_i) and the margin is undefined.
-        raise ValueError(f"need at least 2 classes, got num_classes={k}")
+        raise ValueError(f"need at least 2 classes, got num_classes={k}{_BINARY_HINT}")
     if labels.max() >= k:
         raise ValueError(f"y contains label {labels.max()} >= num_classes={k}")
+    # spec §1: every class has a point (an empty class would only ever be a rival c != y_i, never a y_i)
+    missing = np.setdiff1d(np.arange(k), labels)
+    if missing.size:
+        raise ValueError(
+            f"classes {missing.tolist()} have no samples; every class needs at least one point{_BINARY_HINT}"
+        )
     return labels, k
+
+
+_BINARY_HINT = " (binary data: pass the label-absorbed rows x_i <- y_i*x_i as X, and no y)"
 
 
 def _normalize_norm(norm) -> int | float | str:

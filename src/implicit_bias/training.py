@@ -9,7 +9,9 @@ reference `run_reference`, built from `losses.scaled_gradient` / `multiclass.sca
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -23,6 +25,10 @@ from .losses import LOSSES, log_total_loss, scaled_gradient
 from .optimizers import UpdateRule, batch_schedule, init_state, learning_rate, step_direction, step_size
 
 __all__ = ["Trajectory", "log_grid", "run_reference", "train", "train_many"]
+
+# how often the watcher thread of a run with a `progress` callback reads the run's count of steps done: a thread that
+# wakes ten times a second costs nothing measurable, and a caller printing every few seconds sees fresh counts
+POLL_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -73,12 +79,14 @@ def run_reference(
     log_steps: np.ndarray,
     gradient: Callable,
     log_loss: Callable,
+    progress: np.ndarray | None = None,
 ) -> tuple[int, int, float, np.ndarray, np.ndarray, np.ndarray]:
     """The plain numpy training loop (the oracle of the numba fast paths), for any parameter shape.
 
     `gradient(t, w)` returns the scaled batch gradient (c, ĝ, ĝ₂) of step t (∇L_B(w) = e^c ĝ, ĝ shaped like w) and
     `log_loss(w)` the logged log L(w); the update rule sees flattened parameters. Returns
-    (status, step, max|d|, W, D, L) like the fast paths.
+    (status, step, max|d|, W, D, L) like the fast paths, and sets `progress[0]` (if given) to t as step t starts,
+    as they do.
     """
     n_log = log_steps.size
     W = np.full((n_log, *w0.shape), np.nan)
@@ -89,6 +97,8 @@ def run_reference(
     max_dir = 0.0
     li = 0
     for t in range(steps + 1):
+        if progress is not None:
+            progress[0] = t
         logging = li < n_log and log_steps[li] == t
         if logging:
             if not np.all(np.isfinite(w)):
@@ -235,8 +245,58 @@ def _prepare(args: dict[str, Any]) -> _Run:
     )
 
 
-def _execute(run: _Run, backend: str) -> tuple[int, int, float, np.ndarray, np.ndarray, np.ndarray]:
-    """Run one `_Run` on one back end: (status, step, max|d|, W, D, L)."""
+@contextmanager
+def _reporting(counter: np.ndarray, progress: Callable[[int], None] | None) -> Iterator[None]:
+    """While the block runs, call `progress(counter[0])` from a watcher thread every `POLL_SECONDS` when the count
+    has moved, and once more as the block ends; an exception of `progress` is raised here once the run is over.
+
+    The block is a numba kernel, which runs without the GIL (`nogil`), or the numpy loop, which Python interrupts
+    every few milliseconds to run other threads; either writes its count of steps done into `counter`.
+    """
+    if progress is None:
+        yield
+        return
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def watch() -> None:
+        seen = -1
+        try:
+            while True:
+                ending = stop.wait(POLL_SECONDS)
+                done = int(counter[0])
+                if done != seen:
+                    seen = done
+                    progress(done)
+                if ending:
+                    return
+        except BaseException as exc:  # handed to the caller's thread below
+            errors.append(exc)
+
+    watcher = threading.Thread(target=watch, name="implicit-bias-progress", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join()
+    if errors:
+        raise errors[0]
+
+
+def _execute(
+    run: _Run, backend: str, progress: Callable[[int], None] | None = None
+) -> tuple[int, int, float, np.ndarray, np.ndarray, np.ndarray]:
+    """Run one `_Run` on one back end: (status, step, max|d|, W, D, L); `progress` as in `train`."""
+    counter = np.zeros(1, dtype=np.int64)
+    with _reporting(counter, progress):
+        return _execute_counted(run, backend, counter)
+
+
+def _execute_counted(
+    run: _Run, backend: str, counter: np.ndarray
+) -> tuple[int, int, float, np.ndarray, np.ndarray, np.ndarray]:
+    """`_execute`'s run, which keeps `counter[0]` at the number of steps done."""
     X, labels, rule, batches, loss = run.X, run.labels, run.rule, run.batches, run.loss
     if backend == "numpy":
         if labels is not None:
@@ -255,7 +315,7 @@ def _execute(run: _Run, backend: str) -> tuple[int, int, float, np.ndarray, np.n
             def log_loss(w):
                 return log_total_loss(X @ w, loss)
 
-        return run_reference(run.w_init, run.steps, rule, run.lr, run.decay, run.grid, gradient, log_loss)
+        return run_reference(run.w_init, run.steps, rule, run.lr, run.decay, run.grid, gradient, log_loss, counter)
     W, D, L = _outputs(run.grid.size, run.w_init.shape)
     # the numba kernels (numba costs about 0.3 s to import, plus loading the cached machine code): imported by
     # the runs that call them, not by every module that imports `train`
@@ -265,9 +325,9 @@ def _execute(run: _Run, backend: str) -> tuple[int, int, float, np.ndarray, np.n
     args = (batches, run.steps, run.lr, run.decay, hyper(rule))
     if labels is not None:
         loss_code = _fast_multiclass.LOSS_CODES[loss]
-        status, bad, max_dir = _fast_multiclass.run(X, labels, run.w_init, *args, loss_code, run.grid, W, D, L)
+        status, bad, max_dir = _fast_multiclass.run(X, labels, run.w_init, *args, loss_code, run.grid, W, D, L, counter)
     else:
-        status, bad, max_dir = _fast.run(X, run.w_init, *args, _fast.LOSS_CODES[loss], run.grid, W, D, L)
+        status, bad, max_dir = _fast.run(X, run.w_init, *args, _fast.LOSS_CODES[loss], run.grid, W, D, L, counter)
     return status, bad, max_dir, W, D, L
 
 
@@ -310,6 +370,7 @@ def train(
     backend: str = "numba",
     p: float = 2.0,
     num_classes: int | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Trajectory:
     """Train a linear classifier on separable data and return its `Trajectory`.
 
@@ -325,6 +386,8 @@ def train(
     Adam has no bias correction and ε = 0 by default (baek2025 §2); `eps` is added outside the square root as in
     PyTorch unless `eps_inside`. The iterates are logged at `num_log` log-spaced steps plus any `log_steps` given.
     `backend` "numba" (fast) or "numpy" (the reference loop) run the same maths.
+    `progress`, if given, is called with the number of steps done so far, from a watcher thread, about every
+    `POLL_SECONDS` while the count moves and once at the end (on either back end; it does not change the run).
 
     Bad input raises ValueError naming it (shapes, NaN/Inf, labels, hyperparameters, entries beyond 1e150 whose
     squares overflow); a run that becomes non-finite raises FloatingPointError naming the optimizer and the step.
@@ -332,7 +395,7 @@ def train(
     `proxy_fixed_point`), which raise ValueError on non-separable data.
     """
     run = _prepare(dict(locals()))  # every argument, by name
-    return _finish(run, *_execute(run, backend))
+    return _finish(run, *_execute(run, backend, progress))
 
 
 def train_many(
@@ -351,13 +414,15 @@ def train_many(
     thread count), which calls the very kernel `train` calls, so every trajectory is bit-for-bit the one `train`
     returns. Runs with different `steps` or logged steps are batched separately. Multiclass data and the numpy
     back end run one after another. A run that becomes non-finite raises `FloatingPointError` naming its index in
-    `runs`; runs that are fine are not returned then.
+    `runs`; runs that are fine are not returned then. `train`'s `progress` callback is not taken here.
     """
     signature = inspect.signature(train)
     prepared = []
     for run in runs:
         bound = signature.bind(X, y, backend=backend, **{**common, **run})
         bound.apply_defaults()  # `train`'s defaults, from `train` itself
+        if bound.arguments["progress"] is not None:
+            raise ValueError("progress is reported by `train` only, not by `train_many`")
         prepared.append(_prepare(bound.arguments))
     results: list = [None] * len(prepared)
     groups: dict = {}
@@ -389,6 +454,7 @@ def _execute_batch(runs: list[_Run], threads: int | None) -> list[tuple]:
     status = np.zeros(R, dtype=np.int64)
     bad = np.zeros(R, dtype=np.int64)
     max_dir = np.zeros(R)
+    progress = np.zeros(R, dtype=np.int64)  # each run's count of steps done (not reported: see `train_many`)
     previous = numba.get_num_threads()
     if threads is not None:
         numba.set_num_threads(int(threads))
@@ -411,6 +477,7 @@ def _execute_batch(runs: list[_Run], threads: int | None) -> list[tuple]:
             status,
             bad,
             max_dir,
+            progress,
         )
     finally:
         numba.set_num_threads(previous)
