@@ -454,3 +454,18 @@ def test_blocked_batch_loops_are_bit_identical_to_per_sample_loops(b, d):
     assert np.array_equal(z, z_ref)
     assert np.array_equal(g, g_ref) and np.array_equal(g2, g2_ref)
     assert np.allclose(z, X[rows] @ w, rtol=1e-12, atol=1e-12 * np.abs(X[rows]) @ np.abs(w))
+
+
+def test_log_progress_writes_a_line_now_and_then_into_a_long_job_log(X, monkeypatch):
+    """`log_progress` (what the pipeline's run jobs pass as `progress`): lines "<label>: step t of T (p%)" at most
+    every `every` seconds while a run goes, none for a run shorter than that."""
+    from implicit_bias.training import log_progress
+
+    monkeypatch.setattr(training, "POLL_SECONDS", 0.005)
+    train(X, optimizer="adam", steps=2)  # compiled before the runs below
+    lines = []
+    train(X, optimizer="adam", steps=3_000_000, progress=log_progress("b1 seed 0", 3_000_000, lines.append, 0.02))
+    assert lines and all(line.startswith("b1 seed 0: step ") and line.endswith("%)") for line in lines), lines
+    quiet = []
+    train(X, optimizer="adam", steps=1000, progress=log_progress("short", 1000, quiet.append, 5.0))
+    assert quiet == []

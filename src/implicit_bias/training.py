@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from .data import as_design_matrix
 from .losses import LOSSES, log_total_loss, scaled_gradient
 from .optimizers import UpdateRule, batch_schedule, init_state, learning_rate, step_direction, step_size
 
-__all__ = ["Trajectory", "log_grid", "run_reference", "train", "train_many"]
+__all__ = ["Trajectory", "log_grid", "log_progress", "run_reference", "train", "train_many"]
 
 # how often the watcher thread of a run with a `progress` callback reads the run's count of steps done: a thread that
 # wakes ten times a second costs nothing measurable, and a caller printing every few seconds sees fresh counts
@@ -396,6 +397,21 @@ def train(
     """
     run = _prepare(dict(locals()))  # every argument, by name
     return _finish(run, *_execute(run, backend, progress))
+
+
+def log_progress(label: str, total: int, log: Callable[[str], object] = print, every: float = 5.0):
+    """A `progress` callback for `train` in a long job: `log`s "<label>: step t of T (p%)" at most once every `every`
+    seconds, so a run shorter than that says nothing and a long one shows in its job's log how far it has got."""
+    last = time.perf_counter()
+
+    def report(done: int) -> None:
+        nonlocal last
+        now = time.perf_counter()
+        if now - last >= every and 0 < done < total:
+            last = now
+            log(f"{label}: step {done:,} of {total:,} ({done / total:.0%})")
+
+    return report
 
 
 def train_many(

@@ -15,7 +15,7 @@ import pandas as pd
 from ...data import make_dataset
 from ...fixed_point import proxy_fixed_point
 from ...margins import cosine, max_margin, normalized_margin
-from ...training import train
+from ...training import log_progress, train
 from .. import run_specs as shared_run_specs
 
 __all__ = [
@@ -105,6 +105,7 @@ def run_experiment(
                     loss=spec["loss"],
                     num_log=num_log,
                     log_steps=extra,
+                    progress=log_progress(f"  {run_id} seed {s}", spec["steps"], log),
                 )
             )
         arrays[f"{run_id}__steps"] = trajs[0].steps

@@ -16,7 +16,7 @@ import pandas as pd
 
 from ...margins import MaxMarginSolution, cosine, max_margin, max_norm_margin_sparse, normalized_margin, pair_matrix
 from ...multiclass import data_bound, make_multiclass, scaled_gradient, trace_log_loss_and_proxy
-from ...training import train
+from ...training import log_progress, train
 from .. import run_specs as shared_run_specs
 
 # cvxpy is imported by the functions that solve (the dataset and reference jobs), not by this module: the workflow's
@@ -166,7 +166,8 @@ def run_experiment(
                 p=spec["p"],
                 loss=spec["loss"],
             )
-            trajs.append(train(H, y, num_log=num_log, **kw))
+            progress = log_progress(f"  {run_id} data set {len(trajs)}", kw["steps"], log)
+            trajs.append(train(H, y, num_log=num_log, progress=progress, **kw))
             if spec["trace"]:
                 full = train(H, y, num_log=2, log_steps=np.arange(int(spec["steps"]) + 1), **kw)
                 traces.append(trace_log_loss_and_proxy(full.w, H, y, spec["loss"]))
