@@ -183,6 +183,29 @@ def test_a_bad_input_prints_no_traceback_from_the_command_line(tmp_path):
     assert proc.stderr.strip().splitlines() == [f"implicit-bias fit: error: no such file: {tmp_path / 'missing.npz'}"]
 
 
+def test_ctrl_c_ends_a_long_fit_at_once_without_a_traceback(tmp_path):
+    """The training kernel is one compiled call; Ctrl-C must not wait for it to return (minutes on a long run)."""
+    import signal
+    import time
+
+    np.savez(tmp_path / "data.npz", X=gaussian(10, 50, 0))
+    json_out = tmp_path / "fit.json"
+    cmd = [sys.executable, "-m", "implicit_bias.cli", "fit", str(tmp_path / "data.npz"), "--steps", "2000000000"]
+    proc = subprocess.Popen([*cmd, "--json", str(json_out)], env=ENV, stderr=subprocess.PIPE, text=True)
+    for line in proc.stderr:  # wait until it trains
+        if "training adam" in line:
+            break
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    sent = time.perf_counter()
+    rest = proc.stderr.read()
+    proc.wait(timeout=30)
+    assert time.perf_counter() - sent < 5.0  # the run itself would take minutes
+    assert proc.returncode == -signal.SIGINT
+    assert "Traceback" not in rest and "KeyboardInterrupt" not in rest, rest
+    assert not json_out.exists()
+
+
 def test_bad_settings_are_one_line_errors(tmp_path, capsys):
     np.savez(tmp_path / "data.npz", X=gaussian(4, 6, 0))
     data = str(tmp_path / "data.npz")

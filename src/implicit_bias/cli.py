@@ -15,8 +15,10 @@ import argparse
 import json
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -241,6 +243,23 @@ def plot(result: dict, path: str) -> None:
     plt.close(fig)
 
 
+@contextmanager
+def _die_on_interrupt() -> Iterator[None]:
+    """While the block runs, Ctrl-C ends the process at once, without a traceback: the training kernel is one
+    compiled call, and Python's own handler would only raise KeyboardInterrupt once it returned (minutes, on a long
+    run). Nothing is written until the run is over, so nothing is left half-done."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def cmd_fit(args: argparse.Namespace) -> int:
     """Load, check, fit and report; the JSON's `trajectory` holds the logged steps' cosines and normalised margins
     (`margin_l2`, `margin_linf`)."""
@@ -250,7 +269,8 @@ def cmd_fit(args: argparse.Namespace) -> int:
     X, y = load_data(args.data)
     stages = 4 if y is not None else 5
     progress = Progress(stages, enabled=not args.quiet)
-    result = fit(X, y, args, progress)
+    with _die_on_interrupt():
+        result = fit(X, y, args, progress)
     progress.finish()
     print(report_text(result))
     if args.json:
