@@ -399,7 +399,9 @@ def train(
     return _finish(run, *_execute(run, backend, progress))
 
 
-def log_progress(label: str, total: int, log: Callable[[str], object] = print, every: float = 5.0):
+def log_progress(
+    label: str, total: int, log: Callable[[str], object] = print, every: float = 5.0
+) -> Callable[[int], None]:
     """A `progress` callback for `train` in a long job: `log`s "<label>: step t of T (p%)" at most once every `every`
     seconds, so a run shorter than that says nothing and a long one shows in its job's log how far it has got."""
     last = time.perf_counter()
