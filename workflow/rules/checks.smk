@@ -41,6 +41,8 @@ for _paper in PAPERS:
         params:
             paper=_paper,
             spec=CHECK_SPEC[_paper],
+        message:
+            f"{_paper}: check {{wildcards.check}} -> {{output}}"
         script:
             "../scripts/check.py"
 
@@ -58,6 +60,8 @@ rule paper_summary:
     params:
         title="Theorem checks: {paper}",
         expected=EXPECTED,
+    message:
+        "{wildcards.paper}: summary of its checks -> {output}"
     script:
         "../scripts/summarize.py"
 
@@ -75,6 +79,8 @@ rule summary:
     params:
         title="Theorem checks",
         expected=EXPECTED,
+    message:
+        "summary of every check -> {output}"
     script:
         "../scripts/summarize.py"
 
@@ -92,6 +98,8 @@ rule verify:
         PYENV
     params:
         expected=EXPECTED,
+    message:
+        "verify: every check passed or is an expected failure -> {output}"
     script:
         "../scripts/verify.py"
 
@@ -119,5 +127,7 @@ rule report:
     params:
         expected=EXPECTED,
         papers=list(PAPERS),
+    message:
+        "report: every claim beside its figure, the verdicts and the provenance -> {output}"
     script:
         "../scripts/report.py"
