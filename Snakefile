@@ -39,8 +39,6 @@ rule all:
         all_targets(),
         "results/checks/summary.md",
         "results/report.html",
-    message:
-        "all: every figure, check, summary and the report"
 
 
 # The console's last lines: the verdict summary and where the report is (nothing when a partial target ran).

@@ -116,15 +116,15 @@ def wait_group_gone(proc: subprocess.Popen) -> None:
 
 
 def jobs(console: str) -> dict[int, dict]:
-    """Snakemake's job lines in a console: jobid -> {"rule" (once finished), "output" (list), "finished"}.
-
-    Every rule's `message:` ends in "-> {output}", so a job starts with the line "Job <id>: <what> -> <outputs>"
-    and ends with "Finished jobid: <id> (Rule: <rule>)"."""
+    """Snakemake's job blocks in a console: jobid -> {"rule", "output" (list), "finished"}."""
     out = {}
-    for jobid, output in re.findall(r"^Job (\d+): .* -> (.+)$", console, re.M):
-        out[int(jobid)] = {"rule": None, "output": output.split(" "), "finished": False}
-    for jobid, rule in re.findall(r"^Finished jobid: (\d+) \(Rule: (\w+)\)", console, re.M):
-        out[int(jobid)].update(rule=rule, finished=True)
+    for block in re.split(r"^(?=(?:local)?rule \w+:$)", console, flags=re.M)[1:]:
+        rule = re.match(r"(?:local)?rule (\w+):", block)[1]
+        jobid = int(re.search(r"^\s+jobid: (\d+)$", block, re.M)[1])
+        output = re.search(r"^\s+output: (.+)$", block, re.M)[1].split(", ")
+        out[jobid] = {"rule": rule, "output": output, "finished": False}
+    for jobid in re.findall(r"^Finished jobid: (\d+) ", console, re.M):
+        out[int(jobid)]["finished"] = True
     return out
 
 

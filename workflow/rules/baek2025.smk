@@ -9,8 +9,6 @@ localrules:
 rule baek2025:
     input:
         paper_targets("baek2025"),
-    message:
-        "baek2025: every figure and check"
 
 
 rule baek_dataset:
@@ -24,8 +22,6 @@ rule baek_dataset:
         PYENV
     params:
         dataset=baek_dataset_params,
-    message:
-        "baek2025: data set {wildcards.dataset} -> {output}"
     script:
         "../scripts/baek_dataset.py"
 
@@ -48,8 +44,6 @@ rule baek_reference:
         mem_mb=2000,
     params:
         fixed_point=BAEK["fixed_point"],
-    message:
-        "baek2025: max-margin solutions and fixed point of {wildcards.dataset} -> {output}"
     script:
         "../scripts/baek_reference.py"
 
@@ -73,8 +67,6 @@ rule baek_run:
     params:
         experiment=baek_experiment,
         num_log=BAEK["num_log"],
-    message:
-        "baek2025: runs of experiment {wildcards.experiment} -> {output}"
     script:
         "../scripts/baek_run.py"
 
@@ -90,8 +82,6 @@ rule baek_metrics:
         "logs/baek2025/metrics/{experiment}.log",
     conda:
         PYENV
-    message:
-        "baek2025: metrics of experiment {wildcards.experiment} -> {output}"
     script:
         "../scripts/baek_metrics.py"
 
@@ -109,7 +99,5 @@ rule baek_figure:
         PYENV
     params:
         figure=baek_figure_spec,
-    message:
-        "baek2025: figure {wildcards.fig} -> {output}"
     script:
         "../scripts/baek_figure.py"

@@ -12,8 +12,6 @@ rule benchmark:
     input:
         "results/benchmark/benchmark.json",
         "results/benchmark/benchmark.md",
-    message:
-        "benchmark: the peer benchmark table"
 
 
 rule bench_run:
@@ -30,7 +28,5 @@ rule bench_run:
     threads: 1
     params:
         protocol=config["benchmark"],
-    message:
-        "benchmark: fast paths against numpy, JAX and PyTorch -> {output}"
     script:
         "../scripts/benchmark.py"

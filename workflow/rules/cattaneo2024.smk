@@ -9,8 +9,6 @@ localrules:
 rule cattaneo2024:
     input:
         paper_targets("cattaneo2024"),
-    message:
-        "cattaneo2024: every figure and check"
 
 
 rule cat_fcurve:
@@ -30,8 +28,6 @@ rule cat_fcurve:
         mem_mb=1000,
     params:
         spec=CAT["fig1"],
-    message:
-        "cattaneo2024: the correction term F (Fig. 1) -> {output}"
     script:
         "../scripts/cat_fcurve.py"
 
@@ -53,8 +49,6 @@ rule cat_toy:
         mem_mb=1000,
     params:
         spec=CAT["fig2"],
-    message:
-        "cattaneo2024: Adam and its modified flows on the toy problem -> {output}"
     script:
         "../scripts/cat_toy.py"
 
@@ -76,8 +70,6 @@ rule cat_order:
         mem_mb=2000,
     params:
         spec=cat_order_spec,
-    message:
-        "cattaneo2024: order of the modified flow on {wildcards.problem} -> {output}"
     script:
         "../scripts/cat_order.py"
 
@@ -99,8 +91,6 @@ rule cat_sweep_point:
         mem_mb=4000,
     params:
         spec=cat_sweep_point_spec,
-    message:
-        "cattaneo2024: sweep point beta={wildcards.beta}, rho={wildcards.rho} -> {output}"
     script:
         "../scripts/cat_sweep_point.py"
 
@@ -117,8 +107,6 @@ rule cat_sweep:
         PYENV
     params:
         spec=cat_sweep_spec,
-    message:
-        "cattaneo2024: {wildcards.sweep} sweep, joined -> {output}"
     script:
         "../scripts/cat_sweep.py"
 
@@ -136,7 +124,5 @@ rule cat_figure:
         PYENV
     params:
         names=cat_figure_names,
-    message:
-        "cattaneo2024: figure {wildcards.fig} -> {output}"
     script:
         "../scripts/cat_figure.py"

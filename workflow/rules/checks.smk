@@ -41,8 +41,6 @@ for _paper in PAPERS:
         params:
             paper=_paper,
             spec=CHECK_SPEC[_paper],
-        message:
-            f"{_paper}: check {{wildcards.check}} -> {{output}}"
         script:
             "../scripts/check.py"
 
@@ -60,8 +58,6 @@ rule paper_summary:
     params:
         title="Theorem checks: {paper}",
         expected=EXPECTED,
-    message:
-        "{wildcards.paper}: summary of its checks -> {output}"
     script:
         "../scripts/summarize.py"
 
@@ -79,8 +75,6 @@ rule summary:
     params:
         title="Theorem checks",
         expected=EXPECTED,
-    message:
-        "summary of every check -> {output}"
     script:
         "../scripts/summarize.py"
 
@@ -98,8 +92,6 @@ rule verify:
         PYENV
     params:
         expected=EXPECTED,
-    message:
-        "verify: every check passed or is an expected failure -> {output}"
     script:
         "../scripts/verify.py"
 
@@ -127,7 +119,5 @@ rule report:
     params:
         expected=EXPECTED,
         papers=list(PAPERS),
-    message:
-        "report: every claim beside its figure, the verdicts and the provenance -> {output}"
     script:
         "../scripts/report.py"

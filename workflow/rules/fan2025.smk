@@ -9,8 +9,6 @@ localrules:
 rule fan2025:
     input:
         paper_targets("fan2025"),
-    message:
-        "fan2025: every figure and check"
 
 
 rule fan_dataset:
@@ -25,8 +23,6 @@ rule fan_dataset:
     params:
         spec=fan_dataset_params,
         sparse_lp=fan_sparse_lp,
-    message:
-        "fan2025: data set with {wildcards.classes} classes, seed {wildcards.seed} -> {output}"
     script:
         "../scripts/fan_dataset.py"
 
@@ -49,8 +45,6 @@ rule fan_reference:
         mem_mb=2000,
     params:
         norms=fan_reference_norms,
-    message:
-        "fan2025: max-margin solutions of {wildcards.classes} classes, seed {wildcards.seed} -> {output}"
     script:
         "../scripts/fan_reference.py"
 
@@ -75,8 +69,6 @@ rule fan_run:
         experiment=fan_experiment,
         datasets=fan_experiment_keys,
         num_log=FAN["num_log"],
-    message:
-        "fan2025: runs of experiment {wildcards.experiment} -> {output}"
     script:
         "../scripts/fan_run.py"
 
@@ -95,8 +87,6 @@ rule fan_metrics:
     params:
         experiment=fan_experiment,
         datasets=fan_experiment_keys,
-    message:
-        "fan2025: metrics of experiment {wildcards.experiment} -> {output}"
     script:
         "../scripts/fan_metrics.py"
 
@@ -112,7 +102,5 @@ rule fan_figure:
         "logs/fan2025/figure/{fig}.log",
     conda:
         PYENV
-    message:
-        "fan2025: figure {wildcards.fig} -> {output}"
     script:
         "../scripts/fan_figure.py"
