@@ -8,6 +8,7 @@ solved by Lawson-Hanson LDP through scipy ``nnls`` (no cvxpy involved).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import hypothesis.extra.numpy as hnp
 import numpy as np
@@ -301,3 +302,112 @@ def test_property_fixed_point_equivariance(data):
     np.testing.assert_allclose(scaled.c, base.c, atol=1e-5)
     assert cosine(permuted.w, base.w) > 1 - 1e-8
     assert cosine(scaled.w, base.w) > 1 - 1e-8
+
+
+# --------------------------------------------------------------------------
+# beyond the paper: mini-batch and multiclass P(c) (issue 13)
+# --------------------------------------------------------------------------
+def _partitions(items, b):
+    """Every partition of `items` into blocks of size b (as lists of blocks)."""
+    if not items:
+        yield []
+        return
+    first, rest = items[0], items[1:]
+    for others in itertools.combinations(rest, b - 1):
+        remaining = [i for i in rest if i not in others]
+        for tail in _partitions(remaining, b):
+            yield [[first, *others], *tail]
+
+
+def _batch_square(S, blocks):
+    """sum over the batches B of (sum_{i in B} S_i)^2: Adam's second moment summed over one epoch."""
+    return sum(np.sum(S[list(B)], axis=0) ** 2 for B in blocks)
+
+
+def test_cyclic_batch_diag_is_the_epoch_sum_of_squared_batch_gradients():
+    X, c = gaussian(0, n=6, d=4), np.random.default_rng(1).uniform(0.1, 1, 6)
+    S = c[:, None] * X
+    for b in (1, 2, 3, 6):
+        blocks = np.arange(6).reshape(6 // b, b)  # optimizers.batch_schedule's cyclic batches
+        expected = np.sqrt(_batch_square(S, blocks))
+        np.testing.assert_allclose(mahalanobis_diag(X, c, batch_size=b), expected, rtol=1e-13)
+    # b = N: the full gradient's magnitude
+    np.testing.assert_allclose(mahalanobis_diag(X, c, batch_size=6), np.abs(c @ X), rtol=1e-13)
+
+
+@pytest.mark.parametrize("n, b", [(4, 2), (6, 2), (6, 3)])
+def test_reshuffle_batch_diag_is_the_average_over_every_partition(n, b):
+    # the closed form (1 - rho) sum S_i^2 + rho (sum S_i)^2, rho = (b-1)/(n-1), against the exact average over all
+    # partitions of the samples into batches of size b (what a fresh permutation per epoch samples uniformly)
+    X, c = gaussian(2, n=n, d=3), np.random.default_rng(3).uniform(0.1, 1, n)
+    S = c[:, None] * X
+    parts = list(_partitions(list(range(n)), b))
+    average = sum(_batch_square(S, blocks) for blocks in parts) / len(parts)
+    got = mahalanobis_diag(X, c, batch_size=b, sampling="reshuffle")
+    np.testing.assert_allclose(got, np.sqrt(average), rtol=1e-12)
+
+
+def test_replacement_batch_diag_is_proportional_to_the_expected_square():
+    n, b = 3, 2
+    X, c = gaussian(4, n=n, d=3), np.random.default_rng(5).uniform(0.1, 1, n)
+    S = c[:, None] * X
+    # E over b iid uniform draws of (mean of the drawn S_i)^2, by enumerating all n^b draws
+    expected = np.mean([np.mean(S[list(draw)], axis=0) ** 2 for draw in itertools.product(range(n), repeat=b)], 0)
+    got = mahalanobis_diag(X, c, batch_size=b, sampling="replacement")
+    ratio = got**2 / expected
+    np.testing.assert_allclose(ratio, ratio[0], rtol=1e-12)  # D is 1-homogeneous: a common factor is irrelevant
+
+
+def test_multiclass_diag_is_built_from_the_per_sample_gradients():
+    # S_i = sum_{c != y_i} c_(i,c) (e_{y_i} - e_c) h_i^T, the direction of sample i's gradient in the limit
+    rng = np.random.default_rng(6)
+    H, y, k = rng.standard_normal((6, 4)), np.array([0, 1, 2, 0, 1, 2]), 3
+    c = rng.uniform(0.1, 1, 6 * (k - 1))
+    S, r = np.zeros((6, k, 4)), 0
+    for i in range(6):
+        for cls in range(k):
+            if cls != y[i]:
+                S[i, y[i]] += c[r] * H[i]
+                S[i, cls] -= c[r] * H[i]
+                r += 1
+    S = S.reshape(6, -1)
+    np.testing.assert_allclose(mahalanobis_diag(H, c, y=y), np.sqrt(np.sum(S**2, axis=0)), rtol=1e-13)
+    np.testing.assert_allclose(
+        mahalanobis_diag(H, c, y=y, batch_size=3), np.sqrt(_batch_square(S, [[0, 1, 2], [3, 4, 5]])), rtol=1e-13
+    )
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_full_batch_fixed_point_is_the_linf_max_margin(seed):
+    # D_N(c) = |sum_i c_i x_i| = |grad|: at a fixed point D w = s grad gives w_k = s sign(grad_k) wherever
+    # grad_k != 0, the l_inf max-margin KKT conditions (full-batch Adam -> l_inf, baek2025 Thm 3.3)
+    X = gaussian(seed)
+    fp = proxy_fixed_point(X, batch_size=X.shape[0], max_iter=400, tol=1e-9)
+    assert cosine(fp.w, max_margin(X, norm="inf").w) > 1 - 1e-6
+
+
+def test_multiclass_fixed_point_kkt_and_full_batch_limit():
+    from implicit_bias.multiclass import make_multiclass
+
+    H, y, _, sol = make_multiclass(3, 10, 5, 0.1, 0)
+    fp = proxy_fixed_point(H, y=y, tol=1e-8, max_iter=200)
+    assert fp.converged and fp.w.shape == (3, 10) and fp.c.shape == (15 * 2,)
+    assert fp.kkt_residual < 1e-6
+    w, lam = solve_proxy_problem(H, fp.c, y=y)
+    assert proxy_kkt_residual(H, fp.c, w, lam, y=y) < 1e-6
+    full = proxy_fixed_point(H, y=y, batch_size=len(y), tol=1e-9, max_iter=400)
+    assert cosine(full.w, sol.w) > 1 - 1e-6  # the max-norm margin V_inf (fan2025)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(batch_size=3), "must divide the number of samples 10"),
+        (dict(batch_size=11), r"batch_size must lie in \[1, 10\]"),
+        (dict(batch_size=2, sampling="sometimes"), "unknown sampling 'sometimes'"),
+        (dict(num_classes=3), "only meaningful for multiclass"),
+    ],
+)
+def test_batch_fixed_point_errors(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        proxy_fixed_point(gaussian(0), **kwargs)

@@ -13,6 +13,19 @@ lambda*(c) is the dual of P(c).  KKT of P(c): D(c) w = sum_i lambda_i x_i,
 lambda >= 0, lambda_i (<w, x_i> - 1) = 0.
 
 Algorithm 3 finds c* by plain iteration c^{k+1} = F(c^k) from c^0 = 1/N.
+
+Beyond the paper (issue 13), the same construction for mini-batches and for multiclass data. The constraints are
+rows a_r of A (binary: a_i = x_i; multiclass: a_(i,c) = vec((e_{y_i} - e_c) h_i^T), fan2025 eq 2, one row per
+wrong class c), c weights them, and sample i's gradient direction is S_i = sum_{r of i} c_r a_r. Adam with beta2
+near 1 averages the squared *batch* gradients over the batches it visits, so its preconditioner in the limit is
+
+    D_b(c)^2 = mean over batches B of (sum_{i in B} S_i)^2              (entry-wise),
+
+which is sum_i S_i^2 for b = 1 (the paper's D(c) in the binary case) and (sum_i S_i)^2 = the full gradient squared
+for b = N (whose P(c) has sign-vector solutions: the l_inf max margin). For cyclic batches the mean runs over the
+fixed partition; for a fresh random partition every epoch ("reshuffle") its expectation is
+(1 - rho) sum_i S_i^2 + rho (sum_i S_i)^2 with rho = (b - 1)/(N - 1) (two samples share a batch with probability
+rho); for b draws with replacement it is proportional to sum_i S_i^2 + ((b - 1)/N) (sum_i S_i)^2.
 Following engineering.md §3 the cvxpy problem is built ONCE in DPP form with
 a nonnegative parameter s = sqrt(D) and objective 1/2 sum_squares(s * w), so
 each iteration only re-solves (no re-canonicalisation).  cvxpy is imported when a problem is built, not by this
@@ -28,6 +41,7 @@ from numpy.typing import ArrayLike
 
 from .data import as_design_matrix
 from .margins import CLARABEL_OPTIONS, check_status
+from .optimizers import SAMPLINGS
 
 __all__ = [
     "FixedPoint",
@@ -91,25 +105,84 @@ def _as_weights(c, n: int) -> np.ndarray:
     return arr
 
 
-def mahalanobis_diag(X: ArrayLike, c: ArrayLike) -> np.ndarray:
+def mahalanobis_diag(
+    X: ArrayLike,
+    c: ArrayLike,
+    *,
+    y: ArrayLike | None = None,
+    batch_size: int = 1,
+    sampling: str = "cyclic",
+    num_classes: int | None = None,
+) -> np.ndarray:
     """Diagonal of D(c) = diag( sqrt(sum_i c_i^2 x_i^2) ) (baek2025 Lemma 4.5, Def 4.6).
 
     The weights enter SQUARED (they are normalised |l'_i| inside the second
     moment of the AdamProxy preconditioner).  D is 1-homogeneous in c, so c
     need not be normalised.
 
+    With `batch_size` b > 1 (`sampling` "cyclic", "reshuffle" or "replacement") or multiclass labels `y`, the
+    mini-batch / multiclass D_b(c) of the module docstring (beyond the paper); c then weights the margin constraints
+    (multiclass: n(k-1) pairs in `margins.pair_matrix`'s order) and the result has one entry per parameter.
+
     Parameters
     ----------
-    X : array (N, d), label-absorbed samples.
-    c : array (N,), nonnegative weights.
+    X : array (N, d), label-absorbed samples (multiclass: features H with labels y).
+    c : array (N,) (multiclass: (n(k-1),)), nonnegative weights.
 
     Returns
     -------
-    ndarray (d,) with D_k(c) >= 0.
+    ndarray (d,) (multiclass: (k*d,), W row-major) with D_k(c) >= 0.
     """
-    X = as_design_matrix(X, "X")
-    c = _as_weights(c, X.shape[0])
-    return np.sqrt((c * c) @ (X * X))
+    system = _constraints(X, y, num_classes, batch_size, sampling)
+    return system.diag(_as_weights(c, system.A.shape[0]))
+
+
+class _Constraints:
+    """The margin constraints A w >= 1 of P(c) and the preconditioner D_b(c) of a batching schedule."""
+
+    def __init__(self, A: np.ndarray, per_sample: int, shape: tuple, batch_size: int, sampling: str) -> None:
+        self.A, self.per_sample, self.shape = A, per_sample, shape
+        self.n = A.shape[0] // per_sample  # samples
+        if sampling not in SAMPLINGS:
+            raise ValueError(f"unknown sampling {sampling!r}; expected one of {SAMPLINGS}")
+        b = int(batch_size)
+        if not 1 <= b <= self.n:
+            raise ValueError(f"batch_size must lie in [1, {self.n}] (the number of samples); got {batch_size}")
+        if sampling != "replacement" and self.n % b:
+            raise ValueError(f"batch_size {b} must divide the number of samples {self.n} for {sampling!r} sampling")
+        self.b, self.sampling = b, sampling
+        self.A2 = A * A
+
+    def diag(self, c: np.ndarray) -> np.ndarray:
+        if self.per_sample == 1 and self.b == 1:
+            return np.sqrt((c * c) @ self.A2)  # baek2025 Def 4.6, as the paper writes it
+        S = (c[:, None] * self.A).reshape(self.n, self.per_sample, -1).sum(axis=1)  # S_i, one row per sample
+        if self.b == 1:
+            return np.sqrt(np.sum(S * S, axis=0))
+        total = S.sum(axis=0)
+        if self.sampling == "cyclic":  # the fixed consecutive batches of `optimizers.batch_schedule`
+            G = S.reshape(self.n // self.b, self.b, -1).sum(axis=1)
+            return np.sqrt(np.sum(G * G, axis=0))
+        own = np.sum(S * S, axis=0)
+        if self.sampling == "reshuffle":
+            rho = (self.b - 1) / (self.n - 1)
+            return np.sqrt((1.0 - rho) * own + rho * total * total)
+        return np.sqrt(own + (self.b - 1) / self.n * total * total)  # replacement
+
+
+def _constraints(
+    X: ArrayLike, y: ArrayLike | None, num_classes: int | None, batch_size: int = 1, sampling: str = "cyclic"
+) -> _Constraints:
+    if y is None:
+        if num_classes is not None:
+            raise ValueError("num_classes is only meaningful for multiclass data (y given)")
+        X = as_design_matrix(X, "X")
+        return _Constraints(X, 1, (X.shape[1],), batch_size, sampling)
+    from .margins import pair_matrix
+    from .multiclass import check_labels
+
+    H, labels, k = check_labels(X, y, num_classes)
+    return _Constraints(pair_matrix(H, labels, num_classes=k), k - 1, (k, H.shape[1]), batch_size, sampling)
 
 
 class _ProxyProblem:
@@ -122,8 +195,9 @@ class _ProxyProblem:
     is unchanged.
     """
 
-    def __init__(self, X: np.ndarray):
-        self.X = X
+    def __init__(self, system: _Constraints):
+        self.system = system
+        self.X = X = system.A
         self.scale = float(np.max(np.abs(X)))
         if self.scale == 0.0:
             raise ValueError("data are not linearly separable: every sample is zero")
@@ -141,7 +215,7 @@ class _ProxyProblem:
 
     def solve(self, c: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return (w*(c), lambda*(c), D(c)) in the ORIGINAL data scale."""
-        D = np.sqrt((c * c) @ (self.X * self.X))
+        D = self.system.diag(c)
         if np.any(D <= 0):
             # D_k = 0 leaves w[k] unpenalised: P(c) loses strict convexity and
             # its solution is not unique.  Assumption 2.2 (nonzero entries)
@@ -173,7 +247,17 @@ def _kkt_residual(X: np.ndarray, D: np.ndarray, w: np.ndarray, lam: np.ndarray) 
     return float(stationarity + complementarity + infeasibility)
 
 
-def proxy_kkt_residual(X: ArrayLike, c: ArrayLike, w: ArrayLike, lam: ArrayLike) -> float:
+def proxy_kkt_residual(
+    X: ArrayLike,
+    c: ArrayLike,
+    w: ArrayLike,
+    lam: ArrayLike,
+    *,
+    y: ArrayLike | None = None,
+    batch_size: int = 1,
+    sampling: str = "cyclic",
+    num_classes: int | None = None,
+) -> float:
     """KKT residual of a candidate (w, lambda) for P(c) (baek2025 Def 4.6).
 
     ||D(c) w - X^T lam||_inf + max_i |lam_i (<w, x_i> - 1)|
@@ -181,25 +265,36 @@ def proxy_kkt_residual(X: ArrayLike, c: ArrayLike, w: ArrayLike, lam: ArrayLike)
 
     i.e. stationarity + complementary slackness + primal and dual
     feasibility.  ``w`` is the UNNORMALISED solution (constraints X w >= 1).
+    `y`, `batch_size`, `sampling`: the multiclass / mini-batch P(c) (`mahalanobis_diag`).
     """
-    X = as_design_matrix(X, "X")
-    n, d = X.shape
-    c = _as_weights(c, n)
+    system = _constraints(X, y, num_classes, batch_size, sampling)
+    m, p = system.A.shape
+    c = _as_weights(c, m)
     w = np.asarray(w, dtype=np.float64)
     lam = np.asarray(lam, dtype=np.float64)
-    if w.shape != (d,) or lam.shape != (n,):
-        raise ValueError(f"w must have shape ({d},) and lam shape ({n},), got {w.shape}, {lam.shape}")
+    if w.shape != system.shape or lam.shape != (m,):
+        raise ValueError(f"w must have shape {system.shape} and lam shape ({m},), got {w.shape}, {lam.shape}")
     dual_infeasibility = max(0.0, float(np.max(-lam)))
-    return _kkt_residual(X, mahalanobis_diag(X, c), w, lam) + dual_infeasibility
+    return _kkt_residual(system.A, system.diag(c), w.reshape(p), lam) + dual_infeasibility
 
 
-def solve_proxy_problem(X: ArrayLike, c: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+def solve_proxy_problem(
+    X: ArrayLike,
+    c: ArrayLike,
+    *,
+    y: ArrayLike | None = None,
+    batch_size: int = 1,
+    sampling: str = "cyclic",
+    num_classes: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Solve P(c) (baek2025 Def 4.6) and return (w*(c), lambda*(c)).
 
     P(c): min 1/2 sum_k D_k(c) w[k]^2  s.t.  X w >= 1, solved with Clarabel at
     tight tolerances.  lambda is the constraint dual: lambda >= 0 and
     D(c) w = X^T lambda (KKT), so with the 1/2 scaling of the objective
     lambda*(c) is exactly the multiplier of baek2025 Example 4.11.
+    `y`, `batch_size`, `sampling`: the multiclass / mini-batch P(c) (`mahalanobis_diag`); w then has the
+    parameters' shape ((k, d) for multiclass).
 
     Raises
     ------
@@ -209,14 +304,22 @@ def solve_proxy_problem(X: ArrayLike, c: ArrayLike) -> tuple[np.ndarray, np.ndar
     RuntimeError
         Solver status other than OPTIMAL / infeasible.
     """
-    X = as_design_matrix(X, "X")
-    c = _as_weights(c, X.shape[0])
-    w, lam, _ = _ProxyProblem(X).solve(c)
-    return w, lam
+    system = _constraints(X, y, num_classes, batch_size, sampling)
+    c = _as_weights(c, system.A.shape[0])
+    w, lam, _ = _ProxyProblem(system).solve(c)
+    return w.reshape(system.shape), lam
 
 
 def proxy_fixed_point(
-    X: ArrayLike, tol: float = 1e-6, max_iter: int = 50, *, c0: ArrayLike | None = None
+    X: ArrayLike,
+    tol: float = 1e-6,
+    max_iter: int = 50,
+    *,
+    c0: ArrayLike | None = None,
+    y: ArrayLike | None = None,
+    batch_size: int = 1,
+    sampling: str = "cyclic",
+    num_classes: int | None = None,
 ) -> FixedPoint:
     """Fixed-point iteration for the AdamProxy limit (baek2025 Algorithm 3).
 
@@ -235,23 +338,26 @@ def proxy_fixed_point(
     tol : float, L1 stopping tolerance on c (spec default 1e-6).
     max_iter : int, cap on the number of updates.
     c0 : array (N,), optional starting weights (normalised to the simplex).
+    y, batch_size, sampling, num_classes : beyond the paper, the fixed point of the multiclass (labels `y`, c over
+        the n(k-1) margin pairs, w of shape (k, d)) and/or mini-batch P_b(c) (`mahalanobis_diag`); the defaults are
+        the paper's per-sample binary problem.
     """
-    X = as_design_matrix(X, "X")
-    n = X.shape[0]
     if np.ndim(tol) != 0:  # most likely labels, as `proxy_fixed_point(X, y)`
         raise ValueError(
-            f"tol must be a positive finite number, got an array of shape {np.shape(tol)}; proxy_fixed_point takes "
-            "label-absorbed rows x_i <- y_i*x_i only (no labels argument)"
+            f"tol must be a positive finite number, got an array of shape {np.shape(tol)}; binary data go in as "
+            "label-absorbed rows x_i <- y_i*x_i, multiclass labels as the keyword y="
         )
     if not (np.isfinite(tol) and tol > 0):
         raise ValueError(f"tol must be a positive finite number, got {tol!r}")
     if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
         raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
 
+    system = _constraints(X, y, num_classes, batch_size, sampling)
+    n = system.A.shape[0]
     c = np.full(n, 1.0 / n) if c0 is None else _as_weights(c0, n)
     c = c / c.sum()
 
-    problem = _ProxyProblem(X)
+    problem = _ProxyProblem(system)
     residuals: list[float] = []
     converged = False
     for _ in range(int(max_iter)):
@@ -271,9 +377,9 @@ def proxy_fixed_point(
 
     # Report w*(c), lambda*(c) for the returned c = c^{k+1} (Algorithm 3 output).
     w_tilde, lam, D = problem.solve(c)
-    kkt = _kkt_residual(X, D, w_tilde, lam)
+    kkt = _kkt_residual(system.A, D, w_tilde, lam)
     return FixedPoint(
-        w=w_tilde / np.linalg.norm(w_tilde),
+        w=(w_tilde / np.linalg.norm(w_tilde)).reshape(system.shape),
         c=c,
         lam=lam,
         iterations=len(residuals),
