@@ -411,3 +411,93 @@ def test_multiclass_fixed_point_kkt_and_full_batch_limit():
 def test_batch_fixed_point_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         proxy_fixed_point(gaussian(0), **kwargs)
+
+
+# --------------------------------------------------------------------------
+# Anderson acceleration (issue 13, beyond the paper)
+# --------------------------------------------------------------------------
+
+
+def test_binary_default_is_algorithm_3_exactly():
+    # The paper's binary per-sample problem is not accelerated by default: bit for bit the plain path, which is
+    # Algorithm 3 as written out below with independent solves of P(c) (a fresh cvxpy problem per solve differs from
+    # a re-solved one in the last bits, hence the tolerances there).
+    X = gaussian(0)
+    fp = proxy_fixed_point(X, tol=1e-6)
+    plain = proxy_fixed_point(X, tol=1e-6, accelerate=False)
+    for field in ("w", "c", "lam", "residuals"):
+        np.testing.assert_array_equal(getattr(fp, field), getattr(plain, field))
+    c, residuals = np.full(len(X), 1 / len(X)), []
+    while not residuals or residuals[-1] >= 1e-6:
+        _, lam = solve_proxy_problem(X, c)
+        residuals.append(np.sum(np.abs(lam / lam.sum() - c)))
+        c = lam / lam.sum()
+    np.testing.assert_allclose(fp.residuals, residuals, rtol=1e-8)
+    np.testing.assert_allclose(fp.c, c, rtol=0, atol=1e-13)
+    w, lam = solve_proxy_problem(X, c)
+    np.testing.assert_allclose(fp.w, w / np.linalg.norm(w), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(fp.lam, lam, rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize(
+    "data, kwargs",
+    [
+        ("binary", {}),
+        ("binary", dict(batch_size=2)),
+        ("binary", dict(batch_size=5, sampling="reshuffle")),
+        ("multiclass", {}),
+        ("multiclass", dict(batch_size=3)),
+    ],
+)
+def test_accelerated_and_plain_iterations_reach_the_same_fixed_point(data, kwargs):
+    from implicit_bias.multiclass import make_multiclass
+
+    if data == "binary":
+        X = gaussian(1)
+    else:
+        X, y, _, _ = make_multiclass(3, 10, 5, 0.1, 0)
+        kwargs = dict(kwargs, y=y)
+    plain = proxy_fixed_point(X, tol=1e-10, max_iter=400, accelerate=False, **kwargs)
+    fast = proxy_fixed_point(X, tol=1e-10, max_iter=400, accelerate=True, **kwargs)
+    assert plain.converged and fast.converged
+    assert fast.iterations < plain.iterations
+    assert cosine(fast.w, plain.w) > 1 - 1e-8
+    assert np.sum(np.abs(fast.c - plain.c)) < 1e-7
+    assert fast.kkt_residual < 1e-8
+
+
+def test_anderson_step_falls_back_to_the_plain_step_off_the_simplex():
+    from implicit_bias.fixed_point import _anderson_step
+
+    # F(c)_0 = c_0 / 2 - 0.05 is affine with fixed point c_0 = -0.1, off the simplex, where Anderson extrapolates to.
+    c = [np.array([0.5, 0.5]), np.array([0.2, 0.8])]
+    f = [np.array([0.2, 0.8]), np.array([0.05, 0.95])]
+    step, extrapolated = _anderson_step([(c[0], f[0], 0.6), (c[1], f[1], 0.3)])
+    assert not extrapolated and step is f[1]
+    # F(c)_0 = c_0 / 2 + 0.2: the extrapolation lands on its fixed point c_0 = 0.4 (exact for an affine map).
+    g = [np.array([0.45, 0.55]), np.array([0.425, 0.575])]
+    c2 = [np.array([0.5, 0.5]), g[0]]
+    step, extrapolated = _anderson_step([(c2[0], g[0], 0.1), (c2[1], g[1], 0.05)])
+    assert extrapolated and step.min() >= 0 and step.sum() == pytest.approx(1.0)
+    np.testing.assert_allclose(step, [0.4, 0.6], rtol=1e-12)
+
+
+def test_accelerated_iteration_rejects_an_extrapolation_that_raises_the_residual(monkeypatch):
+    import implicit_bias.fixed_point as module
+
+    X = gaussian(2)
+    reference = proxy_fixed_point(X, tol=1e-10, max_iter=200, accelerate=False)
+    calls = []
+
+    def bad_step(history):  # a wild "extrapolation" onto one sample, every time
+        calls.append(len(history))
+        return np.eye(len(X))[len(calls) % len(X)], True
+
+    monkeypatch.setattr(module, "_anderson_step", bad_step)
+    fp = proxy_fixed_point(X, tol=1e-10, max_iter=400, accelerate=True)
+    # Every extrapolation is rejected (its residual is far above the accepted one) and the plain step from the last
+    # accepted iterate is taken instead: the result is Algorithm 3's fixed point, every other solve wasted.
+    assert fp.converged and calls
+    assert np.sum(np.abs(fp.c - reference.c)) < 1e-8
+    assert fp.iterations == 2 * reference.iterations - 1
+    np.testing.assert_array_equal(fp.residuals[::2], reference.residuals)

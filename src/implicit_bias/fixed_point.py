@@ -12,7 +12,8 @@ at a fixed point c* = F(c*) of F(c) = lambda*(c) / ||lambda*(c)||_1, where
 lambda*(c) is the dual of P(c).  KKT of P(c): D(c) w = sum_i lambda_i x_i,
 lambda >= 0, lambda_i (<w, x_i> - 1) = 0.
 
-Algorithm 3 finds c* by plain iteration c^{k+1} = F(c^k) from c^0 = 1/N.
+Algorithm 3 finds c* by plain iteration c^{k+1} = F(c^k) from c^0 = 1/N (`accelerate=True`, beyond the paper: a
+safeguarded Anderson acceleration of it, for large multiclass problems where it converges slowly).
 
 Beyond the paper (issue 13), the same construction for mini-batches and for multiclass data. The constraints are
 rows a_r of A (binary: a_i = x_i; multiclass: a_(i,c) = vec((e_{y_i} - e_c) h_i^T), fan2025 eq 2, one row per
@@ -310,6 +311,42 @@ def solve_proxy_problem(
     return w.reshape(system.shape), lam
 
 
+#: Anderson memory m (type II): the extrapolation combines the last m + 1 iterates. On fan2025-size multiclass data
+#: (b = 1, tol 1e-6) m = 5 / 8 / 10 took 104 / 81 / 78 solves, against ~300 for the plain iteration (issue 13).
+_ANDERSON_MEMORY = 8
+
+
+def _normalised_dual(problem: _ProxyProblem, c: np.ndarray) -> np.ndarray:
+    """F(c) = lambda*(c) / ||lambda*(c)||_1 (baek2025 Algorithm 3)."""
+    _, lam, _ = problem.solve(c)
+    total = lam.sum()
+    if not total > 0:
+        # Cannot happen for a feasible P(c) (w = 0 is infeasible, so some constraint is active with a positive
+        # multiplier), but guard the division rather than propagate nan.
+        raise RuntimeError("dual of P(c) is identically zero; cannot normalise to the simplex")
+    return lam / total
+
+
+def _anderson_step(history: list[tuple[np.ndarray, np.ndarray, float]]) -> tuple[np.ndarray, bool]:
+    """Next iterate by type-II Anderson acceleration of c <- F(c), and whether it is an extrapolation.
+
+    With residuals g_j = F(c^j) - c^j of the iterates in `history` (newest last), gamma minimises
+    ||g_k - sum_j gamma_j (g_{j+1} - g_j)||_2 and the candidate is F(c^k) - sum_j gamma_j (F(c^{j+1}) - F(c^j)), an
+    affine combination of the F(c^j) (weights summing to 1, so it sums to 1 like them). When it leaves the simplex
+    (a negative weight; P(c) needs c >= 0) or is not finite, the plain step F(c^k) is returned instead.
+    """
+    plain = history[-1][1]
+    if len(history) < 2:
+        return plain, False
+    F = np.array([f for _, f, _ in history])
+    G = F - np.array([c for c, _, _ in history])
+    gamma = np.linalg.lstsq(np.diff(G, axis=0).T, G[-1], rcond=None)[0]
+    candidate = plain - np.diff(F, axis=0).T @ gamma
+    if not np.all(np.isfinite(candidate)) or np.any(candidate < 0):
+        return plain, False
+    return candidate / candidate.sum(), True
+
+
 def proxy_fixed_point(
     X: ArrayLike,
     tol: float = 1e-6,
@@ -320,6 +357,7 @@ def proxy_fixed_point(
     batch_size: int = 1,
     sampling: str = "cyclic",
     num_classes: int | None = None,
+    accelerate: bool = False,
 ) -> FixedPoint:
     """Fixed-point iteration for the AdamProxy limit (baek2025 Algorithm 3).
 
@@ -341,6 +379,15 @@ def proxy_fixed_point(
     y, batch_size, sampling, num_classes : beyond the paper, the fixed point of the multiclass (labels `y`, c over
         the n(k-1) margin pairs, w of shape (k, d)) and/or mini-batch P_b(c) (`mahalanobis_diag`); the defaults are
         the paper's per-sample binary problem.
+    accelerate : bool (beyond the paper, opt-in), safeguarded type-II Anderson acceleration of c <- F(c) (memory
+        `_ANDERSON_MEMORY`): the next c is the affine combination of the last F(c^j) that minimises the combined
+        residual; it falls back to the plain step F(c^k) when that combination leaves the simplex, and drops it
+        (and the memory) when its residual ||F(c) - c||_1 exceeds the last accepted one. Every solve of P(c),
+        rejected ones included, counts as an iteration and has its residual in `residuals`. For large multiclass
+        data, where the plain iteration contracts slowly (~0.95 per iteration on fan2025-size data), it needs ~4x
+        fewer solves. Off by default: the default is Algorithm 3 exactly, and where F has several fixed points
+        (e.g. full batch, b = N, whose fixed points need not all be the l_inf max margin) the accelerated iteration
+        can stop at a different one than the plain iteration.
     """
     if np.ndim(tol) != 0:  # most likely labels, as `proxy_fixed_point(X, y)`
         raise ValueError(
@@ -358,22 +405,31 @@ def proxy_fixed_point(
     c = c / c.sum()
 
     problem = _ProxyProblem(system)
+    memory = _ANDERSON_MEMORY if accelerate else 0
     residuals: list[float] = []
     converged = False
-    for _ in range(int(max_iter)):
-        _, lam, _ = problem.solve(c)
-        total = lam.sum()
-        if not total > 0:
-            # Cannot happen for a feasible P(c) (w = 0 is infeasible, so some
-            # constraint is active with a positive multiplier), but guard the
-            # division rather than propagate nan.
-            raise RuntimeError("dual of P(c) is identically zero; cannot normalise to the simplex")
-        c_next = lam / total
+    history: list[
+        tuple[np.ndarray, np.ndarray, float]
+    ] = []  # (c^j, F(c^j), residual) of the accepted iterates, newest last
+    extrapolated = False  # c is an Anderson extrapolation, accepted only if it lowers the residual
+    while len(residuals) < max_iter:
+        c_next = _normalised_dual(problem, c)
         residuals.append(float(np.sum(np.abs(c_next - c))))
-        c = c_next
+        if extrapolated and residuals[-1] > history[-1][2]:
+            # Safeguard: the extrapolation made the residual grow. Drop it and the memory, and take the plain step
+            # from the last accepted iterate (its F is known; the wasted solve counts as an iteration).
+            c, extrapolated = history[-1][1], False
+            history.clear()
+            continue
         if residuals[-1] < tol:
+            c = c_next
             converged = True
             break
+        if memory:
+            history = [*history, (c, c_next, residuals[-1])][-(memory + 1) :]
+            c, extrapolated = _anderson_step(history)
+        else:
+            c = c_next  # Algorithm 3
 
     # Report w*(c), lambda*(c) for the returned c = c^{k+1} (Algorithm 3 output).
     w_tilde, lam, D = problem.solve(c)
