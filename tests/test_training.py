@@ -385,11 +385,11 @@ def _multiclass_data():
 @pytest.mark.parametrize(
     "multiclass, backend, steps, settings",
     [
-        # runs of about 0.2-0.4 s, dozens of polls: a machine shared with other jobs still lets the watcher in
+        # runs of about 0.2-0.8 s, dozens of polls: a machine shared with other jobs still lets the watcher in
         (False, "numba", 4_000_000, dict(optimizer="adam", batch_size=1)),
-        (False, "numpy", 16_000, dict(optimizer="adam", batch_size=1)),
+        (False, "numpy", 32_000, dict(optimizer="adam", batch_size=1)),
         (True, "numba", 500_000, dict(optimizer="adam")),
-        (True, "numpy", 6_000, dict(optimizer="signgd", batch_size=2)),
+        (True, "numpy", 12_000, dict(optimizer="signgd", batch_size=2)),
     ],
 )
 def test_progress_is_heard_while_the_run_goes_and_changes_nothing(multiclass, backend, steps, settings, X, monkeypatch):
@@ -403,7 +403,9 @@ def test_progress_is_heard_while_the_run_goes_and_changes_nothing(multiclass, ba
     heard = train(*data, **kw, progress=lambda done: calls.append((done, threading.current_thread().name)))
     counts = [done for done, _ in calls]
     assert counts[-1] == steps and counts == sorted(set(counts)), counts
-    assert sum(0 < done < steps for done in counts) >= 2, counts  # heard during the run, not only at its end
+    # heard during the run, not only at its end (usually dozens of times; the numpy loop holds the GIL, and a busy
+    # process can leave the watcher thread only a poll or two)
+    assert sum(0 < done < steps for done in counts) >= 1, counts
     assert {name for _, name in calls} == {"implicit-bias-progress"}
     silent = train(*data, **kw)
     for name in ("steps", "w", "direction", "log_loss", "max_direction"):
