@@ -43,10 +43,10 @@ __all__ = [
 _PACKAGES = ("implicit-bias", "numpy", "scipy", "numba", "cvxpy", "clarabel", "highspy", "matplotlib", "seaborn")
 
 
-def versions() -> dict[str, str | None]:
-    """Python and library versions, recorded in every artifact."""
+def versions(extra: tuple[str, ...] = ()) -> dict[str, str | None]:
+    """Python and library versions, recorded in every artifact (plus the `extra` packages asked for)."""
     out = {"python": platform.python_version()}
-    for name in _PACKAGES:
+    for name in _PACKAGES + extra:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -16,7 +16,6 @@ import os
 import re
 import sys
 from collections.abc import Iterable
-from importlib import metadata
 from pathlib import Path
 
 from .artifacts import git_commit, versions
@@ -153,16 +152,10 @@ def config_hash(config: dict) -> str:
 def provenance(config: dict, root: str | os.PathLike[str] = ".") -> dict:
     """Commit (`artifacts.git_commit`: the one every artifact of the run records, with a dirty mark), config hash
     and library versions: the report's footer. No build date: two runs at one commit give the same page."""
-    libs = versions()
-    for name in _WORKFLOW_PACKAGES:
-        try:
-            libs[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            libs[name] = None
     return {
         "commit": git_commit(root),
         "config_hash": config_hash(config),
-        "versions": libs,
+        "versions": versions(_WORKFLOW_PACKAGES),
     }
 
 
