@@ -173,9 +173,12 @@ def load_npz(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[
     `CorruptArtifactError` naming it, never comes back as zeros or a short array.
     """
     with _reading(path), np.load(path, allow_pickle=False) as f:
-        arrays = {k: f[k] for k in f.files if k != "__meta__"}
-        record = json.loads(str(f["__meta__"])) if "__meta__" in f.files else {}
-    return arrays, record
+        return {k: f[k] for k in f.files if k != "__meta__"}, _record_of(f)
+
+
+def _record_of(npz: Any) -> dict[str, Any]:
+    """The JSON record `save_npz` stores as the member `__meta__` ({} for an .npz without one)."""
+    return json.loads(str(npz["__meta__"])) if "__meta__" in npz.files else {}
 
 
 @contextmanager
@@ -194,7 +197,7 @@ def _reading(path: str | os.PathLike[str]) -> Iterator[None]:
 def load_record(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The record of an artifact written by `save_npz`, without reading its arrays."""
     with _reading(path), np.load(path, allow_pickle=False) as f:
-        return json.loads(str(f["__meta__"])) if "__meta__" in f.files else {}
+        return _record_of(f)
 
 
 def save_csv(path: str | os.PathLike[str], df: Any, config: Any) -> None:

@@ -153,10 +153,11 @@ class _Constraints:
         if sampling != "replacement" and self.n % b:
             raise ValueError(f"batch_size {b} must divide the number of samples {self.n} for {sampling!r} sampling")
         self.b, self.sampling = b, sampling
-        self.A2 = A * A
+        # the entry-wise squares, for the paper's own formula (binary, b = 1) only
+        self.A2 = A * A if per_sample == 1 and b == 1 else None
 
     def diag(self, c: np.ndarray) -> np.ndarray:
-        if self.per_sample == 1 and self.b == 1:
+        if self.A2 is not None:
             return np.sqrt((c * c) @ self.A2)  # baek2025 Def 4.6, as the paper writes it
         S = (c[:, None] * self.A).reshape(self.n, self.per_sample, -1).sum(axis=1)  # S_i, one row per sample
         if self.b == 1:
@@ -202,6 +203,14 @@ def _checked_diag(system: _Constraints, c: np.ndarray) -> np.ndarray:
     return D
 
 
+def _data_scale(A: np.ndarray) -> float:
+    """max|A|, by which both solvers of P(c) rescale the data (see `_ProxyProblem`); refuses all-zero data."""
+    scale = float(np.max(np.abs(A)))
+    if scale == 0.0:
+        raise ValueError("data are not linearly separable: every sample is zero")
+    return scale
+
+
 class _ProxyProblem:
     """P(c) for fixed data X, built once in DPP form (engineering.md §3).
 
@@ -214,10 +223,8 @@ class _ProxyProblem:
 
     def __init__(self, system: _Constraints):
         self.system = system
-        self.X = X = system.A
-        self.scale = float(np.max(np.abs(X)))
-        if self.scale == 0.0:
-            raise ValueError("data are not linearly separable: every sample is zero")
+        X = system.A
+        self.scale = _data_scale(X)
         X_hat = X / self.scale
         _n, d = X.shape
         import cvxpy as cp
@@ -265,9 +272,7 @@ class _WorkingSetProblem:
         import scipy.sparse as sp
 
         self.system = system
-        self.scale = float(np.max(np.abs(system.A)))
-        if self.scale == 0.0:
-            raise ValueError("data are not linearly separable: every sample is zero")
+        self.scale = _data_scale(system.A)
         self.A_hat = sp.csr_matrix(system.A / self.scale)  # multiclass pair rows hold 2d non-zeros of kd
         self.margins: np.ndarray | None = None  # A_hat w_hat of the previous solution
         self.status = ""
@@ -504,9 +509,8 @@ def proxy_fixed_point(
     memory = _ANDERSON_MEMORY if accelerate else 0
     residuals: list[float] = []
     converged = False
-    history: list[
-        tuple[np.ndarray, np.ndarray, float]
-    ] = []  # (c^j, F(c^j), residual) of the accepted iterates, newest last
+    # (c^j, F(c^j), residual) of the accepted iterates, newest last
+    history: list[tuple[np.ndarray, np.ndarray, float]] = []
     extrapolated = False  # c is an Anderson extrapolation, accepted only if it lowers the residual
     while len(residuals) < max_iter:
         c_next = _normalised_dual(problem, c)

@@ -48,10 +48,11 @@ def drop_corrupt_inputs(inputs):
     previous = sys.excepthook
 
     def hook(kind, exc, tb):
-        path = getattr(exc, "path", None)
-        if type(exc).__name__ == "CorruptArtifactError" and path is not None and os.path.abspath(path) in ours:
-            os.remove(path)
-            print(f"removed the corrupted input {path}: the next run rebuilds it", file=sys.stderr)
+        # the class from the loaded module (a CorruptArtifactError was raised, so it is loaded): no import here
+        artifacts = sys.modules.get("implicit_bias.artifacts")
+        if artifacts and isinstance(exc, artifacts.CorruptArtifactError) and os.path.abspath(exc.path) in ours:
+            os.remove(exc.path)
+            print(f"removed the corrupted input {exc.path}: the next run rebuilds it", file=sys.stderr)
         previous(kind, exc, tb)
 
     sys.excepthook = hook
