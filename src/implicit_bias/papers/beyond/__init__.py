@@ -1,0 +1,42 @@
+"""Beyond the papers: questions the three papers raise together and none of them answers (issue 13).
+
+A fourth home next to the papers, built the same way (config section `beyond`, rules in workflow/rules/beyond.smk,
+checks in the same ledger and report), made of four *studies*, one module each:
+
+* `phase`       binary Adam over batch size × β1 × β2 × sampling, and the batch analogue of P(c) (its fixed point);
+* `multiclass`  per-sample Adam on fan2025's multiclass data, and the multiclass fixed point;
+* `eps`         ε in per-sample Adam: when the iterates leave the fixed point for ℓ2;
+* `real_data`   scikit-learn's digits: the predictions of the three papers where nobody built the data.
+
+Every study module exposes the same small interface, which the workflow's generic rules call (cfg is the study's
+section of the config, `config["beyond"][<study>]`; a data-set name is a plain file name, e.g. "s0"):
+
+* ``FIGURE``: the figure's name (results/figures/beyond/<FIGURE>.png);
+* ``datasets(cfg) -> list[str]``: the data sets the study runs on;
+* ``make_dataset(cfg, name) -> dict[str, np.ndarray]``: one data set (deterministic in `cfg` and `name`);
+* ``references(cfg, name, data) -> dict[str, np.ndarray]``: max-margin directions, fixed points (the references the
+  runs are compared with);
+* ``run(cfg, name, data, log) -> dict[str, np.ndarray]``: the optimizer runs on one data set (trajectories on a
+  log grid; the expensive step; `log` is a print-like callable for progress lines);
+* ``metrics(cfg, inputs) -> pandas.DataFrame``: one long table for the study, from
+  ``inputs = {name: (data, refs, runs)}`` (every data set's arrays);
+* ``figure(df, cfg) -> matplotlib.figure.Figure``: the study's figure from its metric table alone;
+* ``CHECKS``: name -> `implicit_bias.checks.Check` with ``experiments=(<study>,)``; a check reads
+  ``art.metrics(<study>)`` (and ``art.runs/refs/data(f"{<study>}/{name}")`` when it needs arrays).
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+__all__ = ["STUDIES", "study_module"]
+
+STUDIES = ("phase", "multiclass", "eps", "real_data")
+
+
+def study_module(study: str) -> ModuleType:
+    """The module of one study (imported by name, so a workflow rule declares only the study it runs)."""
+    if study not in STUDIES:
+        raise ValueError(f"unknown study {study!r}; expected one of {', '.join(STUDIES)}")
+    return importlib.import_module(f"{__name__}.{study}")
