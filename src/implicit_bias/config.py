@@ -49,6 +49,7 @@ SCHEMAS = {
     None: "config.schema.yaml",
     "fan2025": "fan2025.schema.yaml",
     "cattaneo2024": "cattaneo2024.schema.yaml",
+    "beyond": "beyond.schema.yaml",
 }
 
 
@@ -207,6 +208,7 @@ def _cross_references(config: dict) -> None:
     a ValueError whose message starts with the dotted key path."""
     from .checks import checks_of
     from .papers.baek2025 import experiments as baek
+    from .papers.beyond import experiments as beyond
     from .papers.cattaneo2024 import experiments as cat
     from .papers.fan2025 import experiments as fan
     from .targets import FIXED_FIGURES
@@ -214,6 +216,7 @@ def _cross_references(config: dict) -> None:
     baek.check_config(config)
     fan.check_config(config["fan2025"])
     cat.check_config(config["cattaneo2024"])
+    beyond.check_config(config["beyond"])
     for paper, module in (("baek2025", baek), ("fan2025", fan)):
         for name, exp in config[paper]["experiments"].items():
             _check_labels(f"{paper}.experiments.{name}", module.run_specs(exp))

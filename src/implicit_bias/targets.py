@@ -2,12 +2,14 @@
 
 The Snakefile's target lists and the `implicit-bias` command (`papers`, `figure`, `check`) read the same lists from
 here, so that a figure added to a paper shows up in both. baek2025's figures are configured (config
-`baek2025.figures`); fan2025's and cattaneo2024's are fixed by the papers, each with what it reads.
+`baek2025.figures`); fan2025's and cattaneo2024's are fixed by the papers, each with what it reads; beyond's are one
+per study.
 """
 
 from __future__ import annotations
 
 from .papers import PAPERS
+from .papers.beyond import STUDIES, study_module
 
 __all__ = ["FIXED_FIGURES", "check_path", "checks_of_paper", "figure_path", "figures_of", "listing"]
 
@@ -26,6 +28,8 @@ FIXED_FIGURES = {
         "fig4": ["sweep_rho"],
         "fig5": ["sweep_beta"],
     },
+    # beyond (issue 13): figure -> the study that draws it
+    "beyond": {study_module(study).FIGURE: [study] for study in STUDIES},
 }
 
 

@@ -9,11 +9,13 @@ CHECK_SPEC = {
     "baek2025": baek2025_check_spec,
     "fan2025": fan2025_check_spec,
     "cattaneo2024": cattaneo2024_check_spec,
+    "beyond": beyond_check_spec,
 }
 CHECK_INPUTS = {
     "baek2025": baek2025_check_inputs,
     "fan2025": fan2025_check_inputs,
     "cattaneo2024": cattaneo2024_check_inputs,
+    "beyond": beyond_check_inputs,
 }
 
 

@@ -16,6 +16,7 @@ from implicit_bias.checks import (
 from implicit_bias.config import NAME as CONFIG_NAME
 from implicit_bias.config import SCHEMAS as CONFIG_SCHEMAS
 from implicit_bias.config import ConfigError, validate_config
+from implicit_bias.papers.beyond import STUDIES as BEY_STUDY_NAMES
 
 # Refuse a bad config before any job runs, in one line naming the dotted key path (implicit_bias.config: duplicated
 # keys in the config files, the schemas of workflow/schemas/, the cross-references; tests/test_config_refusals.py
@@ -42,12 +43,13 @@ os.environ.setdefault(COMMIT_ENV, git_commit(workflow.basedir))
 PYENV = "../envs/python.yaml"
 RULES_DIR = Path(workflow.basedir) / "workflow" / "rules"
 # rule-name prefix of each paper (baek_run, fan_run, cat_order, ...)
-PREFIX = {"baek2025": "baek", "fan2025": "fan", "cattaneo2024": "cat"}
+PREFIX = {"baek2025": "baek", "fan2025": "fan", "cattaneo2024": "cat", "beyond": "bey"}
 NAME = CONFIG_NAME  # a config key used in a path (implicit_bias.config.NAME)
 
 
 wildcard_constraints:
     paper="|".join(PAPERS),
+    study="|".join(BEY_STUDY_NAMES),
     check=NAME,
     dataset=NAME,
     experiment=NAME,
@@ -89,6 +91,7 @@ def paper_targets(paper):
         "baek2025": baek2025_figures,
         "fan2025": fan2025_figures,
         "cattaneo2024": cattaneo2024_figures,
+        "beyond": beyond_figures,
     }[paper]()
     return figures + paper_checks(paper) + [paper_summary_path(paper)]
 

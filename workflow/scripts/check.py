@@ -7,8 +7,9 @@ from implicit_bias.checks import Artifacts, evaluate
 
 setup(snakemake)
 spec = snakemake.params.spec
+# runs are keyed by experiment, or by the names the spec gives them (beyond: "<study>/<data set>", one file each)
 art = Artifacts(
-    runs=dict(zip(spec["experiments"], snakemake.input.runs)),
+    runs=dict(zip(spec.get("runs", spec["experiments"]), snakemake.input.runs)),
     metrics=dict(zip(spec["experiments"], snakemake.input.metrics)),
     data=dict(zip(spec["datasets"], snakemake.input.data)),
     refs=dict(zip(spec["datasets"], snakemake.input.refs)),

@@ -15,7 +15,8 @@ from collections.abc import Iterable
 
 __all__ = ["PAPERS", "run_specs"]
 
-PAPERS = ("baek2025", "fan2025", "cattaneo2024")
+# the three papers, and `beyond` (issue 13): questions they raise together, a fourth home built the same way
+PAPERS = ("baek2025", "fan2025", "cattaneo2024", "beyond")
 
 
 def run_specs(experiment: dict, defaults: dict, structural: Iterable[str] = ("runs", "dataset")) -> dict[str, dict]:

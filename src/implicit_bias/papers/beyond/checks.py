@@ -1,0 +1,10 @@
+"""Checks of the `beyond` studies (issue 13): each study module keeps its own checks next to its maths; this is the
+registry the workflow and the ledger read (one `CHECKS` per home, as for the papers)."""
+
+from __future__ import annotations
+
+from . import phase
+
+__all__ = ["CHECKS"]
+
+CHECKS = {**phase.CHECKS}

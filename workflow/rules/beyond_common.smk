@@ -1,0 +1,89 @@
+# Input functions and target lists of `beyond` (issue 13: questions beyond the three papers). One study per module
+# of implicit_bias.papers.beyond; the rules of beyond.smk are generic over {study}, each job declaring only its own
+# study's module as an input (an edit to one study re-runs that study alone).
+from implicit_bias.papers.beyond import experiments as bey_exp
+from implicit_bias.papers.beyond import STUDIES as BEY_STUDIES
+
+BEY = config["beyond"]
+BEY_CHECKS = checks_of("beyond")
+BEY_FIGURES = FIXED_FIGURES["beyond"]  # figure -> [the study that draws it]
+
+
+def beyond_figures():
+    return expand("results/figures/beyond/{fig}.png", fig=BEY_FIGURES)
+
+
+def _bey_datasets(study):
+    return bey_exp.datasets(BEY, study)
+
+
+def bey_config(wildcards):
+    """The job's own study's section of the config (a parameter: editing it re-runs that study's jobs alone)."""
+    study = (
+        wildcards.study
+        if "study" in wildcards.keys()
+        else BEY_FIGURES[wildcards.fig][0]
+    )
+    return BEY[study]
+
+
+def bey_study_module(wildcards):
+    """The study's own module, for package_inputs (the scripts import it by name)."""
+    return f"implicit_bias.papers.beyond.{wildcards.study}"
+
+
+def bey_lib(script):
+    """Input function: the package files `script` imports plus the study's module and what it imports."""
+
+    def lib(wildcards):
+        return package_inputs(script, extra=[bey_study_module(wildcards)])
+
+    return lib
+
+
+def bey_paths(kind, study):
+    """results/<kind>/beyond/<study>/<data set>.npz for every data set of the study."""
+    return expand(
+        f"results/{kind}/beyond/{study}/{{name}}.npz", name=_bey_datasets(study)
+    )
+
+
+def bey_metrics_inputs(wildcards):
+    return {
+        kind: bey_paths(kind, wildcards.study)
+        for kind in ("data", "references", "runs")
+    }
+
+
+def bey_dataset_names(wildcards):
+    return _bey_datasets(wildcards.study)
+
+
+def bey_figure_metrics(wildcards):
+    return expand(
+        "results/metrics/beyond/{study}.csv", study=BEY_FIGURES[wildcards.fig]
+    )
+
+
+def bey_figure_lib(wildcards):
+    return package_inputs(
+        "../scripts/bey_figure.py",
+        extra=[f"implicit_bias.papers.beyond.{s}" for s in BEY_FIGURES[wildcards.fig]],
+    )
+
+
+def beyond_check_spec(wildcards):
+    """The check's studies; its runs, data and references keyed "<study>/<data set>" (Artifacts)."""
+    studies = list(BEY_CHECKS[wildcards.check].experiments)
+    names = [f"{s}/{name}" for s in studies for name in _bey_datasets(s)]
+    return {"experiments": studies, "runs": names, "datasets": names}
+
+
+def beyond_check_inputs(wildcards):
+    studies = BEY_CHECKS[wildcards.check].experiments
+    return {
+        "runs": [p for s in studies for p in bey_paths("runs", s)],
+        "metrics": expand("results/metrics/beyond/{study}.csv", study=studies),
+        "data": [p for s in studies for p in bey_paths("data", s)],
+        "refs": [p for s in studies for p in bey_paths("references", s)],
+    }

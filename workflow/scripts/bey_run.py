@@ -1,0 +1,16 @@
+"""The optimizer runs of one data set of a `beyond` study (the expensive step)."""
+
+import time
+
+from _common import setup
+
+from implicit_bias.artifacts import load_npz, save_npz
+from implicit_bias.papers.beyond import study_module
+
+setup(snakemake)
+study, name = snakemake.wildcards.study, snakemake.wildcards.dataset
+data, record = load_npz(snakemake.input.data)
+started = time.perf_counter()
+runs = study_module(study).run(snakemake.params.config, name, data, print)
+print(f"{study}/{name}: done in {time.perf_counter() - started:.1f} s")
+save_npz(snakemake.output[0], runs, {"dataset": record["meta"]["dataset"], "config": snakemake.params.config})
