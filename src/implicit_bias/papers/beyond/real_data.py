@@ -121,12 +121,8 @@ def _check_runs(cfg: dict, kind: str) -> dict[str, dict]:
         where = f"real_data.{section}.{name}"
         if not isinstance(spec, dict) or "optimizer" not in spec or "steps" not in spec:
             raise ValueError(f"{where} must be a mapping with at least optimizer and steps")
-        unknown = set(spec) - RUN_KEYS
-        if unknown:
-            raise ValueError(f"{where}: unknown keys {sorted(unknown)}; expected some of {sorted(RUN_KEYS)}")
-        b = spec.get("batch_size")
-        if b is not None and (isinstance(b, bool) or not isinstance(b, int) or b < 1):
-            raise ValueError(f"{where}.batch_size must be a positive integer or null (full batch); got {b!r}")
+        _refuse_unknown(spec, RUN_KEYS, where)
+        _check_int(spec.get("batch_size"), f"{where}.batch_size", 1, "a positive integer or null (full batch)")
         steps = spec["steps"]
         if isinstance(steps, bool) or not float(steps).is_integer() or steps < 1:
             raise ValueError(f"{where}.steps must be a positive whole number; got {steps!r}")
@@ -135,11 +131,7 @@ def _check_runs(cfg: dict, kind: str) -> dict[str, dict]:
             raise ValueError(f"real_data.{section} must include the run {name!r} (its prediction is checked)")
         optimizer, batch = _PREDICTED_KIND[name]
         spec = runs[name]
-        if (
-            spec["optimizer"] != optimizer
-            or spec.get("batch_size") != batch
-            or spec.get("sampling", "cyclic") != ("cyclic")
-        ):
+        if (spec["optimizer"], spec.get("batch_size"), spec.get("sampling", "cyclic")) != (optimizer, batch, "cyclic"):
             raise ValueError(
                 f"real_data.{section}.{name} is checked as {optimizer} with batch_size {batch} (cyclic); "
                 f"got optimizer {spec['optimizer']!r}, batch_size {spec.get('batch_size')!r}"
@@ -147,16 +139,24 @@ def _check_runs(cfg: dict, kind: str) -> dict[str, dict]:
     return runs
 
 
-def _check_cfg(cfg: dict) -> None:
-    unknown = set(cfg) - CFG_KEYS
+def _refuse_unknown(mapping: dict, allowed: set[str], where: str) -> None:
+    unknown = set(mapping) - allowed
     if unknown:
-        raise ValueError(f"real_data: unknown keys {sorted(unknown)}; expected some of {sorted(CFG_KEYS)}")
-    per = cfg.get("per_class")
-    if per is not None and (isinstance(per, bool) or not isinstance(per, int) or per < 1):
-        raise ValueError(f"real_data.per_class must be a positive integer or null (all images); got {per!r}")
-    num_log = cfg.get("num_log", 60)
-    if isinstance(num_log, bool) or not isinstance(num_log, int) or num_log < 2:
-        raise ValueError(f"real_data.num_log must be an integer >= 2; got {num_log!r}")
+        raise ValueError(f"{where}: unknown keys {sorted(unknown)}; expected some of {sorted(allowed)}")
+
+
+def _check_int(value: object, where: str, minimum: int, expected: str, nullable: bool = True) -> None:
+    """`value` is an integer >= `minimum` (or None if `nullable`); else a ValueError naming `where`."""
+    if value is None and nullable:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{where} must be {expected}; got {value!r}")
+
+
+def _check_cfg(cfg: dict) -> None:
+    _refuse_unknown(cfg, CFG_KEYS, "real_data")
+    _check_int(cfg.get("per_class"), "real_data.per_class", 1, "a positive integer or null (all images)")
+    _check_int(cfg.get("num_log", 60), "real_data.num_log", 2, "an integer >= 2", nullable=False)
     _pairs(cfg)
     if cfg.get("pairs"):
         _check_runs(cfg, "binary")
