@@ -128,19 +128,25 @@ def test_a_fixed_point_that_did_not_converge_is_recorded_and_refused(tmp_path, b
     record = m.fixed_point_reference(data["H"], data["y"], 4, "cyclic", settings)
     assert int(record["converged"]) == 0 and int(record["accelerated_iterations"]) == 1
     assert float(record["residual"]) >= settings["tol"]
-    # a table built on it: the check names it, fails, and the runs compared with it read NaN (never pass)
+    # a table built on it: the check names it, fails on it, and leaves the run compared with it out of the rest
     doctored = {name: (d, dict(r), runs) for name, (d, r, runs) in inputs.items()}
     doctored["s0"][1]["fp_b4_cyclic__converged"] = record["converged"]
     verdict = _verdict(tmp_path, doctored, m.metrics(TINY, doctored))
-    assert not verdict["passed"]
+    assert not verdict["passed"] and not verdict["criteria"][0]["passed"]
     assert verdict["measured"]["fixed points not converged"] == ["s0/fp_b4_cyclic"]
-    leads = dict(
-        zip(
-            verdict["measured"]["mini-batch runs (data set/run)"],
-            verdict["measured"]["cos(W_T, fp_b) - max cos(W_T, rival) per mini-batch run"],
-        )
-    )
-    assert np.isnan(leads["s0/b4_cyclic"]) and not np.isnan(leads["s1/b4_cyclic"])
+    assert verdict["measured"]["mini-batch runs left out (a reference not converged)"] == ["s0/b4_cyclic"]
+    compared = verdict["measured"]["mini-batch runs (data set/run)"]
+    assert "s0/b4_cyclic" not in compared and "s1/b4_cyclic" in compared and len(compared) == 5
+    # an unconverged per-sample fixed point takes its runs out, and the b > 1 runs that use it as a rival
+    doctored["s0"][1]["fp_b4_cyclic__converged"] = np.int64(1)
+    doctored["s0"][1]["fp_b1__converged"] = np.int64(0)
+    verdict = _verdict(tmp_path, doctored, m.metrics(TINY, doctored))
+    assert verdict["measured"]["mini-batch runs left out (a reference not converged)"] == [
+        "s0/b1_cyclic",
+        "s0/b1_reshuffle",
+        "s0/b4_cyclic",
+    ]
+    assert verdict["measured"]["per-sample runs (data set/run)"] == ["s1/b1_cyclic", "s1/b1_reshuffle"]
 
 
 def test_plain_fallback_finishes_what_the_accelerated_iteration_left(built):
