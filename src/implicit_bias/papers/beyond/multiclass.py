@@ -30,6 +30,8 @@ import numpy as np
 from ...checks import Artifacts, Check, Criterion, Verdict
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pandas as pd
     from matplotlib.figure import Figure
 
@@ -235,7 +237,7 @@ def references(cfg: dict, name: str, data: dict) -> dict[str, np.ndarray]:
 
 
 # ------------------------------------------------------------------------------------------------ runs
-def run(cfg: dict, name: str, data: dict, log=print) -> dict[str, np.ndarray]:
+def run(cfg: dict, name: str, data: dict, log: Callable[[str], object] = print) -> dict[str, np.ndarray]:
     """Every configured Adam run on one data set: `<run>__steps`, `<run>__w` (num_log × k × d), `<run>__log_loss`.
 
     The reshuffled schedules draw their permutations from the data seed. A run that becomes non-finite raises
