@@ -195,13 +195,13 @@ def _with(path: str, value) -> dict:
     ],
 )
 def test_bad_config_names_the_key(path, value, names):
-    with pytest.raises(ValueError, match=f"beyond.multiclass.{names}"):
+    with pytest.raises(ValueError, match=f"multiclass.{names}"):
         m.datasets(_with(path, value))
 
 
 def test_inseparable_data_name_the_data_section():
     cfg = _with("data", {"classes": 3, "dim": 1, "per_class": 4, "sigma": 100.0})
-    with pytest.raises(ValueError, match=r"beyond\.multiclass\.data: no separable draw"):
+    with pytest.raises(ValueError, match=r"multiclass\.data: no separable draw"):
         m.make_dataset(cfg, "s0")
 
 

@@ -8,5 +8,5 @@ from implicit_bias.papers.beyond import study_module
 setup(snakemake)
 study, name = snakemake.wildcards.study, snakemake.wildcards.dataset
 arrays = study_module(study).make_dataset(snakemake.params.config, name)
-print(f"{study}/{name}: " + ", ".join(f"{k} {v.shape}" for k, v in arrays.items()))
+print(f"{study}/{name}: " + ", ".join(f"{k} {getattr(v, 'shape', ())}" for k, v in arrays.items()))
 save_npz(snakemake.output[0], arrays, {"dataset": {"study": study, "name": name}, "config": snakemake.params.config})

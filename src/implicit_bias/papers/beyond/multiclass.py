@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CHECKS",
     "FIGURE",
+    "check_config",
     "check_multiclass_fixed_point",
     "datasets",
     "figure",
@@ -64,7 +65,7 @@ SAMPLINGS = ("cyclic", "reshuffle")  # the schedules whose D_b(c) `proxy_fixed_p
 
 # ------------------------------------------------------------------------------------------------ configuration
 def _fail(key: str, message: str) -> None:
-    raise ValueError(f"beyond.{STUDY}.{key}: {message}")
+    raise ValueError(f"{STUDY}.{key}: {message}")
 
 
 def _whole(value: Any, key: str, low: int = 1) -> int:
@@ -118,6 +119,12 @@ def run_specs(cfg: dict) -> dict[str, dict]:
     return specs
 
 
+def check_config(cfg: dict) -> None:
+    """The study's settings, checked before any job runs (messages "multiclass.<key>: <problem>")."""
+    run_specs(cfg)
+    _fixed_point_settings(cfg)
+
+
 def reference_key(batch_size: int, sampling: str, n: int) -> str:
     """The reference a run of this schedule is compared with: V_∞ for b = N, else its fixed point fp_b (one per b = 1
     schedule: D_1(c) does not depend on the sampling)."""
@@ -154,7 +161,7 @@ def datasets(cfg: dict) -> list[str]:
 
 def _seed_of(cfg: dict, name: str) -> int:
     if name not in datasets(cfg):
-        raise ValueError(f"beyond.{STUDY}: unknown data set {name!r}; expected one of {datasets(cfg)}")
+        raise ValueError(f"{STUDY}: unknown data set {name!r}; expected one of {datasets(cfg)}")
     return int(name[1:])
 
 
@@ -167,7 +174,7 @@ def make_dataset(cfg: dict, name: str) -> dict[str, np.ndarray]:
     try:
         H, y, tries, sol = make_multiclass(data["classes"], data["dim"], data["per_class"], data["sigma"], seed)
     except ValueError as exc:
-        raise ValueError(f"beyond.{STUDY}.data: {exc}") from exc
+        raise ValueError(f"{STUDY}.data: {exc}") from exc
     return {"H": H, "y": y, "seed": np.int64(seed), "tries": np.int64(tries), "V_inf": sol.w, "gamma_inf": sol.gamma}
 
 

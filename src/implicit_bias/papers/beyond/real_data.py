@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CHECKS",
     "FIGURE",
+    "check_config",
     "PREDICTIONS",
     "TEN_CLASS",
     "datasets",
@@ -153,7 +154,8 @@ def _check_int(value: object, where: str, minimum: int, expected: str, nullable:
         raise ValueError(f"{where} must be {expected}; got {value!r}")
 
 
-def _check_cfg(cfg: dict) -> None:
+def check_config(cfg: dict) -> None:
+    """The study's settings, checked before any job runs (messages "real_data.<key>: <problem>")."""
     _refuse_unknown(cfg, CFG_KEYS, "real_data")
     _check_int(cfg.get("per_class"), "real_data.per_class", 1, "a positive integer or null (all images)")
     _check_int(cfg.get("num_log", 60), "real_data.num_log", 2, "an integer >= 2", nullable=False)
@@ -166,7 +168,7 @@ def _check_cfg(cfg: dict) -> None:
 
 def datasets(cfg: dict) -> list[str]:
     """The digit pairs (`pair_name`), then the ten-class set if `ten_class`. Validates `cfg` (cheap, no data)."""
-    _check_cfg(cfg)
+    check_config(cfg)
     names = [pair_name(a, b) for a, b in _pairs(cfg)]
     if cfg.get("ten_class", False):
         names.append(TEN_CLASS)
@@ -209,7 +211,7 @@ def make_dataset(cfg: dict, name: str) -> dict[str, np.ndarray]:
 
     from ...margins import cosine, max_margin, max_norm_margin_sparse
 
-    _check_cfg(cfg)
+    check_config(cfg)
     pair = _parse(cfg, name)
     images, digits = load_digits(return_X_y=True)
     images, digits = images.astype(np.float64), digits.astype(np.int64)
