@@ -210,6 +210,8 @@ def test_one_bad_seed_fails_the_check():
         (dict(seeds=[]), "eps.seeds"),
         (dict(steps=0), "eps.steps"),
         (dict(drop=0.0), "eps.drop"),
+        (dict(step=10), "eps.step"),
+        (dict(fixed_point={"tolerance": 1e-6}), "eps.fixed_point"),
     ],
 )
 def test_bad_cfg_raises_naming_the_key(change, key):

@@ -55,13 +55,19 @@ FIGURE = "eps_per_sample"
 DEFAULTS = dict(lr=0.1, decay=0.5, beta1=0.9, beta2=0.95)
 END_COS_FP = 0.995  # baek2025's pass level for "per-sample Adam -> its fixed point" at convergence
 SLOPE_BAND = (0.8, 1.2)  # around the theory's slope 1 (reason in `eps_per_sample`)
+KEYS = {"seeds", "n", "d", "eps", "steps", "num_log", "drop", "batch_size", "fixed_point", *DEFAULTS}
 ZOOM_FROM = 100  # the figure's cosine panels start here (before, every run is far from every reference)
 
 
 # ---------------------------------------------------------------------------------------------------- config
 def _settings(cfg: dict) -> dict:
     """The study's cfg checked, with defaults filled in; bad values raise ValueError naming the key."""
-    s = {**DEFAULTS, "batch_size": 1, "drop": 1e-4, "num_log": 300, "fixed_point": {}, **cfg}
+    unknown = sorted(set(cfg) - KEYS)
+    if unknown:
+        raise ValueError(f"eps: unknown key(s) {', '.join(f'eps.{k}' for k in unknown)}; expected {sorted(KEYS)}")
+    s = {**DEFAULTS, "batch_size": 1, "drop": 1e-4, "num_log": 400, "fixed_point": {}, **cfg}
+    if not isinstance(s["fixed_point"], dict) or set(s["fixed_point"]) - {"tol", "max_iter"}:
+        raise ValueError(f"eps.fixed_point takes only tol and max_iter; got {s['fixed_point']!r}")
     seeds = s.get("seeds")
     if not seeds or not all(isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in seeds):
         raise ValueError(f"eps.seeds must be a non-empty list of integer data seeds; got {seeds!r}")
