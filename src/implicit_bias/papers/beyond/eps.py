@@ -356,7 +356,9 @@ def figure(df: pd.DataFrame, cfg: dict | None = None) -> Figure:
             d = dep[dep["eps"] == e]
             if len(d):
                 ax.scatter(d["step"], d[metric], color=colors[e], marker="v", s=28, edgecolor="k", lw=0.5, zorder=3)
-        late = df.loc[df["step"] >= ZOOM_FROM, metric]  # zoom on the late phase, where the runs part
+        # y range: from the first departure on (where the runs part), or from ZOOM_FROM if no run departs
+        start = float(dep["step"].min()) if dep["step"].notna().any() else ZOOM_FROM
+        late = df.loc[df["step"] >= start, metric]
         ax.set_ylim(max(float(np.nanmin(late)) - 0.002, 0.0) if late.notna().any() else 0.0, 1.0005)
         ax.set_xlim(ZOOM_FROM, df["step"].max() * 1.2)
         ax.set_xscale("log")
