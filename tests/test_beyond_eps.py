@@ -57,7 +57,7 @@ def test_interface_shapes(tiny):
         assert col in df.columns
     assert len(df) == 2 * len(names) * n_log
     assert df.groupby(["dataset", "run"])["departure"].sum().max() <= 1
-    # the ε = 0 run is its own ε = 0 run; the others have left it by the end
+    # the ε = 0 run is its own ε = 0 run (cos 1 wherever w_t != 0)
     zero = df[df["eps"] == 0]
     assert np.allclose(zero.loc[zero["step"] > 0, "cos_eps0"], 1.0)
 
