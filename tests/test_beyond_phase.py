@@ -64,7 +64,7 @@ def test_metrics_table_measures_the_final_iterate(table):
 
     inputs, df = table
     assert len(df) == 2 * len(phase.run_grid(CFG, 4))
-    data, refs, runs = inputs["s1"]
+    _, refs, runs = inputs["s1"]
     row = df[df["dataset"] == "s1"].iloc[3]
     assert row["cos_linf"] == pytest.approx(cosine(runs["w"][3, -1], refs["w_linf"]))
     # T (1 - beta2) >= WINDOWS: beta2 = 0.5 is in budget at 2e4 steps, 0.99 is not (200 windows)

@@ -3,8 +3,8 @@ registry the workflow and the ledger read (one `CHECKS` per home, as for the pap
 
 from __future__ import annotations
 
-from . import multiclass, phase, real_data
+from . import eps, multiclass, phase, real_data
 
 __all__ = ["CHECKS"]
 
-CHECKS = {**phase.CHECKS, **multiclass.CHECKS, **real_data.CHECKS}
+CHECKS = {**phase.CHECKS, **multiclass.CHECKS, **eps.CHECKS, **real_data.CHECKS}

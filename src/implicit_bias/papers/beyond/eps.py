@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CHECKS",
     "FIGURE",
+    "check_config",
     "datasets",
     "departure_step",
     "departure_table",
@@ -91,6 +92,11 @@ def _settings(cfg: dict) -> dict:
         if not (isinstance(s[key], (int, float)) and np.isfinite(s[key]) and s[key] >= 0):
             raise ValueError(f"eps.{key} must be a finite number >= 0; got {s[key]!r}")
     return s
+
+
+def check_config(cfg: dict) -> None:
+    """The study's settings, checked before any job runs (messages "eps.<key>: <problem>")."""
+    _settings(cfg)
 
 
 def run_name(eps: float) -> str:

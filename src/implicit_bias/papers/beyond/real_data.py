@@ -50,9 +50,9 @@ if TYPE_CHECKING:
 __all__ = [
     "CHECKS",
     "FIGURE",
-    "check_config",
     "PREDICTIONS",
     "TEN_CLASS",
+    "check_config",
     "datasets",
     "figure",
     "make_dataset",
