@@ -15,6 +15,7 @@ from implicit_bias.artifacts import save_csv, save_npz
 from implicit_bias.checks import Artifacts, verdict_of
 from implicit_bias.papers.beyond import eps as study
 from implicit_bias.papers.beyond import study_module
+from implicit_bias.papers.beyond.experiments import run_study
 
 TINY = dict(seeds=[0, 1], n=4, d=8, eps=[0.0, 1e-8, 1e-4], steps=3000, num_log=60)
 
@@ -22,13 +23,7 @@ TINY = dict(seeds=[0, 1], n=4, d=8, eps=[0.0, 1e-8, 1e-4], steps=3000, num_log=6
 @pytest.fixture(scope="module")
 def tiny():
     """Every data set of the tiny cfg through the interface: {name: (data, refs, runs)} and the metric table."""
-    inputs = {}
-    for name in study.datasets(TINY):
-        data = study.make_dataset(TINY, name)
-        refs = study.references(TINY, name, data)
-        runs = study.run(TINY, name, data, log=lambda line: None)
-        inputs[name] = (data, refs, runs)
-    return inputs, study.metrics(TINY, inputs)
+    return run_study("eps", TINY, log=lambda line: None)
 
 
 def test_the_module_is_the_registered_study():

@@ -12,6 +12,7 @@ from implicit_bias.artifacts import save_csv, save_npz
 from implicit_bias.checks import Artifacts, verdict_of
 from implicit_bias.margins import cosine
 from implicit_bias.papers.beyond import study_module
+from implicit_bias.papers.beyond.experiments import run_study
 
 m = study_module("multiclass")
 CHECK = "multiclass_fixed_point"
@@ -34,11 +35,7 @@ TINY = {
 @pytest.fixture(scope="module")
 def built():
     """data, references and runs of every tiny data set, and the metric table."""
-    inputs = {}
-    for name in m.datasets(TINY):
-        data = m.make_dataset(TINY, name)
-        inputs[name] = (data, m.references(TINY, name, data), m.run(TINY, name, data, log=lambda line: None))
-    return inputs, m.metrics(TINY, inputs)
+    return run_study("multiclass", TINY, log=lambda line: None)
 
 
 def _artifacts(tmp_path, inputs, df) -> Artifacts:

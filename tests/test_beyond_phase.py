@@ -9,6 +9,7 @@ import pytest
 from implicit_bias.artifacts import save_csv
 from implicit_bias.checks import Artifacts, verdict_of
 from implicit_bias.papers.beyond import phase
+from implicit_bias.papers.beyond.experiments import run_study
 
 CFG = dict(
     seeds=[0, 1],
@@ -27,11 +28,7 @@ CFG = dict(
 
 @pytest.fixture(scope="module")
 def table():
-    inputs = {}
-    for name in phase.datasets(CFG):
-        data = phase.make_dataset(CFG, name)
-        inputs[name] = (data, phase.references(CFG, name, data), phase.run(CFG, name, data, log=lambda s: None))
-    return inputs, phase.metrics(CFG, inputs)
+    return run_study("phase", CFG, log=lambda line: None)
 
 
 def test_grid_skips_beta1_above_beta2_and_reshuffled_full_batch():

@@ -47,6 +47,7 @@ def test_one_beyond_figure_builds_only_its_study(workflow_copy, dry_run_jobs):
     assert study_of_figure(fig) == study
 
 
+@pytest.mark.xdist_group("smoke")
 def test_changing_one_study_reruns_only_that_study(smoke, dry_run_jobs):
     """A config edit in one study's section re-runs its jobs (and the ledger), no other study's."""
     cfg = yaml.safe_load((smoke / "smoke_config.yaml").read_text())

@@ -130,6 +130,18 @@ CASES = [
     ("baek2025.datasets", {".hidden": {"kind": "gr"}}, "baek2025.datasets", "'.hidden' is not a plain name"),
     ("cattaneo2024.full.data_dir", "/etc", "cattaneo2024.full.data_dir", "leaves the project"),
     ("cattaneo2024.full.data_dir", "data/../../cifar", "cattaneo2024.full.data_dir", "leaves the project"),
+    # beyond (issue 13): the schema, then each study's own cross-references
+    ("beyond.phase.stepz", 10, "beyond.phase", "'stepz' was unexpected"),
+    ("beyond.phase.seeds", [], "beyond.phase.seeds", "should be non-empty"),
+    ("beyond.phase.batch_sizes", [1, 3], "beyond.phase.batch_sizes", "3 must divide data.n = 10"),
+    ("beyond.eps.eps", [0.0, 1.0e-8, 1.0e-8], "beyond.eps.eps", "non-unique"),
+    (
+        "beyond.multiclass.runs.b10_cyclic.batch_size",
+        7,
+        "beyond.multiclass.runs.b10_cyclic.batch_size",
+        "must divide the number of samples",
+    ),
+    ("beyond.real_data.pairs", [[6, 6]], "beyond.real_data.pairs", "not a pair of two different digits"),
 ]
 
 
@@ -158,9 +170,9 @@ def test_invalid_config_is_refused_in_one_line_naming_the_key(case):
 
 
 def test_the_table_covers_the_issue():
-    """At least 20 invalid configs, across the three papers."""
+    """At least 20 invalid configs, across the three papers and beyond."""
     assert len(CASES) >= 20
-    assert {case[2].split(".")[0] for case in CASES} >= {"baek2025", "fan2025", "cattaneo2024"}
+    assert {case[2].split(".")[0] for case in CASES} >= {"baek2025", "fan2025", "cattaneo2024", "beyond"}
 
 
 def test_an_experiment_a_figure_or_check_reads_is_required():

@@ -14,7 +14,17 @@ import pandas as pd
 
 from . import STUDIES, study_module
 
-__all__ = ["check_config", "datasets", "figure_of", "make_dataset", "metrics", "references", "run", "study_of_figure"]
+__all__ = [
+    "check_config",
+    "datasets",
+    "figure_of",
+    "make_dataset",
+    "metrics",
+    "references",
+    "run",
+    "run_study",
+    "study_of_figure",
+]
 
 
 def _section(config: dict, study: str) -> dict:
@@ -52,6 +62,19 @@ def run(config: dict, study: str, name: str, data: dict, log: Callable[[str], ob
 
 def metrics(config: dict, study: str, inputs: dict[str, tuple[dict, dict, dict]]) -> pd.DataFrame:
     return study_module(study).metrics(_section(config, study), inputs)
+
+
+def run_study(
+    study: str, cfg: dict, log: Callable[[str], object] = print
+) -> tuple[dict[str, tuple[dict, dict, dict]], pd.DataFrame]:
+    """One study end to end in this process, without Snakemake (a notebook, a test): every data set's (data,
+    references, runs) and the metric table; `cfg` is the study's own section."""
+    module = study_module(study)
+    inputs = {}
+    for name in module.datasets(cfg):
+        data = module.make_dataset(cfg, name)
+        inputs[name] = (data, module.references(cfg, name, data), module.run(cfg, name, data, log))
+    return inputs, module.metrics(cfg, inputs)
 
 
 def figure_of(study: str) -> str:

@@ -619,8 +619,9 @@ def figure(df: pd.DataFrame, cfg: dict) -> Figure:
         hx.tick_params(axis="x", labelrotation=30)
         hx.tick_params(axis="y", labelrotation=0)
     fig.suptitle(
-        "Real data (sklearn digits, standardised per data set): alignment of the iterates with the l_inf / l2 max "
-        "margin and the per-sample fixed point; one fixed data set per column, so no bands"
+        "Real data (sklearn digits, standardised per data set): alignment of the iterates with the ℓ∞ / ℓ2 max\n"
+        "margin and the per-sample fixed point; one fixed data set per column, so no bands",
+        fontsize=10,
     )
     fig.tight_layout()
     return fig
