@@ -56,3 +56,12 @@ def test_changing_one_study_reruns_only_that_study(smoke, dry_run_jobs):
     jobs = dry_run_jobs(smoke, configfile="phase_lr_changed.yaml")
     assert jobs.get("bey_run") == len(cfg["beyond"]["phase"]["seeds"]) and jobs.get("bey_figure") == 1
     assert not [rule for rule in jobs if rule.startswith(("baek_", "fan_", "cat_"))], jobs
+
+
+def test_every_beyond_check_sits_beside_its_studys_figure_in_the_report():
+    from implicit_bias.report import figure_for
+
+    figures = [study_module(s).FIGURE for s in STUDIES]
+    for name, check in checks_of("beyond").items():
+        (study,) = check.experiments
+        assert figure_for(check.figure, figures) == study_module(study).FIGURE, name

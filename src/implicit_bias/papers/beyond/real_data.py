@@ -536,14 +536,14 @@ CHECKS = {
         (STUDY,),
         (),
         real_data_binary,
-        figure="baek2025 Thm 4.8 / Figs. 1, 3; fan2025 Thm 5.3",
+        figure=f"issue 13 item 4 ({FIGURE}); baek2025 Thm 4.8 / Figs. 1, 3; fan2025 Thm 5.3",
     ),
     "real_data_multiclass": Check(
         "On all ten digits: Adam and SignGD favour the max-norm margin, NGD the l2 margin, at the theory's rates",
         (STUDY,),
         (),
         real_data_multiclass,
-        figure="fan2025 Fig. 1, Thms 5.3, 6.3",
+        figure=f"issue 13 item 4 ({FIGURE}); fan2025 Fig. 1, Thms 5.3, 6.3",
     ),
 }
 
