@@ -413,6 +413,10 @@ def solve_proxy_problem(
 #: Anderson memory m (type II): the extrapolation combines the last m + 1 iterates. On fan2025-size multiclass data
 #: (b = 1, tol 1e-6, full solves) m = 5 / 8 / 10 took 104 / 81 / 78 solves, the plain iteration 202.
 _ANDERSON_MEMORY = 8
+#: After this many extrapolations in a row are rejected, the accelerated iteration goes on with plain steps: where F
+#: is locally non-smooth or degenerate (multiclass P_b(c) with whole classes out of the dual's support) every
+#: extrapolation was rejected, and each rejection costs a full solve (a third of them, wasted).
+_ANDERSON_GIVE_UP = 3
 
 
 def _normalised_dual(problem: _ProxyProblem, c: np.ndarray) -> np.ndarray:
@@ -481,7 +485,8 @@ def proxy_fixed_point(
     accelerate : bool (beyond the paper, opt-in), for large problems: (1) safeguarded type-II Anderson acceleration
         of c <- F(c) (memory `_ANDERSON_MEMORY`): the next c is the affine combination of the last F(c^j) that
         minimises the combined residual; it falls back to the plain step F(c^k) when that combination leaves the
-        simplex, and drops it (and the memory) when its residual ||F(c) - c||_1 exceeds the last accepted one;
+        simplex, and drops it (and the memory) when its residual ||F(c) - c||_1 exceeds the last accepted one
+        (after `_ANDERSON_GIVE_UP` such rejections in a row it goes on with plain steps);
         (2) P(c) solved on a working set of its rows (`_WorkingSetProblem`), exact up to solver tolerance, with
         lambda exactly 0 off the set. Every solve of P(c), rejected ones included, counts as an iteration and has
         its residual in `residuals`. On fan2025-size multiclass data (4500 pairs, 250 parameters, tol 1e-6) this
@@ -512,15 +517,21 @@ def proxy_fixed_point(
     # (c^j, F(c^j), residual) of the accepted iterates, newest last
     history: list[tuple[np.ndarray, np.ndarray, float]] = []
     extrapolated = False  # c is an Anderson extrapolation, accepted only if it lowers the residual
+    rejected = 0  # extrapolations rejected in a row
     while len(residuals) < max_iter:
         c_next = _normalised_dual(problem, c)
         residuals.append(float(np.sum(np.abs(c_next - c))))
         if extrapolated and residuals[-1] > history[-1][2]:
             # Safeguard: the extrapolation made the residual grow. Drop it and the memory, and take the plain step
-            # from the last accepted iterate (its F is known; the wasted solve counts as an iteration).
+            # from the last accepted iterate (its F is known; the wasted solve counts as an iteration); after
+            # _ANDERSON_GIVE_UP of these in a row, stop extrapolating.
             c, extrapolated = history[-1][1], False
             history.clear()
+            rejected += 1
+            if rejected >= _ANDERSON_GIVE_UP:
+                memory = 0
             continue
+        rejected = 0 if extrapolated else rejected
         if residuals[-1] < tol:
             c = c_next
             converged = True
