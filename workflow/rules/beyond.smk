@@ -90,7 +90,7 @@ rule bey_metrics:
 rule bey_figure:
     input:
         metrics=bey_figure_metrics,
-        lib=bey_figure_lib,
+        lib=bey_lib("../scripts/bey_figure.py"),
     output:
         png="results/figures/beyond/{fig}.png",
         pdf="results/figures/beyond/{fig}.pdf",
@@ -99,6 +99,7 @@ rule bey_figure:
     conda:
         PYENV
     params:
+        study=bey_study,
         config=bey_config,
     script:
         "../scripts/bey_figure.py"

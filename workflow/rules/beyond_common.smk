@@ -17,19 +17,21 @@ def _bey_datasets(study):
     return bey_exp.datasets(BEY, study)
 
 
+def bey_study(wildcards):
+    """The job's study: its {study} wildcard, or the study that draws its {fig}."""
+    if "study" in wildcards.keys():
+        return wildcards.study
+    return BEY_FIGURES[wildcards.fig][0]
+
+
 def bey_config(wildcards):
     """The job's own study's section of the config (a parameter: editing it re-runs that study's jobs alone)."""
-    study = (
-        wildcards.study
-        if "study" in wildcards.keys()
-        else BEY_FIGURES[wildcards.fig][0]
-    )
-    return BEY[study]
+    return BEY[bey_study(wildcards)]
 
 
 def bey_study_module(wildcards):
     """The study's own module, for package_inputs (the scripts import it by name)."""
-    return f"implicit_bias.papers.beyond.{wildcards.study}"
+    return f"implicit_bias.papers.beyond.{bey_study(wildcards)}"
 
 
 def bey_lib(script):
@@ -62,13 +64,6 @@ def bey_dataset_names(wildcards):
 def bey_figure_metrics(wildcards):
     return expand(
         "results/metrics/beyond/{study}.csv", study=BEY_FIGURES[wildcards.fig]
-    )
-
-
-def bey_figure_lib(wildcards):
-    return package_inputs(
-        "../scripts/bey_figure.py",
-        extra=[f"implicit_bias.papers.beyond.{s}" for s in BEY_FIGURES[wildcards.fig]],
     )
 
 

@@ -4,11 +4,10 @@ from _common import setup
 
 from implicit_bias.artifacts import load_csv
 from implicit_bias.papers.beyond import study_module
-from implicit_bias.papers.beyond.experiments import study_of_figure
 from implicit_bias.plots import save_figure
 
 setup(snakemake)
 (df, record) = load_csv(snakemake.input.metrics[0])
-fig = study_module(study_of_figure(snakemake.wildcards.fig)).figure(df, snakemake.params.config)
+fig = study_module(snakemake.params.study).figure(df, snakemake.params.config)
 save_figure(fig, snakemake.output.png, snakemake.output.pdf, config=record.get("config"))
 print(f"wrote {snakemake.output.png}")

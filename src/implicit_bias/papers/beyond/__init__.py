@@ -12,6 +12,7 @@ Every study module exposes the same small interface, which the workflow's generi
 section of the config, `config["beyond"][<study>]`; a data-set name is a plain file name, e.g. "s0"):
 
 * ``FIGURE``: the figure's name (results/figures/beyond/<FIGURE>.png);
+* ``check_config(cfg)``: what the schema cannot check, before any job runs (a ValueError "<study>.<key>: <problem>");
 * ``datasets(cfg) -> list[str]``: the data sets the study runs on;
 * ``make_dataset(cfg, name) -> dict[str, np.ndarray]``: one data set (deterministic in `cfg` and `name`);
 * ``references(cfg, name, data) -> dict[str, np.ndarray]``: max-margin directions, fixed points (the references the

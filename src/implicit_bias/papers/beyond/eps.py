@@ -142,7 +142,7 @@ def references(cfg: dict, name: str, data: dict) -> dict[str, np.ndarray]:
 
 
 def run(cfg: dict, name: str, data: dict, log: Callable[[str], object] = print) -> dict[str, np.ndarray]:
-    """Per-sample Adam at every ε of the cfg, as one batched kernel (`train_many`) on one thread."""
+    """Per-sample Adam at every ε of the cfg, as one batched kernel (`train_many`)."""
     import time
 
     from ... import train_many
@@ -159,7 +159,6 @@ def run(cfg: dict, name: str, data: dict, log: Callable[[str], object] = print) 
         batch_size=s["batch_size"],
         sampling="cyclic",
         num_log=s["num_log"],
-        threads=1,
         **{k: s[k] for k in DEFAULTS},
     )
     out = {"steps": trajectories[0].steps, "eps": np.array(eps), "runs": np.array([run_name(e) for e in eps])}
@@ -183,8 +182,11 @@ def departure_step(steps: np.ndarray, cos_fp: np.ndarray, drop: float) -> int | 
 
 
 def _log_grad(W: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """log max_i ‖∇ℓ_i(w_t)‖_∞ for the exponential loss, on the log scale (never underflows)."""
-    return np.max(-(W @ X.T) + np.log(np.max(np.abs(X), axis=1)), axis=1)
+    """log max_i ‖∇ℓ_i(w_t)‖_∞ = log |ℓ'(<w_t, x_i>)| + log ‖x_i‖_∞ for the exponential loss, on the log scale (never
+    underflows)."""
+    from ...losses import log_abs_derivative
+
+    return np.max(log_abs_derivative(W @ X.T) + np.log(np.max(np.abs(X), axis=1)), axis=1)
 
 
 def metrics(cfg: dict, inputs: dict) -> pd.DataFrame:

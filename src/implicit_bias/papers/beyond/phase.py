@@ -143,7 +143,6 @@ def run(cfg: dict, name: str, data: dict, log: Callable[[str], object] = print) 
         decay=cfg["decay"],
         seed=_seed(name),
         num_log=cfg["num_log"],
-        threads=1,  # the job's one core (bey_run declares threads: 1)
     )
     return {
         "steps": trajs[0].steps,
