@@ -62,27 +62,3 @@ def test_fig10_fails_on_the_one_seed_where_beta_09_converges_at_b1():
     failed = {c["key"]: c["holds_on"] for c in v["criteria"] if not c["passed"]}
     assert failed["b=1 gap ratio beta=0.9 / beta=0.99 at T (per seed)"] == "2 of 3"
     assert failed["b=1 beta=0.9 gap(T/10) / gap(T) (per seed)"] == "2 of 3"
-
-
-def _fig9_stub(cos_end: dict[str, float]) -> Stub:
-    """1 - cos(l2) falling like 1/t to 1 - cos_end at T, per cell."""
-    frames, settings = {}, {}
-    for run, end in cos_end.items():
-        b1, b2 = (float(x) for x in run.split("_"))
-        dist = (1 - end) * STEPS[-1] / STEPS
-        frames[run] = _frame({0: 1 - np.minimum(dist, 0.5)}, "cos_l2").assign(cos_linf=0.97)
-        settings[run] = {"beta1": b1, "beta2": b2}
-    return Stub("gr_beta_grid", frames, settings, n=4)
-
-
-def test_fig9_fails_on_one_unconverged_cell():
-    good = {"0_0.9": 0.99999, "0.9_0.999": 0.99999}
-    assert verdict_of(CHECKS["fig9"], _fig9_stub(good), "baek2025", "fig9")["passed"] is True
-    v = verdict_of(CHECKS["fig9"], _fig9_stub({**good, "0.5_0.999": 0.9965}), "baek2025", "fig9")
-    assert v["passed"] is False
-    assert [c["holds_on"] for c in v["criteria"] if not c["passed"]] == ["2 of 3"]
-
-
-def test_fig9_fails_on_a_cell_outside_the_theorem():
-    v = verdict_of(CHECKS["fig9"], _fig9_stub({"0.9_0.5": 0.99999}), "baek2025", "fig9")
-    assert v["passed"] is False  # beta1 > beta2: Thm 3.3 says nothing there

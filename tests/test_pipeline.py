@@ -14,6 +14,10 @@ BAEK2025_CHECKS = checks_of("baek2025")
 N_CHECKS = sum(len(checks_of(paper)) for paper in PAPERS)
 
 ROOT = Path(__file__).resolve().parents[1]
+# checks the smoke config expects to fail (claims not reproduced on its one data seed either)
+SMOKE_EXPECTED = {
+    e["check"] for e in yaml.safe_load((ROOT / "tests" / "smoke_config.yaml").read_text())["expected_failures"]
+}
 pytestmark = pytest.mark.pipeline
 # The `smoke`, `workflow_copy`, `snakemake` and `dry_run_jobs` fixtures are in conftest.py; `smoke`
 # (the default target and `verify`, built once per session) is shared with the fan2025 and cattaneo2024 tests.
@@ -29,9 +33,9 @@ def test_verify_builds_every_figure_and_check(smoke):
     for name in BAEK2025_CHECKS:
         verdict = json.loads((smoke / f"results/checks/baek2025/{name}.json").read_text())
         assert {"claim", "measured", "threshold", "passed"} <= set(verdict)
-        assert verdict["passed"] is True, verdict
+        assert verdict["passed"] is (f"baek2025/{name}" not in SMOKE_EXPECTED), verdict
     summary = (smoke / "results/checks/summary.md").read_text()
-    assert f"{N_CHECKS} of {N_CHECKS} checks passed" in summary
+    assert f"{N_CHECKS - len(SMOKE_EXPECTED)} of {N_CHECKS} checks passed" in summary
     assert (smoke / "results/checks/verified.txt").exists()
 
 
@@ -68,7 +72,7 @@ def test_changing_one_beta_reruns_only_its_experiment(smoke, dry_run_jobs):
     # the sweep's run, its metrics, Fig. 8, the checks that read it, and the summary gate
     assert jobs.get("baek_run") == 1 and jobs.get("baek_metrics") == 1 and jobs.get("baek_figure") == 1
     assert "baek_dataset" not in jobs and "baek_reference" not in jobs
-    assert jobs.get("baek_check") == 2  # fig8 and loss_convergence
+    assert jobs.get("baek_check") == 3  # fig8, lemma_a1 and loss_sanity
     assert not [rule for rule in jobs if rule.startswith(("fan_", "cat_"))], jobs  # other papers are untouched
 
 

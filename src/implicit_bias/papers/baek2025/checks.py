@@ -2,22 +2,40 @@
 
 A check never passes by construction: every verdict is `measured <op> threshold` on numbers read from the run,
 reference and metric artifacts of the pipeline. Each check returns (measured, criteria); a `Criterion` carries its
-threshold (the spec's pass criteria, or a stated tolerance) and the reason for it.
+threshold and the reason for it (the theory's rate or limit, the paper's number, or a noise floor measured from the
+runs).
+
+Limits are judged by their trend, per run and seed: a run converges in direction to ŵ when 1 − cos(w_t, ŵ) falls over
+the last decade of steps at least as fast as `direction_rate` says a converging run must; a run that has settled
+elsewhere (a plateau) falls by about 1 per decade and fails. An ordering between runs is decided only by more than
+the values still move over the last decade (their noise floor).
 """
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
+from scipy.special import logsumexp
 
 from ...checks import ALL_EXPERIMENTS, Artifacts, Check, Criterion, Verdict
-from ...fixed_point import solve_proxy_problem
+from ...fixed_point import mahalanobis_diag, solve_proxy_problem
 from ...losses import scaled_gradient
 from ...margins import cosine
 from ...optimizers import step_size
-from ...theory import adam_update_bound, inc_adam_epoch_direction, sign_sum_direction, signgd_condition
+from ...theory import (
+    adam_update_bound,
+    inc_adam_epoch_direction,
+    per_sample_log_weights,
+    sign_sum_direction,
+    signgd_condition,
+)
 
-__all__ = ["CHECKS"]
+__all__ = ["CHECKS", "direction_rate"]
+
+BATCH_SIZE_1 = ("inc_adam", "adam_replacement", "adam_reshuffle")  # the paper's "mini-batch Adam with batch size 1"
+ROUNDOFF = 1e-12  # 1 − cos below this is float64 round-off of a cosine; counted as 1e-12 in a ratio
 
 
 def _final(df: pd.DataFrame, run: str, metric: str) -> np.ndarray:
@@ -37,6 +55,76 @@ def _at_fraction(df: pd.DataFrame, run: str, metric: str, frac: float) -> np.nda
 
 def _run_setting(art, exp, run, key):
     return art.run_settings(exp, run)[key]
+
+
+def _distance(cos: np.ndarray) -> np.ndarray:
+    """1 − cos, with round-off (below ROUNDOFF) counted as ROUNDOFF so that a ratio of two stays finite."""
+    return np.maximum(1.0 - np.asarray(cos, dtype=np.float64), ROUNDOFF)
+
+
+def _motion(df: pd.DataFrame, run: str, metric: str) -> np.ndarray:
+    """|metric(T) − metric(T/10)| per seed: how much the value still moves over the last decade (its noise floor)."""
+    return np.abs(_final(df, run, metric) - _at_fraction(df, run, metric, 0.1))
+
+
+def _iterates(art: Artifacts, exp: str, run: str, frac: float) -> np.ndarray:
+    """w at the logged step closest to frac·T, one row per seed."""
+    runs = art.runs(exp)
+    steps = runs[f"{run}__steps"]
+    return runs[f"{run}__w"][:, int(np.argmin(np.abs(steps - frac * steps.max())))]
+
+
+def direction_rate(decay: float) -> float:
+    """The least fall per decade of 1 − cos(w_t, ŵ) asserted for a run converging in direction to ŵ, η_t ∝ t^(−a).
+
+    The iterates grow like Σ_s η_s ∝ t^(1−a) (every update here is a normalised step of size ~η_t), while what
+    separates w_t/‖w_t‖ from its limit stays O(Σ η_s²) (the transient and the O(η_t) deviations of Props. 2.4/2.5),
+    so the angle falls like t^(−(1−a)) up to log factors and 1 − cos, quadratic in the angle, by 10^(2(1−a)) per
+    decade. Asserted: the square root of that, 10^(1−a) (√10 at a = 1/2), as slack for the log factors. A run settled
+    at another point falls by about 1.
+    """
+    return float(10.0 ** (1.0 - decay))
+
+
+def _rate_reason(decay: float) -> str:
+    return (
+        f"a run converging in direction falls by 10^(2(1-a)) per decade to leading order (the norm grows like "
+        f"t^(1-a), the deviations stay O(sum eta^2)); asserted: its square root 10^(1-a) = {direction_rate(decay):.3g} "
+        f"at a = {decay:g}, slack for log factors; a plateau falls by ~1"
+    )
+
+
+def _assert_converges(
+    measured: dict, criteria: list, label: str, before: np.ndarray, after: np.ndarray, decay: float
+) -> None:
+    """Record 1 − cos at T/10 and T (`before`, `after`: cosines per seed) and assert the fall per seed."""
+    d0, d1 = _distance(before), _distance(after)
+    measured[f"{label}: 1-cos at T (per seed)"] = d1.tolist()
+    key = f"{label}: 1-cos(T/10) / 1-cos(T) (per seed)"
+    measured[key] = (d0 / d1).tolist()
+    criteria.append(Criterion(key, ">=", direction_rate(decay), _rate_reason(decay), each=True))
+
+
+def _converges(art: Artifacts, exp: str, run: str, metric: str, label: str, measured: dict, criteria: list) -> None:
+    """Assert that `run` of `exp` converges in direction to the reference of the cosine column `metric`."""
+    df = art.metrics(exp)
+    before, after = _at_fraction(df, run, metric, 0.1), _final(df, run, metric)
+    _assert_converges(measured, criteria, label, before, after, _run_setting(art, exp, run, "decay"))
+
+
+def _ordered(measured: dict, criteria: list, key: str, gain: np.ndarray, floor: np.ndarray, reason: str) -> None:
+    """Assert per seed that `gain` (a difference predicted positive) exceeds the runs' own last-decade motion."""
+    measured[key] = (gain - floor).tolist()
+    criteria.append(
+        Criterion(
+            key,
+            ">",
+            0.0,
+            f"{reason}; decided only by more than the values still move over the last decade (noise floor "
+            "|v(T) - v(T/10)| of either run)",
+            each=True,
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- checks
@@ -173,21 +261,53 @@ def prop_2_4(art: Artifacts) -> Verdict:
     return measured, criteria
 
 
+def fig1(art: Artifacts) -> Verdict:
+    """Gaussian data: full-batch Adam → ℓ∞ max margin; batch-size-1 Adam ends closer to ℓ2 than to ℓ∞, not at ℓ2.
+
+    The paper: "full-batch Adam converges to the ℓ∞-max-margin direction, whereas mini-batch Adam variants with
+    batch size 1 converge closer to the ℓ2-max-margin direction" (Fig. 1); that they do not reach ℓ2 is what the
+    figure shows (a reviewer's reading, spec §5). Per seed.
+    """
+    exp = "gaussian_adam"
+    df = art.metrics(exp)
+    measured, criteria = {}, []
+    _converges(art, exp, "det_adam", "cos_linf", "det_adam to linf", measured, criteria)
+    for r in BATCH_SIZE_1:
+        d2, dinf = _distance(_final(df, r, "cos_l2")), _distance(_final(df, r, "cos_linf"))
+        measured[f"{r}: 1-cos(l2) at T (per seed)"] = d2.tolist()
+        measured[f"{r}: 1-cos(linf) at T (per seed)"] = dinf.tolist()
+        floor = np.maximum(_motion(df, r, "cos_l2"), _motion(df, r, "cos_linf"))
+        _ordered(
+            measured,
+            criteria,
+            f"{r}: (1-cos linf) - (1-cos l2) - noise floor (per seed)",
+            dinf - d2,
+            floor,
+            "closer to the l2 max margin than to the linf one (Fig. 1)",
+        )
+        fall = _distance(_at_fraction(df, r, "cos_l2", 0.1)) / d2
+        key = f"{r}: 1-cos(l2) at T/10 / at T (per seed)"
+        measured[key] = fall.tolist()
+        rate = direction_rate(_run_setting(art, exp, r, "decay"))
+        criteria.append(
+            Criterion(
+                key,
+                "<",
+                rate,
+                f"not at l2: the distance to the l2 direction does not fall at the rate of a converging run "
+                f"({rate:.3g} per decade, direction_rate)",
+                each=True,
+            )
+        )
+    return measured, criteria
+
+
 def thm_3_3(art: Artifacts) -> Verdict:
-    """GR data: every batch-size-1 Adam → ℓ2 max-margin, Det-Adam → ℓ∞ max-margin, loss falling (Thm 3.3, Fig. 2)."""
-    df = art.metrics("gr_adam")
-    measured = {
-        f"{r} cos(l2)": float(_final(df, r, "cos_l2").min()) for r in ("inc_adam", "adam_replacement", "adam_reshuffle")
-    }
-    measured["det_adam cos(linf)"] = float(_final(df, "det_adam", "cos_linf").min())
-    criteria = [Criterion(key, ">", 0.999, "the spec's pass level for Fig. 2") for key in list(measured)]
-    falling = {
-        r: bool(np.all(_final(df, r, "log_loss") < _at_fraction(df, r, "log_loss", 0.1))) for r in df["run"].unique()
-    }
-    measured["log L(T) < log L(T/10) for every run"] = all(falling.values())
-    criteria.append(
-        Criterion("log L(T) < log L(T/10) for every run", "==", True, "the spec's 'the loss is falling' (Prop. 4.3)")
-    )
+    """GR data: batch-size-1 Adam → ℓ2 max margin (Thm 3.3, Fig. 2); Det-Adam → ℓ∞ (Fig. 2), per run."""
+    measured, criteria = {}, []
+    for r in BATCH_SIZE_1:
+        _converges(art, "gr_adam", r, "cos_l2", f"{r} to l2", measured, criteria)
+    _converges(art, "gr_adam", "det_adam", "cos_linf", "det_adam to linf", measured, criteria)
     return measured, criteria
 
 
@@ -205,8 +325,18 @@ def ex_4_9(art: Artifacts) -> Verdict:
     return measured, criteria
 
 
+def ex_4_9_dynamics(art: Artifacts) -> Verdict:
+    """GR: AdamProxy converges in direction to the ℓ2 max margin (Example 4.9, through Thm 4.8), per run."""
+    measured, criteria = {}, []
+    _converges(art, "gr_adam", "adam_proxy", "cos_l2", "adam_proxy to l2", measured, criteria)
+    return measured, criteria
+
+
 def ex_4_11(art: Artifacts) -> Verdict:
-    """Shifted-diagonal: Alg. 3 from uniform c reaches c = e_0, w_fp ∝ 𝟙, λ*(e_0) = e_0/(1+(N−1)δ) (Example 4.11)."""
+    """Shifted-diagonal: Alg. 3 from uniform c reaches c = e_0, w_fp ∝ 𝟙, λ*(e_0) = e_0/(1+(N−1)δ) (Example 4.11).
+
+    The closed form against the solver at solver tolerance: a consistency check of the code, as Example 4.9's.
+    """
     refs, X = art.refs("shifted_diagonal"), art.data("shifted_diagonal")["X"][0]
     delta = art.dataset_spec("shifted_diagonal")["delta"]
     n = X.shape[0]
@@ -240,69 +370,185 @@ def ex_4_11(art: Artifacts) -> Verdict:
 
 
 def fig4(art: Artifacts) -> Verdict:
-    """Shifted-diagonal: AdamProxy and the batch-size-1 variants → ℓ∞ max-margin; GD → ℓ2 (slowly)."""
-    df = art.metrics("shifted_diagonal_adam")
-    measured = {
-        f"{r} cos(linf)": float(_final(df, r, "cos_linf").min())
-        for r in ("adam_proxy", "inc_adam", "adam_replacement", "adam_reshuffle")
-    }
-    criteria = [Criterion(key, ">", 0.999, "the spec's pass level for Fig. 4") for key in list(measured)]
-    measured["gd cos(l2)"] = float(_final(df, "gd", "cos_l2").min())
+    """Shifted-diagonal: AdamProxy and batch-size-1 Adam → ℓ∞ max margin (Fig. 4); GD → ℓ2, slowly; per run."""
+    exp = "shifted_diagonal_adam"
+    measured, criteria = {}, []
+    for r in ("adam_proxy", *BATCH_SIZE_1):
+        _converges(art, exp, r, "cos_linf", f"{r} to linf", measured, criteria)
+    df = art.metrics(exp)
+    T = int(df["step"].max())
+    fall = _distance(_at_fraction(df, "gd", "cos_l2", 0.1)) / _distance(_final(df, "gd", "cos_l2"))
+    key = "gd to l2: 1-cos(T/10) / 1-cos(T) (per seed)"
+    measured[key] = fall.tolist()
+    log_rate = (np.log(T) / np.log(T / 10)) ** 2
     criteria.append(
-        Criterion("gd cos(l2)", ">", 0.98, "the spec's pass level for GD, lower because GD's ℓ2 rate is 1/log t")
+        Criterion(
+            key,
+            ">=",
+            float(RATE_SLACK * log_rate),
+            f"GD's direction converges to l2 like 1/log t (Soudry et al. 2018), so 1 - cos falls like 1/log^2 t: "
+            f"by (log T / log(T/10))^2 = {log_rate:.3g} over the last decade, with the {RATE_SLACK} slack",
+            each=True,
+        )
     )
     return measured, criteria
 
 
-def thm_4_8(art: Artifacts) -> Verdict:
-    """Gaussian: Alg. 3 converges to a KKT point distinct from ℓ2; AdamProxy and bs1 Adam converge to it (Fig. 3)."""
-    refs, df = art.refs("gaussian"), art.metrics("gaussian_adam")
-    cos_fp_l2 = np.array([cosine(a, b) for a, b in zip(refs["w_fp"], refs["w_l2"])])
+def alg_3(art: Artifacts) -> Verdict:
+    """Algorithm 3 converges "within 20 iterations in all settings" (App. C), on every data set and seed."""
+    its, conv, where = [], [], []
+    for ds in ("gaussian", "gr", "shifted_diagonal"):
+        refs = art.refs(ds)
+        its += [int(i) for i in refs["fp_iterations"]]
+        conv += [bool(c) for c in refs["fp_converged"]]
+        where += [f"{ds}[{s}]" for s in range(len(refs["fp_iterations"]))]
     measured = {
-        "max fixed-point iterations": int(refs["fp_iterations"].max()),
-        "all converged": bool(refs["fp_converged"].all()),
-        "max KKT residual": float(refs["fp_kkt_residual"].max()),
-        "min cos(w_fp, w_l2)": float(cos_fp_l2.min()),
-        "max cos(w_fp, w_l2)": float(cos_fp_l2.max()),
+        "data set[seed]": where,
+        "iterations (per data set and seed)": its,
+        "converged (per data set and seed)": conv,
     }
     criteria = [
-        Criterion("max fixed-point iterations", "<=", 20, "the spec's 'converges in <= 20 iterations'"),
-        Criterion("all converged", "==", True, "Alg. 3 met its own stopping tolerance (an engineering tolerance)"),
-        Criterion("max KKT residual", "<", 1e-6, "the spec's level, a solver tolerance: w_fp is a KKT point"),
-        Criterion("min cos(w_fp, w_l2)", ">", 0.9, "the spec's lower bound (the spec observed 0.95-0.98)"),
-        Criterion("max cos(w_fp, w_l2)", "<", 0.995, "the spec's bound: the fixed point is distinct from ℓ2"),
+        Criterion(
+            "iterations (per data set and seed)",
+            "<=",
+            20,
+            "the paper's 'within 20 iterations in all settings'",
+            each=True,
+        ),
+        Criterion(
+            "converged (per data set and seed)",
+            "==",
+            True,
+            "Alg. 3 met its stopping threshold ||c_{k+1} - c_k||_1 < tol (the paper's threshold is not recovered; "
+            "config fixed_point.tol)",
+            each=True,
+        ),
     ]
-    for r in ("adam_proxy", "inc_adam", "adam_replacement", "adam_reshuffle"):
-        fp, l2 = _final(df, r, "cos_fp"), _final(df, r, "cos_l2")
-        measured[f"{r} min cos(fp)"] = float(fp.min())
-        measured[f"{r} min cos(fp) - cos(l2)"] = float((fp - l2).min())
-        criteria += [
-            Criterion(f"{r} min cos(fp)", ">", 0.995, "the spec's pass level at T = 1e5 (Thm 4.8 / Fig. 3)"),
-            Criterion(f"{r} min cos(fp) - cos(l2)", ">", 0.0, "the spec's cos(fp) > cos(ℓ2): closer to fp than to ℓ2"),
-        ]
-    measured["det_adam min cos(linf)"] = float(_final(df, "det_adam", "cos_linf").min())
-    criteria.append(Criterion("det_adam min cos(linf)", ">", 0.99, "the spec's pass level for Det-Adam -> ℓ∞"))
+    return measured, criteria
+
+
+def fp_kkt(art: Artifacts) -> Verdict:
+    """The fixed point Alg. 3 returns is a KKT point of P(c*) (the solver's residual), on every data set and seed."""
+    residuals = np.concatenate([art.refs(ds)["fp_kkt_residual"] for ds in ("gaussian", "gr", "shifted_diagonal")])
+    key = "KKT residual (per data set and seed)"
+    return {key: residuals.tolist()}, [Criterion(key, "<", 1e-6, "a solver tolerance (the spec's level)", each=True)]
+
+
+def thm_4_8(art: Artifacts) -> Verdict:
+    """Gaussian: AdamProxy converges in direction to w*(c*), the fixed point of Alg. 3 (Thm 4.8(d), Ex. 4.10), per run.
+
+    That the fixed point differs from ŵ2 and ŵ∞ is a property of each data set (Example 4.10), reported, not asserted.
+    """
+    exp = "gaussian_adam"
+    refs, df = art.refs("gaussian"), art.metrics(exp)
+    measured, criteria = {}, []
+    _converges(art, exp, "adam_proxy", "cos_fp", "adam_proxy to fp", measured, criteria)
+    measured["adam_proxy: 1-cos(l2) at T (per seed)"] = _distance(_final(df, "adam_proxy", "cos_l2")).tolist()
+    measured["adam_proxy: 1-cos(linf) at T (per seed)"] = _distance(_final(df, "adam_proxy", "cos_linf")).tolist()
+    measured["cos(w_fp, w_l2) (per seed, data)"] = [float(cosine(a, b)) for a, b in zip(refs["w_fp"], refs["w_l2"])]
+    measured["cos(w_fp, w_linf) (per seed, data)"] = [float(cosine(a, b)) for a, b in zip(refs["w_fp"], refs["w_linf"])]
+    return measured, criteria
+
+
+def fig3(art: Artifacts) -> Verdict:
+    """Gaussian, (β1, β2) = (0.9, 0.95): batch-size-1 Adam converges in direction to Alg. 3's fixed point (Fig. 3).
+
+    The paper: "both AdamProxy and mini-batch Adam variants with batch size 1 converge to the predicted solution".
+    Asserted per run as a limit (the trend). The fixed point is the β2 → 1 limit (Prop. 4.1); how far from it each
+    run settles, against its distance to ŵ2, is reported.
+    """
+    exp = "gaussian_adam"
+    df = art.metrics(exp)
+    measured, criteria = {}, []
+    for r in BATCH_SIZE_1:
+        _converges(art, exp, r, "cos_fp", f"{r} to fp", measured, criteria)
+        measured[f"{r}: (1-cos fp) / (1-cos l2) at T (per seed)"] = (
+            _distance(_final(df, r, "cos_fp")) / _distance(_final(df, r, "cos_l2"))
+        ).tolist()
+    return measured, criteria
+
+
+def lemma_4_5(art: Artifacts) -> Verdict:
+    """AdamProxy's limit satisfies eq. 5, ŵ ∝ D(c)^(−1) Σ_i c_i x_i, c = normalised |ℓ'_i| on the support (Lemma 4.5).
+
+    Per seed, on the AdamProxy run: the distance between w_t and D(c_t)^(−1) Σ c_t,i x_i (c_t from w_t) falls as a
+    converging run's does, and the weight of c_t off the support vectors of the fixed point falls faster every decade
+    (it is exponential in a growing margin gap); seeds where every sample is a support vector have nothing to test
+    there (listed).
+    """
+    exp, run = "gaussian_adam", "adam_proxy"
+    X, refs = art.data("gaussian")["X"], art.refs("gaussian")
+    decay = _run_setting(art, exp, run, "decay")
+    fracs = (0.01, 0.1, 1.0)
+    W = {f: _iterates(art, exp, run, f) for f in fracs}
+    cos_eq5 = {f: [] for f in fracs}
+    off = {f: [] for f in fracs}
+    c_err = []
+    for s, Xs in enumerate(X):
+        support = refs["c_fp"][s] > 1e-9 * refs["c_fp"][s].max()
+        for f in fracs:
+            w = W[f][s]
+            logc = per_sample_log_weights(Xs, w)
+            c = np.exp(logc - logc.max())
+            c /= c.sum()
+            cos_eq5[f].append(float(cosine(w, (c @ Xs) / mahalanobis_diag(Xs, c))))
+            off[f].append(
+                float((logsumexp(logc[~support]) - logsumexp(logc)) / np.log(10)) if (~support).any() else None
+            )
+            if f == 1.0:
+                c_err.append(float(np.abs(c - refs["c_fp"][s] / refs["c_fp"][s].sum()).sum()))
+    measured, criteria = {}, []
+    _assert_converges(measured, criteria, "w_t vs eq. 5 at c_t", np.array(cos_eq5[0.1]), np.array(cos_eq5[1.0]), decay)
+    measured["||c_T - c*||_1 (per seed)"] = c_err
+    testable = [s for s in range(len(X)) if off[1.0][s] is not None]
+    measured["seeds where every sample is a support vector"] = [s for s in range(len(X)) if s not in testable]
+    for f in fracs:
+        measured[f"log10 weight off the support at {f:g}T (per seed)"] = off[f]
+    if testable:
+        key = "log10 weight off the support: fall over the last decade - fall over the one before (testable seeds)"
+        measured[key] = [(off[0.1][s] - off[1.0][s]) - (off[0.01][s] - off[0.1][s]) for s in testable]
+        criteria.append(
+            Criterion(
+                key,
+                ">=",
+                0.0,
+                "c_i = 0 off the support (Lemma 4.5): c_i/c_j = exp(-(z_i - z_j)) with a margin gap z_i - z_j that "
+                "grows with the norm (like sqrt(t) at a = 1/2), so log c_i falls more every decade; a weight "
+                "settling at a positive level falls less",
+                each=True,
+            )
+        )
     return measured, criteria
 
 
 def fig6(art: Artifacts) -> Verdict:
-    """Inc-Adam: cos to ℓ∞ grows with the batch size, and b = N recovers full-batch Adam (Fig. 6).
+    """Inc-Adam: cos to ℓ∞ grows with the batch size, and b = N recovers full-batch Adam (Fig. 6), per seed.
 
-    The paper shows one data set; the claim is about the run on a data set, so it is asserted on each seed.
+    The paper: "as the batch size increases, the cosine similarity between the iterate and ℓ∞-max-margin solution
+    increases". Each step up in b must raise cos(ŵ∞) at T by more than either run's cosine still moves over the last
+    decade; b = N converges to ŵ∞ (a limit, judged by its trend).
     """
-    df = art.metrics("gaussian_adam_batch")
-    runs = list(art.experiment("gaussian_adam_batch")["runs"])
-    sizes = [_run_setting(art, "gaussian_adam_batch", r, "batch_size") or 10 for r in runs]
-    order = np.argsort(sizes)
-    cos = np.stack([_final(df, runs[i], "cos_linf") for i in order])  # (batch sizes, seeds)
-    measured = {f"b={sizes[i]} cos(linf) (per seed)": c.tolist() for i, c in zip(order, cos)}
-    largest = f"b={sizes[order[-1]]} cos(linf) (per seed)"
-    increasing = "strictly increasing in b (per seed)"
-    measured[increasing] = [bool(np.all(np.diff(col) > 0)) for col in cos.T]
-    criteria = [
-        Criterion(increasing, "==", True, "the paper's 'as the batch size increases, the cosine increases'", each=True),
-        Criterion(largest, ">", 0.99, "the spec's level for b = N, which is full-batch Det-Adam -> ℓ∞", each=True),
-    ]
+    exp = "gaussian_adam_batch"
+    df = art.metrics(exp)
+    runs = list(art.experiment(exp)["runs"])
+    n = art.data("gaussian")["X"].shape[1]
+    sizes = [_run_setting(art, exp, r, "batch_size") or n for r in runs]
+    order = [runs[i] for i in np.argsort(sizes)]
+    size = dict(zip(runs, sizes))
+    measured, criteria = {}, []
+    for r in order:
+        measured[f"b={size[r]} cos(linf) at T (per seed)"] = _final(df, r, "cos_linf").tolist()
+        measured[f"b={size[r]} |cos(linf)(T) - cos(linf)(T/10)| (per seed)"] = _motion(df, r, "cos_linf").tolist()
+    for lo, hi in itertools.pairwise(order):
+        _ordered(
+            measured,
+            criteria,
+            f"b={size[hi]} minus b={size[lo]}: cos(linf) gain - noise floor (per seed)",
+            _final(df, hi, "cos_linf") - _final(df, lo, "cos_linf"),
+            np.maximum(_motion(df, lo, "cos_linf"), _motion(df, hi, "cos_linf")),
+            "the paper's 'as the batch size increases, the cosine increases'",
+        )
+    _converges(art, exp, order[-1], "cos_linf", f"b={size[order[-1]]} to linf", measured, criteria)
     return measured, criteria
 
 
@@ -311,23 +557,20 @@ def _decade_ratio(df: pd.DataFrame, run: str, metric: str) -> np.ndarray:
     return _at_fraction(df, run, metric, 0.1) / _final(df, run, metric)
 
 
-def thm_5_1(art: Artifacts) -> Verdict:
-    """Signum (β = 0.99) keeps the ℓ∞ bias at every batch size: normalised ℓ∞ margin → γ_∞ (Thm 5.1, Fig. 5).
+SIGNUM_RUNS = ("signum_b10", "signum_b5", "signum_b2", "signum_b1")
 
-    Eq. 7 is a statement on the normalised margin of each run, asserted on each seed: the relative gap
-    1 − margin/γ_∞ is below the spec's level and falls at the rate of a converging run. The direction is asserted on
-    each seed as the ℓ∞ bias against the ℓ2 one (cos to ŵ∞ above cos to ŵ2, the paper's contrast with Inc-Adam).
-    The spec's cos(ŵ∞) > 0.98 is reported, not asserted: on some seeds the ℓ∞ LP is unique but flat, so margins within
-    0.1% of γ_∞ are reached at cosine 0.89 to ŵ∞, and the cosine lags the margin (see README).
+
+def thm_5_1(art: Artifacts) -> Verdict:
+    """Signum (β = 0.99) at every batch size: normalised ℓ∞ margin → γ_∞ (Thm 5.1, eq. 7), per seed.
+
+    Eq. 7 is a statement on the normalised margin of each run: the relative gap 1 − margin/γ_∞ is below the spec's
+    level and falls at the rate of a converging run. The direction (Fig. 5's cosine) is the check fig5.
     """
     df = art.metrics("gaussian_signum")
     measured, criteria = {}, []
-    for r in ("signum_b10", "signum_b5", "signum_b2", "signum_b1"):
-        cos, cos_l2 = _final(df, r, "cos_linf"), _final(df, r, "cos_l2")
+    for r in SIGNUM_RUNS:
         measured[f"{r} gap (per seed)"] = _final(df, r, "gap_linf").tolist()
         measured[f"{r} gap(T/10) / gap(T) (per seed)"] = _decade_ratio(df, r, "gap_linf").tolist()
-        measured[f"{r} cos(linf) - cos(l2) (per seed)"] = (cos - cos_l2).tolist()
-        measured[f"{r} cos(linf) (per seed, not asserted)"] = cos.tolist()
         criteria += [
             Criterion(
                 f"{r} gap (per seed)",
@@ -344,14 +587,25 @@ def thm_5_1(art: Artifacts) -> Verdict:
                 "1/sum(eta) ~ t^(-1/2), sqrt(10) per decade, up to the 0.8 slack for log factors",
                 each=True,
             ),
-            Criterion(
-                f"{r} cos(linf) - cos(l2) (per seed)",
-                ">",
-                0.0,
-                "the ℓ∞ bias, not the ℓ2 one (the paper's contrast with Inc-Adam)",
-                each=True,
-            ),
         ]
+    return measured, criteria
+
+
+def fig5(art: Artifacts) -> Verdict:
+    """Signum (β = 0.99) converges in direction to the ℓ∞ max margin ŵ∞ at every batch size (Fig. 5), per run.
+
+    The paper: "Inc-Signum (β = 0.99) maintains ℓ∞-bias, regardless of the choice of batch size", shown as the
+    cosine to ŵ∞. The ℓ∞ LP is unique on these data, so margin convergence (thm_5_1) implies it in the limit; here it
+    is judged on the cosine's own trend. cos(ŵ∞) − cos(ŵ2) is reported.
+    """
+    exp = "gaussian_signum"
+    df = art.metrics(exp)
+    measured, criteria = {}, []
+    for r in SIGNUM_RUNS:
+        _converges(art, exp, r, "cos_linf", f"{r} to linf", measured, criteria)
+        measured[f"{r}: cos(linf) - cos(l2) at T (per seed)"] = (
+            _final(df, r, "cos_linf") - _final(df, r, "cos_l2")
+        ).tolist()
     return measured, criteria
 
 
@@ -427,7 +681,11 @@ def fig10(art: Artifacts) -> Verdict:
 
 
 def signsgd(art: Artifacts) -> Verdict:
-    """SignSGD (β = 0, b = 1) converges in direction to Σ_i sign(x_i), neither ℓ2 nor ℓ∞ (App. G)."""
+    """SignSGD (β = 0, b = 1) converges in direction to Σ_i sign(x_i) (App. G).
+
+    With β = 0 and b = 1 each step adds η_t·sign(x_i) whatever the loss, so w_T ∝ Σ_i sign(x_i) by algebra: a
+    consistency check of the Signum update, not a reproduction.
+    """
     runs, X = art.runs("gaussian_signum"), art.data("gaussian")["X"]
     cos = np.array([cosine(runs["signsgd__w"][s, -1], sign_sum_direction(X[s])) for s in range(X.shape[0])])
     key = "min cos(w_T, sum_i sign(x_i))"
@@ -435,95 +693,189 @@ def signsgd(art: Artifacts) -> Verdict:
 
 
 def prop_4_1(art: Artifacts) -> Verdict:
-    """β2 → 1: β1 drops out; every β1 tracks the fixed point (Prop. 4.1, Fig. 7)."""
-    df = art.metrics("gaussian_beta1_sweep")
-    measured = {
-        f"{r} min cos(fp)": float(_final(df, r, "cos_fp").min()) for r in art.experiment("gaussian_beta1_sweep")["runs"]
-    }
-    criteria = [Criterion(key, ">", 0.99, "the spec's pass level for Fig. 7 (beta2 = 0.999)") for key in measured]
+    """β2 close to 1: β1 does not change the limit direction, which is AdamProxy's fixed point (Prop. 4.1, Fig. 7).
+
+    The paper: "β1 does not affect the convergence direction" (β2 high). Asserted per seed: every pair of β1 runs
+    approaches one limit (their mutual 1 − cos falls as a converging run's does), and each run converges to the
+    fixed point.
+    """
+    exp = "gaussian_beta1_sweep"
+    runs = sorted(art.experiment(exp)["runs"], key=lambda r: _run_setting(art, exp, r, "beta1"))
+    measured, criteria = {}, []
+    for i, a in enumerate(runs):
+        for b in runs[i + 1 :]:
+            cos = {
+                f: np.array([cosine(u, v) for u, v in zip(_iterates(art, exp, a, f), _iterates(art, exp, b, f))])
+                for f in (0.1, 1.0)
+            }
+            decay = max(_run_setting(art, exp, a, "decay"), _run_setting(art, exp, b, "decay"))
+            _assert_converges(measured, criteria, f"{a} vs {b}", cos[0.1], cos[1.0], decay)
+    for r in runs:
+        _converges(art, exp, r, "cos_fp", f"{r} to fp", measured, criteria)
     return measured, criteria
 
 
 def fig8(art: Artifacts) -> Verdict:
-    """β1 fixed, β2 varied: cos to the fixed point is non-decreasing in β2 (Fig. 8).
+    """β1 fixed, β2 varied: the smaller β2, the further from the fixed point the run settles (Fig. 8), per seed.
 
-    The paper shows one data set; the claim is about the run on a data set, so it is asserted on each seed.
+    The paper: for small β2 "the trajectory of mini-batch Adam deviates from the fixed-point solution". Asserted as
+    1 − cos(fp) at T decreasing in β2, each step by more than either run still moves over the last decade.
     """
     exp = "gaussian_beta2_sweep"
     df = art.metrics(exp)
     runs = sorted(art.experiment(exp)["runs"], key=lambda r: _run_setting(art, exp, r, "beta2"))
-    cos = np.stack([_final(df, r, "cos_fp") for r in runs])  # (beta2 values, seeds)
-    measured = {f"beta2={_run_setting(art, exp, r, 'beta2')} cos(fp) (per seed)": c.tolist() for r, c in zip(runs, cos)}
-    key = "non-decreasing in beta2 (per seed)"
-    measured[key] = [bool(np.all(np.diff(col) >= 0)) for col in cos.T]
-    reason = "the spec's 'monotone non-decreasing' (Fig. 8: smaller beta2 departs from the fixed point)"
-    return measured, [Criterion(key, "==", True, reason, each=True)]
-
-
-def fig9(art: Artifacts) -> Verdict:
-    """GR data: Inc-Adam → ℓ2 max-margin for every (β1, β2) with β1 ≤ β2 (Thm 3.3, Fig. 9).
-
-    Thm 3.3 is a statement about each run: every cell of the grid is asserted. The level is the spec's for the same
-    theorem on the same data (Fig. 2); the ℓ∞ alternative sits at cos(ŵ2, ŵ∞) = 0.974 on GR data.
-    """
-    exp = "gr_beta_grid"
-    df = art.metrics(exp)
-    runs = list(art.experiment(exp)["runs"])
-    betas = [(_run_setting(art, exp, r, "beta1"), _run_setting(art, exp, r, "beta2")) for r in runs]
-    measured = {
-        "cells (beta1, beta2)": [f"({b1:g}, {b2:g})" for b1, b2 in betas],
-        "beta1 <= beta2 (per cell)": [bool(b1 <= b2) for b1, b2 in betas],
-        "cos(l2) (per cell)": [float(_final(df, r, "cos_l2")[0]) for r in runs],
-        "1-cos(l2) (per cell)": [float(1 - _final(df, r, "cos_l2")[0]) for r in runs],
-        "1-cos(l2) at T/10 / at T (per cell)": [
-            float((1 - _at_fraction(df, r, "cos_l2", 0.1)[0]) / (1 - _final(df, r, "cos_l2")[0])) for r in runs
-        ],
-        "cos(linf) (per cell)": [float(_final(df, r, "cos_linf")[0]) for r in runs],
-    }
-    criteria = [
-        Criterion("beta1 <= beta2 (per cell)", "==", True, "Thm 3.3's hypothesis (the grid's cells)", each=True),
-        Criterion("cos(l2) (per cell)", ">", 0.999, "the spec's level for Thm 3.3 on GR data (Fig. 2)", each=True),
-        Criterion(
-            "1-cos(l2) at T/10 / at T (per cell)",
-            ">",
-            1.0,
-            "Thm 3.3 is a limit: the distance to the ℓ2 direction still falls at T",
-            each=True,
-        ),
-    ]
+    measured, criteria = {}, []
+    for r in runs:
+        measured[f"beta2={_run_setting(art, exp, r, 'beta2')} 1-cos(fp) at T (per seed)"] = _distance(
+            _final(df, r, "cos_fp")
+        ).tolist()
+    for lo, hi in itertools.pairwise(runs):
+        b_lo, b_hi = _run_setting(art, exp, lo, "beta2"), _run_setting(art, exp, hi, "beta2")
+        _ordered(
+            measured,
+            criteria,
+            f"beta2={b_lo} minus beta2={b_hi}: 1-cos(fp) - noise floor (per seed)",
+            _distance(_final(df, lo, "cos_fp")) - _distance(_final(df, hi, "cos_fp")),
+            np.maximum(_motion(df, lo, "cos_fp"), _motion(df, hi, "cos_fp")),
+            "Fig. 8: the smaller beta2, the further the run departs from the fixed point",
+        )
     return measured, criteria
 
 
-def loss_convergence(art: Artifacts) -> Verdict:
-    """L(w_t) decreases towards 0 for every Adam/Signum/GD run of every experiment (Prop. 4.3).
+def lemma_a1(art: Artifacts) -> Verdict:
+    """Inc-Adam's limit at finite β2 satisfies eq. 8 (Lemma A.1), not eq. 5 (the β2 → 1 proxy), per run and seed.
 
-    SignSGD (Signum with β = 0) is outside the claim: Thm 5.1 needs β ≥ β0, and its limit direction Σ_i sign(x_i)
-    need not separate the data (App. G), so its loss may grow; it is reported, not asserted.
+    Eq. 8: ŵ ∝ Σ_i [Σ_j β1^((i−j) mod N) c_j x_j] / sqrt(Σ_j β2^((i−j) mod N) c_j² x_j²), c = normalised |ℓ'_j(ŵ)|,
+    i.e. ŵ is parallel to Prop. 2.5's epoch direction at ŵ. Lemma A.1 is stated for β1 = 0 (the β1 = 0 run of the
+    β1 sweep); the β2 sweep (β1 = 0.5) tests Prop. 2.5's general-β1 form of it, which is this project's extension.
+    Asserted: the distance from w_t to eq. 8 at w_t falls as a converging run's does. The distance to eq. 5 is
+    reported: it settles at small β2.
     """
-    measured, ends, falling = {}, [], True
+    X = art.data("gaussian")["X"]
+    measured, criteria = {}, []
+    cases = [
+        ("gaussian_beta1_sweep", r)
+        for r in art.experiment("gaussian_beta1_sweep")["runs"]
+        if _run_setting(art, "gaussian_beta1_sweep", r, "beta1") == 0.0
+    ]
+    cases += [("gaussian_beta2_sweep", r) for r in art.experiment("gaussian_beta2_sweep")["runs"]]
+    for exp, run in cases:
+        s = art.run_settings(exp, run)
+        b1, b2 = s["beta1"], s["beta2"]
+        cos8, cos5 = {}, []
+        for f in (0.1, 1.0):
+            W = _iterates(art, exp, run, f)
+            cos8[f] = np.array(
+                [cosine(w, -inc_adam_epoch_direction(Xs, w, b1, b2, loss=s["loss"])) for w, Xs in zip(W, X)]
+            )
+        for w, Xs in zip(_iterates(art, exp, run, 1.0), X):
+            logc = per_sample_log_weights(Xs, w, s["loss"])
+            c = np.exp(logc - logc.max())
+            cos5.append(float(cosine(w, (c @ Xs) / mahalanobis_diag(Xs, c))))
+        label = f"{exp}/{run} (beta1={b1:g}, beta2={b2:g}) vs eq. 8"
+        _assert_converges(measured, criteria, label, cos8[0.1], cos8[1.0], s["decay"])
+        measured[f"{exp}/{run}: 1-cos to eq. 5 at T (per seed, reported)"] = _distance(np.array(cos5)).tolist()
+    return measured, criteria
+
+
+PROXY_EXPERIMENTS = ("gaussian_adam", "gr_adam", "shifted_diagonal_adam")
+
+
+def prop_4_3(art: Artifacts) -> Verdict:
+    """AdamProxy drives the loss to 0 (Prop. 4.3), every AdamProxy run and seed.
+
+    Prop. 4.3 needs η_t below a data-dependent constant that the paper does not give explicitly; the runs use
+    η_t = 0.1·(t+2)^(−1/2) and the verdict is read under that caveat.
+    """
+    measured, criteria = {}, []
+    for exp in PROXY_EXPERIMENTS:
+        df = art.metrics(exp)
+        runs = [r for r in df["run"].unique() if art.run_settings(exp, r)["optimizer"] == "adam_proxy"]
+        for r in runs:
+            ll = {f: _at_fraction(df, r, "log_loss", f) for f in (0.01, 0.1)}
+            ll[1.0] = _final(df, r, "log_loss")
+            measured[f"{exp}/{r} log L(T) (per seed)"] = ll[1.0].tolist()
+            key = f"{exp}/{r}: log L fall over the last decade / over the one before (per seed)"
+            measured[key] = ((ll[0.1] - ll[1.0]) / (ll[0.01] - ll[0.1])).tolist()
+            criteria.append(
+                Criterion(
+                    key,
+                    ">=",
+                    1.0,
+                    "L -> 0: AdamProxy's margin grows like sum(eta_t) (normalised steepest descent, Lemma F.1), so "
+                    "-log L grows like sqrt(t) at a = 1/2, each decade sqrt(10) times the previous one's; a loss "
+                    "settling at a positive level falls less each decade",
+                    each=True,
+                )
+            )
+    return measured, criteria
+
+
+def loss_sanity(art: Artifacts) -> Verdict:
+    """Every run's loss still falls over its last decade (a sanity gate on the runs; Prop. 4.3 is prop_4_3).
+
+    SignSGD (Signum with β = 0) is left out: its limit direction Σ_i sign(x_i) need not separate the data (App. G),
+    so its loss may grow; it is reported.
+    """
+    measured, falling = {}, True
     for exp in art.experiments:
         df = art.metrics(exp)
         for r in df["run"].unique():
             settings = art.run_settings(exp, r)
-            if settings["optimizer"] == "signum" and settings["beta1"] == 0.0:
-                measured[f"{exp}/{r} (SignSGD, not asserted) max log L(T)"] = float(_final(df, r, "log_loss").max())
-                continue
             end, mid = _final(df, r, "log_loss"), _at_fraction(df, r, "log_loss", 0.1)
+            if settings["optimizer"] == "signum" and settings["beta1"] == 0.0:
+                measured[f"{exp}/{r} (SignSGD, not asserted) max log L(T)"] = float(end.max())
+                continue
             measured[f"{exp}/{r} max log L(T)"] = float(end.max())
-            ends.append(end)
             falling &= bool(np.all(end < mid))
-    measured["log L(T) < log L(T/10), every asserted run and seed"] = falling
-    largest = "max log L(T) over asserted runs"
-    measured[largest] = float(np.max(np.concatenate(ends))) if ends else float("nan")  # NaN propagates: fails
-    criteria = [
-        Criterion("log L(T) < log L(T/10), every asserted run and seed", "==", True, "Prop. 4.3: the loss decreases"),
-        Criterion(
-            largest,
-            "<",
-            float(np.log(1e-3)),
-            "Prop. 4.3's L -> 0 made concrete as L(T) < 1e-3 (the spec gives no level)",
-        ),
-    ]
+    key = "log L(T) < log L(T/10), every asserted run and seed"
+    measured[key] = falling
+    return measured, [Criterion(key, "==", True, "the loss of a run that separates the data keeps falling")]
+
+
+def _variants(art: Artifacts, suffix: str) -> Verdict:
+    """The main limits on the runs of `gaussian_variants` / `gr_variants` whose names end in `suffix`."""
+    measured, criteria = {}, []
+    for exp, run, metric in (
+        ("gaussian_variants", f"det_adam_{suffix}", "cos_linf"),
+        ("gaussian_variants", f"adam_proxy_{suffix}", "cos_fp"),
+        ("gr_variants", f"inc_adam_{suffix}", "cos_l2"),
+    ):
+        _converges(art, exp, run, metric, f"{exp}/{run} to {metric[4:]}", measured, criteria)
+    return measured, criteria
+
+
+def logistic_loss(art: Artifacts) -> Verdict:
+    """Under the logistic loss: Det-Adam → ℓ∞, AdamProxy → the fixed point, Inc-Adam on GR → ℓ2, per run.
+
+    The theorems are stated for the exponential and the logistic loss (Assumption 2.1 ff.); the paper runs only the
+    exponential loss. The fixed point is the same for both (c is a normalised |ℓ'|, and both losses have one tail).
+    """
+    return _variants(art, "logistic")
+
+
+def decay_a(art: Artifacts) -> Verdict:
+    """With η_t = η0·(t+2)^(−2/3): Det-Adam → ℓ∞, AdamProxy → the fixed point, Inc-Adam on GR → ℓ2, per run.
+
+    Assumption 2.3 allows η_t = Θ(t^(−a)) for a ∈ (0, 1]; the paper's runs (and the other checks) use a = 1/2.
+    """
+    return _variants(art, "a23")
+
+
+def fig9(art: Artifacts) -> Verdict:
+    """GR data: Inc-Adam → ℓ2 max margin for every (β1, β2) of the grid (Thm 3.3, Fig. 9), every cell.
+
+    The grid's cells satisfy β1 ≤ β2 (the config refuses others), Thm 3.3's hypothesis. cos(ŵ2) and cos(ŵ∞) at T are
+    reported; the limit is judged by its trend.
+    """
+    exp = "gr_beta_grid"
+    df = art.metrics(exp)
+    measured, criteria = {}, []
+    for r in art.experiment(exp)["runs"]:
+        b1, b2 = _run_setting(art, exp, r, "beta1"), _run_setting(art, exp, r, "beta2")
+        label = f"(beta1, beta2) = ({b1:g}, {b2:g}) to l2"
+        _converges(art, exp, r, "cos_l2", label, measured, criteria)
+        measured[f"({b1:g}, {b2:g}) cos(linf) at T (per seed)"] = _final(df, r, "cos_linf").tolist()
     return measured, criteria
 
 
@@ -550,6 +902,14 @@ CHECKS = {
         prop_2_4,
         figure="Prop. 2.4",
     ),
+    "fig1": Check(
+        "Fig 1: on Gaussian data Det-Adam -> linf max-margin; batch-size-1 Adam ends closer to l2 than to linf, "
+        "and not at l2",
+        ("gaussian_adam",),
+        ("gaussian",),
+        fig1,
+        figure="Fig. 1",
+    ),
     "thm_3_3": Check(
         "Thm 3.3 / Fig 2: on GR data batch-size-1 Adam -> l2 max-margin, Det-Adam -> linf max-margin",
         ("gr_adam",),
@@ -565,11 +925,19 @@ CHECKS = {
         kind="consistency",
         figure="Example 4.9",
     ),
+    "ex_4_9_dynamics": Check(
+        "Example 4.9: on GR data AdamProxy converges in direction to the l2 max-margin solution",
+        ("gr_adam",),
+        ("gr",),
+        ex_4_9_dynamics,
+        figure="Example 4.9 (fig2)",
+    ),
     "ex_4_11": Check(
         "Example 4.11: on shifted-diagonal data c = e_0 is the fixed point and w_fp is the linf solution",
         (),
         ("shifted_diagonal",),
         ex_4_11,
+        kind="consistency",
         figure="Example 4.11",
     ),
     "fig4": Check(
@@ -579,13 +947,42 @@ CHECKS = {
         fig4,
         figure="Fig. 4",
     ),
+    "alg_3": Check(
+        "App C: Algorithm 3 converges within 20 iterations in all settings",
+        (),
+        ("gaussian", "gr", "shifted_diagonal"),
+        alg_3,
+        figure="Algorithm 3",
+    ),
+    "fp_kkt": Check(
+        "Thm 4.8: the fixed point Alg. 3 returns is a KKT point of P(c*)",
+        (),
+        ("gaussian", "gr", "shifted_diagonal"),
+        fp_kkt,
+        kind="consistency",
+        figure="Definition 4.6",
+    ),
     "thm_4_8": Check(
-        "Thm 4.8 / Fig 3: on Gaussian data Alg. 3 finds a fixed point, distinct from l2, that "
-        "AdamProxy and batch-size-1 Adam converge to",
+        "Thm 4.8 / Example 4.10: on Gaussian data AdamProxy converges in direction to the fixed point of Alg. 3",
         ("gaussian_adam",),
         ("gaussian",),
         thm_4_8,
+        figure="Thm 4.8 (fig3)",
+    ),
+    "fig3": Check(
+        "Fig 3: on Gaussian data batch-size-1 Adam at (beta1, beta2) = (0.9, 0.95) converges in direction to the "
+        "fixed point of Alg. 3",
+        ("gaussian_adam",),
+        ("gaussian",),
+        fig3,
         figure="Fig. 3",
+    ),
+    "lemma_4_5": Check(
+        "Lemma 4.5: AdamProxy's limit satisfies w ~ D(c)^-1 sum_i c_i x_i with c supported on the support vectors",
+        ("gaussian_adam",),
+        ("gaussian",),
+        lemma_4_5,
+        figure="Lemma 4.5",
     ),
     "fig6": Check(
         "Fig 6: Inc-Adam's linf alignment grows with the batch size; b = N recovers full batch",
@@ -595,14 +992,21 @@ CHECKS = {
         figure="Fig. 6",
     ),
     "thm_5_1": Check(
-        "Thm 5.1 / Fig 5: Signum with beta = 0.99 reaches the linf max-margin at every batch size",
+        "Thm 5.1: Signum with beta = 0.99 reaches the linf max margin (normalised margin) at every batch size",
         ("gaussian_signum",),
         ("gaussian",),
         thm_5_1,
+        figure="Thm 5.1 (fig5)",
+    ),
+    "fig5": Check(
+        "Fig 5: Signum with beta = 0.99 converges in direction to the linf max-margin solution at every batch size",
+        ("gaussian_signum",),
+        ("gaussian",),
+        fig5,
         figure="Fig. 5",
     ),
     "fig9": Check(
-        "Thm 3.3 / Fig 9: on GR data Inc-Adam -> l2 max-margin for every beta1 <= beta2",
+        "Thm 3.3 / Fig 9: on GR data Inc-Adam -> l2 max-margin for every (beta1, beta2) of the grid",
         ("gr_beta_grid",),
         ("gr",),
         fig9,
@@ -616,31 +1020,61 @@ CHECKS = {
         figure="Fig. 10",
     ),
     "signsgd": Check(
-        "App G: SignSGD (beta = 0, b = 1) converges in direction to sum_i sign(x_i)",
+        "App G: SignSGD (beta = 0, b = 1) moves along sum_i sign(x_i) (by algebra)",
         ("gaussian_signum",),
         ("gaussian",),
         signsgd,
+        kind="consistency",
         figure="App. G",
     ),
     "prop_4_1": Check(
-        "Prop 4.1 / Fig 7: with beta2 close to 1, every beta1 converges to the fixed point",
+        "Prop 4.1 / Fig 7: with beta2 close to 1, beta1 does not change the limit, the fixed point of Alg. 3",
         ("gaussian_beta1_sweep",),
         ("gaussian",),
         prop_4_1,
         figure="Fig. 7",
     ),
     "fig8": Check(
-        "Fig 8: with beta1 fixed, cos to the fixed point is non-decreasing in beta2",
+        "Fig 8: with beta1 fixed, the smaller beta2, the further from the fixed point the run settles",
         ("gaussian_beta2_sweep",),
         ("gaussian",),
         fig8,
         figure="Fig. 8",
     ),
-    "loss_convergence": Check(
-        "Prop 4.3: the training loss decreases towards 0 for every algorithm",
+    "lemma_a1": Check(
+        "Lemma A.1 (eq. 8): at finite beta2 Inc-Adam's limit is parallel to its own epoch direction, not to eq. 5",
+        ("gaussian_beta1_sweep", "gaussian_beta2_sweep"),
+        ("gaussian",),
+        lemma_a1,
+        figure="Lemma A.1 (fig8)",
+    ),
+    "prop_4_3": Check(
+        "Prop 4.3: AdamProxy drives the training loss to 0",
+        PROXY_EXPERIMENTS,
+        (),
+        prop_4_3,
+        figure="Prop. 4.3",
+    ),
+    "loss_sanity": Check(
+        "Every run's training loss still falls at T (SignSGD aside)",
         ALL_EXPERIMENTS,
         (),
-        loss_convergence,
+        loss_sanity,
+        kind="consistency",
         figure="Prop. 4.3",
+    ),
+    "logistic_loss": Check(
+        "Logistic loss: Det-Adam -> linf, AdamProxy -> the fixed point, Inc-Adam on GR -> l2",
+        ("gaussian_variants", "gr_variants"),
+        ("gaussian", "gr"),
+        logistic_loss,
+        figure="Assumption 2.1",
+    ),
+    "decay_a": Check(
+        "eta_t ~ t^(-2/3): Det-Adam -> linf, AdamProxy -> the fixed point, Inc-Adam on GR -> l2",
+        ("gaussian_variants", "gr_variants"),
+        ("gaussian", "gr"),
+        decay_a,
+        figure="Assumption 2.3",
     ),
 }
