@@ -104,6 +104,18 @@ CASES = [
     ("baek2025.experiments.gr_adam.dataset", "grr", "baek2025.experiments.gr_adam.dataset", "unknown dataset"),
     ("baek2025.figures.fig2.runs", ["det_adam", "sgd"], "baek2025.figures.fig2.runs", "are not runs of"),
     ("baek2025.figures.fig2.experiment", "gr", "baek2025.figures.fig2.experiment", "unknown experiment"),
+    # a figure's drawing keys that would draw nothing: a spread bound off the figure's panels, a rate guide
+    # without the gap panel, a heatmap without its grid, or whose grid puts two runs in one cell
+    ("baek2025.figures.fig7.spread", "cos_linf", "baek2025.figures.fig7.spread", "not one of the figure's panels"),
+    ("baek2025.figures.fig2.guide", {"slope": -0.5, "label": "x"}, "baek2025.figures.fig2.guide", "gap_linf"),
+    ("baek2025.figures.fig5.guide", {"slope": 0.5, "label": "x"}, "baek2025.figures.fig5.guide.slope", "maximum"),
+    ("baek2025.figures.fig2.style", "heatmap", "baek2025.figures.fig2", "'heatmap' is a required property"),
+    (
+        "baek2025.figures.fig10.heatmap",
+        {"rows": "batch_size", "columns": "beta2"},
+        "baek2025.figures.fig10.runs",
+        "share the heatmap cell",
+    ),
     # empty (or repeated) seed lists
     ("baek2025.seeds", [], "baek2025.seeds", "should be non-empty"),
     ("fan2025.seeds", [], "fan2025.seeds", "should be non-empty"),

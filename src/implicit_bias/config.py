@@ -203,9 +203,40 @@ def _check_labels(key: str, specs: dict[str, dict]) -> None:
             raise ValueError(f"{key}.runs.{run_id}.label: {spec['label']!r} is also the label of run {other!r}")
 
 
+def _check_baek_figures(config: dict) -> None:
+    """What a baek2025 figure's drawing keys need of its panels and runs (the experiment and run names themselves are
+    checked by baek2025's `check_config`): a key that would draw nothing is refused, not ignored."""
+    from .papers.baek2025.experiments import run_specs
+
+    cfg = config["baek2025"]
+    for fig, spec in cfg["figures"].items():
+        key = f"baek2025.figures.{fig}"
+        if spec.get("style", "curves") == "heatmap":
+            unused = [k for k in ("dashed", "fall", "spread") if k in spec]
+            if unused:
+                raise ValueError(f"{key}: {unused} apply to curves, not to a heatmap")
+            grid = spec["heatmap"]
+            if grid["rows"] == grid["columns"]:
+                raise ValueError(f"{key}.heatmap: rows and columns are both {grid['rows']!r}")
+            specs = run_specs(cfg["experiments"][spec["experiment"]])
+            cells = {}
+            for run in spec["runs"]:
+                cell = (specs[run][grid["rows"]], specs[run][grid["columns"]])
+                other = cells.setdefault(cell, run)
+                if other != run:
+                    raise ValueError(f"{key}.runs: {other!r} and {run!r} share the heatmap cell {cell}")
+            continue
+        if "heatmap" in spec:
+            raise ValueError(f"{key}.heatmap: only a figure with style: heatmap has a grid")
+        if "spread" in spec and spec["spread"] not in spec["panels"]:
+            raise ValueError(f"{key}.spread: {spec['spread']!r} is not one of the figure's panels {spec['panels']}")
+        if "guide" in spec and "gap_linf" not in spec["panels"]:
+            raise ValueError(f"{key}.guide: the rate is drawn on the gap_linf panel, which the figure does not have")
+
+
 def _cross_references(config: dict) -> None:
-    """Each paper's `check_config`, distinct run labels, the experiments fan2025's fixed figures and checks read;
-    a ValueError whose message starts with the dotted key path."""
+    """Each paper's `check_config`, baek2025's figure keys, distinct run labels, the experiments fan2025's fixed
+    figures and checks read; a ValueError whose message starts with the dotted key path."""
     from .checks import checks_of
     from .papers.baek2025 import experiments as baek
     from .papers.beyond import experiments as beyond
@@ -214,6 +245,7 @@ def _cross_references(config: dict) -> None:
     from .targets import FIXED_FIGURES
 
     baek.check_config(config)
+    _check_baek_figures(config)
     fan.check_config(config["fan2025"])
     cat.check_config(config["cattaneo2024"])
     beyond.check_config(config["beyond"])
