@@ -48,10 +48,15 @@ def test_interface_shapes(tiny):
         assert runs[f"{name}__w"].shape == (n_log, 8)
         assert runs[f"{name}__log_loss"].shape == (n_log,)
     assert all(np.asarray(v).dtype.kind in "fiuU" for v in runs.values())  # npz-able plain arrays
-    for col in ("dataset", "run", "label", "step", "eps", "cos_fp", "cos_l2", "cos_linf", "log_grad", "departure"):
-        assert col in df.columns
+    cols = ("dataset", "run", "label", "step", "eps", "cos_fp", "cos_l2", "cos_linf", "cos_eps0", "log_grad")
+    assert set(cols) <= set(df.columns)
     assert len(df) == 2 * len(names) * n_log
-    assert df.groupby(["dataset", "run"])["departure"].sum().max() <= 1
+    # the threshold: 1% of the distance between the two candidate limits, per data set
+    from implicit_bias.margins import cosine
+
+    _, refs0, _ = inputs["s0"]
+    thr = df.loc[df["dataset"] == "s0", "departure_threshold"]
+    assert np.allclose(thr, 0.01 * (1 - cosine(refs0["fp"], refs0["l2"])))
     # the ε = 0 run is its own ε = 0 run (cos 1 wherever w_t != 0)
     zero = df[df["eps"] == 0]
     assert np.allclose(zero.loc[zero["step"] > 0, "cos_eps0"], 1.0)
@@ -73,22 +78,26 @@ def test_log_grad_is_the_largest_per_sample_gradient_entry(tiny):
     assert row["log_grad"] == pytest.approx(np.log(direct), rel=1e-12)
 
 
-def test_departure_is_the_peak_when_the_run_ends_below_it():
-    steps = np.arange(7)
-    assert study.departure_step(steps, np.array([np.nan, 0.5, 0.9, 0.99, 0.98, 0.97, 0.96]), 1e-2) == 3
-    assert study.departure_step(steps, np.array([np.nan, 0.5, 0.9, 0.99, 0.995, 0.999, 0.9999]), 1e-4) is None
-    # a drop smaller than `drop` is no departure; an early wobble is not the peak
-    assert study.departure_step(steps, np.array([np.nan, 0.5, 0.4, 0.99, 0.995, 0.99499, 0.9949]), 1e-3) is None
-    assert study.departure_step(steps, np.array([np.nan, 0.5, 0.4, 0.99, 0.995, 0.99, 0.98]), 1e-3) == 4
-    assert study.departure_step(steps, np.full(7, np.nan), 1e-3) is None
+def test_departure_is_where_the_run_leaves_eps_0_for_good():
+    """The first logged step from which 1 - cos(w_eps, w_0) stays above the threshold to the end."""
+    dev = lambda *d: 1.0 - np.array(d)  # noqa: E731 (cos from distances)
+    assert study.departure_step(dev(0, 0, 1e-5, 1e-3, 2e-3, 3e-3), 1e-4) == 3
+    assert study.departure_step(dev(0, 0, 1e-5, 5e-5, 8e-5, 9e-5), 1e-4) is None  # never apart: no departure
+    # an early blip above the threshold (ε on the small-gradient coordinates in the first steps) is not the departure
+    assert study.departure_step(dev(2e-4, 1e-6, 1e-7, 1e-3, 2e-3), 1e-4) == 3
+    # a run that rejoins ε = 0 at the end has not departed
+    assert study.departure_step(dev(0, 1e-3, 2e-3, 1e-5), 1e-4) is None
+    assert study.departure_step(np.array([np.nan, 1.0, 0.99, 0.98]), 1e-3) == 2
 
 
 def test_figure_draws(tiny):
     _, df = tiny
     fig = study.figure(df, TINY)
-    assert len(fig.axes) == 3
+    assert len(fig.axes) == 4
     assert all(ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)
     assert "band" in fig._suptitle.get_text()
+    # the ε legend is the figure's, below the panels, not over the data of (a)
+    assert fig.axes[0].get_legend() is None and len(fig.legends) == 1
     import matplotlib.pyplot as plt
 
     plt.close(fig)
@@ -136,18 +145,21 @@ class Stub:
         return self._df
 
 
-def _synthetic(slope=1.0, end_fp0=0.999, drift=0.01, depart=True) -> pd.DataFrame:
-    """Three seeds; ε > 0 runs peak in cos(fp) at a step where log g = slope·log ε + offset, then drift to ℓ2."""
-    steps = np.arange(0, 10)
+def _synthetic(slope=1.0, end_fp0=0.999, drift=0.01, depart=True, same_step=False) -> pd.DataFrame:
+    """Three seeds; each ε > 0 run leaves the ε = 0 run (1 - cos(w_ε, w_0) from 0 to 1e-2, threshold 1e-4) at a
+    step where log g = slope·log ε + offset (or, with same_step, at one step for every ε), then drifts to ℓ2."""
+    steps = np.arange(0, 12)
     rows = []
     for seed in (0, 1, 2):
         for k, e in enumerate((0.0, 1e-16, 1e-8, 1e-4)):
-            peak = 3 + k
+            leave = 7 if same_step else 3 + k
             for t in steps:
-                cos_fp = 0.999 if e == 0 else (0.999 if t <= peak else 0.999 - (0.001 if depart else 0.0))
+                apart = e > 0 and depart and t >= leave
+                cos_fp = 0.999 if e == 0 else (0.998 if apart else 0.999)
                 if e == 0 and t == steps[-1]:
                     cos_fp = end_fp0
-                g = slope * np.log(e) + seed if e > 0 and t == peak else -t
+                # log g falls with t; the ε run's departure step carries log g = slope·log ε + seed
+                g = slope * np.log(e) + seed if e > 0 and t == leave and not same_step else -float(t)
                 rows.append(
                     dict(
                         dataset=f"s{seed}",
@@ -157,10 +169,11 @@ def _synthetic(slope=1.0, end_fp0=0.999, drift=0.01, depart=True) -> pd.DataFram
                         eps=e,
                         step=t,
                         cos_fp=cos_fp,
-                        cos_l2=0.97 + (drift if t > peak else 0.0),
+                        cos_l2=0.97 + (drift if e > 0 and t > leave else 0.0),
+                        cos_eps0=1.0 - (1e-2 if apart else 0.0),
                         log_loss=g - 1.0,
                         log_grad=g,
-                        departure=int(e > 0 and t == peak and depart),
+                        departure_threshold=1e-4,
                     )
                 )
     return pd.DataFrame(rows)
@@ -180,6 +193,7 @@ def test_check_passes_on_slope_one_and_each_criterion_can_fail():
         (_synthetic(end_fp0=0.99), "eps0_end_cos_fp"),
         (_synthetic(drift=-0.01), "min_gain_cos_l2_departure_to_end"),
         (_synthetic(depart=False), "slope_log_grad_on_log_eps"),  # no departure: NaN slope
+        (_synthetic(same_step=True), "slope_log_grad_on_log_eps"),  # departure at a fixed time, not at |g| = ε
     ):
         v = _verdict(df)
         assert v["passed"] is False
@@ -188,7 +202,7 @@ def test_check_passes_on_slope_one_and_each_criterion_can_fail():
 
 def test_one_bad_seed_fails_the_check():
     df = _synthetic()
-    one = (df["seed"] == 2) & (df["departure"] == 1) & (df["eps"] == 1e-4)
+    one = (df["seed"] == 2) & (df["eps"] == 1e-4) & (df["step"] == 6)  # its departure step
     df.loc[one, "log_grad"] -= 10.0  # seed 2 alone: slope well below 0.8
     v = _verdict(df)
     crit = next(c for c in v["criteria"] if c["key"] == "slope_log_grad_on_log_eps" and c["op"] == ">=")
@@ -204,7 +218,8 @@ def test_one_bad_seed_fails_the_check():
         (dict(eps=[1e-8, -1e-4]), "eps.eps"),
         (dict(seeds=[]), "eps.seeds"),
         (dict(steps=0), "eps.steps"),
-        (dict(drop=0.0), "eps.drop"),
+        (dict(departure_fraction=0.0), "eps.departure_fraction"),
+        (dict(eps=[1e-12, 1e-8, 1e-4]), "eps.eps"),  # no ε = 0 run to read the departure against
         (dict(step=10), "eps.step"),
         (dict(fixed_point={"tolerance": 1e-6}), "eps.fixed_point"),
     ],

@@ -10,11 +10,12 @@ Data: baek2025's Gaussian experiment (`gaussian(n, d, seed)`, labels absorbed), 
 batched kernel (`train_many`) per data set over the ε list, baek2025's Inc-Adam settings otherwise (config.yaml
 baek2025.gaussian_adam.inc_adam: the package defaults lr 0.1, decay 0.5, β1 0.9, β2 0.95, no bias correction).
 
-The departure (`departure_step`): the logged step where cos(w_t, fp) is largest, provided the run ends at least
-`drop` below that peak. The peak over the whole run (not the first drop below a running maximum) is immune to the
-wobbles of cos(w_t, fp) in the first few steps, when the iterates are still far from every reference; the end
-drop is asked for so that a run still converging at the end of its budget (ε = 0) has no departure, and `drop` is
-far above the wobble of cos(w_t, fp) of an ε = 0 run along the log grid.
+The departure (`departure_step`), read directly off the runs: the first logged step from which the ε run stays
+apart from the ε = 0 run, 1 − cos(w_ε(t), w_0(t)) > δ until the end, with δ = `departure_fraction` × (1 − cos(fp,
+ℓ2)), a stated fraction (default 1%) of the distance between the two candidate limits. Before ε matters the two runs
+are the same computation (1 − cos at rounding level); ε nudges the small-gradient coordinates in the first steps
+(up to 2e-4 at ε = 1e-4, and back down), which "stays above until the end" skips; the peak of cos(w_t, fp) is no
+detector: it mixes the approach to fp with the departure from it.
 
 The gradient scale: log g_t = log max_i ‖∇ℓ_i(w_t)‖_∞ = max_i (−⟨x_i, w_t⟩ + log ‖x_i‖_∞) for the exponential loss
 ℓ_i(w) = exp(−⟨x_i, w⟩): the largest entry of the per-sample gradients whose squares Adam's v averages, to be
@@ -56,7 +57,7 @@ FIGURE = "eps_per_sample"
 DEFAULTS = dict(lr=0.1, decay=0.5, beta1=0.9, beta2=0.95)
 END_COS_FP = 0.995  # baek2025's pass level for "per-sample Adam -> its fixed point" at convergence
 SLOPE_BAND = (0.8, 1.2)  # around the theory's slope 1 (reason in `eps_per_sample`)
-KEYS = {"seeds", "n", "d", "eps", "steps", "num_log", "drop", "batch_size", "fixed_point", *DEFAULTS}
+KEYS = {"seeds", "n", "d", "eps", "steps", "num_log", "departure_fraction", "batch_size", "fixed_point", *DEFAULTS}
 ZOOM_FROM = 100  # the figure's cosine panels start here (before, every run is far from every reference)
 
 
@@ -66,7 +67,7 @@ def _settings(cfg: dict) -> dict:
     unknown = sorted(set(cfg) - KEYS)
     if unknown:
         raise ValueError(f"eps: unknown key(s) {', '.join(f'eps.{k}' for k in unknown)}; expected {sorted(KEYS)}")
-    s = {**DEFAULTS, "batch_size": 1, "drop": 1e-4, "num_log": 400, "fixed_point": {}, **cfg}
+    s = {**DEFAULTS, "batch_size": 1, "departure_fraction": 0.01, "num_log": 400, "fixed_point": {}, **cfg}
     if not isinstance(s["fixed_point"], dict) or set(s["fixed_point"]) - {"tol", "max_iter"}:
         raise ValueError(f"eps.fixed_point takes only tol and max_iter; got {s['fixed_point']!r}")
     seeds = s.get("seeds")
@@ -86,8 +87,11 @@ def _settings(cfg: dict) -> dict:
         raise ValueError(f"eps.eps must be a list of finite ε >= 0; got {eps!r}")
     if len(set(eps)) != len(eps) or sum(e > 0 for e in eps) < 2:
         raise ValueError(f"eps.eps needs distinct values, at least two of them > 0 (to fit a slope); got {eps!r}")
-    if not (isinstance(s["drop"], (int, float)) and 0 < s["drop"] < 1):
-        raise ValueError(f"eps.drop must lie in (0, 1); got {s['drop']!r}")
+    if 0 not in eps:
+        raise ValueError(f"eps.eps must include 0: the departure is read against the ε = 0 run; got {eps!r}")
+    f = s["departure_fraction"]
+    if isinstance(f, bool) or not (isinstance(f, (int, float)) and 0 < f < 1):
+        raise ValueError(f"eps.departure_fraction must lie in (0, 1); got {f!r}")
     for key in ("lr", "decay", "beta1", "beta2"):
         if not (isinstance(s[key], (int, float)) and np.isfinite(s[key]) and s[key] >= 0):
             raise ValueError(f"eps.{key} must be a finite number >= 0; got {s[key]!r}")
@@ -171,14 +175,14 @@ def run(cfg: dict, name: str, data: dict, log: Callable[[str], object] = print) 
 
 
 # ---------------------------------------------------------------------------------------------------- metrics
-def departure_step(steps: np.ndarray, cos_fp: np.ndarray, drop: float) -> int | None:
-    """Index of the departure: the maximum of cos(w_t, fp) over the run, provided the run ends at least `drop` below
-    it; None otherwise (a run still converging to fp). NaN entries (at w_0 = 0) are skipped."""
-    c = np.where(np.isfinite(cos_fp), cos_fp, -np.inf)
-    peak = int(np.argmax(c))
-    if not np.isfinite(c[peak]) or c[peak] - c[-1] < drop:
+def departure_step(cos_eps0: np.ndarray, threshold: float) -> int | None:
+    """Index of the departure: the first logged step from which 1 − cos(w_ε(t), w_0(t)) stays above `threshold` to
+    the end of the run; None if the run ends within it (no departure). NaN entries (w_0 = 0) count as no distance."""
+    dev = np.where(np.isfinite(cos_eps0), 1.0 - np.asarray(cos_eps0, dtype=float), 0.0)
+    below = np.nonzero(dev <= threshold)[0]
+    if below.size and below[-1] == dev.size - 1:
         return None
-    return peak
+    return int(below[-1] + 1) if below.size else 0
 
 
 def _log_grad(W: np.ndarray, X: np.ndarray) -> np.ndarray:
@@ -190,8 +194,8 @@ def _log_grad(W: np.ndarray, X: np.ndarray) -> np.ndarray:
 
 
 def metrics(cfg: dict, inputs: dict) -> pd.DataFrame:
-    """One row per (data set, ε, logged step): cosines to fp / ℓ2 / ℓ∞ and to the ε = 0 run (if run), log L, log g,
-    and `departure` = 1 on the departure step of a run (`departure_step` with the cfg's `drop`)."""
+    """One row per (data set, ε, logged step): cosines to fp / ℓ2 / ℓ∞ and to the ε = 0 run, log L, log g, and the
+    data set's departure threshold δ = departure_fraction × (1 − cos(fp, ℓ2)) (`departure_step`)."""
     from ... import cosine
 
     s = _settings(cfg)
@@ -201,12 +205,7 @@ def metrics(cfg: dict, inputs: dict) -> pd.DataFrame:
         base = f"{run_name(0.0)}__w"
         for e, rn in zip(runs["eps"], runs["runs"], strict=True):
             W = runs[f"{rn}__w"]
-            cos_fp = cosine(W, refs["fp"])
-            dep = departure_step(steps, cos_fp, s["drop"])
-            flag = np.zeros(steps.size, dtype=np.int64)
-            if dep is not None:
-                flag[dep] = 1
-            cos_eps0 = [cosine(a, b) for a, b in zip(W, runs[base], strict=True)] if base in runs else np.nan
+            cos_eps0 = [cosine(a, b) for a, b in zip(W, runs[base], strict=True)]
             frames.append(
                 pd.DataFrame(
                     {
@@ -216,36 +215,42 @@ def metrics(cfg: dict, inputs: dict) -> pd.DataFrame:
                         "label": f"ε = {float(e):g}",
                         "eps": float(e),
                         "step": steps,
-                        "cos_fp": cos_fp,
+                        "cos_fp": cosine(W, refs["fp"]),
                         "cos_l2": cosine(W, refs["l2"]),
                         "cos_linf": cosine(W, refs["linf"]),
                         "cos_eps0": cos_eps0,
                         "log_loss": runs[f"{rn}__log_loss"],
                         "log_grad": _log_grad(W, X),
-                        "departure": flag,
+                        "departure_threshold": s["departure_fraction"] * (1.0 - cosine(refs["fp"], refs["l2"])),
                     }
                 )
             )
     return pd.concat(frames, ignore_index=True)
 
 
-def departure_table(df: pd.DataFrame) -> pd.DataFrame:
-    """Per (seed, ε > 0): the departure row (NaN columns where a run never departed) and the run's last row."""
+def departure_table(df: pd.DataFrame, scale: float = 1.0) -> pd.DataFrame:
+    """Per (seed, ε > 0): the departure row (`departure_step` at `scale` × the data set's threshold; NaN columns
+    where a run never departed) and the run's last row."""
     rows = []
     for (seed, eps), g in df[df["eps"] > 0].groupby(["seed", "eps"], sort=True):
         g = g.sort_values("step")
-        dep = g[g["departure"] == 1]
+        k = departure_step(g["cos_eps0"].to_numpy(float), scale * float(g["departure_threshold"].iloc[0]))
+        d = g.iloc[k] if k is not None else None
         last = g.iloc[-1]
-        d = dep.iloc[0] if len(dep) else None
+
+        def at(col: str, d=d) -> float:
+            return float(d[col]) if d is not None else np.nan
+
         rows.append(
             {
                 "seed": int(seed),
                 "eps": float(eps),
-                "step": float(d["step"]) if d is not None else np.nan,
-                "log_grad": float(d["log_grad"]) if d is not None else np.nan,
-                "log_loss": float(d["log_loss"]) if d is not None else np.nan,
-                "cos_fp": float(d["cos_fp"]) if d is not None else np.nan,
-                "cos_l2": float(d["cos_l2"]) if d is not None else np.nan,
+                "step": at("step"),
+                "log_grad": at("log_grad"),
+                "log_loss": at("log_loss"),
+                "cos_fp": at("cos_fp"),
+                "cos_l2": at("cos_l2"),
+                "cos_eps0": at("cos_eps0"),
                 "end_cos_fp": float(last["cos_fp"]),
                 "end_cos_l2": float(last["cos_l2"]),
             }
@@ -265,8 +270,11 @@ def _eps_per_sample(art: Artifacts) -> Verdict:
     df = art.metrics(STUDY)
     dep = departure_table(df)
     seeds = sorted(df["seed"].unique())
-    slope_grad, slope_loss, intercept_grad, l2_gain, departed, end_fp0 = [], [], [], [], [], []
+    finer = departure_table(df, scale=0.1)
+    slope_grad, slope_loss, intercept_grad, l2_gain, departed, end_fp0, slope_finer = [], [], [], [], [], [], []
     for seed in seeds:
+        f = finer[finer["seed"] == seed]
+        slope_finer.append(_slope(np.log(f["eps"].to_numpy()), f["log_grad"].to_numpy()))
         d = dep[dep["seed"] == seed]
         x = np.log(d["eps"].to_numpy())
         slope_grad.append(_slope(x, d["log_grad"].to_numpy()))
@@ -285,15 +293,20 @@ def _eps_per_sample(art: Artifacts) -> Verdict:
         "mean_log_grad_minus_log_eps_at_departure": intercept_grad,
         "eps_runs_departed": departed,
         "departure_steps": {int(s): dep[dep["seed"] == s]["step"].tolist() for s in seeds},
+        "departure threshold per seed (departure_fraction x (1 - cos(fp, l2)))": [
+            float(df.loc[df["seed"] == s, "departure_threshold"].iloc[0]) for s in seeds
+        ],
+        "slope_log_grad_on_log_eps at a threshold ten times smaller (reported)": slope_finer,
         "min_gain_cos_l2_departure_to_end": l2_gain,
         "eps0_end_cos_fp": end_fp0,
     }
     band = (
-        "the theory's slope 1 (departure when the per-sample gradients reach ε: log g = log ε + O(1)), within ±0.2: "
-        "the departure is read on the log grid (one grid step moves log g by up to ~1 at the smallest ε, a few "
-        "per cent of a slope fitted over 28 units of log ε) and sits an O(1) way past the crossing |g| = ε, an "
-        "offset that may change with ε (larger ε leave earlier, further from fp); a departure set by anything else "
-        "than |g| (the step count, say) would not give slope 1 in log g"
+        "the theory's slope 1: while ε is small against the per-sample gradients the ε run follows ε = 0 up to a "
+        "distance that depends on ε/|g| alone, so it crosses any fixed threshold at |g| = ε·const, i.e. log g = "
+        "log ε + O(1) at the departure; ±0.2 because the departure is read on the log grid (one grid step moves "
+        "log g by up to ~1, a few per cent of a slope fitted over 28 units of log ε) and the O(1) offset may change "
+        "with ε (ε acts coordinate by coordinate); a departure set by anything other than |g| (the step count, a "
+        "fixed time) would not give slope 1 in log g"
     )
     criteria = [
         Criterion("slope_log_grad_on_log_eps", ">=", SLOPE_BAND[0], band, each=True),
@@ -335,8 +348,9 @@ CHECKS = {
 
 # ---------------------------------------------------------------------------------------------------- figure
 def figure(df: pd.DataFrame, cfg: dict | None = None) -> Figure:
-    """(a) cos(w_t, fp) over steps per ε, departures marked; (b) log g at the departure vs log ε, slope-1 line;
-    (c) cos(w_t, ℓ2) over steps. Curves: mean over data seeds with a min–max band."""
+    """(a) cos(w_t, fp) over steps per ε; (b) 1 − cos(w_ε(t), w_0(t)), the departure detector, with each data set's
+    threshold; (c) log g at the departure vs log ε, slope-1 line; (d) cos(w_t, ℓ2) over steps. Curves: mean over
+    data seeds with a min–max band; ▼ the departures (`departure_step`). The ε legend sits below the panels."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -349,33 +363,44 @@ def figure(df: pd.DataFrame, cfg: dict | None = None) -> Figure:
     seeds = df["seed"].nunique()
     band = f"mean and min–max band over {seeds} data seeds" if seeds > 1 else "one data set"
     dep = departure_table(df)
-    fig, axes = plt.subplots(1, 3, figsize=(17, 4.4))
-    for ax, metric, ylabel, title in (
+    dep = dep.assign(dev=1.0 - dep["cos_eps0"])
+    data = df[df["step"] > 0].assign(dev=1.0 - df["cos_eps0"])
+    fig, axes = plt.subplots(1, 4, figsize=(21, 4.9))
+    panels = (
         (axes[0], "cos_fp", r"cos$(w_t, w_{\mathrm{fp}})$", "(a) cosine to the AdamProxy fixed point"),
-        (axes[2], "cos_l2", r"cos$(w_t, w_{\ell_2})$", r"(c) cosine to the $\ell_2$ max margin"),
-    ):
+        (axes[1], "dev", r"$1 - $cos$(w_t^{\varepsilon}, w_t^{\varepsilon=0})$", "(b) distance to the ε = 0 run"),
+        (axes[3], "cos_l2", r"cos$(w_t, w_{\ell_2})$", r"(d) cosine to the $\ell_2$ max margin"),
+    )
+    for ax, metric, ylabel, title in panels:
         for e in eps_values:
-            sub = df[(df["eps"] == e) & (df["step"] > 0)]
+            if metric == "dev" and e == 0:
+                continue
+            sub = data[data["eps"] == e]
             tab = sub.pivot_table(index="step", columns="seed", values=metric)
-            label = sub["label"].iloc[0]
-            ax.plot(tab.index, tab.mean(axis=1), color=colors[e], lw=1.6, label=label)
+            ax.plot(tab.index, tab.mean(axis=1), color=colors[e], lw=1.6, label=sub["label"].iloc[0])
             if tab.shape[1] > 1:
                 ax.fill_between(tab.index, tab.min(axis=1), tab.max(axis=1), color=colors[e], alpha=0.18, lw=0)
             d = dep[dep["eps"] == e]
             if len(d):
                 ax.scatter(d["step"], d[metric], color=colors[e], marker="v", s=28, edgecolor="k", lw=0.5, zorder=3)
+        ax.set_xscale("log")
+        ax.set_xlabel("step t")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title, fontsize=10)
+        if metric == "dev":
+            ax.set_yscale("log")
+            ax.set_xlim(1, df["step"].max() * 1.2)
+            ax.set_ylim(1e-9, 0.1)
+            for thr in sorted(df["departure_threshold"].unique()):
+                ax.axhline(thr, color="grey", ls=":", lw=0.7)
+            continue
         # y range: from the first departure on (where the runs part), or from ZOOM_FROM if no run departs
         start = float(dep["step"].min()) if dep["step"].notna().any() else ZOOM_FROM
         late = df.loc[df["step"] >= start, metric]
         ax.set_ylim(max(float(np.nanmin(late)) - 0.002, 0.0) if late.notna().any() else 0.0, 1.0005)
         ax.set_xlim(ZOOM_FROM, df["step"].max() * 1.2)
-        ax.set_xscale("log")
-        ax.set_xlabel("step t")
-        ax.set_ylabel(ylabel)
-        ax.set_title(title + "\n(▼ departure: peak of cos to fp)")
     axes[0].axhline(END_COS_FP, color="k", ls=":", lw=0.8, label="baek2025's pass level 0.995")
-    axes[0].legend(loc="lower right", fontsize=8)
-    ax = axes[1]
+    ax = axes[2]
     ok = dep[np.isfinite(dep["log_grad"])]
     x_all = np.log(np.array([e for e in eps_values if e > 0]))
     if len(x_all):
@@ -385,8 +410,15 @@ def figure(df: pd.DataFrame, cfg: dict | None = None) -> Figure:
         ax.plot(x, g["log_grad"], marker="o", lw=0.8, label=f"seed {seed}: slope {_slope(x, g['log_grad']):.2f}")
     ax.set_xlabel(r"$\log \varepsilon$")
     ax.set_ylabel(r"$\log \max_i \|\nabla \ell_i(w_t)\|_\infty$ at the departure")
-    ax.set_title("(b) gradient scale at the departure vs ε")
+    ax.set_title("(c) gradient scale at the departure vs ε", fontsize=10)
     ax.legend(loc="upper left", fontsize=8)
-    fig.suptitle(f"Per-sample Adam (batch size 1, cyclic) at several ε on Gaussian data; {band}")
-    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9, frameon=False)
+    fig.suptitle(
+        f"Per-sample Adam (batch size 1, cyclic) at several ε on Gaussian data; {band}. ▼ departure: the first "
+        "logged step from which 1 − cos(w_ε, w_0) stays above the threshold\n(dotted in (b): "
+        "departure_fraction × (1 − cos(fp, ℓ2)), one line per data set) to the end of the run",
+        fontsize=10,
+    )
+    fig.tight_layout(rect=(0, 0.07, 1, 0.93))
     return fig

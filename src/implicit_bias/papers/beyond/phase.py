@@ -9,9 +9,11 @@ D_b(c)² = mean over batches of (Σ_{i∈B} c_i x_i)², averaged over the cycle 
 max margin for b = N.
 
 Grid: batch size × sampling × β1 × β2 (β1 ≤ β2), on baek2025's Gaussian data (one data set per seed), all runs of a
-data set in one batched kernel call (`train_many`). Measured: the final cosine of w_T with fp_b, with fp_1 (the
-paper's per-sample fixed point), with the ℓ∞ and the ℓ2 max margins, and whether the run is long enough for its
-limit (its steps span enough EMA windows of the second moment, `WINDOWS`).
+data set in one batched kernel call (`train_many`). Measured per run: the final cosine of w_T with fp_b, with fp_1
+(the paper's per-sample fixed point), with the ℓ∞ and the ℓ2 max margins; the cosine with fp_b at the logged step
+nearest T/10 (the trend over the last decade); the lead of fp_b over its rivals one logged step before T (the lead's
+residual motion); and how far apart the run's candidate limits are (whether the run is near enough to one of them
+for the trend to tell which it approaches).
 """
 
 from __future__ import annotations
@@ -159,8 +161,23 @@ def _label(b: int, sampling: str, n: int) -> str:
     return f"b={b} (full batch)" if b == n else f"b={b} {sampling}"
 
 
+def _rivals(b: int, n: int) -> tuple[str, ...]:
+    """The other candidate limits of a run at batch size b: fp_1, ℓ∞, ℓ2, without the one that is fp_b itself."""
+    own = {1: "cos_fp_1", n: "cos_linf"}.get(b)
+    return tuple(k for k in ("cos_fp_1", "cos_linf", "cos_l2") if k != own)
+
+
+def _lead(w: np.ndarray, cands: dict, rivals: tuple[str, ...]) -> float:
+    """cos(w, fp_b) − max over the rivals of cos(w, rival)."""
+    from ...margins import cosine
+
+    return cosine(w, cands["cos_fp_b"]) - max(cosine(w, cands[r]) for r in rivals)
+
+
 def metrics(cfg: dict, inputs: dict) -> pd.DataFrame:
-    """One row per (data set, run): the final cosines with every reference, and whether the run is in budget."""
+    """One row per (data set, run): the cosines with every reference at T, the cosine with fp_b at the logged step
+    nearest T/10, the lead of fp_b over its rivals at T and one logged step earlier, and `separation`, the smallest
+    1 − cos between two of the run's candidate limits (fp_b and its rivals)."""
     from ...margins import cosine
 
     rows = []
@@ -168,9 +185,16 @@ def metrics(cfg: dict, inputs: dict) -> pd.DataFrame:
         n = data["X"].shape[0]
         steps = runs["steps"]
         last = len(steps) - 1
+        decade = int(np.argmin(np.abs(np.log(np.maximum(steps, 1)) - np.log(steps[last] / 10))))
         for j in range(len(runs["beta2"])):
             b, sampling = int(runs["batch_size"][j]), str(runs["sampling"][j])
             w = runs["w"][j]
+            cands = {"cos_fp_b": refs[_fp_key(b, sampling)], "cos_fp_1": refs[_fp_key(1, "cyclic")],
+                     "cos_linf": refs["w_linf"], "cos_l2": refs["w_l2"]}  # fmt: skip
+            rivals = _rivals(b, n)
+            own = ("cos_fp_b", *rivals)
+            cos = {k: cosine(w[last], r) for k, r in cands.items()}
+
             rows.append(
                 dict(
                     dataset=name,
@@ -183,18 +207,35 @@ def metrics(cfg: dict, inputs: dict) -> pd.DataFrame:
                     sampling=sampling,
                     beta1=float(runs["beta1"][j]),
                     beta2=float(runs["beta2"][j]),
-                    cos_fp_b=cosine(w[last], refs[_fp_key(b, sampling)]),
-                    cos_fp_1=cosine(w[last], refs[_fp_key(1, "cyclic")]),
-                    cos_linf=cosine(w[last], refs["w_linf"]),
-                    cos_l2=cosine(w[last], refs["w_l2"]),
-                    # the EMA window of v_t in steps, and whether the run is long enough for its limit (below)
-                    window=1.0 / (1.0 - float(runs["beta2"][j])),
-                    in_budget=bool(steps[last] * (1.0 - float(runs["beta2"][j])) >= WINDOWS),
+                    **cos,
+                    step_decade=int(steps[decade]),
+                    cos_fp_b_decade=cosine(w[decade], cands["cos_fp_b"]),
+                    lead=_lead(w[last], cands, rivals),
+                    lead_previous_log=_lead(w[last - 1], cands, rivals),
+                    separation=min(1.0 - cosine(cands[a], cands[c]) for a, c in itertools.combinations(own, 2)),
                     log_loss=float(runs["log_loss"][j, last]),
                     fp_converged=bool(refs[f"{_fp_key(b, sampling)}__converged"]),
                 )
             )
     return pd.DataFrame(rows)
+
+
+def trend_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Per run, what `batch_fixed_point` reads: the distance 1 − cos(w_t, fp_b) at T and T/10, its fall per decade
+    over [T/10, T] (the ratio per decade of log t, so a logged step off T/10 does not bias it), the lead of fp_b over
+    the nearest rival and the lead's motion over the last logged interval, and whether the run is testable (nearer
+    to one candidate limit than the candidates are to each other) and in the claim's scope (β2 ≥ CLOSE_TO_ONE)."""
+    out = df.copy()
+    out["dist"] = 1.0 - out["cos_fp_b"]
+    out["dist_decade"] = 1.0 - out["cos_fp_b_decade"]
+    span = np.log10(out["step"] / out["step_decade"])
+    out["fall_per_decade"] = (out["dist_decade"] / out["dist"]) ** (1.0 / span)
+    out["lead_motion"] = (out["lead"] - out["lead_previous_log"]).abs()
+    # the run's nearest candidate (fp_1 at b = 1 and ℓ∞ at b = N are fp_b itself)
+    out["dist_nearest"] = 1.0 - out[["cos_fp_b", "cos_fp_1", "cos_linf", "cos_l2"]].max(axis=1)
+    out["testable"] = out["dist_nearest"] < out["separation"]
+    out["in_scope"] = out["beta2"] >= CLOSE_TO_ONE
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------- the figure
@@ -203,93 +244,147 @@ def _row_order(df: pd.DataFrame) -> list[str]:
     return list(keys["label"])
 
 
+def _status(g: pd.DataFrame) -> str:
+    """A cell's mark in the fp_b panel: the check's verdict on its runs."""
+    if not g["in_scope"].all():
+        return "–"
+    if not g["testable"].any():
+        return "n/t"
+    ok = g[g["testable"]]
+    ok = (ok["fall_per_decade"] >= MIN_FALL_PER_DECADE) & (ok["lead"] - ok["lead_motion"] > 0)
+    return f"✓ {int(ok.sum())}/{len(g)}" if ok.all() else f"✗ {int((~ok).sum())}/{len(g)}"
+
+
 def figure(df: pd.DataFrame, cfg: dict | None = None) -> Figure:
-    """Heatmaps of the final cosine (mean over data seeds) with fp_b, ℓ∞ and ℓ2 (rows: b and sampling, columns:
-    β2), one row of panels per β1; columns whose EMA window 1/(1 − β2) does not fit the step budget are hatched."""
+    """Heatmaps of log10(1 − cos(w_T, ·)) (mean over data seeds of the log) with fp_b, fp_1, ℓ∞ and ℓ2 (rows: b and
+    sampling, columns: β2), one row of panels per β1; the fp_b panel marks each cell with the check's verdict."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
     sns.set_theme(style="white", context="paper", font_scale=1.0)
-    shown = ("cos_fp_b", "cos_linf", "cos_l2")
+    shown = ("cos_fp_b", "cos_fp_1", "cos_linf", "cos_l2")
     beta1s = sorted(df["beta1"].unique())
+    beta2s = sorted(df["beta2"].unique())
     rows = _row_order(df)
-    fig, axes = plt.subplots(len(beta1s), len(shown), figsize=(4.3 * len(shown), 0.5 * len(rows) * len(beta1s) + 2),
+    trend = trend_table(df)
+    fig, axes = plt.subplots(len(beta1s), len(shown), figsize=(4.4 * len(shown), 0.55 * len(rows) * len(beta1s) + 2.6),
                              squeeze=False, constrained_layout=True)  # fmt: skip
     seeds = df["seed"].nunique()
+    lo = float(np.floor(np.log10(max((1.0 - df[list(shown)]).to_numpy().min(), 1e-12))))
     for i, beta1 in enumerate(beta1s):
-        sub = df[df["beta1"] == beta1]
+        sub = trend[trend["beta1"] == beta1]
         for j, metric in enumerate(shown):
             ax = axes[i, j]
-            tab = sub.pivot_table(index="label", columns="beta2", values=metric, aggfunc="mean").reindex(rows)
-            budget = sub.pivot_table(index="label", columns="beta2", values="in_budget", aggfunc="min").reindex(rows)
-            sns.heatmap(tab, ax=ax, vmin=0.8, vmax=1.0, cmap="viridis", annot=True, fmt=".3f", annot_kws={"size": 7},
-                        cbar=j == len(shown) - 1, cbar_kws={"label": "cosine (mean over seeds)"})  # fmt: skip
-            for r, c in zip(*np.nonzero(budget.to_numpy() == 0)):
-                ax.add_patch(plt.Rectangle((c, r), 1, 1, fill=False, hatch="///", edgecolor="white", lw=0))
-            ax.set_title(f"cos(w_T, {REFERENCES[metric]}), β1 = {beta1:g}")
+            logd = sub.assign(logd=np.log10(np.maximum(1.0 - sub[metric], 1e-16)))
+            tab = logd.pivot_table(index="label", columns="beta2", values="logd", aggfunc="mean")
+            tab = tab.reindex(index=rows, columns=beta2s)
+            annot = tab.map(lambda v: "" if np.isnan(v) else f"{v:.1f}")
+            if metric == "cos_fp_b":
+                marks = {(r, c): _status(g) for (r, c), g in sub.groupby(["label", "beta2"])}
+                annot = pd.DataFrame(
+                    [
+                        [annot.loc[r, c] + ("\n" + marks[(r, c)] if (r, c) in marks else "") for c in beta2s]
+                        for r in rows
+                    ],
+                    index=rows,
+                    columns=beta2s,
+                )
+            sns.heatmap(tab, ax=ax, vmin=lo, vmax=0.0, cmap="viridis", annot=annot, fmt="", annot_kws={"size": 6.5},
+                        cbar=j == len(shown) - 1, cbar_kws={"label": "log10(1 − cos), mean over seeds"})  # fmt: skip
+            ax.set_title(f"log10(1 − cos(w_T, {REFERENCES[metric]})), β1 = {beta1:g}", fontsize=9)
             ax.set_xlabel("β2")
             ax.set_ylabel("batch size, sampling" if j == 0 else "")
-            ax.set_xticklabels([f"{float(t.get_text()):g}" for t in ax.get_xticklabels()])
+            ax.set_xticklabels([f"{b:g}" for b in beta2s])
     steps = int(df["step"].max())
+    n = cfg["data"]["n"] if cfg else int(df["n"].max())
     fig.suptitle(
-        f"Adam's implicit bias over batch size × β (Gaussian data, N = {cfg['data']['n'] if cfg else '?'}, "
-        f"T = {steps:,} steps; mean over {seeds} data seeds;\nhatched: beyond the step budget, T(1 − β2) < "
-        f"{WINDOWS:g} EMA windows; blank: β1 > β2)",
-        fontsize=9,
+        f"Adam's implicit bias over batch size × β (Gaussian data, N = {n}, T = {steps:,} steps; cell: mean over "
+        f"{seeds} data seeds of log10(1 − cos), darker = closer). fp_b panel, second line: batch_fixed_point on the "
+        f"cell's runs — ✓/✗ k/{seeds}: runs passing/failing\n(1 − cos(w_t, fp_b) falls ≥ {MIN_FALL_PER_DECADE:.2f}× "
+        f"over the last decade and fp_b leads its rivals), n/t: not testable at this T (no run near any candidate "
+        f"limit), –: β2 < {CLOSE_TO_ONE:g}, outside the claim (reported, not asserted). Blank cells: β1 > β2 (not "
+        "run). fp_1 at b = 1 and ℓ∞ at b = N are fp_b itself.",
+        fontsize=8.5,
     )
     return fig
 
 
 # ---------------------------------------------------------------------------------------------------- the check
-# A run is "in budget" when its T steps span at least as many EMA windows 1/(1 - beta2) of Adam's second moment as
-# baek2025's own per-sample runs do (Fig. 3: T = 1e5 steps at beta2 = 0.95, 5,000 windows): the fixed point describes
-# Adam once v_t averages the squared batch gradients over many epochs and the iterates have had time to reach their
-# limit. Runs beyond the budget are shown (hatched) and reported, never asserted on; a longer run (config/large.yaml)
-# brings larger beta2 into budget.
-WINDOWS = 5000.0
+# The claim's scope: fp_b is the beta2 -> 1 limit of the proxy (v_t the average of the squared batch gradients over
+# many epochs). beta2 >= 0.99 gives an EMA window 1/(1 - beta2) of >= 100 steps, >= 10 epochs of N/b <= 10 steps at
+# every batch size of the default grid; below it Adam's limit sits at an offset from fp_b (baek2025 Fig. 8 for b = 1),
+# which the check reports and does not assert.
 CLOSE_TO_ONE = 0.99
-FP_LEVEL = 0.995  # baek2025 spec's pass level for per-sample Adam -> its fixed point (Thm 4.8 / Fig. 3)
+# The slowest rate the trend accepts: the t^(-1/2) rate of the margin gaps at eta_t ~ t^(-1/2) (thm_5_1), with the
+# 0.8 tolerance every trend criterion of the project allows; the direction's own generic rate is faster, 1 - cos ~
+# t^(-1) (the angle to the limit ~ 1/||w_t||, ||w_t|| ~ sqrt(t)).
+MIN_FALL_PER_DECADE = 0.8 * np.sqrt(10.0)
+
+
+def _tags(rows: pd.DataFrame) -> list[str]:
+    return [f"{r.dataset}/{r.run}" for r in rows.itertuples()]
 
 
 def batch_fixed_point(art: Artifacts) -> Verdict:
-    """For 1 < b < N and β2 close to 1, Adam's limit direction is the batch fixed point fp_b."""
-    df = art.metrics(STUDY)
-    n = int(df["n"].max())
-    inner = df[(df["batch_size"] > 1) & (df["batch_size"] < n)]
-    claim = inner[inner["beta2"] >= CLOSE_TO_ONE]
-    in_budget = claim[claim["in_budget"]]
-    others = in_budget[["cos_fp_1", "cos_linf", "cos_l2"]].max(axis=1)
-    seeds = sorted(df["seed"].unique())
+    """For β2 → 1 (β2 ≥ CLOSE_TO_ONE), Adam at every batch size approaches the batch fixed point fp_b: per run, the
+    distance to fp_b falls over the last decade at least at the t^(−1/2) rate, and fp_b leads its rivals by more than
+    the lead still moves; runs not yet near any candidate limit are reported as not testable at this T."""
+    df = trend_table(art.metrics(STUDY))
+    scope = df[df["in_scope"]]
+    asserted = scope[scope["testable"]]
+    waiting = scope[~scope["testable"]]
+    outside = df[~df["in_scope"]]
 
-    def per_seed(values: pd.Series) -> list[float]:
-        """min over a seed's runs in budget, NaN (never passes) for a seed without one: asserted on every seed"""
-        return values.groupby(in_budget["seed"]).min().reindex(seeds).round(6).tolist()
+    def cells(rows: pd.DataFrame) -> dict[str, list[float]]:
+        """per (beta2, b, sampling) cell: [min, max] over its runs of 1 - cos(w_T, fp_b), then of the fall per decade"""
+        out = {}
+        for (beta2, b, sampling), g in rows.groupby(["beta2", "batch_size", "sampling"]):
+            out[f"beta2={beta2:g} b={b} {sampling}"] = [float(g["dist"].min()), float(g["dist"].max()),
+                                                         float(g["fall_per_decade"].min()),
+                                                         float(g["fall_per_decade"].max())]  # fmt: skip
+        return out
 
     measured = {
-        "runs with 1 < b < N, beta2 >= 0.99": len(claim),
-        "runs in budget": len(in_budget),
-        "min cos(w_T, fp_b) per seed": per_seed(in_budget["cos_fp_b"]),
-        "min cos(fp_b) - max cos(other reference) per seed": per_seed(in_budget["cos_fp_b"] - others),
+        f"runs with beta2 >= {CLOSE_TO_ONE:g} (the claim's scope)": len(scope),
+        "runs asserted (near a candidate limit at T)": len(asserted),
+        "asserted runs (data set/run)": _tags(asserted),
+        "fall of 1 - cos(w_t, fp_b) per decade over [T/10, T], per asserted run": asserted["fall_per_decade"].tolist(),
+        "lead of fp_b over the nearest rival at T minus the lead's last-interval motion, per asserted run": (
+            asserted["lead"] - asserted["lead_motion"]
+        ).tolist(),
+        "1 - cos(w_T, fp_b) per asserted run (reported)": asserted["dist"].tolist(),
         "all fixed points converged": bool(df["fp_converged"].all()),
-        # where the batch fixed point does not describe the limit (reported, not asserted): beta2 below 0.99
-        "min cos(w_T, fp_b), 1 < b < N, beta2 < 0.99": float(inner.loc[inner["beta2"] < CLOSE_TO_ONE, "cos_fp_b"].min())
-        if (inner["beta2"] < CLOSE_TO_ONE).any()
+        # not testable at this T: farther from every candidate limit than the candidates are from each other
+        "runs not testable at this T (data set/run)": _tags(waiting),
+        "not testable at this T, per cell: [min, max] 1 - cos(w_T, fp_b), [min, max] fall per decade": cells(waiting),
+        "not testable at this T: min over runs of 1 - cos to the nearest candidate / candidate separation": float(
+            (waiting["dist_nearest"] / waiting["separation"]).min()
+        )
+        if len(waiting)
         else float("nan"),
-        "min cos(w_T, fp_b) over runs in budget, every b and beta2": float(df.loc[df["in_budget"], "cos_fp_b"].min()),
+        # outside the claim (beta2 below the proxy's regime): reported, never asserted
+        f"beta2 < {CLOSE_TO_ONE:g} (outside the claim), per cell: [min, max] 1 - cos(w_T, fp_b), [min, max] fall per "
+        "decade": cells(outside),
     }
     criteria = [
         Criterion(
-            "min cos(w_T, fp_b) per seed",
-            ">",
-            FP_LEVEL,
-            "baek2025 spec's pass level for per-sample Adam -> its fixed point (Fig. 3), asked of every b",
+            "fall of 1 - cos(w_t, fp_b) per decade over [T/10, T], per asserted run",
+            ">=",
+            float(MIN_FALL_PER_DECADE),
+            "a limit, judged by its trend: the distance to fp_b falls over the last decade of steps at least at the "
+            "t^(-1/2) rate (sqrt(10) per decade, the margin gaps' rate at eta_t ~ t^(-1/2), with the project's 0.8 "
+            "tolerance; the direction's generic rate is t^(-1)); a run stopping at an offset or heading to another "
+            "limit falls by ~1",
             each=True,
         ),
         Criterion(
-            "min cos(fp_b) - max cos(other reference) per seed",
+            "lead of fp_b over the nearest rival at T minus the lead's last-interval motion, per asserted run",
             ">",
             0.0,
-            "fp_b must explain the limit better than the paper's fp_1, the ℓ∞ and the ℓ2 max margins",
+            "fp_b explains the run better than the paper's fp_1, the ℓ∞ and the ℓ2 max margins (each where it is "
+            "not fp_b itself), by more than a noise floor measured from the run: how much that lead still moved over "
+            "the last logged interval (the decade's motion is no floor here: the beta2 = 0.999 runs make their whole "
+            "approach within it)",
             each=True,
         ),
         Criterion("all fixed points converged", "==", True, "Alg. 3 met its own stopping tolerance"),
@@ -299,9 +394,11 @@ def batch_fixed_point(art: Artifacts) -> Verdict:
 
 CHECKS = {
     "batch_fixed_point": Check(
-        claim="For 1 < b < N and beta2 >= 0.99, mini-batch Adam converges in direction to the fixed point of the "
-        "batch analogue of P(c) (preconditioner from the per-batch gradients averaged over the cycle), which "
-        "explains its limit better than the per-sample fixed point, the ℓ∞ and the ℓ2 max margins",
+        claim=f"For beta2 >= {CLOSE_TO_ONE:g} (the beta2 -> 1 regime of the proxy, its EMA spanning >= 10 epochs), "
+        "Adam at every batch size b (1 and N included) approaches in direction the fixed point fp_b of the batch "
+        "analogue of P(c) (preconditioner from the per-batch gradients averaged over the cycle): on every run near a "
+        "candidate limit by T, 1 - cos(w_t, fp_b) still falls over the last decade at least at the t^(-1/2) rate, "
+        "and fp_b explains the run better than the per-sample fixed point, the ℓ∞ and the ℓ2 max margins",
         experiments=(STUDY,),
         datasets=(),
         func=batch_fixed_point,
