@@ -195,13 +195,13 @@ def test_fig1_fails_when_batch_size_1_reaches_l2_or_sits_nearer_linf_or_full_bat
     assert not passed("fig1", _gaussian_adam(det_adam={"cos_linf": plateau(1e-4)}))
 
 
-def _batch(gains=(0.01, 0.05, None), motion=0.0):
+def _batch(gains=(0.01, 0.05, None)):
     """Inc-Adam at b = 1, 2, 5, 10: cos(linf) rising by `gains` from 0.75; b = 10 converges (None)."""
     level, runs = 0.25, {}
     for b, gain in zip((1, 2, 5), (0.0, *gains[:2])):
         level -= gain
         runs[f"b{b}"] = {
-            "cos_linf": (lambda lv: lambda t: lv + motion * 10.0 / np.log10(t + 10.0))(level),
+            "cos_linf": (lambda lv: lambda t: lv + 0.0 * t)(level),
             "settings": {"batch_size": b},
         }
     runs["b10"] = {"cos_linf": converging(), "settings": {"batch_size": None}}
@@ -212,9 +212,19 @@ def _batch(gains=(0.01, 0.05, None), motion=0.0):
 
 def test_fig6_fails_on_an_ordering_inside_the_noise_floor():
     assert passed("fig6", _batch())
-    # b = 2 beats b = 1 by 1e-4 while both still move by ~4e-4 over the last decade: a tie, not an increase
-    assert not passed("fig6", _batch(gains=(1e-4, 0.05, None), motion=5e-3))
     assert not passed("fig6", _batch(gains=(-0.01, 0.05, None)))
+
+
+def test_fig6_fails_on_an_order_that_flipped_within_the_last_decade():
+    """b = 1 goes 0.800 -> 0.799 while b = 2 goes 0.7995 -> 0.8005 over [T/10, T]: b = 2 ahead at T by 1.5e-3, behind
+    at T/10; each run moved by only 1e-3, so a floor from the runs' own motion would let it pass."""
+    fake = _batch()
+    decade = lambda start, end: lambda t: 1 - np.interp(np.log10(t + 1.0), [5.0, 6.0], [start, end])  # noqa: E731
+    fake.add("gaussian_adam_batch", {"b1": {"cos_linf": decade(0.800, 0.799), "settings": {"batch_size": 1}}})
+    fake.add("gaussian_adam_batch", {"b2": {"cos_linf": decade(0.7995, 0.8005), "settings": {"batch_size": 2}}})
+    v = verdict_of(CHECKS["fig6"], fake, "baek2025", "fig6")
+    assert not v["passed"]
+    assert [c["key"] for c in v["criteria"] if not c["passed"]] == ["b=2 minus b=1: cos(linf) gain margin (per seed)"]
 
 
 def _signum(**override):
@@ -238,10 +248,10 @@ def test_fig5_fails_when_the_direction_plateaus_while_the_margin_converges():
     assert not passed("fig5", _signum(signum_b1={"cos_linf": plateau(1e-2)}))
 
 
-def _beta2_sweep(levels=(3e-2, 1e-2, 1.4e-3, 3.5e-4), motion=0.0):
+def _beta2_sweep(levels=(3e-2, 1e-2, 1.4e-3, 3.5e-4)):
     runs = {
         f"beta2_{i}": {
-            "cos_fp": (lambda lv: lambda t: lv + motion * 10.0 / np.log10(t + 10.0))(level),
+            "cos_fp": (lambda lv: lambda t: lv + 0.0 * t)(level),
             "settings": {"beta1": 0.5, "beta2": b2, "batch_size": 1},
         }
         for i, (b2, level) in enumerate(zip((0.5, 0.7, 0.9, 0.95), levels))
@@ -249,10 +259,24 @@ def _beta2_sweep(levels=(3e-2, 1e-2, 1.4e-3, 3.5e-4), motion=0.0):
     return Fake().add("gaussian_beta2_sweep", runs)
 
 
+def test_direction_rate_refuses_a_schedule_without_a_power_law_rate():
+    from implicit_bias.papers.baek2025.checks import direction_rate
+
+    assert direction_rate(0.5) == pytest.approx(np.sqrt(10))
+    assert direction_rate(0.25) == direction_rate(0.75) == pytest.approx(10**0.25)  # min(a, 1 - a)
+    for a in (0.0, 1.0):  # at a = 1 a plateau and a log-rate convergence both fall by ~1: nothing to decide
+        with pytest.raises(ValueError, match="no power-law rate"):
+            direction_rate(a)
+
+
 def test_fig8_fails_when_the_distance_does_not_fall_with_beta2_beyond_noise():
     assert passed("fig8", _beta2_sweep())
     assert not passed("fig8", _beta2_sweep(levels=(3e-2, 1e-2, 3.5e-4, 1.4e-3)))  # reversed at the top
-    assert not passed("fig8", _beta2_sweep(levels=(3e-2, 1e-2, 1.40e-3, 1.39e-3), motion=1e-3))  # a tie
+    # a tie: beta2 = 0.9 ends 1e-5 above 0.95 while it still falls by 3e-4 over the last decade
+    tie = _beta2_sweep(levels=(3e-2, 1e-2, 1.40e-3, 1.39e-3))
+    still_falling = {"cos_fp": lambda t: 1.4e-3 + 1e-3 * 10.0 / np.log10(t + 10.0) - 1e-3 * 10.0 / 6.0}
+    tie.add("gaussian_beta2_sweep", {"beta2_2": {**still_falling, "settings": {"beta1": 0.5, "beta2": 0.9}}})
+    assert not passed("fig8", tie)
 
 
 def _variants(**override):

@@ -127,7 +127,7 @@ def _angle_spread(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
 def _fall_box(ax: Axes, lines: Sequence[str]) -> None:
     """The last-decade falls of a log panel, in a box in its lower left corner (kept free by `_room_below`: the
     curves of a falling quantity run from the upper left to the lower right)."""
-    head = "fall over the last decade, value(T/10)/value(T):\nseed mean (min–max over seeds)"
+    head = "fall over the last decade, value(T/10)/value(T):\nof the drawn seed-mean line (min–max of the seeds' own)"
     text = "\n".join([head, *lines])
     ax.text(0.03, 0.04, text, transform=ax.transAxes, ha="left", va="bottom", fontsize="x-small", bbox=BOX)
 
@@ -356,14 +356,14 @@ def plot_heatmap(
         low = min(1.0, float(np.nanmin(fall)))
         norm = TwoSlopeNorm(vcenter=rate, vmin=low, vmax=2 * rate - low)
         bar = _heat(right, fall, fall_text, "RdBu", norm, row_axis, col_axis, label, fig)
-        ticks = {low: f"{low:.3g} (flat)", RATE_SLACK * rate: f"{RATE_SLACK * rate:.2f} (stalls below)"}
+        ticks = {low: f"{low:.3g} (flat)", RATE_SLACK * rate: f"{RATE_SLACK * rate:.2f} (slower than the rate below)"}
         ticks[rate] = f"{rate:.2f}: ${_rate_text(guide['slope'])}$ ({guide['label']})"
         bar.set_ticks(list(ticks), labels=list(ticks.values()))
-    right.set_title("fall over the last decade: seed mean (min–max)")
+    right.set_title("fall over the last decade: of the seed mean (min–max of the seeds')")
     if rate is not None:
         stall = (
             f"stalls on k/n seeds: on k seeds the fall is below {RATE_SLACK:g} × {rate:.2f} = {RATE_SLACK * rate:.2f}, "
-            "the checks' criterion for a run that does not converge at the rate"
+            "the checks' criterion for a run slower than the rate"
         )
         note = stall if not note else f"{note}\n{stall}"
     if note:
