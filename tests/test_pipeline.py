@@ -65,7 +65,7 @@ def test_second_run_does_nothing(smoke, snakemake):
 @pytest.mark.xdist_group("smoke")
 def test_changing_one_beta_reruns_only_its_experiment(smoke, dry_run_jobs):
     cfg = yaml.safe_load((smoke / "smoke_config.yaml").read_text())
-    cfg["baek2025"]["experiments"] = {"gaussian_beta2_sweep": {"beta1": 0.4}}
+    cfg["baek2025"].setdefault("experiments", {})["gaussian_beta2_sweep"] = {"beta1": 0.4}
     # the smoke config with one beta changed (key order kept: Snakemake compares params in order)
     (smoke / "beta1_changed.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     jobs = dry_run_jobs(smoke, configfile="beta1_changed.yaml")  # a dry run: the shared build is left as it is
