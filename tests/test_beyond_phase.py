@@ -170,6 +170,9 @@ def test_runs_far_from_every_candidate_are_not_testable_and_reported(tmp_path):
     assert v["passed"] is True
     assert v["measured"]["runs asserted (near a candidate limit at T)"] == 3
     assert len(v["measured"]["runs not testable at this T (data set/run)"]) == 3
+    # they did not move over the decade: reported as frozen, and as runs the criteria would fail, never as passes
+    assert v["measured"]["not testable, frozen (far from every candidate, not falling at the rate): runs"] == 3
+    assert len(v["measured"]["not testable runs the criteria would fail if asserted (data set/run)"]) == 3
     cells = v["measured"]["not testable at this T, per cell: [min, max] 1 - cos(w_T, fp_b), [min, max] fall per decade"]
     assert cells["beta2=0.999 b=2 cyclic"][0] == pytest.approx(0.3)
     df.loc[:, ["cos_fp_b", "cos_fp_1", "cos_linf", "cos_l2", "cos_fp_b_decade"]] = 0.7

@@ -328,11 +328,20 @@ def _tags(rows: pd.DataFrame) -> list[str]:
 def batch_fixed_point(art: Artifacts) -> Verdict:
     """For β2 → 1 (β2 ≥ CLOSE_TO_ONE), Adam at every batch size approaches the batch fixed point fp_b: per run, the
     distance to fp_b falls over the last decade at least at the t^(−1/2) rate, and fp_b leads its rivals by more than
-    the lead still moves; runs not yet near any candidate limit are reported as not testable at this T."""
+    the lead still moves; runs not yet near any candidate limit are reported as not testable at this T, in two named
+    groups: still approaching (falling at the rate) and frozen (not falling at it), with the runs the criteria would
+    fail if they were asserted."""
     df = trend_table(art.metrics(STUDY))
     scope = df[df["in_scope"]]
     asserted = scope[scope["testable"]]
     waiting = scope[~scope["testable"]]
+    # of the runs not testable at T, those still approaching (falling at the rate) and those frozen (not falling at
+    # it, far from every candidate: v_t still dominated by the first steps' gradients at this eta and T)
+    approaching = waiting[waiting["fall_per_decade"] >= MIN_FALL_PER_DECADE]
+    frozen = waiting[waiting["fall_per_decade"] < MIN_FALL_PER_DECADE]
+    would_fail = waiting[
+        (waiting["fall_per_decade"] < MIN_FALL_PER_DECADE) | (waiting["lead"] - waiting["lead_motion"] <= 0)
+    ]
     outside = df[~df["in_scope"]]
 
     def cells(rows: pd.DataFrame) -> dict[str, list[float]]:
@@ -356,6 +365,12 @@ def batch_fixed_point(art: Artifacts) -> Verdict:
         "all fixed points converged": bool(df["fp_converged"].all()),
         # not testable at this T: farther from every candidate limit than the candidates are from each other
         "runs not testable at this T (data set/run)": _tags(waiting),
+        "not testable, still approaching (far from every candidate, falling at the rate): runs": len(approaching),
+        "not testable, frozen (far from every candidate, not falling at the rate): runs": len(frozen),
+        "frozen runs whose loss is above its start (log L(T) > 0: the data not yet separated)": int(
+            (frozen["log_loss"] > 0).sum()
+        ),
+        "not testable runs the criteria would fail if asserted (data set/run)": _tags(would_fail),
         "not testable at this T, per cell: [min, max] 1 - cos(w_T, fp_b), [min, max] fall per decade": cells(waiting),
         "not testable at this T: min over runs of 1 - cos to the nearest candidate / candidate separation": float(
             (waiting["dist_nearest"] / waiting["separation"]).min()
