@@ -75,11 +75,31 @@ def _last_decade(df: pd.DataFrame, run: str, metric: str) -> np.ndarray:
     return table.sort_index().to_numpy()
 
 
+def _fall(df: pd.DataFrame, run: str, metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """1 − cos(metric) at T and its fall over the last decade, (1 − cos at T/10) / (1 − cos at T), per seed."""
+    return _falls(_at_fraction(df, run, metric, 0.1), _final(df, run, metric))
+
+
+def _falls(before: np.ndarray, after: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """1 − cos at T and its fall over the last decade, from the cosines at T/10 (`before`) and T (`after`)."""
+    d0, d1 = _distance(before), _distance(after)
+    return d1, d0 / d1
+
+
 def _iterates(art: Artifacts, exp: str, run: str, frac: float) -> np.ndarray:
     """w at the logged step closest to frac·T, one row per seed."""
     runs = art.runs(exp)
     steps = runs[f"{run}__steps"]
     return runs[f"{run}__w"][:, int(np.argmin(np.abs(steps - frac * steps.max())))]
+
+
+def _eq5(X: np.ndarray, w: np.ndarray, loss: str = "exp") -> tuple[np.ndarray, np.ndarray, float]:
+    """At w: log|ℓ'_i|, Lemma 4.5's weights c (normalised |ℓ'_i|), and cos(w, D(c)^(−1) Σ_i c_i x_i) (eq. 5; the
+    right side is AdamProxy's own update direction at w)."""
+    logc = per_sample_log_weights(X, w, loss)
+    c = np.exp(logc - logc.max())
+    c /= c.sum()
+    return logc, c, float(cosine(w, (c @ X) / mahalanobis_diag(X, c)))
 
 
 def direction_rate(decay: float) -> float:
@@ -115,10 +135,10 @@ def _assert_converges(
     measured: dict, criteria: list, label: str, before: np.ndarray, after: np.ndarray, decay: float
 ) -> None:
     """Record 1 − cos at T/10 and T (`before`, `after`: cosines per seed) and assert the fall per seed."""
-    d0, d1 = _distance(before), _distance(after)
+    d1, fall = _falls(before, after)
     measured[f"{label}: 1-cos at T (per seed)"] = d1.tolist()
     key = f"{label}: 1-cos(T/10) / 1-cos(T) (per seed)"
-    measured[key] = (d0 / d1).tolist()
+    measured[key] = fall.tolist()
     criteria.append(Criterion(key, ">=", direction_rate(decay), _rate_reason(decay), each=True))
 
 
@@ -295,9 +315,9 @@ def fig1(art: Artifacts) -> Verdict:
     measured, criteria = {}, []
     _converges(art, exp, "det_adam", "cos_linf", "det_adam to linf", measured, criteria)
     for r in BATCH_SIZE_1:
-        d2, dinf = _distance(_final(df, r, "cos_l2")), _distance(_final(df, r, "cos_linf"))
+        d2, fall = _fall(df, r, "cos_l2")
         measured[f"{r}: 1-cos(l2) at T (per seed)"] = d2.tolist()
-        measured[f"{r}: 1-cos(linf) at T (per seed)"] = dinf.tolist()
+        measured[f"{r}: 1-cos(linf) at T (per seed)"] = _distance(_final(df, r, "cos_linf")).tolist()
         _ordered(
             measured,
             criteria,
@@ -305,7 +325,6 @@ def fig1(art: Artifacts) -> Verdict:
             _last_decade(df, r, "cos_l2") - _last_decade(df, r, "cos_linf"),
             "closer to the l2 max margin than to the linf one (Fig. 1)",
         )
-        fall = _distance(_at_fraction(df, r, "cos_l2", 0.1)) / d2
         key = f"{r}: 1-cos(l2) at T/10 / at T (per seed)"
         measured[key] = fall.tolist()
         slowest = RATE_SLACK * _log_rate(int(_run_setting(art, exp, r, "steps")))
@@ -357,10 +376,11 @@ def cor_3_2(art: Artifacts) -> Verdict:
         weights, errors = [], []
         for w in art.runs(exp)[f"{run}__w"][0][1:]:  # every logged iterate but w_0 = 0
             logl = per_sample_log_weights(X, w, s["loss"])
-            q = (np.exp(logl - logl.max()) * a) ** 2  # ℓ'_k² a_k² up to one common factor
+            dl = np.exp(logl - logl.max())  # |ℓ'_k| up to one common factor
+            q = (dl * a) ** 2  # ℓ'_k² a_k², up to that factor squared
             omega = inc_adam_constant(b1, b2, n) * (b1**lag * np.sqrt(q.sum()) / np.sqrt(b2**lag @ q)[:, None]).sum(0)
             weights.append(omega)
-            grads = np.exp(logl - logl.max())[:, None] * X  # ∇L_j up to the same factor (and sign)
+            grads = dl[:, None] * X  # ∇L_j up to the same factor (and sign)
             ours = omega @ grads / np.sqrt(q.sum())
             prop = inc_adam_epoch_direction(X, w, b1, b2, loss=s["loss"])
             errors.append(float(np.linalg.norm(ours / np.linalg.norm(ours) + prop / np.linalg.norm(prop))))
@@ -447,7 +467,7 @@ def fig4(art: Artifacts) -> Verdict:
     for r in ("adam_proxy", *BATCH_SIZE_1):
         _converges(art, exp, r, "cos_linf", f"{r} to linf", measured, criteria)
     df = art.metrics(exp)
-    fall = _distance(_at_fraction(df, "gd", "cos_l2", 0.1)) / _distance(_final(df, "gd", "cos_l2"))
+    _, fall = _fall(df, "gd", "cos_l2")
     key = "gd to l2: 1-cos(T/10) / 1-cos(T) (per seed)"
     measured[key] = fall.tolist()
     log_rate = _log_rate(int(_run_setting(art, exp, "gd", "steps")))
@@ -549,7 +569,7 @@ def lemma_4_5(art: Artifacts) -> Verdict:
     """
     exp, run = "gaussian_adam", "adam_proxy"
     X, refs = art.data("gaussian")["X"], art.refs("gaussian")
-    decay = _run_setting(art, exp, run, "decay")
+    decay, loss = _run_setting(art, exp, run, "decay"), _run_setting(art, exp, run, "loss")
     fracs = (0.01, 0.1, 1.0)
     W = {f: _iterates(art, exp, run, f) for f in fracs}
     cos_eq5 = {f: [] for f in fracs}
@@ -558,11 +578,8 @@ def lemma_4_5(art: Artifacts) -> Verdict:
     for s, Xs in enumerate(X):
         support = refs["c_fp"][s] > 1e-9 * refs["c_fp"][s].max()
         for f in fracs:
-            w = W[f][s]
-            logc = per_sample_log_weights(Xs, w)
-            c = np.exp(logc - logc.max())
-            c /= c.sum()
-            cos_eq5[f].append(float(cosine(w, (c @ Xs) / mahalanobis_diag(Xs, c))))
+            logc, c, cos = _eq5(Xs, W[f][s], loss)
+            cos_eq5[f].append(cos)
             off[f].append(
                 float((logsumexp(logc[~support]) - logsumexp(logc)) / np.log(10)) if (~support).any() else None
             )
@@ -828,16 +845,13 @@ def lemma_a1(art: Artifacts) -> Verdict:
     for exp, run in cases:
         s = art.run_settings(exp, run)
         b1, b2 = s["beta1"], s["beta2"]
-        cos8, cos5 = {}, []
+        cos8 = {}
         for f in (0.1, 1.0):
             W = _iterates(art, exp, run, f)
             cos8[f] = np.array(
                 [cosine(w, -inc_adam_epoch_direction(Xs, w, b1, b2, loss=s["loss"])) for w, Xs in zip(W, X)]
             )
-        for w, Xs in zip(_iterates(art, exp, run, 1.0), X):
-            logc = per_sample_log_weights(Xs, w, s["loss"])
-            c = np.exp(logc - logc.max())
-            cos5.append(float(cosine(w, (c @ Xs) / mahalanobis_diag(Xs, c))))
+        cos5 = [_eq5(Xs, w, s["loss"])[2] for w, Xs in zip(_iterates(art, exp, run, 1.0), X)]
         label = f"{exp}/{run} (beta1={b1:g}, beta2={b2:g}) vs eq. 8"
         _assert_converges(measured, criteria, label, cos8[0.1], cos8[1.0], s["decay"])
         measured[f"{exp}/{run}: 1-cos to eq. 5 at T (per seed, reported)"] = _distance(np.array(cos5)).tolist()
