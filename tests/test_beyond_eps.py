@@ -1,4 +1,4 @@
-"""Study `eps` (issue 13): the interface on a tiny cfg, the departure rule, the figure, and the check on real tiny
+"""Study `eps`: the interface on a tiny cfg, the departure rule, the figure, and the check on real tiny
 artifacts and on synthetic metric tables that pass and that fail."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The `multiclass` study of issue 13 (papers/beyond/multiclass.py): interface, references with their convergence
+"""The `multiclass` study (papers/beyond/multiclass.py): interface, references with their convergence
 record, the check (which must be able to fail, and refuse a fixed point that did not converge), the figure."""
 
 from __future__ import annotations

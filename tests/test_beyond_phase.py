@@ -1,4 +1,4 @@
-"""The `phase` study (issue 13 item 1): its grid, references, metric table, figure and check, and the check on
+"""The `phase` study: its grid, references, metric table, figure and check, and the check on
 synthetic metric tables where the claim holds and where it does not (a plateau, a run heading to fp_1)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The `beyond` home (issue 13) through the workflow: its target, its jobs, its checks in the ledger."""
+"""The `beyond` home through the workflow: its target, its jobs, its checks in the ledger."""
 
 from __future__ import annotations
 

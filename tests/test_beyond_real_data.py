@@ -1,4 +1,4 @@
-"""Study `real_data` (issue 13 item 4): interface, data preparation, checks that can fail, refusals of bad cfg."""
+"""Study `real_data`: interface, data preparation, checks that can fail, refusals of bad cfg."""
 
 from __future__ import annotations
 

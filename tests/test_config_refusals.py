@@ -1,4 +1,4 @@
-"""Invalid configs are refused before any job runs, in one line naming the dotted key path (issue 12, "Config").
+"""Invalid configs are refused before any job runs, in one line naming the dotted key path.
 
 The table goes through `implicit_bias.config.validate_config`, the function the Snakefile runs on its merged
 config (workflow/rules/common.smk), in-process: each row is config.yaml merged with one override by Snakemake's own
@@ -142,7 +142,7 @@ CASES = [
     ("baek2025.datasets", {".hidden": {"kind": "gr"}}, "baek2025.datasets", "'.hidden' is not a plain name"),
     ("cattaneo2024.full.data_dir", "/etc", "cattaneo2024.full.data_dir", "leaves the project"),
     ("cattaneo2024.full.data_dir", "data/../../cifar", "cattaneo2024.full.data_dir", "leaves the project"),
-    # beyond (issue 13): the schema, then each study's own cross-references
+    # beyond: the schema, then each study's own cross-references
     ("beyond.phase.stepz", 10, "beyond.phase", "'stepz' was unexpected"),
     ("beyond.phase.seeds", [], "beyond.phase.seeds", "should be non-empty"),
     ("beyond.phase.batch_sizes", [1, 3], "beyond.phase.batch_sizes", "3 must divide data.n = 10"),

@@ -305,7 +305,7 @@ def test_property_fixed_point_equivariance(data):
 
 
 # --------------------------------------------------------------------------
-# beyond the paper: mini-batch and multiclass P(c) (issue 13)
+# beyond the paper: mini-batch and multiclass P(c)
 # --------------------------------------------------------------------------
 def _partitions(items, b):
     """Every partition of `items` into blocks of size b (as lists of blocks)."""
@@ -414,7 +414,7 @@ def test_batch_fixed_point_errors(kwargs, match):
 
 
 # --------------------------------------------------------------------------
-# Anderson acceleration (issue 13, beyond the paper)
+# Anderson acceleration (beyond the paper)
 # --------------------------------------------------------------------------
 
 

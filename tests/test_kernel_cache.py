@@ -1,6 +1,6 @@
 """numba's on-disk cache works across processes: a second process loads the compiled kernels and compiles nothing.
 
-Every Snakemake job is its own process, so a kernel compiled anew in each job would cost seconds per job (issue 10).
+Every Snakemake job is its own process, so a kernel compiled anew in each job would cost seconds per job.
 The first process below compiles into an empty cache directory; the second must hit that cache for every kernel.
 """
 

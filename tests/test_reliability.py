@@ -1,4 +1,4 @@
-"""Reliability of the library API (issue 12): every bad input is refused with a ValueError naming the problem, runs
+"""Reliability of the library API: every bad input is refused with a ValueError naming the problem, runs
 stay exact far past the underflow points, a run that overflows is an error naming its step and optimizer, and a
 damaged artifact is refused with its path, never read as zeros.
 

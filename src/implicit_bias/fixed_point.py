@@ -16,7 +16,7 @@ Algorithm 3 finds c* by plain iteration c^{k+1} = F(c^k) from c^0 = 1/N (`accele
 safeguarded Anderson acceleration of it with working-set solves of P(c), for large multiclass problems, where the
 plain iteration converges slowly and each full solve is slow).
 
-Beyond the paper (issue 13), the same construction for mini-batches and for multiclass data. The constraints are
+Beyond the paper, the same construction for mini-batches and for multiclass data. The constraints are
 rows a_r of A (binary: a_i = x_i; multiclass: a_(i,c) = vec((e_{y_i} - e_c) h_i^T), fan2025 eq 2, one row per
 wrong class c), c weights them, and sample i's gradient direction is S_i = sum_{r of i} c_r a_r. Adam with beta2
 near 1 averages the squared *batch* gradients over the batches it visits, so its preconditioner in the limit is

@@ -28,7 +28,7 @@ FIXED_FIGURES = {
         "fig4": ["sweep_rho"],
         "fig5": ["sweep_beta"],
     },
-    # beyond (issue 13): figure -> the study that draws it
+    # beyond: figure -> the study that draws it
     "beyond": {study_module(study).FIGURE: [study] for study in STUDIES},
 }
 

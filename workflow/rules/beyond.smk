@@ -1,4 +1,4 @@
-# beyond (issue 13): per study, data -> references -> optimizer runs (one job per data set) -> one metric table ->
+# beyond: per study, data -> references -> optimizer runs (one job per data set) -> one metric table ->
 # its figure and checks (the check rule bey_check is generated in checks.smk).
 
 

@@ -1,4 +1,4 @@
-# Input functions and target lists of `beyond` (issue 13: questions beyond the three papers). One study per module
+# Input functions and target lists of `beyond` (questions beyond the three papers). One study per module
 # of implicit_bias.papers.beyond; the rules of beyond.smk are generic over {study}, each job declaring only its own
 # study's module as an input (an edit to one study re-runs that study alone).
 from implicit_bias.papers.beyond import experiments as bey_exp

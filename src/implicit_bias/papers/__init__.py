@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 __all__ = ["PAPERS", "run_specs"]
 
-# the three papers, and `beyond` (issue 13): questions they raise together, a fourth home built the same way
+# the three papers, and `beyond`: questions they raise together, a fourth home built the same way
 PAPERS = ("baek2025", "fan2025", "cattaneo2024", "beyond")
 
 

@@ -1,4 +1,4 @@
-"""Beyond the papers: questions the three papers raise together and none of them answers (issue 13).
+"""Beyond the papers: questions the three papers raise together and none of them answers.
 
 A fourth home next to the papers, built the same way (config section `beyond`, rules in workflow/rules/beyond.smk,
 checks in the same ledger and report), made of four *studies*, one module each:

@@ -1,4 +1,4 @@
-"""Checks of the `beyond` studies (issue 13): each study module keeps its own checks next to its maths; this is the
+"""Checks of the `beyond` studies: each study module keeps its own checks next to its maths; this is the
 registry the workflow and the ledger read (one `CHECKS` per home, as for the papers)."""
 
 from __future__ import annotations

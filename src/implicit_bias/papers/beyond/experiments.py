@@ -1,4 +1,4 @@
-"""The `beyond` studies (issue 13) as a whole: their config cross-references, their data-set names, one study end
+"""The `beyond` studies as a whole: their config cross-references, their data-set names, one study end
 to end in one process.
 
 The workflow's generic rules (workflow/rules/beyond.smk) call each study module (`implicit_bias.papers.beyond.<study>`,

@@ -1,4 +1,4 @@
-"""Multiclass per-sample Adam and its fixed point (issue 13, item 2): does Adam with small batches leave fan2025's
+"""Multiclass per-sample Adam and its fixed point: does Adam with small batches leave fan2025's
 max-norm margin V_∞ on multiclass data, as per-sample Adam leaves the ℓ∞ margin in the binary case (baek2025), and
 does its limit follow the multiclass analogue of baek2025's fixed point?
 
@@ -598,6 +598,6 @@ CHECKS = {
         datasets=(),
         func=check_multiclass_fixed_point,
         kind="claim",
-        figure=f"issue 13 item 2 ({FIGURE})",  # the report shows the check beside its figure
+        figure=f"beyond the papers ({FIGURE})",  # the report shows the check beside its figure
     )
 }

@@ -1,4 +1,4 @@
-"""Study `real_data` (issue 13, item 4): the three papers' predictions on data nobody constructed.
+"""Study `real_data`: the three papers' predictions on data nobody constructed.
 
 Data: scikit-learn's bundled 8×8 digits (1797 images, 64 pixel features, no download). Every data set is a subset of
 it — a pair of digits (binary) or all ten classes — and is preprocessed on its own samples: pixels that are constant
@@ -536,14 +536,14 @@ CHECKS = {
         (STUDY,),
         (),
         real_data_binary,
-        figure=f"issue 13 item 4 ({FIGURE}); baek2025 Thm 4.8 / Figs. 1, 3; fan2025 Thm 5.3",
+        figure=f"beyond the papers ({FIGURE}); baek2025 Thm 4.8 / Figs. 1, 3; fan2025 Thm 5.3",
     ),
     "real_data_multiclass": Check(
         "On all ten digits: Adam and SignGD favour the max-norm margin, NGD the l2 margin, at the theory's rates",
         (STUDY,),
         (),
         real_data_multiclass,
-        figure=f"issue 13 item 4 ({FIGURE}); fan2025 Fig. 1, Thms 5.3, 6.3",
+        figure=f"beyond the papers ({FIGURE}); fan2025 Fig. 1, Thms 5.3, 6.3",
     ),
 }
 

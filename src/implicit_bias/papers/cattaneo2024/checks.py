@@ -239,7 +239,7 @@ def c4_momentum_limit(art: Artifacts) -> Verdict:
 # after the initial period), so at every step a larger ρ penalises the one-norm less (anti-penalises it more) and a
 # larger β penalises it more: at equal training loss, ‖∇E‖_{1,ε} rises with ρ and falls with β.
 MECHANISM_MEMORIES = 10.0  # run length ≥ 10/(1 − max(β, ρ)): the ρ lever needs n ≫ 1/(1−ρ) (spec §3.4, §5 item 2)
-MECHANISM_SEEDS = 10  # paired comparison on ≥ 10 initialisations (issue 9, item 3)
+MECHANISM_SEEDS = 10  # paired comparison on ≥ 10 initialisations
 MECHANISM_FLOOR = 0.01  # p·sqrt(ε) below 1% of every matched norm: regime (a), sqrt(ε) ≪ |g| (spec §2.4)
 
 
@@ -313,7 +313,7 @@ def _mechanism_check(art, name, sign):
             1.0,
             "every run reaches every matched loss level, or the comparison is not at matched loss",
         ),
-        Criterion("seeds", ">=", MECHANISM_SEEDS, "a paired comparison on at least 10 initialisations (issue 9)"),
+        Criterion("seeds", ">=", MECHANISM_SEEDS, "a paired comparison on at least 10 initialisations"),
         Criterion(
             "steps * (1 - max(beta, rho))",
             ">=",
