@@ -313,8 +313,8 @@ def plot_heatmap(
     """Two heatmaps over a grid of two run settings (e.g. batch size × β), one cell per run.
 
     Left: `metric` at the last step T on a log colour scale, seed mean, the per-seed min–max written in the cell.
-    Right: its fall over the last decade, value(T/10)/value(T) (`decade_fall`), per cell the mean over seeds with the
-    min–max. With a `guide` ({slope, label}) the right map is diverging, centred at the rate's fall 10^(−slope) (√10
+    Right: its fall over the last decade, value(T/10)/value(T) (`decade_fall`), per cell the fall of the seed mean
+    with the min–max of the seeds' own falls. With a `guide` ({slope, label}) the right map is diverging, centred at the rate's fall 10^(−slope) (√10
     for t^(−1/2)) with ×1 (no fall) at the red end, and a cell where seeds fall by less than RATE_SLACK of it (the
     checks' criterion for a run that does not converge at the rate) is marked "stalls" with how many seeds do.
     """
