@@ -314,9 +314,10 @@ def plot_heatmap(
 
     Left: `metric` at the last step T on a log colour scale, seed mean, the per-seed min–max written in the cell.
     Right: its fall over the last decade, value(T/10)/value(T) (`decade_fall`), per cell the fall of the seed mean
-    with the min–max of the seeds' own falls. With a `guide` ({slope, label}) the right map is diverging, centred at the rate's fall 10^(−slope) (√10
-    for t^(−1/2)) with ×1 (no fall) at the red end, and a cell where seeds fall by less than RATE_SLACK of it (the
-    checks' criterion for a run that does not converge at the rate) is marked "stalls" with how many seeds do.
+    with the min–max of the seeds' own falls. With a `guide` ({slope, label}) the right map is diverging, centred at
+    the rate's fall 10^(−slope) (√10 for t^(−1/2)) with ×1 (no fall) at the red end, and a cell where seeds fall by
+    less than RATE_SLACK of it (the checks' criterion for a run slower than the rate) is marked "stalls" with how
+    many seeds do.
     """
     sns.set_theme(style="white", context="paper", font_scale=1.1)
     _, stem, _ = PANELS[metric]
