@@ -55,7 +55,7 @@ def test_every_claim_check_has_a_falsification_test():
 
 
 # ------------------------------------------------------------------------------------------- order of accuracy
-TOY = dict(problem="toy", T=1.0, sub=4, h=[0.01, 0.005, 0.0025])
+TOY = dict(problem="toy", T=1.0, sub=2, h=[0.01, 0.005, 0.0025])
 
 
 def _toy_order(settings):
@@ -172,3 +172,44 @@ def test_fig2_check_tolerates_one_step_inside_the_tolerance():
     grid[0, 1] = grid[0, 0] - 5e-4
     grid[1, 2] = grid[1, 1] - 5e-4
     assert passed("fig2_toy", Fake(toy=_toy_fig2(grid=grid)))
+
+
+# ------------------------------------------------------------------------------- C2, C4: the code's correction
+def _with_bracket(monkeypatch, wrong):
+    """Replace the code's bracket (used by `modified_field`) by `wrong(g, beta, rho, eps, n, right)`."""
+    right = backward_error.bias_bracket
+    monkeypatch.setattr(
+        backward_error,
+        "bias_bracket",
+        lambda g, *, beta, rho, eps, n=None: wrong(np.asarray(g), beta, rho, eps, n, right),
+    )
+
+
+def _no_artifacts():
+    return Fake()
+
+
+def test_c2_and_c4_pass_with_the_codes_correction():
+    """The pass case of the two tests below (test_cattaneo2024_sweep.py checks their kind)."""
+    assert passed("c2_regimes", _no_artifacts()) and passed("c4_momentum_limit", _no_artifacts())
+
+
+WRONG_BRACKETS = {
+    "sign flipped": lambda g, b, r, e, n, right: -right(g, beta=b, rho=r, eps=e, n=n),
+    # the small-eps form everywhere: ½{(1+β)/(1−β) − (1+ρ)/(1−ρ)}, no ε/(g²+ε) term
+    "eps term dropped": lambda g, b, r, e, n, right: right(g, beta=b, rho=r, eps=0.0, n=n),
+    # the large-n form on every piece: the bias-corrected mean delays d(n) ignored
+    "large-n form on early pieces": lambda g, b, r, e, n, right: right(g, beta=b, rho=r, eps=e, n=None),
+}
+
+
+@pytest.mark.parametrize("wrong", list(WRONG_BRACKETS))
+def test_c2_regimes_fails_when_the_codes_correction_is_not_adams(wrong, monkeypatch):
+    _with_bracket(monkeypatch, WRONG_BRACKETS[wrong])
+    assert not passed("c2_regimes", _no_artifacts())
+
+
+@pytest.mark.parametrize("wrong", ["sign flipped", "eps term dropped"])
+def test_c4_momentum_limit_fails_when_the_large_eps_field_is_not_heavy_balls(wrong, monkeypatch):
+    _with_bracket(monkeypatch, WRONG_BRACKETS[wrong])
+    assert not passed("c4_momentum_limit", _no_artifacts())
