@@ -213,3 +213,37 @@ def test_c2_regimes_fails_when_the_codes_correction_is_not_adams(wrong, monkeypa
 def test_c4_momentum_limit_fails_when_the_large_eps_field_is_not_heavy_balls(wrong, monkeypatch):
     _with_bracket(monkeypatch, WRONG_BRACKETS[wrong])
     assert not passed("c4_momentum_limit", _no_artifacts())
+
+
+# ----------------------------------------------------------------------- Sec. 2.4(b) / Example 2.1, dynamics
+def _momentum(*, eps_rate=1.0, slope1=1.0, slope2=2.0, fall=1e-9, eps_min=1e6):
+    """A momentum-limit artifact: distance to the momentum iterates ∝ ε^(−eps_rate); errors of the flows ∝ η^slope."""
+    eta = np.array([5e-4, 2.5e-4, 1.25e-4, 6.25e-5])
+    eps_grid = eps_min * np.array([1.0, 10.0, 100.0, 1000.0])
+    return dict(
+        eta=eta,
+        err1=66.0 * eta**slope1,
+        err2=2e4 * eta**slope2,
+        loss0=np.full(4, 164.0),
+        loss_final=np.full(4, 164.0 * fall),
+        eps_grid=eps_grid,
+        eps_dist=3.7e3 * eps_grid**-eps_rate,
+        max_grad_sq=np.float64(1.6e4),
+        eps=np.float64(1e12),
+        beta=np.float64(0.5),
+        tau=np.float64(0.5),
+    )
+
+
+def test_momentum_dynamics_check_passes_on_the_limit_and_fails_without_it():
+    name = "ex21_momentum_dynamics"
+    assert passed(name, Fake(momentum=_momentum()))
+    for bad in (
+        dict(eps_rate=0.0),  # Adam does not approach the momentum method as eps grows (a plateau)
+        dict(eps_rate=0.5),  # too slowly: not the O(1/eps) of sqrt(v_hat + eps)
+        dict(slope2=1.0),  # the momentum flow only first order: the squared two-norm penalty is not Adam's O(eta) term
+        dict(slope2=1.0, slope1=2.0),  # and the gradient flow second order
+        dict(fall=0.5),  # the loss falls by a factor 2: no training horizon
+        dict(eps_min=1e4),  # eps below 10 max g^2 on the grid: not regime (b)
+    ):
+        assert not passed(name, Fake(momentum=_momentum(**bad))), bad

@@ -39,6 +39,8 @@ __all__ = [
     "modified_field",
     "modified_flow",
     "momentum_direction",
+    "momentum_flow",
+    "momentum_iterates",
     "perturbed_one_norm",
     "rk4",
     "sup_error",
@@ -284,3 +286,59 @@ def extracted_correction(
     f1 = field1(theta)
     jf = (field1(theta + delta * f1) - field1(theta - delta * f1)) / (2.0 * delta)
     return (-direction(grads) - f1 - 0.5 * h * jf) / h
+
+
+# ------------------------------------------------------------------- GD with momentum: Adam's large-ε limit
+def momentum_iterates(
+    grad: Callable[[np.ndarray], ArrayLike], theta0: ArrayLike, *, eta: float, beta: float, steps: int
+) -> np.ndarray:
+    """GD with bias-corrected EMA momentum, θ^(n+1) = θ^(n) − η·m̂^(n+1) (Adam with √(v̂ + ε) replaced by √ε and
+    h = η√ε): iterates θ^(0..steps) as an array (steps+1, p)."""
+    theta = np.array(theta0, dtype=np.float64)
+    m = np.zeros_like(theta)
+    out = np.empty((steps + 1, *theta.shape))
+    out[0] = theta
+    for n in range(steps):
+        m = beta * m + (1.0 - beta) * np.asarray(grad(theta), dtype=np.float64)
+        theta = theta - eta * m / (1.0 - beta ** (n + 1))
+        if not np.all(np.isfinite(theta)):
+            raise FloatingPointError(f"momentum iterate is not finite at step {n + 1}")
+        out[n + 1] = theta
+    return out
+
+
+def momentum_flow(
+    grad: Callable[[np.ndarray], ArrayLike],
+    hvp: Callable[[np.ndarray, np.ndarray], ArrayLike] | None,
+    theta0: ArrayLike,
+    *,
+    eta: float,
+    beta: float,
+    steps: int,
+    order: int = 2,
+    sub: int = 4,
+) -> np.ndarray:
+    """Modified flows of `momentum_iterates` at τ_n = nη (RK4, `sub` substeps per step), n = 0..steps.
+
+    order 1: the gradient flow θ̇ = −∇E. order 2: on piece n, θ̇ = −(∇E + η(d_β(n) + ½)·H∇E), the ε → ∞ limit of the
+    Adam bracket (spec §2.4(b)); at large n it is −∇[E + η(1+β)/(4(1−β))‖∇E‖²], the squared two-norm penalised.
+    """
+    if order not in (1, 2):
+        raise ValueError(f"order must be 1 or 2; got {order}")
+    if order == 2 and hvp is None:
+        raise ValueError("the second-order flow needs hvp(theta, v) = H(theta) v")
+    theta = np.array(theta0, dtype=np.float64)
+    out = np.empty((steps + 1, *theta.shape))
+    out[0] = theta
+    for n in range(steps):
+        k = eta * (float(mean_delay(beta, n)) + 0.5) if order == 2 else 0.0
+
+        def field(t, y, k=k):
+            g = np.asarray(grad(y), dtype=np.float64)
+            return -g if order == 1 else -(g + k * np.asarray(hvp(y, g), dtype=np.float64))
+
+        theta = rk4(field, theta, n * eta, eta / sub, sub)
+        if not np.all(np.isfinite(theta)):
+            raise FloatingPointError(f"momentum flow (order {order}) is not finite at tau = {(n + 1) * eta}")
+        out[n + 1] = theta
+    return out

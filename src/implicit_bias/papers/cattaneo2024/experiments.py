@@ -5,6 +5,7 @@ Each returns flat arrays (plus settings) for one artifact; they hold no file pat
 * `f_curves`        Figure 1: F(x) closed form on a grid, and by quadrature at check points (C3).
 * `toy_trajectories` Figure 2: Adam iterates on the 2-D toy problem over (β, ρ) and over h.
 * `order_of_accuracy` Figure 3 / C1 / C5: global error of the first- and second-order flows over an h grid.
+* `momentum_limit`  Sec. 2.4(b) / Example 2.1: Adam at large ε against GD with momentum and its modified flows.
 * `adam_sweep`      Figures 4-5: full-batch Adam on a small tanh MLP (digits), vectorised over seeds; the
                     pipeline runs it one (β, ρ) point at a time (`sweep_points`) and joins them (`combine_sweep`).
 """
@@ -22,6 +23,8 @@ from ...backward_error import (
     adam_correction_1d_quad,
     adam_iterates,
     modified_flow,
+    momentum_flow,
+    momentum_iterates,
     perturbed_one_norm,
     sup_error,
 )
@@ -34,6 +37,7 @@ __all__ = [
     "combine_sweep",
     "f_curves",
     "matched_loss_norms",
+    "momentum_limit",
     "one_norm_distance",
     "order_of_accuracy",
     "reached_mean",
@@ -155,6 +159,60 @@ def order_of_accuracy(cfg: dict, log: Callable[[str], object] = print) -> dict:
             )
     out.update(h=hs, settings=settings, err1=err1, err2=err2, T=np.float64(cfg["T"]))
     return out
+
+
+# ------------------------------------------------------------------------------------------------ Sec. 2.4(b)
+def momentum_limit(cfg: dict, log: Callable[[str], object] = print) -> dict:
+    """Adam at large ε (h = η√ε) on the toy problem over the horizon τ = N·η, against GD with EMA momentum at step η.
+
+    Arrays: eps_grid, eps_dist = max_n ‖θ_Adam(ε) − θ_momentum‖_∞ at the largest η (K,); eta (E,); err1, err2 =
+    max_n ‖θ_Adam(eps) − θ̃_k(τ_n)‖_∞ with θ̃_1 the gradient flow and θ̃_2 the momentum modified flow (squared two-norm
+    penalised), loss0 and loss_final of those Adam runs (E,); max_grad_sq = max_n max_j (∇_jE)² along the runs.
+    """
+    toy = ToyProblem()
+    theta0 = np.asarray(cfg["theta0"], float)
+    beta, rho, tau, sub = float(cfg["beta"]), float(cfg["rho"]), float(cfg["tau"]), int(cfg["sub"])
+    etas, eps_grid, eps = np.asarray(cfg["eta"], float), np.asarray(cfg["eps_grid"], float), float(cfg["eps"])
+    err1, err2 = np.empty(len(etas)), np.empty(len(etas))
+    loss0, loss_final = np.empty(len(etas)), np.empty(len(etas))
+    max_g2 = 0.0
+
+    def adam(eta, e, steps):
+        return adam_iterates(toy.grad, theta0, h=eta * np.sqrt(e), beta=beta, rho=rho, eps=e, steps=steps)
+
+    for i, eta in enumerate(etas):
+        started = time.perf_counter()
+        steps = round(tau / eta)
+        A = adam(eta, eps, steps)
+        kw = dict(eta=float(eta), beta=beta, steps=steps, sub=sub)
+        e1 = sup_error(A, momentum_flow(toy.grad, toy.hvp, theta0, order=1, **kw))
+        e2 = sup_error(A, momentum_flow(toy.grad, toy.hvp, theta0, order=2, **kw))
+        err1[i], err2[i] = e1.max(), e2.max()
+        loss0[i], loss_final[i] = toy.loss(A[0]), toy.loss(A[-1])
+        max_g2 = max(max_g2, float(np.max(toy.grad(A) ** 2)))
+        log(
+            f"eta={eta:g} (N={steps}): err1={err1[i]:.3e} err2={err2[i]:.3e} loss {loss0[i]:.3g} -> "
+            f"{loss_final[i]:.3g} [{time.perf_counter() - started:.1f} s]"
+        )
+    eta = float(etas.max())
+    steps = round(tau / eta)
+    gd = momentum_iterates(toy.grad, theta0, eta=eta, beta=beta, steps=steps)
+    eps_dist = np.array([sup_error(adam(eta, e, steps), gd).max() for e in eps_grid])
+    max_g2 = max(max_g2, float(np.max(toy.grad(gd) ** 2)))
+    log(f"eta={eta:g}: max_n |Adam(eps) - momentum|_inf over eps {eps_grid.tolist()} = {eps_dist.tolist()}")
+    return dict(
+        eta=etas,
+        err1=err1,
+        err2=err2,
+        loss0=loss0,
+        loss_final=loss_final,
+        eps_grid=eps_grid,
+        eps_dist=eps_dist,
+        max_grad_sq=np.float64(max_g2),
+        eps=np.float64(eps),
+        beta=np.float64(beta),
+        tau=np.float64(tau),
+    )
 
 
 # ------------------------------------------------------------------------------------------------ Figures 4-5
@@ -366,6 +424,11 @@ def check_config(cfg: dict) -> None:
                 raise ValueError(f"{k}: the mlp problem needs {missing}")
         if name == "rmsprop" and any(s[0] != 0 for s in spec["settings"]):
             raise ValueError(f"{k}.settings: RMSProp is beta = 0; got {spec['settings']}")
+    mom = cfg["momentum"]
+    if list(mom["eta"]) != sorted(set(mom["eta"]), reverse=True):
+        raise ValueError(f"{key}.momentum.eta: must be strictly decreasing; got {mom['eta']}")
+    if list(mom["eps_grid"]) != sorted(set(mom["eps_grid"])):
+        raise ValueError(f"{key}.momentum.eps_grid: must be strictly increasing; got {mom['eps_grid']}")
     fig2 = cfg["fig2"]
     if fig2["tail"] > round(fig2["T"] / max(fig2["h_grid"] + [fig2["h"]])):
         raise ValueError(f"{key}.fig2.tail: {fig2['tail']} is more than the number of steps T/h of the largest h")
