@@ -247,3 +247,23 @@ def test_momentum_dynamics_check_passes_on_the_limit_and_fails_without_it():
         dict(eps_min=1e4),  # eps below 10 max g^2 on the grid: not regime (b)
     ):
         assert not passed(name, Fake(momentum=_momentum(**bad))), bad
+
+
+# ------------------------------------------------------------------------------- Thm 3.1 over a training horizon
+def _long(T, h=(0.01, 0.005, 0.0025)):
+    return order_of_accuracy(
+        dict(problem="toy", T=T, sub=1, h=list(h), settings=[[0.5, 0.7, 1e-4]]), log=lambda s: None
+    )
+
+
+def test_long_horizon_order_check_needs_training_and_second_order_closeness():
+    name = "c1_order_long"
+    good = _long(2.0)
+    assert passed(name, Fake(order_long=good))
+    # a horizon over which the loss falls less than 100-fold is not a training horizon
+    assert failing(name, Fake(order_long=_long(1.0))) == {"final loss / initial loss, per (setting, h)"}
+    # a first-order-only 'second-order' flow
+    assert not passed(name, Fake(order_long={**good, "err2": good["err1"] * 0.9}))
+    # past the point where |g| reaches sqrt(eps) this grid is not asymptotic: the per-pair slopes break
+    late = _long(2.6, h=(0.005, 0.0025))
+    assert not passed(name, Fake(order_long=late))
