@@ -216,11 +216,21 @@ def test_c4_momentum_limit_fails_when_the_large_eps_field_is_not_heavy_balls(wro
 
 
 # ----------------------------------------------------------------------- Sec. 2.4(b) / Example 2.1, dynamics
-def _momentum(*, eps_rate=1.0, slope1=1.0, slope2=2.0, fall=1e-9, eps_min=1e6):
-    """A momentum-limit artifact: distance to the momentum iterates ∝ ε^(−eps_rate); errors of the flows ∝ η^slope."""
+def _momentum(
+    *, eps_rate=1.0, slope1=1.0, slope2=2.0, fall=1e-9, eps_min=1e6, shift=-60.0, shift_power=1.0, flow_shift=None
+):
+    """A momentum-limit artifact: distance to the momentum iterates ∝ ε^(−eps_rate); errors of the flows ∝ η^slope;
+    end points: the gradient flow's, Adam's scaled by 1 + shift·η^shift_power (D moves by that fraction), the
+    momentum flow's by 1 + flow_shift(η) (default: Adam's shift up to a relative 250·η)."""
     eta = np.array([5e-4, 2.5e-4, 1.25e-4, 6.25e-5])
     eps_grid = eps_min * np.array([1.0, 10.0, 100.0, 1000.0])
+    end1 = np.tile([0.352, 2.129], (4, 1))
+    adam = shift * eta**shift_power
+    flow = adam * (1 - 250 * eta) if flow_shift is None else flow_shift(eta)
     return dict(
+        end_flow1=end1,
+        end_adam=end1 * (1 + adam)[:, None],
+        end_flow2=end1 * (1 + flow)[:, None],
         eta=eta,
         err1=66.0 * eta**slope1,
         err2=2e4 * eta**slope2,
@@ -267,3 +277,16 @@ def test_long_horizon_order_check_needs_training_and_second_order_closeness():
     # past the point where |g| reaches sqrt(eps) this grid is not asymptotic: the per-pair slopes break
     late = _long(2.6, h=(0.005, 0.0025))
     assert not passed(name, Fake(order_long=late))
+
+
+def test_regime_b_bias_check_passes_on_the_predicted_shift_and_fails_otherwise():
+    name = "regime_b_bias"
+    assert passed(name, Fake(momentum=_momentum()))
+    for bad in (
+        dict(shift=60.0),  # Adam ends farther from the diagonal than the gradient flow (anti-penalised)
+        dict(shift=-0.02, shift_power=0.0),  # a shift that does not vanish with eta: not the O(eta) correction
+        dict(shift=-3e3, shift_power=1.5),  # a shift of order eta^1.5
+        dict(flow_shift=lambda eta: -30.0 * eta),  # the momentum flow predicts half the shift at every eta
+        dict(fall=1e-3),  # runs that end at loss 0.16: not on the minimiser set
+    ):
+        assert not passed(name, Fake(momentum=_momentum(**bad))), bad

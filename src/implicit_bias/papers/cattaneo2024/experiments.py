@@ -170,7 +170,8 @@ def momentum_limit(cfg: dict, log: Callable[[str], object] = print) -> dict:
 
     Arrays: eps_grid, eps_dist = max_n ‖θ_Adam(ε) − θ_momentum‖_∞ at the largest η (K,); eta (E,); err1, err2 =
     max_n ‖θ_Adam(eps) − θ̃_k(τ_n)‖_∞ with θ̃_1 the gradient flow and θ̃_2 the momentum modified flow (squared two-norm
-    penalised), loss0 and loss_final of those Adam runs (E,); max_grad_sq = max_n max_j (∇_jE)² along the runs.
+    penalised), loss0 and loss_final of those Adam runs (E,), and their end points end_adam, end_flow1, end_flow2
+    (E, 2); max_grad_sq = max_n max_j (∇_jE)² along the runs.
     """
     toy = ToyProblem()
     theta0 = np.asarray(cfg["theta0"], float)
@@ -178,6 +179,7 @@ def momentum_limit(cfg: dict, log: Callable[[str], object] = print) -> dict:
     etas, eps_grid, eps = np.asarray(cfg["eta"], float), np.asarray(cfg["eps_grid"], float), float(cfg["eps"])
     err1, err2 = np.empty(len(etas)), np.empty(len(etas))
     loss0, loss_final = np.empty(len(etas)), np.empty(len(etas))
+    ends = {key: np.empty((len(etas), len(theta0))) for key in ("end_adam", "end_flow1", "end_flow2")}
     max_g2 = 0.0
 
     def adam(eta, e, steps):
@@ -188,9 +190,11 @@ def momentum_limit(cfg: dict, log: Callable[[str], object] = print) -> dict:
         steps = round(tau / eta)
         A = adam(eta, eps, steps)
         kw = dict(eta=float(eta), beta=beta, steps=steps, sub=sub)
-        e1 = sup_error(A, momentum_flow(toy.grad, toy.hvp, theta0, order=1, **kw))
-        e2 = sup_error(A, momentum_flow(toy.grad, toy.hvp, theta0, order=2, **kw))
+        f1 = momentum_flow(toy.grad, toy.hvp, theta0, order=1, **kw)
+        f2 = momentum_flow(toy.grad, toy.hvp, theta0, order=2, **kw)
+        e1, e2 = sup_error(A, f1), sup_error(A, f2)
         err1[i], err2[i] = e1.max(), e2.max()
+        ends["end_adam"][i], ends["end_flow1"][i], ends["end_flow2"][i] = A[-1], f1[-1], f2[-1]
         loss0[i], loss_final[i] = toy.loss(A[0]), toy.loss(A[-1])
         max_g2 = max(max_g2, float(np.max(toy.grad(A) ** 2)))
         log(
@@ -209,6 +213,7 @@ def momentum_limit(cfg: dict, log: Callable[[str], object] = print) -> dict:
         err2=err2,
         loss0=loss0,
         loss_final=loss_final,
+        **ends,
         eps_grid=eps_grid,
         eps_dist=eps_dist,
         max_grad_sq=np.float64(max_g2),
