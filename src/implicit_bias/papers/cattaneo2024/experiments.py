@@ -134,15 +134,16 @@ def _problem(cfg: dict):
 def order_of_accuracy(cfg: dict, log: Callable[[str], object] = print) -> dict:
     """err_k(h) = max_n ‖θ^(n) − θ̃_k(t_n)‖_∞ over n ≤ T/h for k = 1, 2, for every setting and h of `cfg`.
 
-    Arrays: h (H,), err1/err2 (S, H), the training loss of Adam at n = 0 and n = T/h, loss0/lossT (S, H), and per-n
-    error curves err1_n_<s>_<i>, err2_n_<s>_<i>.
+    Arrays: h (H,), err1/err2 (S, H), the training loss of Adam at n = 0 and n = T/h, loss0/lossT (S, H), the
+    smallest gradient coordinate along Adam's run, min_n min_j |∇_jE(θ^(n))|, min_abs_grad (S, H), and per-n error
+    curves err1_n_<s>_<i>, err2_n_<s>_<i>.
     """
     loss, grad, hvp, theta0 = _problem(cfg)
     hs = np.asarray(cfg["h"], float)
     settings = np.asarray(cfg["settings"], float)  # rows (β, ρ, ε)
     err1 = np.empty((len(settings), len(hs)))
     err2 = np.empty_like(err1)
-    loss0, lossT = np.empty_like(err1), np.empty_like(err1)
+    loss0, lossT, min_abs_grad = np.empty_like(err1), np.empty_like(err1), np.empty_like(err1)
     out = {}
     for s, (b, r, e) in enumerate(settings):
         for i, h in enumerate(hs):
@@ -155,12 +156,23 @@ def order_of_accuracy(cfg: dict, log: Callable[[str], object] = print) -> dict:
             e1, e2 = sup_error(adam, f1), sup_error(adam, f2)
             err1[s, i], err2[s, i] = e1.max(), e2.max()
             loss0[s, i], lossT[s, i] = float(loss(adam[0])), float(loss(adam[-1]))
+            # in chunks: the MLP's batched gradient holds (chunk, n_train, hidden) intermediates
+            min_abs_grad[s, i] = min(float(np.abs(grad(adam[k : k + 256])).min()) for k in range(0, len(adam), 256))
             out[f"err1_n_{s}_{i}"], out[f"err2_n_{s}_{i}"] = e1, e2
             log(
                 f"beta={b} rho={r} eps={e} h={h:g} (N={steps}): err1={e1.max():.3e} err2={e2.max():.3e} "
                 f"[{time.perf_counter() - started:.1f} s]"
             )
-    out.update(h=hs, settings=settings, err1=err1, err2=err2, loss0=loss0, lossT=lossT, T=np.float64(cfg["T"]))
+    out.update(
+        h=hs,
+        settings=settings,
+        err1=err1,
+        err2=err2,
+        loss0=loss0,
+        lossT=lossT,
+        min_abs_grad=min_abs_grad,
+        T=np.float64(cfg["T"]),
+    )
     return out
 
 
