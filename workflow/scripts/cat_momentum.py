@@ -1,4 +1,4 @@
-"""Sec. 2.4(b) / Example 2.1: Adam at large eps against GD with momentum and its modified flows (toy problem)."""
+"""Spec §2.4(b) / Example 2.1: Adam at large eps against GD with momentum and its modified flows (toy problem)."""
 
 import os
 

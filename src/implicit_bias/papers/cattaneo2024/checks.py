@@ -380,7 +380,7 @@ def c4_momentum_limit(art: Artifacts) -> Verdict:
 
 
 def ex21_momentum_dynamics(art: Artifacts) -> Verdict:
-    """Sec. 2.4(b) / Example 2.1, run: at √ε ≫ |g|, Adam with h = η√ε follows GD with EMA momentum at step η (the
+    """Spec §2.4(b) / Example 2.1, run: at √ε ≫ |g|, Adam with h = η√ε follows GD with EMA momentum at step η (the
     distance falls like 1/ε), and its iterates follow the momentum method's modified flow, which penalises the squared
     two-norm, to O(η²) over a training horizon, against O(η) for the gradient flow."""
     r = art.runs("momentum")
@@ -445,7 +445,7 @@ SETTLED_LOSS = 1e-3
 
 
 def regime_b_bias(art: Artifacts) -> Verdict:
-    """Sec. 2.4(b), run: at √ε ≫ |g| the finite step moves Adam's end point, against the gradient flow's, toward the
+    """Spec §2.4(b), run: at √ε ≫ |g| the finite step moves Adam's end point, against the gradient flow's, toward the
     minimisers of the squared gradient two-norm on the level sets (the diagonal θ1 = θ2 of the toy problem, D =
     |θ1| + |θ2| smaller), by an O(η) shift that the momentum modified flow predicts to relative O(η)."""
     r = art.runs("momentum")
@@ -697,7 +697,7 @@ CHECKS = {
         (),
         c2_regimes,
         kind="consistency",
-        figure="Sec. 2.4 regimes",
+        figure="eps regimes (spec §2.2-2.4)",
     ),
     "c3_figure1": Check(
         "C3: Figure-1 F closed form = quadrature; shape as stated",
@@ -717,22 +717,22 @@ CHECKS = {
         figure="eps -> infinity limit",
     ),
     "ex21_momentum_dynamics": Check(
-        "Sec. 2.4(b) / Example 2.1, run: at large eps Adam (h = eta sqrt(eps)) follows GD with momentum (distance "
+        "Large-eps regime / Example 2.1, run: at large eps Adam (h = eta sqrt(eps)) follows GD with momentum (distance "
         "falling like 1/eps) and, over a training horizon, the momentum method's modified flow penalising the squared "
         "two-norm at O(eta^2) against O(eta) for the gradient flow (toy problem from Fig. 2's start)",
         ("momentum",),
         (),
         ex21_momentum_dynamics,
-        figure="Sec. 2.4(b), Example 2.1",
+        figure="large-eps regime (spec §2.4(b)), Example 2.1",
     ),
     "regime_b_bias": Check(
-        "Sec. 2.4(b), run: at large eps a finite step moves Adam's end point toward the minimisers of the squared "
+        "Large-eps regime, run: at large eps a finite step moves Adam's end point toward the minimisers of the squared "
         "gradient two-norm on the level sets (toy: the diagonal), by the O(eta) shift the momentum modified flow "
         "predicts",
         ("momentum",),
         (),
         regime_b_bias,
-        figure="Sec. 2.4(b)",
+        figure="large-eps regime (spec §2.4(b))",
     ),
     "c5_rmsprop": Check(
         "C5: C1 for RMSProp (beta = 0)", ("order_rmsprop",), (), c5_rmsprop, figure="Thm 3.1 (RMSProp)"

@@ -5,7 +5,7 @@ Each returns flat arrays (plus settings) for one artifact; they hold no file pat
 * `f_curves`        Figure 1: F(x) closed form on a grid, and by quadrature at check points (C3).
 * `toy_trajectories` Figure 2: Adam iterates on the 2-D toy problem over (β, ρ) and over h.
 * `order_of_accuracy` Figure 3 / C1 / C5: global error of the first- and second-order flows over an h grid.
-* `momentum_limit`  Sec. 2.4(b) / Example 2.1: Adam at large ε against GD with momentum and its modified flows.
+* `momentum_limit`  spec §2.4(b) / Example 2.1: Adam at large ε against GD with momentum and its modified flows.
 * `adam_sweep`      Figures 4-5: full-batch Adam on a small tanh MLP (digits), vectorised over seeds; the
                     pipeline runs it one (β, ρ) point at a time (`sweep_points`) and joins them (`combine_sweep`).
 """
@@ -176,7 +176,7 @@ def order_of_accuracy(cfg: dict, log: Callable[[str], object] = print) -> dict:
     return out
 
 
-# ------------------------------------------------------------------------------------------------ Sec. 2.4(b)
+# ------------------------------------------------------------------------------------------------ large eps
 def momentum_limit(cfg: dict, log: Callable[[str], object] = print) -> dict:
     """Adam at large ε (h = η√ε) on the toy problem over the horizon τ = N·η, against GD with EMA momentum at step η.
 
