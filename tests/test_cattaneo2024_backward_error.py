@@ -193,3 +193,21 @@ def test_mlp_gradient_and_exact_hvp():
     TH = np.stack([mlp.init(s) for s in range(3)])
     np.testing.assert_allclose(mlp.grad(TH)[2], mlp.grad(TH[2]), rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(mlp.hvp(TH, np.stack([v] * 3))[1], mlp.hvp(TH[1], v), rtol=1e-12, atol=1e-15)
+
+
+def test_written_out_directions_match_the_package_update_rule():
+    """adam_direction / momentum_direction (used to measure the correction) equal the package's Adam step."""
+    from implicit_bias.backward_error import adam_direction, momentum_direction
+    from implicit_bias.optimizers import UpdateRule, init_state, step_direction
+
+    grads = np.random.default_rng(0).normal(size=(7, 3))
+    for beta, rho, eps in ((0.5, 0.9, 1e-3), (0.9, 0.999, 1e12)):
+        rule = UpdateRule(name="adam", beta1=beta, beta2=rho, eps=eps, eps_inside=True, bias_correction=True)
+        state = init_state(rule, (3,))
+        for n, g in enumerate(grads):
+            d, state = step_direction(rule, state, n, 0.0, g)
+        np.testing.assert_allclose(adam_direction(grads, beta=beta, rho=rho, eps=eps), d, rtol=1e-12)
+    # ε → ∞: Adam's direction times √ε is the momentum direction
+    np.testing.assert_allclose(
+        adam_direction(grads, beta=0.9, rho=0.999, eps=1e20) * 1e10, momentum_direction(grads, beta=0.9), rtol=1e-9
+    )

@@ -11,6 +11,12 @@ second-moment momentum ρ, ε inside the square root, bias-corrected moments (De
       bias_j^(n) = h·{d_β(n) − d_ρ(n) + (d_ρ(n) + ½)·ε/(g_j² + ε)}·(H·(g/s))_j,
   with the mean delays d_β(n) = β/(1−β) − (n+1)β^{n+1}/(1−β^{n+1}) of the bias-corrected EMA weights.
 Both are integrated with fixed-step RK4 (`sub` substeps per Adam step, piece index n held fixed on its interval).
+
+`extracted_correction` measures the O(h) term of a modified flow from an optimizer's own update, without the
+formula: it feeds the update the gradients along the first-order flow's past (θ(t − kh), k = K..0), and removes the
+first-order field and the Taylor term (h/2)·θ̈ from the step, Δ/h = f₁ + h·(C + ½J_{f₁}f₁) + O(h²). What is left
+tends to the correction C of the second-order flow as h → 0, with an O(h) error; `adam_direction` (Definition 1.1
+written out) and `momentum_direction` (GD with bias-corrected EMA momentum, Adam's ε → ∞ limit) are the updates.
 """
 
 from __future__ import annotations
@@ -25,11 +31,16 @@ from .optimizers import UpdateRule, init_state, step_direction
 __all__ = [
     "adam_correction_1d",
     "adam_correction_1d_quad",
+    "adam_direction",
     "adam_iterates",
     "bias_bracket",
+    "extracted_correction",
     "mean_delay",
     "modified_field",
     "modified_flow",
+    "momentum_direction",
+    "momentum_flow",
+    "momentum_iterates",
     "perturbed_one_norm",
     "rk4",
     "sup_error",
@@ -220,3 +231,114 @@ def modified_flow(
 def sup_error(iterates: ArrayLike, flow: ArrayLike) -> np.ndarray:
     """‖θ^(n) − θ̃(t_n)‖_∞ for each n (the paper's error metric, Figure 3)."""
     return np.max(np.abs(np.asarray(iterates) - np.asarray(flow)), axis=-1)
+
+
+# ------------------------------------------------------------------------------- correction from the update
+def adam_direction(grads: ArrayLike, *, beta: float, rho: float, eps: float) -> np.ndarray:
+    """Adam's direction m̂/sqrt(v̂ + ε) after the gradients g_0..g_n (rows, oldest first), moments started at zero and
+    bias-corrected with exponent n + 1 (Definition 1.1, written out; independent of `optimizers`)."""
+    grads = np.asarray(grads, dtype=np.float64)
+    m = np.zeros(grads.shape[1:])
+    v = np.zeros(grads.shape[1:])
+    for g in grads:
+        m = beta * m + (1.0 - beta) * g
+        v = rho * v + (1.0 - rho) * g * g
+    n1 = len(grads)
+    return (m / (1.0 - beta**n1)) / np.sqrt(v / (1.0 - rho**n1) + eps)
+
+
+def momentum_direction(grads: ArrayLike, *, beta: float) -> np.ndarray:
+    """GD with EMA momentum: the bias-corrected m̂ after the gradients g_0..g_n (rows, oldest first)."""
+    grads = np.asarray(grads, dtype=np.float64)
+    m = np.zeros(grads.shape[1:])
+    for g in grads:
+        m = beta * m + (1.0 - beta) * g
+    return m / (1.0 - beta ** len(grads))
+
+
+def extracted_correction(
+    grad: Callable[[np.ndarray], ArrayLike],
+    field1: Callable[[np.ndarray], np.ndarray],
+    direction: Callable[[np.ndarray], np.ndarray],
+    theta: ArrayLike,
+    *,
+    h: float,
+    history: int,
+    sub: int = 4,
+    delta: float = 1e-6,
+) -> np.ndarray:
+    """The O(h) coefficient C of the modified flow θ̇ = f₁ + h·C at θ, measured from the update θ ↦ θ − h·direction.
+
+    The past θ(−kh), k = history..1, is the first-order flow θ̇ = f₁ run backwards from θ (RK4, `sub` substeps);
+    `direction` gets the gradients there and at θ (oldest first), i.e. the update of step n = history.
+    C(h) = (−direction − f₁ − (h/2)·J_{f₁}f₁)/h with J_{f₁}f₁ by central differences (step `delta`); C(h) → C as
+    h → 0 with an O(h) error (the past of the true flow differs from f₁'s by O(h²) per step).
+    """
+    theta = np.array(theta, dtype=np.float64)
+    path = [theta]
+    y = theta
+    for _ in range(history):
+        y = rk4(lambda t, x: -field1(x), y, 0.0, h / sub, sub)
+        path.append(y)
+    grads = np.array([np.asarray(grad(x), dtype=np.float64) for x in path[::-1]])
+    if not np.all(np.isfinite(grads)):
+        raise FloatingPointError("the first-order flow's past left the region where the gradient is finite")
+    f1 = field1(theta)
+    jf = (field1(theta + delta * f1) - field1(theta - delta * f1)) / (2.0 * delta)
+    return (-direction(grads) - f1 - 0.5 * h * jf) / h
+
+
+# ------------------------------------------------------------------- GD with momentum: Adam's large-ε limit
+def momentum_iterates(
+    grad: Callable[[np.ndarray], ArrayLike], theta0: ArrayLike, *, eta: float, beta: float, steps: int
+) -> np.ndarray:
+    """GD with bias-corrected EMA momentum, θ^(n+1) = θ^(n) − η·m̂^(n+1) (Adam with √(v̂ + ε) replaced by √ε and
+    h = η√ε): iterates θ^(0..steps) as an array (steps+1, p)."""
+    theta = np.array(theta0, dtype=np.float64)
+    m = np.zeros_like(theta)
+    out = np.empty((steps + 1, *theta.shape))
+    out[0] = theta
+    for n in range(steps):
+        m = beta * m + (1.0 - beta) * np.asarray(grad(theta), dtype=np.float64)
+        theta = theta - eta * m / (1.0 - beta ** (n + 1))
+        if not np.all(np.isfinite(theta)):
+            raise FloatingPointError(f"momentum iterate is not finite at step {n + 1}")
+        out[n + 1] = theta
+    return out
+
+
+def momentum_flow(
+    grad: Callable[[np.ndarray], ArrayLike],
+    hvp: Callable[[np.ndarray, np.ndarray], ArrayLike] | None,
+    theta0: ArrayLike,
+    *,
+    eta: float,
+    beta: float,
+    steps: int,
+    order: int = 2,
+    sub: int = 4,
+) -> np.ndarray:
+    """Modified flows of `momentum_iterates` at τ_n = nη (RK4, `sub` substeps per step), n = 0..steps.
+
+    order 1: the gradient flow θ̇ = −∇E. order 2: on piece n, θ̇ = −(∇E + η(d_β(n) + ½)·H∇E), the ε → ∞ limit of the
+    Adam bracket (spec §2.4(b)); at large n it is −∇[E + η(1+β)/(4(1−β))‖∇E‖²], the squared two-norm penalised.
+    """
+    if order not in (1, 2):
+        raise ValueError(f"order must be 1 or 2; got {order}")
+    if order == 2 and hvp is None:
+        raise ValueError("the second-order flow needs hvp(theta, v) = H(theta) v")
+    theta = np.array(theta0, dtype=np.float64)
+    out = np.empty((steps + 1, *theta.shape))
+    out[0] = theta
+    for n in range(steps):
+        k = eta * (float(mean_delay(beta, n)) + 0.5) if order == 2 else 0.0
+
+        def field(t, y, k=k):
+            g = np.asarray(grad(y), dtype=np.float64)
+            return -g if order == 1 else -(g + k * np.asarray(hvp(y, g), dtype=np.float64))
+
+        theta = rk4(field, theta, n * eta, eta / sub, sub)
+        if not np.all(np.isfinite(theta)):
+            raise FloatingPointError(f"momentum flow (order {order}) is not finite at tau = {(n + 1) * eta}")
+        out[n + 1] = theta
+    return out

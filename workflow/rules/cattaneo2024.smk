@@ -74,6 +74,27 @@ rule cat_order:
         "../scripts/cat_order.py"
 
 
+rule cat_momentum:
+    input:
+        lib=package_inputs("../scripts/cat_momentum.py"),
+    output:
+        "results/runs/cattaneo2024/momentum.npz",
+    log:
+        "logs/cattaneo2024/run/momentum.log",
+    benchmark:
+        "results/benchmarks/cattaneo2024/run/momentum.tsv"
+    conda:
+        PYENV
+    threads: 1
+    resources:
+        runtime=10,
+        mem_mb=1000,
+    params:
+        spec=CAT["momentum"],
+    script:
+        "../scripts/cat_momentum.py"
+
+
 rule cat_sweep_point:
     input:
         lib=package_inputs("../scripts/cat_sweep_point.py"),

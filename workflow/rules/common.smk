@@ -56,7 +56,7 @@ wildcard_constraints:
     fig=NAME,
     classes=r"\d+",
     seed=r"\d+",
-    problem="toy|rmsprop|mlp",
+    problem="toy|rmsprop|mlp|long",
     sweep="rho|beta",
     beta=r"[0-9][0-9.e+-]*",
     rho=r"[0-9][0-9.e+-]*",

@@ -2,8 +2,8 @@
 
 Artifacts are the run files of the pipeline, keyed by name: fcurve (Fig. 1), toy (Fig. 2), order_toy, order_rmsprop,
 order_mlp (Fig. 3 / C1 / C5), sweep_rho, sweep_beta (Figs. 4-5). The settings a check depends on are read from the
-artifact itself. C2 and C4 are algebraic statements about the modified vector field, evaluated on seeded random
-gradients with the package's own field (no artifact).
+artifact itself. C2 and C4 read no artifact: they measure the O(h) term of Adam's (C4: of GD with momentum's) own
+update at a point of a fixed smooth loss (`extracted_correction`) and compare the code's modified field with it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,13 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ...backward_error import adam_correction_1d, bias_bracket, modified_field
+from ...backward_error import (
+    adam_correction_1d,
+    adam_direction,
+    extracted_correction,
+    modified_field,
+    momentum_direction,
+)
 from ...checks import Artifacts, Check, Criterion, Verdict
 from .experiments import reached_mean
 
@@ -22,6 +28,12 @@ __all__ = ["CHECKS", "fitted_slope", "local_slopes"]
 # Each local slope must lie within ±0.3 of k (the spec's C1 band), which asserts the asymptotic regime pair by pair
 # instead of a least-squares fit that can average a pre-asymptotic pair with an overshooting one.
 ORDER_BANDS = {1: (0.8, 1.2), 2: (1.7, 2.3)}
+# Training horizon: the loss of every run asserted on falls by at least this factor over the horizon, so closeness is
+# tested while the model trains, not over a transient of a few steps.
+TRAINING_FALL = 100.0
+# "a >> b" read as a >= 10 b (as the 10 memories of the order checks): regime (a) |g| >= 10 sqrt(eps), regime (b)
+# eps >= 10 max g^2
+MUCH_LARGER = 10.0
 
 
 def fitted_slope(h: ArrayLike, err: ArrayLike) -> float:
@@ -94,51 +106,166 @@ def c1_order_mlp(art: Artifacts) -> Verdict:
     return _order_check(art, "order_mlp")
 
 
-def c2_regimes(art: Artifacts) -> Verdict:
-    """Spec §2.4 / C2: sign of the bracket of the correction in the three ε regimes, on random gradients."""
-    rng = np.random.default_rng(20240)
-    g = rng.normal(size=1000) * rng.choice([1.0, 10.0], size=1000)  # |g| ≳ 1e-3 with overwhelming probability
-    g = np.where(np.abs(g) < 1e-3, 1e-3, g)
-    small = 1e-12  # √ε = 1e-6 ≪ |g|
-    neg = bias_bracket(g, beta=0.9, rho=0.999, eps=small)
-    pos = bias_bracket(g, beta=0.999, rho=0.9, eps=small)
-    large = bias_bracket(g, beta=0.9, rho=0.999, eps=1e12)
-    limit = 0.5 * (1.9 / 0.1)
-    # the piecewise form of §2.2 reaches the large-n form of §2.3
-    piece = bias_bracket(g, beta=0.9, rho=0.999, eps=1e-4, n=200_000)
-    big_n = bias_bracket(g, beta=0.9, rho=0.999, eps=1e-4)
-    large_key = "max |bracket - (1+beta)/(2(1-beta))|/limit, large eps"
-    measured = {
-        "max bracket, small eps, rho>beta": float(neg.max()),
-        "min bracket, small eps, beta>rho": float(pos.min()),
-        large_key: float(np.max(np.abs(large - limit)) / limit),
-        "max |piece n=2e5 - large-n form|": float(np.max(np.abs(piece - big_n))),
-    }
-    criteria = [
+def c1_order_long(art: Artifacts) -> Verdict:
+    """Thm 3.1 over a training horizon (toy): the C1 orders per h pair while Adam's loss falls at least 100-fold."""
+    measured, criteria = _order_check(art, "order_long")
+    r = art.runs("order_long")
+    key = "final loss / initial loss, per (setting, h)"
+    measured[key] = (r["lossT"] / r["loss0"]).ravel().tolist()
+    sqrt_eps = np.sqrt(r["settings"][:, 2])[:, None]
+    g_key = "min_n min_j |grad_j E| / sqrt(eps) along Adam's run, per (setting, h)"
+    measured[g_key] = (r["min_abs_grad"] / sqrt_eps).ravel().tolist()
+    criteria.append(
         Criterion(
-            "max bracket, small eps, rho>beta",
+            g_key,
+            ">=",
+            MUCH_LARGER,
+            "regime (a) throughout the horizon, sqrt(eps) << |g| (10 is an engineering reading of <<): where a "
+            "gradient coordinate falls to sqrt(eps) the field's slope is of order H/sqrt(eps) and this h grid leaves "
+            "the asymptotic regime (README); a horizon reaching convergence is not testable on it",
+            each=True,
+        )
+    )
+    criteria.append(
+        Criterion(
+            key,
+            "<=",
+            1.0 / TRAINING_FALL,
+            "Thm 3.1 bounds the error on a fixed horizon T; tested on one where the model trains: the loss falls at "
+            "least 100-fold (two decades) on every run (our definition of a training horizon)",
+            each=True,
+        )
+    )
+    return measured, criteria
+
+
+class _SmoothProblem:
+    """E(θ) = ½θᵀAθ + bᵀθ + Σ_i cos(θ_i)/4 at a point θ* where ∇E(θ*) is `g_star` (b chosen so): a non-quadratic,
+    non-separable loss (A = diag(1..2) + a small symmetric coupling) whose gradient magnitudes are set per regime."""
+
+    def __init__(self, g_star: ArrayLike, seed: int = 0):
+        g_star = np.asarray(g_star, dtype=np.float64)
+        p = len(g_star)
+        rng = np.random.default_rng(seed)
+        M = 0.1 * rng.normal(size=(p, p))
+        self.A = np.diag(np.linspace(1.0, 2.0, p)) + (M + M.T) / 2
+        self.theta = rng.normal(size=p)
+        self.b = g_star - self.A @ self.theta + np.sin(self.theta) / 4
+
+    def grad(self, th):
+        return self.A @ th + self.b - np.sin(th) / 4
+
+    def hvp(self, th, v):
+        return self.A @ v - np.cos(th) * v / 4
+
+
+# h grid of the extraction (ratio 2): the extracted correction's error is O(h), so the distance to the code's
+# correction halves with h when the code is right and stays put when it is wrong.
+EXTRACT_H = (1e-3, 5e-4, 2.5e-4, 1.25e-4)
+EXTRACT_SLOPE = 0.8  # the spec's C1 band for an O(h) error (1 ± 0.2), lower end
+# gradient magnitudes: regime (a)/(b) at |g| of order 1 (sqrt(eps) << |g| for eps = 1e-10, >> for eps = 1e4);
+# regime (c) spread across the bracket's zero crossing g*^2 = eps(C/(-A) - 1), a factor >= 2 from it on each side
+G_ORDER_ONE = (3.0, -2.0, 1.5, -1.0, 0.7, -0.5)
+G_SPREAD = (2.0, -1.0, 0.5, -0.1, 0.05, -0.02)
+# (label, beta, rho, eps, piece n or None for the large-n form, gradients at θ*)
+REGIMES = (
+    ("(a) small eps, rho > beta", 0.5, 0.9, 1e-10, None, G_ORDER_ONE),
+    ("(a) small eps, beta > rho", 0.9, 0.5, 1e-10, None, G_ORDER_ONE),
+    ("(b) large eps", 0.5, 0.9, 1e4, None, G_ORDER_ONE),
+    ("(c) intermediate eps, rho > beta", 0.5, 0.9, 16 / 3 * 0.04, None, G_SPREAD),
+    ("piece n = 5 (bias correction)", 0.5, 0.9, 1e-2, 5, G_SPREAD),
+)
+LARGE_N_HISTORY = 400  # steps of past for the large-n form: 0.9^400 ~ 5e-19, the initial period is gone
+
+
+def _regime_extraction(beta, rho, eps, n, g_star):
+    """Relative distance between the correction extracted from Adam's update and the code's, per h; and the bracket
+    read off the extracted correction at the smallest h (bracket_j = −C_j·s_j/(H·g/s)_j)."""
+    prob = _SmoothProblem(g_star)
+    th = prob.theta
+
+    def field1(x):
+        g = prob.grad(x)
+        return -g / np.sqrt(g * g + eps)
+
+    def direction(grads):
+        return adam_direction(grads, beta=beta, rho=rho, eps=eps)
+
+    history = LARGE_N_HISTORY if n is None else n
+    dist, extracted = [], None
+    for h in EXTRACT_H:
+        C = extracted_correction(prob.grad, field1, direction, th, h=h, history=history, sub=1)
+        code = modified_field(prob.grad, prob.hvp, th, h=h, beta=beta, rho=rho, eps=eps, order=2, n=n) - field1(th)
+        code = code / h
+        dist.append(float(np.max(np.abs(C - code)) / np.max(np.abs(code))))
+        extracted = C
+    g = prob.grad(th)
+    s = np.sqrt(g * g + eps)
+    bracket = -extracted * s / prob.hvp(th, g / s)
+    return np.array(dist), bracket, g
+
+
+def c2_regimes(art: Artifacts) -> Verdict:
+    """Spec §2.2-2.4 / C2: the correction of the code's second-order flow is the O(h) term of Adam's own update, in
+    each ε regime and on an early piece; the bracket read off Adam's update has the regime's sign."""
+    measured, criteria = {}, []
+    slope_why = (
+        "the correction extracted from Adam's update (Definition 1.1 written out, fed the first-order flow's past) "
+        "has an O(h) error, so its distance to the code's correction falls at order 1 per halving of h; the lower "
+        "end of the spec's C1 band for order 1 (0.8). A wrong bracket leaves a plateau (slope ~0)"
+    )
+    brackets = {}
+    for label, beta, rho, eps, n, g_star in REGIMES:
+        dist, bracket, g = _regime_extraction(beta, rho, eps, n, g_star)
+        brackets[label] = (bracket, g, beta, rho, eps)
+        key = f"{label}: local slopes of |C_adam - C_code|/|C_code| over h"
+        measured[f"{label}: |C_adam - C_code|/|C_code| (largest h .. smallest, reported)"] = dist.tolist()
+        measured[key] = local_slopes(EXTRACT_H, dist).tolist()
+        measured[f"{label}: bracket from Adam's update at h = {EXTRACT_H[-1]:g} (reported)"] = bracket.tolist()
+        criteria.append(Criterion(key, ">=", EXTRACT_SLOPE, slope_why, each=True))
+    # signs of the bracket read off Adam's update (spec §2.4)
+    neg = brackets["(a) small eps, rho > beta"][0]
+    pos = brackets["(a) small eps, beta > rho"][0]
+    large = brackets["(b) large eps"][0]
+    bc, gc, b, r, e = brackets["(c) intermediate eps, rho > beta"]
+    a_const, c_const = (1 + b) / (1 - b) - (1 + r) / (1 - r), (1 + r) / (1 - r)
+    crossing = e * (c_const / -a_const - 1.0)  # g*^2 where ½{A + C·ε/(g²+ε)} = 0
+    predicted = np.where(gc * gc < crossing, 1.0, -1.0)
+    measured.update(
+        {
+            "(a) rho > beta: max bracket from Adam's update": float(neg.max()),
+            "(a) beta > rho: min bracket from Adam's update": float(pos.min()),
+            "(b) large eps: min bracket from Adam's update": float(large.min()),
+            "(c) coordinates whose bracket sign is sign(g*^2 - g_j^2)": (np.sign(bc) == predicted).tolist(),
+        }
+    )
+    criteria += [
+        Criterion(
+            "(a) rho > beta: max bracket from Adam's update",
             "<",
             0.0,
-            "spec §2.4 C2: for sqrt(eps) << |g| and rho > beta the bracket is negative in every coordinate",
+            "spec §2.4(a): for sqrt(eps) << |g| and rho > beta the bracket is negative in every coordinate (the "
+            "one-norm is anti-penalised)",
         ),
         Criterion(
-            "min bracket, small eps, beta>rho",
+            "(a) beta > rho: min bracket from Adam's update",
             ">",
             0.0,
-            "spec §2.4 C2: for sqrt(eps) << |g| and beta > rho the bracket is positive in every coordinate",
+            "spec §2.4(a): for sqrt(eps) << |g| and beta > rho the bracket is positive in every coordinate",
         ),
         Criterion(
-            large_key,
-            "<",
-            1e-6,
-            "engineering tolerance for the eps -> infinity limit (the deviation is O(g^2/eps) at eps = 1e12)",
+            "(b) large eps: min bracket from Adam's update",
+            ">",
+            0.0,
+            "spec §2.4(b): for sqrt(eps) >> |g| the bracket tends to (1+beta)/(2(1-beta)) > 0 whatever rho (penalty)",
         ),
         Criterion(
-            "max |piece n=2e5 - large-n form|",
-            "<",
-            1e-9,
-            "engineering tolerance: at n = 2e5 the n-dependent terms (powers beta^n, rho^n) are ~e^-200, so only "
-            "float64 round-off remains",
+            "(c) coordinates whose bracket sign is sign(g*^2 - g_j^2)",
+            "==",
+            True,
+            "spec §2.4(c): with rho > beta the bracket is positive where g_j^2 < g*^2 = eps(C/(-A) - 1) and negative "
+            "above it (coordinates a factor >= 2 from the crossing)",
+            each=True,
         ),
     ]
     return measured, criteria
@@ -208,29 +335,178 @@ def c3_figure1(art: Artifacts) -> Verdict:
 
 
 def c4_momentum_limit(art: Artifacts) -> Verdict:
-    """Spec §2.4(b) / C4: for ε ≫ g², h = η√ε, the second-order field ≈ −(1/√ε)(g + η(1+β)/(2(1−β)) H g)."""
-    rng = np.random.default_rng(7)
-    p, beta, rho, eta, eps = 20, 0.9, 0.999, 0.01, 1e8
-    M = rng.normal(size=(p, p))
-    H = (M + M.T) / 2
-    worst = 0.0
-    for _ in range(20):
-        g0 = rng.normal(size=p)
-        theta = np.zeros(p)
+    """Spec §2.4(b) / C4: at ε ≫ g² with h = η√ε, the code's second-order Adam field (times √ε) is the modified flow
+    of GD with EMA momentum at step η, whose correction −η(1+β)/(2(1−β))·Hg = −η(1+β)/(4(1−β))·∇‖∇E‖² penalises the
+    squared two-norm; both measured against the correction extracted from the momentum update itself."""
+    beta, rho, eps = 0.9, 0.999, 1e12
+    prob = _SmoothProblem(G_ORDER_ONE, seed=1)
+    th = prob.theta
+    g = prob.grad(th)
+    hg = prob.hvp(th, g)
+    penalty = -(1 + beta) / (2 * (1 - beta)) * hg  # −∇ of (1+β)/(4(1−β))‖∇E‖², per unit η
 
-        def grad(th, g0=g0):
-            return g0 + H @ th
+    def direction(grads):
+        return momentum_direction(grads, beta=beta)
 
-        def hvp(th, v):
-            return H @ v
-
-        field = modified_field(grad, hvp, theta, h=eta * np.sqrt(eps), beta=beta, rho=rho, eps=eps, order=2)
-        ref = -(g0 + eta * (1 + beta) / (2 * (1 - beta)) * (H @ g0)) / np.sqrt(eps)
-        worst = max(worst, float(np.linalg.norm(field - ref) / np.linalg.norm(ref)))
+    to_code, to_penalty = [], []
+    for eta in EXTRACT_H:
+        C = extracted_correction(
+            prob.grad, lambda x: -prob.grad(x), direction, th, h=eta, history=LARGE_N_HISTORY, sub=1
+        )
+        adam = np.sqrt(eps) * modified_field(
+            prob.grad, prob.hvp, th, h=eta * np.sqrt(eps), beta=beta, rho=rho, eps=eps, order=2
+        )
+        code = (adam + g) / eta  # the O(η) coefficient of the code's rescaled Adam field
+        to_code.append(float(np.max(np.abs(C - code)) / np.max(np.abs(code))))
+        to_penalty.append(float(np.max(np.abs(C - penalty)) / np.max(np.abs(penalty))))
+    k_code = "local slopes of |C_momentum - C_adam(eps=1e12)|/|C_adam| over eta"
+    k_pen = "local slopes of |C_momentum + (1+beta)/(2(1-beta)) Hg|/|...| over eta"
+    measured = {
+        "|C_momentum - C_adam|/|C_adam| (largest eta .. smallest, reported)": to_code,
+        k_code: local_slopes(EXTRACT_H, to_code).tolist(),
+        "|C_momentum - penalty|/|penalty| (largest eta .. smallest, reported)": to_penalty,
+        k_pen: local_slopes(EXTRACT_H, to_penalty).tolist(),
+    }
+    why = (
+        "the correction extracted from the momentum update (fed the gradient flow's past) has an O(eta) error, so "
+        "its distance to the limit falls at order 1 per halving of eta; the lower end of the spec's C1 band for "
+        "order 1 (0.8). A different limit leaves a plateau (slope ~0)"
+    )
     criteria = [
-        Criterion("max relative difference", "<", 1e-5, "spec §3.2 C4: the eps >> g^2 limit holds to < 1e-5 relative")
+        Criterion(k_code, ">=", EXTRACT_SLOPE, why, each=True),
+        Criterion(k_pen, ">=", EXTRACT_SLOPE, why, each=True),
     ]
-    return {"max relative difference": worst}, criteria
+    return measured, criteria
+
+
+def ex21_momentum_dynamics(art: Artifacts) -> Verdict:
+    """Spec §2.4(b) / Example 2.1, run: at √ε ≫ |g|, Adam with h = η√ε follows GD with EMA momentum at step η (the
+    distance falls like 1/ε), and its iterates follow the momentum method's modified flow, which penalises the squared
+    two-norm, to O(η²) over a training horizon, against O(η) for the gradient flow."""
+    r = art.runs("momentum")
+    eta, err1, err2 = r["eta"], r["err1"], r["err2"]
+    eps_grid, eps_dist = r["eps_grid"], r["eps_dist"]
+    measured = {
+        "max_n |Adam(eps) - momentum|_inf over eps_grid (reported)": eps_dist.tolist(),
+        "local slopes of log distance vs log eps (per decade of eps)": local_slopes(eps_grid, eps_dist).tolist(),
+        "err1 (gradient flow), largest eta .. smallest (reported)": err1.tolist(),
+        "err2 (momentum modified flow), largest eta .. smallest (reported)": err2.tolist(),
+        "local slopes1 over eta": local_slopes(eta, err1).tolist(),
+        "local slopes2 over eta": local_slopes(eta, err2).tolist(),
+        "err1 - err2 per eta": (err1 - err2).tolist(),
+        "final loss / initial loss per eta": (r["loss_final"] / r["loss0"]).tolist(),
+        "smallest eps / max g_j^2 along the runs": float(min(eps_grid.min(), r["eps"]) / r["max_grad_sq"]),
+    }
+    lo1, hi1 = ORDER_BANDS[1]
+    lo2, hi2 = ORDER_BANDS[2]
+    rate = (
+        "sqrt(v_hat + eps) = sqrt(eps)(1 + v_hat/(2 eps) + ...): at h = eta sqrt(eps) Adam's step differs from the "
+        "momentum step by O(1/eps), so each decade of eps cuts the distance tenfold; slope -1 within the spec's C1 "
+        "band width (±0.2)"
+    )
+    order_why = (
+        "backward error analysis of GD with momentum (Example 2.1): global error O(eta^{k}) for the order-{k} flow, "
+        "so each consecutive eta pair's local slope is in the spec's C1 band [{lo}, {hi}]"
+    )
+    criteria = [
+        Criterion("local slopes of log distance vs log eps (per decade of eps)", ">=", -1 - 0.2, rate, each=True),
+        Criterion("local slopes of log distance vs log eps (per decade of eps)", "<=", -1 + 0.2, rate, each=True),
+        Criterion("local slopes1 over eta", ">=", lo1, order_why.format(k=1, lo=lo1, hi=hi1), each=True),
+        Criterion("local slopes1 over eta", "<=", hi1, order_why.format(k=1, lo=lo1, hi=hi1), each=True),
+        Criterion("local slopes2 over eta", ">=", lo2, order_why.format(k=2, lo=lo2, hi=hi2), each=True),
+        Criterion("local slopes2 over eta", "<=", hi2, order_why.format(k=2, lo=lo2, hi=hi2), each=True),
+        Criterion(
+            "err1 - err2 per eta",
+            ">",
+            0.0,
+            "the flow penalising the squared two-norm is closer than the gradient flow at every eta",
+            each=True,
+        ),
+        Criterion(
+            "final loss / initial loss per eta",
+            "<=",
+            1.0 / TRAINING_FALL,
+            "a training horizon: the loss falls at least 100-fold (two decades), so closeness is tested while the "
+            "model trains, not over a transient (our definition of a training horizon)",
+            each=True,
+        ),
+        Criterion(
+            "smallest eps / max g_j^2 along the runs",
+            ">=",
+            MUCH_LARGER,
+            "regime (b) needs sqrt(eps) >> |g| along the whole run (spec §2.4(b)); 10 is an engineering reading of >>",
+        ),
+    ]
+    return measured, criteria
+
+
+# the end point is on the minimiser set: the settled gate of fig2_toy
+SETTLED_LOSS = 1e-3
+
+
+def regime_b_bias(art: Artifacts) -> Verdict:
+    """Spec §2.4(b), run: at √ε ≫ |g| the finite step moves Adam's end point, against the gradient flow's, toward the
+    minimisers of the squared gradient two-norm on the level sets (the diagonal θ1 = θ2 of the toy problem, D =
+    |θ1| + |θ2| smaller), by an O(η) shift that the momentum modified flow predicts to relative O(η)."""
+    r = art.runs("momentum")
+    eta = r["eta"]
+
+    def D(x):
+        return np.abs(x).sum(axis=-1)
+
+    shift_adam = D(r["end_adam"]) - D(r["end_flow1"])
+    shift_flow = D(r["end_flow2"]) - D(r["end_flow1"])
+    rel = np.abs(shift_adam - shift_flow) / np.abs(shift_adam)
+    k_rel = "local slopes of |shift_Adam - shift_flow|/|shift_Adam| over eta"
+    measured = {
+        "shift of D, Adam(eps) - gradient flow, per eta": shift_adam.tolist(),
+        "shift of D, momentum flow - gradient flow, per eta (reported)": shift_flow.tolist(),
+        "local slopes of |shift_Adam| over eta": local_slopes(eta, np.abs(shift_adam)).tolist(),
+        "|shift_Adam - shift_flow|/|shift_Adam| per eta (reported)": rel.tolist(),
+        k_rel: local_slopes(eta, rel).tolist(),
+        "final loss of the Adam runs, max": float(r["loss_final"].max()),
+    }
+    lo, hi = ORDER_BANDS[1]
+    criteria = [
+        Criterion(
+            "shift of D, Adam(eps) - gradient flow, per eta",
+            "<",
+            0.0,
+            "spec §2.4(b): the modified flow penalises the squared two-norm, whose minimisers on the level sets "
+            "2 t1 t2 - 1.5 = c are the diagonal, so Adam ends nearer it than the gradient flow (D smaller), at "
+            "every eta",
+            each=True,
+        ),
+        Criterion(
+            "local slopes of |shift_Adam| over eta",
+            ">=",
+            lo,
+            f"the shift is the O(eta) term of the modified flow: local slopes in the spec's C1 band [{lo}, {hi}]",
+            each=True,
+        ),
+        Criterion(
+            "local slopes of |shift_Adam| over eta",
+            "<=",
+            hi,
+            f"the shift is the O(eta) term of the modified flow: local slopes in the spec's C1 band [{lo}, {hi}]",
+            each=True,
+        ),
+        Criterion(
+            k_rel,
+            ">=",
+            EXTRACT_SLOPE,
+            "the momentum flow's shift is Adam's up to O(eta^2), so the relative difference falls at order 1 per "
+            "halving of eta; the lower end of the spec's C1 band for order 1 (0.8)",
+            each=True,
+        ),
+        Criterion(
+            "final loss of the Adam runs, max",
+            "<",
+            SETTLED_LOSS,
+            "the end points are on the minimiser set (the settled gate of fig2_toy, an engineering threshold)",
+        ),
+    ]
+    return measured, criteria
 
 
 # Figures 4-5, mechanism checks. Predicted direction (spec §2.2-2.4): on piece n the correction is
@@ -397,6 +673,14 @@ CHECKS = {
         c1_order_toy,
         figure="Thm 3.1 (toy)",
     ),
+    "c1_order_long": Check(
+        "C1 over a training horizon: first-order flow O(h), second-order O(h^2) per h pair while Adam's loss falls at "
+        "least 100-fold (toy from Fig. 2's start, T = 2: loss 164 -> ~0.4; Fig. 3's beta, rho, eps)",
+        ("order_long",),
+        (),
+        c1_order_long,
+        figure="Thm 3.1 (training horizon)",
+    ),
     "c1_order_mlp": Check(
         "Fig. 3: second-order flow beats first order, local slopes ~1 vs ~2 on every h pair (digits MLP, "
         "CPU substitute for truncated MNIST)",
@@ -406,12 +690,14 @@ CHECKS = {
         figure="Fig. 3",
     ),
     "c2_regimes": Check(
-        "C2: correction anti-penalises the one-norm iff rho > beta for small eps; -> (1+beta)/(1-beta) for large eps",
+        "C2: the code's second-order correction is the O(h) term of Adam's own update in each eps regime and on an "
+        "early piece; read off Adam's update, the bracket is negative for small eps and rho > beta, positive for "
+        "beta > rho and for large eps, and changes sign at g*^2 for intermediate eps",
         (),
         (),
         c2_regimes,
         kind="consistency",
-        figure="Sec. 2.4 regimes",
+        figure="eps regimes (spec §2.2-2.4)",
     ),
     "c3_figure1": Check(
         "C3: Figure-1 F closed form = quadrature; shape as stated",
@@ -422,12 +708,31 @@ CHECKS = {
         figure="Fig. 1",
     ),
     "c4_momentum_limit": Check(
-        "C4: large eps gives GD with momentum penalising the squared two-norm",
+        "C4: at large eps (h = eta sqrt(eps)) the code's Adam field is the modified flow of GD with EMA momentum, "
+        "measured from the momentum update, and its correction penalises the squared two-norm",
         (),
         (),
         c4_momentum_limit,
         kind="consistency",
         figure="eps -> infinity limit",
+    ),
+    "ex21_momentum_dynamics": Check(
+        "Large-eps regime / Example 2.1, run: at large eps Adam (h = eta sqrt(eps)) follows GD with momentum (distance "
+        "falling like 1/eps) and, over a training horizon, the momentum method's modified flow penalising the squared "
+        "two-norm at O(eta^2) against O(eta) for the gradient flow (toy problem from Fig. 2's start)",
+        ("momentum",),
+        (),
+        ex21_momentum_dynamics,
+        figure="large-eps regime (spec §2.4(b)), Example 2.1",
+    ),
+    "regime_b_bias": Check(
+        "Large-eps regime, run: at large eps a finite step moves Adam's end point toward the minimisers of the squared "
+        "gradient two-norm on the level sets (toy: the diagonal), by the O(eta) shift the momentum modified flow "
+        "predicts",
+        ("momentum",),
+        (),
+        regime_b_bias,
+        figure="large-eps regime (spec §2.4(b))",
     ),
     "c5_rmsprop": Check(
         "C5: C1 for RMSProp (beta = 0)", ("order_rmsprop",), (), c5_rmsprop, figure="Thm 3.1 (RMSProp)"

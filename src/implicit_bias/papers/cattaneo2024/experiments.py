@@ -5,6 +5,7 @@ Each returns flat arrays (plus settings) for one artifact; they hold no file pat
 * `f_curves`        Figure 1: F(x) closed form on a grid, and by quadrature at check points (C3).
 * `toy_trajectories` Figure 2: Adam iterates on the 2-D toy problem over (β, ρ) and over h.
 * `order_of_accuracy` Figure 3 / C1 / C5: global error of the first- and second-order flows over an h grid.
+* `momentum_limit`  spec §2.4(b) / Example 2.1: Adam at large ε against GD with momentum and its modified flows.
 * `adam_sweep`      Figures 4-5: full-batch Adam on a small tanh MLP (digits), vectorised over seeds; the
                     pipeline runs it one (β, ρ) point at a time (`sweep_points`) and joins them (`combine_sweep`).
 """
@@ -22,6 +23,8 @@ from ...backward_error import (
     adam_correction_1d_quad,
     adam_iterates,
     modified_flow,
+    momentum_flow,
+    momentum_iterates,
     perturbed_one_norm,
     sup_error,
 )
@@ -34,6 +37,7 @@ __all__ = [
     "combine_sweep",
     "f_curves",
     "matched_loss_norms",
+    "momentum_limit",
     "one_norm_distance",
     "order_of_accuracy",
     "reached_mean",
@@ -121,22 +125,25 @@ def toy_trajectories(cfg: dict, log: Callable[[str], object] = print) -> dict:
 def _problem(cfg: dict):
     if cfg["problem"] == "toy":
         toy = ToyProblem()
-        return toy.grad, toy.hvp, np.asarray(cfg.get("theta0", [2.8, 3.5]), float)
+        return toy.loss, toy.grad, toy.hvp, np.asarray(cfg.get("theta0", [2.8, 3.5]), float)
     Xtr, ytr, _, _ = digits_data(cfg["n_train"], seed=0)
     mlp = TanhMLP(Xtr, ytr, cfg["hidden"])
-    return mlp.grad, mlp.hvp, mlp.init(cfg["seed"])
+    return mlp.loss, mlp.grad, mlp.hvp, mlp.init(cfg["seed"])
 
 
 def order_of_accuracy(cfg: dict, log: Callable[[str], object] = print) -> dict:
     """err_k(h) = max_n ‖θ^(n) − θ̃_k(t_n)‖_∞ over n ≤ T/h for k = 1, 2, for every setting and h of `cfg`.
 
-    Arrays: h (H,), err1/err2 (S, H), and per-n error curves err1_n_<s>_<i>, err2_n_<s>_<i>.
+    Arrays: h (H,), err1/err2 (S, H), the training loss of Adam at n = 0 and n = T/h, loss0/lossT (S, H), the
+    smallest gradient coordinate along Adam's run, min_n min_j |∇_jE(θ^(n))|, min_abs_grad (S, H), and per-n error
+    curves err1_n_<s>_<i>, err2_n_<s>_<i>.
     """
-    grad, hvp, theta0 = _problem(cfg)
+    loss, grad, hvp, theta0 = _problem(cfg)
     hs = np.asarray(cfg["h"], float)
     settings = np.asarray(cfg["settings"], float)  # rows (β, ρ, ε)
     err1 = np.empty((len(settings), len(hs)))
     err2 = np.empty_like(err1)
+    loss0, lossT, min_abs_grad = np.empty_like(err1), np.empty_like(err1), np.empty_like(err1)
     out = {}
     for s, (b, r, e) in enumerate(settings):
         for i, h in enumerate(hs):
@@ -148,13 +155,84 @@ def order_of_accuracy(cfg: dict, log: Callable[[str], object] = print) -> dict:
             f2 = modified_flow(grad, hvp, theta0, order=2, sub=cfg["sub"], **kw)
             e1, e2 = sup_error(adam, f1), sup_error(adam, f2)
             err1[s, i], err2[s, i] = e1.max(), e2.max()
+            loss0[s, i], lossT[s, i] = float(loss(adam[0])), float(loss(adam[-1]))
+            # in chunks: the MLP's batched gradient holds (chunk, n_train, hidden) intermediates
+            min_abs_grad[s, i] = min(float(np.abs(grad(adam[k : k + 256])).min()) for k in range(0, len(adam), 256))
             out[f"err1_n_{s}_{i}"], out[f"err2_n_{s}_{i}"] = e1, e2
             log(
                 f"beta={b} rho={r} eps={e} h={h:g} (N={steps}): err1={e1.max():.3e} err2={e2.max():.3e} "
                 f"[{time.perf_counter() - started:.1f} s]"
             )
-    out.update(h=hs, settings=settings, err1=err1, err2=err2, T=np.float64(cfg["T"]))
+    out.update(
+        h=hs,
+        settings=settings,
+        err1=err1,
+        err2=err2,
+        loss0=loss0,
+        lossT=lossT,
+        min_abs_grad=min_abs_grad,
+        T=np.float64(cfg["T"]),
+    )
     return out
+
+
+# ------------------------------------------------------------------------------------------------ large eps
+def momentum_limit(cfg: dict, log: Callable[[str], object] = print) -> dict:
+    """Adam at large ε (h = η√ε) on the toy problem over the horizon τ = N·η, against GD with EMA momentum at step η.
+
+    Arrays: eps_grid, eps_dist = max_n ‖θ_Adam(ε) − θ_momentum‖_∞ at the largest η (K,); eta (E,); err1, err2 =
+    max_n ‖θ_Adam(eps) − θ̃_k(τ_n)‖_∞ with θ̃_1 the gradient flow and θ̃_2 the momentum modified flow (squared two-norm
+    penalised), loss0 and loss_final of those Adam runs (E,), and their end points end_adam, end_flow1, end_flow2
+    (E, 2); max_grad_sq = max_n max_j (∇_jE)² along the runs.
+    """
+    toy = ToyProblem()
+    theta0 = np.asarray(cfg["theta0"], float)
+    beta, rho, tau, sub = float(cfg["beta"]), float(cfg["rho"]), float(cfg["tau"]), int(cfg["sub"])
+    etas, eps_grid, eps = np.asarray(cfg["eta"], float), np.asarray(cfg["eps_grid"], float), float(cfg["eps"])
+    err1, err2 = np.empty(len(etas)), np.empty(len(etas))
+    loss0, loss_final = np.empty(len(etas)), np.empty(len(etas))
+    ends = {key: np.empty((len(etas), len(theta0))) for key in ("end_adam", "end_flow1", "end_flow2")}
+    max_g2 = 0.0
+
+    def adam(eta, e, steps):
+        return adam_iterates(toy.grad, theta0, h=eta * np.sqrt(e), beta=beta, rho=rho, eps=e, steps=steps)
+
+    for i, eta in enumerate(etas):
+        started = time.perf_counter()
+        steps = round(tau / eta)
+        A = adam(eta, eps, steps)
+        kw = dict(eta=float(eta), beta=beta, steps=steps, sub=sub)
+        f1 = momentum_flow(toy.grad, toy.hvp, theta0, order=1, **kw)
+        f2 = momentum_flow(toy.grad, toy.hvp, theta0, order=2, **kw)
+        e1, e2 = sup_error(A, f1), sup_error(A, f2)
+        err1[i], err2[i] = e1.max(), e2.max()
+        ends["end_adam"][i], ends["end_flow1"][i], ends["end_flow2"][i] = A[-1], f1[-1], f2[-1]
+        loss0[i], loss_final[i] = toy.loss(A[0]), toy.loss(A[-1])
+        max_g2 = max(max_g2, float(np.max(toy.grad(A) ** 2)))
+        log(
+            f"eta={eta:g} (N={steps}): err1={err1[i]:.3e} err2={err2[i]:.3e} loss {loss0[i]:.3g} -> "
+            f"{loss_final[i]:.3g} [{time.perf_counter() - started:.1f} s]"
+        )
+    eta = float(etas.max())
+    steps = round(tau / eta)
+    gd = momentum_iterates(toy.grad, theta0, eta=eta, beta=beta, steps=steps)
+    eps_dist = np.array([sup_error(adam(eta, e, steps), gd).max() for e in eps_grid])
+    max_g2 = max(max_g2, float(np.max(toy.grad(gd) ** 2)))
+    log(f"eta={eta:g}: max_n |Adam(eps) - momentum|_inf over eps {eps_grid.tolist()} = {eps_dist.tolist()}")
+    return dict(
+        eta=etas,
+        err1=err1,
+        err2=err2,
+        loss0=loss0,
+        loss_final=loss_final,
+        **ends,
+        eps_grid=eps_grid,
+        eps_dist=eps_dist,
+        max_grad_sq=np.float64(max_g2),
+        eps=np.float64(eps),
+        beta=np.float64(beta),
+        tau=np.float64(tau),
+    )
 
 
 # ------------------------------------------------------------------------------------------------ Figures 4-5
@@ -366,6 +444,11 @@ def check_config(cfg: dict) -> None:
                 raise ValueError(f"{k}: the mlp problem needs {missing}")
         if name == "rmsprop" and any(s[0] != 0 for s in spec["settings"]):
             raise ValueError(f"{k}.settings: RMSProp is beta = 0; got {spec['settings']}")
+    mom = cfg["momentum"]
+    if list(mom["eta"]) != sorted(set(mom["eta"]), reverse=True):
+        raise ValueError(f"{key}.momentum.eta: must be strictly decreasing; got {mom['eta']}")
+    if list(mom["eps_grid"]) != sorted(set(mom["eps_grid"])):
+        raise ValueError(f"{key}.momentum.eps_grid: must be strictly increasing; got {mom['eps_grid']}")
     fig2 = cfg["fig2"]
     if fig2["tail"] > round(fig2["T"] / max(fig2["h_grid"] + [fig2["h"]])):
         raise ValueError(f"{key}.fig2.tail: {fig2['tail']} is more than the number of steps T/h of the largest h")
