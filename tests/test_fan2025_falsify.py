@@ -129,3 +129,67 @@ def test_c10_passes_under_the_bound_and_fails_above_it_or_when_untestable():
     assert not passed("c10_classes", _classes(plateau(0.9), B=1.0))  # the gap stays above the bound
     # the data's B ~ 29: the bound with its constants is far above 1 at T = 1e4, so nothing is testable
     assert not passed("c10_classes", _classes(power(0.01)))
+
+
+# ------------------------------------------------------------------------------------------- rates: c3, c5, c9, c12
+SLOW_HALF = power(rate=0.3)  # t^(-0.3): slower than the t^(-1/2) of Cor. 5.4, even with its log t allowance
+SLOW_THIRD = power(rate=0.2)  # t^(-0.2): slower than the t^(-1/3) of Cor. 6.4
+
+
+def flattening(rate, T):
+    """A gap falling fast (`rate`) until T/10^0.4, then settled: the last decade's slope alone still looks fast."""
+    knee = T / 10**0.4
+    return lambda t: power(rate=rate)(np.minimum(t, knee))
+
+
+def test_rate_rule_fails_on_a_slower_rate_a_plateau_and_a_late_flattening():
+    main = lambda gap: Fake().add("main", {"signgd": {"gap_inf": gap}})  # noqa: E731
+    assert passed("c3_signgd_linf", main(power(rate=0.5)))
+    assert not passed("c3_signgd_linf", main(SLOW_HALF))
+    assert not passed("c3_signgd_linf", main(plateau(0.01)))
+    assert not passed("c3_signgd_linf", main(flattening(0.8, 10_000)))
+
+
+def _long(**override):
+    runs = {
+        "signgd": {"gap_inf": power(rate=0.5), "gap_2": 0.2, "settings": {"optimizer": "signgd"}},
+        "ngd": {"gap_2": power(rate=0.5), "gap_inf": 0.5, "settings": {"optimizer": "ngd"}},
+        "adam_eps0": {"gap_inf": power(rate=1 / 3), "gap_2": 0.5, "settings": {"optimizer": "adam", "decay": 2 / 3}},
+    }
+    for run, metrics in override.items():
+        runs[run] = {**runs[run], **metrics}
+    return Fake().add("long", runs, T=100_000)
+
+
+def test_c5_fails_on_a_slower_rate_or_when_adam_ends_closer_to_v2():
+    assert passed("c5_adam_linf", _long())
+    assert not passed("c5_adam_linf", _long(adam_eps0={"gap_inf": SLOW_THIRD}))
+    assert not passed("c5_adam_linf", _long(adam_eps0={"gap_2": 0.001}))  # max-gap above the 2-gap at T
+
+
+def test_c9_fails_when_any_run_is_slower_than_its_rate():
+    assert passed("c9_rates", _long())
+    assert not passed("c9_rates", _long(ngd={"gap_2": SLOW_HALF}))
+    assert not passed("c9_rates", _long(signgd={"gap_inf": plateau(0.01)}))
+    assert not passed("c9_rates", _long(adam_eps0={"gap_inf": flattening(0.6, 100_000)}))
+
+
+def _losses(**override):
+    adam = {"optimizer": "adam", "decay": 2 / 3, "steps": 100_000}
+    runs = {
+        "signgd_exp": {"gap_inf": power(rate=0.5), "settings": {"optimizer": "signgd", "loss": "exp"}},
+        "adam_exp": {"gap_inf": power(rate=1 / 3), "gap_2": 0.5, "settings": {**adam, "loss": "exp"}},
+    }
+    fake = Fake()
+    for run, spec in runs.items():  # SignGD to 1e4, Adam to 1e5, in one table
+        spec = {**spec, **override.get(run, {})}
+        part = Fake().add("losses", {run: spec}, T=spec["settings"].get("steps", 10_000))
+        fake.settings.setdefault("losses", {}).update(part.settings["losses"])
+        fake.tables["losses"] = pd.concat([fake.tables.get("losses"), part.tables["losses"]], ignore_index=True)
+    return fake
+
+
+def test_c12_fails_when_a_loss_slows_or_settles():
+    assert passed("c12_losses", _losses())
+    assert not passed("c12_losses", _losses(signgd_exp={"gap_inf": SLOW_HALF}))
+    assert not passed("c12_losses", _losses(adam_exp={"gap_inf": plateau(0.05)}))
