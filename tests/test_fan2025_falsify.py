@@ -193,3 +193,18 @@ def test_c12_fails_when_a_loss_slows_or_settles():
     assert passed("c12_losses", _losses())
     assert not passed("c12_losses", _losses(signgd_exp={"gap_inf": SLOW_HALF}))
     assert not passed("c12_losses", _losses(adam_exp={"gap_inf": plateau(0.05)}))
+
+
+# ------------------------------------------------------------------------------------------- c7: eps overlap
+def _eps(shift_1e8=0.0):
+    """Adam at four eps on the main runs; the eps = 1e-8 curves moved by `shift_1e8` from t = 3000 on."""
+    base = {"gap_inf": power(0.5, 1 / 3), "gap_2": 0.2, "corr_inf": 0.9, "corr_2": 0.8, "log_grad_max": lambda t: -t}
+    runs = {run: dict(base) for run in ("adam_eps0", "adam_eps1e-16", "adam_eps1e-12")}
+    runs["adam_eps1e-8"] = {**base, "gap_inf": lambda t: power(0.5, 1 / 3)(t) + shift_1e8 * (t >= 3000)}
+    return Fake().add("main", runs)
+
+
+def test_c7_fails_when_an_eps_curve_departs_from_eps_0():
+    assert passed("c7_eps_robustness", _eps())
+    assert passed("c7_eps_robustness", _eps(shift_1e8=0.005))  # within "nearly overlap"
+    assert not passed("c7_eps_robustness", _eps(shift_1e8=0.05))

@@ -358,107 +358,62 @@ def c6_correlations(art: Artifacts) -> Verdict:
 
 # ---------------------------------------------------------------------------------------------------- C7
 EPS_RUNS = {"adam_eps1e-16": 1e-16, "adam_eps1e-12": 1e-12, "adam_eps1e-8": 1e-8}
-DEPART = 0.01  # a curve has departed once it differs from ε = 0 by ≥ 0.01 in any metric (gap or correlation)
+# "Nearly overlap" read as: within 0.01 of the ε = 0 curve in every plotted quantity (gaps and correlations, on
+# Fig. 1's 0-1 scales; 0.01 is a visible separation on its ~0.3-high correlation panels). The distances are reported,
+# so any other reading can be applied to them.
+DEPART = 0.01
 EPS_METRICS = ("gap_inf", "gap_2", "corr_inf", "corr_2")
+EPS_FROM = 10  # Fig. 1's curves are compared from t = 10 on, as in c6 (the first steps from W_0 = 0 are left out)
 
 
-def eps_scale(beta2: float, depart: float = DEPART) -> float:
-    """max|∇L| / ε below which ε can move a curve by `depart`, to first order: ε changes an Adam step entry
-    m/√v by the relative amount ε/(√v + ε) < ε/√v, and v_t ≥ (1 − β2)·g_t², so the steps of the largest gradient
-    entries change by less than `depart` while max|∇L| ≥ ε/(depart·√(1 − β2)) (= 1000·ε at β2 = 0.99)."""
-    return 1.0 / (depart * np.sqrt(1.0 - beta2))
-
-
-def _eps_diffs(art, exp):
-    """Per ε run: steps × seeds max |Δ| over the four metrics against ε = 0, and the log max|∇L| table."""
-    df = _metrics(art, exp)
+def eps_distances(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per ε run of `EPS_RUNS`: steps × seeds max |Δ| over `EPS_METRICS` against the ε = 0 run (t ≥ EPS_FROM)."""
     base = {m: _table(df, "adam_eps0", m) for m in EPS_METRICS}
     out = {}
-    for run, eps in EPS_RUNS.items():
-        diffs = np.max([np.abs(_table(df, run, m).to_numpy() - base[m].to_numpy()) for m in EPS_METRICS], axis=0)
-        out[eps] = (diffs, _table(df, run, "log_grad_max"))
-    return base["gap_inf"].index.to_numpy(), list(base["gap_inf"].columns), out
+    for run in EPS_RUNS:
+        if run not in set(df["run"]):
+            continue
+        d = pd.concat([(_table(df, run, m) - base[m]).abs() for m in EPS_METRICS]).groupby(level=0).max()
+        out[run] = d[d.index >= EPS_FROM]
+    return out
+
+
+def departure_steps(dist: pd.DataFrame, depart: float = DEPART) -> list[int | None]:
+    """Per seed, the first logged step at which a distance table (steps × seeds) reaches `depart` (None: never)."""
+    return [int(dist.index[dist[c] >= depart][0]) if (dist[c] >= depart).any() else None for c in dist.columns]
 
 
 def c7_eps_robustness(art: Artifacts) -> Verdict:
-    """ε-robustness of Adam (Fig. 1: "the curves for different small ε nearly overlap"), per seed.
+    """Fig. 1, claim (3): "results are consistent for different (small) values of stability constant (curves nearly
+    overlap)", at the figure's setting (experiment `main`: η_0 = 0.1, a = 2/3, β = (0.9, 0.99), T = 10⁴), per ε and
+    seed: the ε > 0 curve stays within `DEPART` of the ε = 0 curve in every gap and correlation for 10 ≤ t ≤ T.
 
-    Overlap (experiment `eps_small`, η_0 = 0.01, where the gradient stays far above ε to T = 10⁴): no ε ≤ 1e-8
-    curve departs from ε = 0 (max |Δ| < 0.01 in every gap and correlation up to T), with the gradient above
-    `eps_scale`·ε throughout, so this is the regime in which the paper claims the overlap.
-    Departure (experiment `main`, η_0 = 0.1): the ε > 0 curves do depart once the gradient falls to ε's scale; a
-    departure while max|∇L| ≥ `eps_scale`·ε (1000·ε) would contradict the first-order argument, and departures are
-    ordered in ε. The departure steps and the gradient at departure are reported per seed.
-    """
+    Reported: the first step at which each curve departs, and the largest gradient entry at that step in units of ε
+    (ε enters a step m/(√v + ε) once √v, of the order of the gradient, has fallen to ε's scale)."""
+    df = _metrics(art, "main")
     measured, criteria = {}, []
-    # --- overlap at the smaller step size
-    beta2 = float(art.run_settings("eps_small", "adam_eps0")["beta2"])
-    scale = eps_scale(beta2)
-    _, seeds, small = _eps_diffs(art, "eps_small")
-    for eps, (diffs, lg) in small.items():
-        key = f"eta0=0.01, eps={eps:g}: max |delta| over t <= T (per seed)"
-        measured[key] = diffs.max(axis=0).tolist()
-        gkey = f"eta0=0.01, eps={eps:g}: min over t of max|grad L| / eps (per seed)"
-        measured[gkey] = [float(np.exp(lg[s].min()) / eps) for s in seeds]
-        criteria += [
-            Criterion(
-                key,
-                "<",
-                DEPART,
-                "Fig. 1 / spec C7: curves for small eps overlap while the gradient >> eps; overlap = never the"
-                f" departure size {DEPART} apart",
-                each=True,
-            ),
-            Criterion(
-                gkey,
-                ">=",
-                scale,
-                f"the overlap is tested where the theory claims it: max|grad L| >= 1/({DEPART} sqrt(1-beta2)) eps"
-                " at every step (eps_scale)",
-                each=True,
-            ),
+    grads = {run: _table(df, run, "log_grad_max") for run in EPS_RUNS if run in set(df["run"])}
+    for run, dist in eps_distances(df).items():
+        eps = EPS_RUNS[run]
+        key = f"eps={eps:g}: max over 10 <= t <= T of max |delta| to eps = 0 (per seed)"
+        measured[key] = dist.max(axis=0).tolist()
+        measured[f"eps={eps:g}: max |delta| at T (per seed)"] = dist.iloc[-1].tolist()
+        dep = departure_steps(dist)
+        measured[f"eps={eps:g}: first t with max |delta| >= {DEPART:g} (per seed; None = never)"] = dep
+        lg = grads[run]
+        measured[f"eps={eps:g}: max|grad L| / eps at that step (per seed)"] = [
+            float(np.exp(lg.loc[d, c]) / eps) if d is not None else None for d, c in zip(dep, lg.columns)
         ]
-    # --- departure at the paper's step size
-    beta2 = float(art.run_settings("main", "adam_eps0")["beta2"])
-    scale = eps_scale(beta2)
-    steps, seeds, main = _eps_diffs(art, "main")
-    T = int(steps[-1])
-    departures = {}
-    for eps, (diffs, lg) in main.items():
-        dep, ratio = [], []
-        for j, seed in enumerate(seeds):
-            hit = np.nonzero(diffs[:, j] >= DEPART)[0]
-            dep.append(int(steps[hit[0]]) if hit.size else None)
-            ratio.append(float(np.exp(lg[seed].to_numpy()[hit[0]]) / eps) if hit.size else 0.0)
-        departures[eps] = dep
-        measured[f"eta0=0.1, eps={eps:g}: departure step (per seed; None = overlaps to T)"] = dep
-        key = f"eta0=0.1, eps={eps:g}: max|grad L| / eps at departure (per seed; 0 = no departure)"
-        measured[key] = ratio
         criteria.append(
             Criterion(
                 key,
                 "<",
-                scale,
-                f"first order: eps moves a curve by {DEPART} only once max|grad L| < eps/({DEPART} sqrt(1-beta2))"
-                f" = {scale:g} eps (eps_scale)",
+                DEPART,
+                f"Fig. 1 claim (3): the Adam curves for eps = {eps:g} and eps = 0 nearly overlap (within {DEPART:g} in"
+                " every plotted gap and correlation) at the figure's setting, eta_0 = 0.1, to T = 1e4",
                 each=True,
             )
         )
-    ordered = []
-    for j in range(len(seeds)):
-        deps = [departures[eps][j] for eps in sorted(departures)]
-        deps = [T + 1 if d is None else d for d in deps]
-        ordered.append(all(a >= b for a, b in itertools.pairwise(deps)))
-    measured["eta0=0.1: departure step non-increasing in eps (per seed)"] = ordered
-    criteria.append(
-        Criterion(
-            "eta0=0.1: departure step non-increasing in eps (per seed)",
-            "==",
-            True,
-            "a larger eps reaches the gradient's scale earlier, so it never departs later",
-            each=True,
-        )
-    )
     return measured, criteria
 
 
@@ -751,8 +706,8 @@ CHECKS = {
         figure="Fig. 1c-d",
     ),
     "c7_eps_robustness": Check(
-        "Adam curves for small eps overlap until the gradient reaches eps's scale",
-        ("main", "eps_small"),
+        "Adam curves for different small eps nearly overlap (Fig. 1, eta_0 = 0.1)",
+        ("main",),
         (),
         c7_eps_robustness,
         figure="Fig. 1",
