@@ -9,6 +9,8 @@ only what a check reads (n, B, γ).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -84,6 +86,14 @@ class Fake:
 
 def passed(name, art) -> bool:
     return verdict_of(CHECKS[name], art, "fan2025", name)["passed"]
+
+
+def test_every_claim_check_has_a_falsification_test():
+    """Every fan2025 claim check is named in this module or another fan2025 test module (the lemma checks' own)."""
+    here = Path(__file__).parent
+    source = "".join(p.read_text() for p in here.glob("test_fan2025_*.py"))
+    claims = [name for name, check in CHECKS.items() if check.kind == "claim"]
+    assert claims and all(f'"{name}"' in source for name in claims), [n for n in claims if f'"{n}"' not in source]
 
 
 # ------------------------------------------------------------------------------------------- c6: correlations
@@ -208,3 +218,64 @@ def test_c7_fails_when_an_eps_curve_departs_from_eps_0():
     assert passed("c7_eps_robustness", _eps())
     assert passed("c7_eps_robustness", _eps(shift_1e8=0.005))  # within "nearly overlap"
     assert not passed("c7_eps_robustness", _eps(shift_1e8=0.05))
+
+
+# ------------------------------------------------------------------------------------------- c2: descent (8)
+def _descent(gamma_factor=1.0):
+    """A short SignGD run on a tiny data set, with the iterates and full trace c2 reads; γ_∞ scaled by the factor."""
+    from implicit_bias import multiclass as mc
+    from implicit_bias import train
+
+    H, y, _, sol = mc.make_multiclass(k=3, d=4, per_class=5, seed=0)
+    kw = dict(optimizer="signgd", steps=60, lr=0.1, decay=0.5)
+    tr = train(H, y, num_log=12, **kw)
+    full = train(H, y, num_log=2, log_steps=np.arange(61), **kw)
+    log_l, log_g = mc.trace_log_loss_and_proxy(full.w, H, y)
+    fake = Fake()
+    fake.keys["main"] = [(3, 0)]
+    fake.settings["main"] = {"signgd": {**RUN_DEFAULTS, "steps": 60}}
+    fake.arrays = {
+        "main": {"signgd__w__0": tr.w, "signgd__trace_log_loss": log_l[None], "signgd__trace_log_proxy": log_g[None]}
+    }
+    fake.datasets["k3_s0"] = {"H": H, "y": y}
+    fake.references["k3_s0"] = {"gamma_inf": gamma_factor * sol.gamma, "B": mc.data_bound(H)}
+    fake.runs = lambda exp: fake.arrays[exp]
+    return fake
+
+
+def test_c2_fails_when_the_descent_it_asserts_is_false():
+    assert passed("c2_descent", _descent())
+    # twice the true margin: (8) then asks for twice the descent Lemma 4.1 guarantees, and the tight steps miss it
+    assert not passed("c2_descent", _descent(gamma_factor=2.0))
+
+
+# ------------------------------------------------------------------------------------------- c4, c8: limits
+def _ngd(**metrics):
+    ngd = {"gap_2": power(0.5, 0.5), "gap_inf": plateau(0.5), **metrics}
+    return Fake().add("main", {"ngd": ngd})
+
+
+def test_c4_fails_when_ngd_settles_or_goes_to_v_inf():
+    assert passed("c4_ngd_l2", _ngd())
+    assert not passed("c4_ngd_l2", _ngd(gap_2=plateau(0.2)))  # settles away from V_2
+    assert not passed("c4_ngd_l2", _ngd(gap_inf=power(0.5, 0.5)))  # the max-gap closes too: no l2 bias
+
+
+def _nsd(p2_own=None):
+    """NSD at p = 1, 2, 3, inf: each method's own-norm gap falls like t^(-1/2), the other norms' settle."""
+    runs = {}
+    for run, own in (("p1", "1"), ("p2", "2"), ("p3", "3"), ("pinf", "inf")):
+        gaps = {f"gap_{nm}": (power(0.5) if nm == own else plateau(0.3)) for nm in ("1", "2", "3", "inf")}
+        if run == "p2" and p2_own is not None:
+            gaps["gap_2"] = p2_own
+        runs[run] = {**gaps, "settings": {"optimizer": "nsd", "p": float("inf") if own == "inf" else float(own)}}
+    fake = Fake().add("nsd", runs, T=20_000)
+    for ds in fake.references:
+        fake.references[ds] = {"gamma_inf": 15.0, "B": 29.0, "solver_2": "optimal"}
+    return fake
+
+
+def test_c8_fails_when_a_method_is_nearer_another_norms_margin_or_stalls():
+    assert passed("c8_nsd", _nsd())
+    assert not passed("c8_nsd", _nsd(p2_own=plateau(0.5)))  # NSD p = 2 ends farther from gamma_2 than others
+    assert not passed("c8_nsd", _nsd(p2_own=lambda t: 0.01 + 0.0 * t))  # smallest, but not falling
