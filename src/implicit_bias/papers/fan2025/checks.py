@@ -1,8 +1,9 @@
-"""Theorem checks of fan2025 (spec §5, C1–C11): each reads artifacts, measures, and states its criteria.
+"""Theorem checks of fan2025 (spec §5, C1–C12): each reads artifacts, measures, and states its criteria.
 
 A check never passes by construction: every verdict is `measured <op> threshold` on numbers read from the data,
 reference, run and metric artifacts of the pipeline, one `Criterion` per comparison with the reason for its
-threshold. Thresholds are the spec's proposed pass criteria unless a reason says otherwise (and why).
+threshold. Rates are judged by one rule (`rate_criteria`); every other threshold's reason says where it comes from
+(the theorem, the paper's figure, or the spec's reading of it).
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ __all__ = ["CHECKS", "loglog_slope"]
 
 REL_TOL = 1e-9  # C1/C2: relative tolerance of an inequality
 LEMMA_SAMPLES = 1000  # C1: matrices per data set (half random, half near V_inf), scales 1e-3 .. 30
-SIGNGD_GAP_MAX = 0.02  # spec C3: SignGD's relative max-gap at 10⁴
-SIGNGD_SLOPE_MAX = -0.4  # spec C3: slope over [10³, 10⁴] (theory −1/2 up to the log factor)
-ADAM_SLOPE_MAX = -1 / 3  # spec C5: Adam's rate t^(−1/3) (a = 2/3) over [T/10, T]
+# Rates of the gap, O((log t + n)/t^r): Cor. 5.4 for SignGD at a = 1/2 (and NGD, NSD: Remark 5.5) and Cor. 6.4 for
+# Adam at a = 2/3, whose numerator (d log t + nd) carries the same single power of log t.
+RATE = {"signgd": 0.5, "ngd": 0.5, "nsd": 0.5, "adam": 1 / 3}
+LOG_POWER = 1
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
@@ -127,8 +129,8 @@ def c1_lemmas(art: Artifacts) -> Verdict:
                     violations["4.1/E.1"] += v[f"log_grad_q_{name}"] < np.log(gam) + v["log_G"] + np.log1p(-REL_TOL)
                 counts["4.3(i)"] += 1  # 2B·G ≥ ‖∇L‖_sum
                 violations["4.3(i)"] += v["log_grad_sum"] > np.log(2 * B) + v["log_G"] + np.log1p(REL_TOL)
-                counts["B.4"] += 1
-                if v["log_L"] < np.log(np.log(2) / n):
+                if v["log_L"] < np.log(np.log(2) / n):  # Lemma B.4's premise: a case only where it holds
+                    counts["B.4"] += 1
                     violations["B.4"] += not v["min_margin"] > 0
                 if loss == "ce":
                     L, ratio = np.exp(v["log_L"]), np.exp(v["log_G"] - v["log_L"])
@@ -154,85 +156,140 @@ def c1_lemmas(art: Artifacts) -> Verdict:
         measured[f"cases {name}"] = int(counts[name])
         criteria += [
             Criterion(f"violations {name}", "==", 0, f"Lemma {name} is proved for every W (spec C1: zero violations)"),
-            Criterion(f"cases {name}", ">", 0, "a lemma tested on no case is not a pass"),
+            Criterion(f"cases {name}", ">", 0, "a lemma tested on no case where its premise holds is not a pass"),
         ]
     return measured, criteria
 
 
 # ---------------------------------------------------------------------------------------------------- C2
-def c2_descent(art: Artifacts) -> Verdict:
-    """Descent inequality (8) with the true γ_∞, B, α_s1 at every SignGD step; the loss never increases.
+DESCENT_STEPS = (1.0, 10**-0.5, 0.1)  # C2: step sizes η = these / (2 α_s1), all within α_s1·η ≤ 1/2
 
-    With η_t = lr·(t+2)^(−1/2), α_s1·η_t ≤ 1/2 first holds at t ≈ (2α_s1·lr)² ~ 10⁷–10⁸ (spec: 5.6·10⁷), so
-    within T = 10⁴ the right-hand side exceeds L(W_t) and (8) reduces to monotone decrease; both are reported.
-    """
+
+def c2_descent(art: Artifacts) -> Verdict:
+    """Lemma C.1's descent inequality (8), L(W − η sign ∇L(W)) ≤ L(W) − γη(1 − α_s1 η)·G(W) with the data's γ_∞, B
+    and α_s1 = 2B²e^{2Bη_0}/γ, tested where it has content: one SignGD step of size η ≤ 1/(2α_s1) (the sizes the
+    schedule reaches at t ≥ t_0) from every logged iterate of the `main` SignGD runs, every seed (a consistency check:
+    (8) is proved for every W).
+
+    Along the runs themselves (8) is not testable at T = 10⁴: t_0 = (2α_s1·lr)^(1/a) − 2 is ~10⁶, and before
+    α_s1·η_t < 1 (~t_0/4) its right-hand side exceeds L(W_t), so it holds whenever the loss does not rise, which the
+    paper does not claim before t_0. Reported: t_0, the smallest α_s1·η_t of the run, (8)'s violations and the loss
+    increases along the run, the first t with L ≤ log2/n."""
     exp, run = "main", "signgd"
     lr, decay = _lr(art, exp, run)
     runs = art.runs(exp)
     logL, logG = runs[f"{run}__trace_log_loss"], runs[f"{run}__trace_log_proxy"]
-    measured = {}
-    total_viol = total_incr = 0
-    first_sep, t0s = [], []
+    cases = viol = 0
+    along, incr, first_sep, t0s, min_alpha_eta, slack = [], [], [], [], [], []
+    eta0 = float(learning_rate(0, lr, decay))
     for s_idx, key in enumerate(_keys(art, exp)):
-        refs = art.refs(_ds_name(key))
+        refs, data = art.refs(_ds_name(key)), art.data(_ds_name(key))
         gamma, B = float(refs["gamma_inf"]), float(refs["B"])
-        n = art.data(_ds_name(key))["H"].shape[0]
-        T = logL.shape[1] - 1
-        t = np.arange(T)
-        eta = learning_rate(t, lr, decay)
-        eta0 = float(learning_rate(0, lr, decay))
+        H, y = data["H"], data["y"]
+        n = H.shape[0]
         alpha = 2 * B**2 * np.exp(2 * B * eta0) / gamma
+        # (8) on one step of size eta <= 1/(2 alpha) from each logged iterate, in log form (the loss underflows)
+        for W in runs[f"{run}__w__{s_idx}"]:
+            logl, logg = mc.log_loss(W, H, y), mc.log_proxy(W, H, y)
+            _, ghat = mc.scaled_gradient(W, H, y)
+            for f in DESCENT_STEPS:
+                eta = f / (2 * alpha)
+                drop = gamma * eta * (1 - alpha * eta) * np.exp(logg - logl)  # (8)'s right side is L·(1 − drop)
+                after = mc.log_loss(W - eta * np.sign(ghat), H, y)
+                cases += 1
+                viol += bool(after > logl + np.log1p(-drop) + np.log1p(REL_TOL))
+                slack.append(float(np.expm1(after - logl) / -drop))  # (L' − L)/(right side − L): ≥ 1 when it holds
+        # along the run (reported)
+        T = logL.shape[1] - 1
+        eta = learning_rate(np.arange(T), lr, decay)
         ratio_next = np.expm1(logL[s_idx, 1:] - logL[s_idx, :-1])  # L_{t+1}/L_t − 1
         rhs = -gamma * eta * (1 - alpha * eta) * np.exp(logG[s_idx, :-1] - logL[s_idx, :-1])
-        total_viol += int(np.sum(ratio_next > rhs + REL_TOL))
-        total_incr += int(np.sum(logL[s_idx, 1:] > logL[s_idx, :-1] + REL_TOL))
+        along.append(int(np.sum(ratio_next > rhs + REL_TOL)))
+        incr.append(int(np.sum(logL[s_idx, 1:] > logL[s_idx, :-1] + REL_TOL)))
         below = np.nonzero(logL[s_idx] <= np.log(np.log(2) / n))[0]
-        first_sep.append(int(below[0]) if below.size else -1)
+        first_sep.append(int(below[0]) if below.size else None)
         t0s.append(float((2 * alpha * lr) ** (1 / decay) - 2))
-    measured["violations of (8)"] = total_viol
-    measured["loss increases"] = total_incr
-    measured["first t with L <= log2/n (per seed)"] = first_sep
-    measured["theory t_0 (alpha_s1 eta_t <= 1/2), per seed"] = t0s
+        min_alpha_eta.append(float(alpha * eta.min()))
+    measured = {
+        "steps of size eta <= 1/(2 alpha_s1) from the logged iterates": cases,
+        "violations of (8) on those steps": viol,
+        "min over those steps of (L - L') / (gamma eta (1 - alpha_s1 eta) G) (1 = (8) tight)": min(slack),
+        "theory t_0 (alpha_s1 eta_t <= 1/2) (per seed)": t0s,
+        "min over t < T of alpha_s1 eta_t along the run (per seed; > 1: (8) is implied by no increase)": min_alpha_eta,
+        "violations of (8) along the run, t < T << t_0 (per seed; not testable at this T, reported)": along,
+        "loss increases along the run (per seed; reported, not claimed before t_0)": incr,
+        "first t with L <= log2/n (per seed)": first_sep,
+    }
     criteria = [
-        Criterion("violations of (8)", "==", 0, "(8) holds at every step (spec C2), up to a relative tolerance 1e-9"),
         Criterion(
-            "loss increases",
+            "violations of (8) on those steps",
             "==",
             0,
-            "spec C2: the loss never increases (every step, every seed; engineering tolerance 1e-9 in log L)",
+            "Lemma C.1 / (8) is proved for every W and step size; tested where alpha_s1 eta <= 1/2, so that its right"
+            " side is a real descent (relative tolerance 1e-9)",
+        ),
+        Criterion(
+            "steps of size eta <= 1/(2 alpha_s1) from the logged iterates",
+            ">",
+            0,
+            "an inequality tested on no case is not a pass",
         ),
     ]
     return measured, criteria
 
 
-# ---------------------------------------------------------------------------------------------------- C3-C5
-def _signgd_linf(gi: pd.DataFrame, label: str = "", why: str = "") -> Verdict:
-    """C3's measurement and criteria on one SignGD run's max-gap table `gi` (steps x seeds); `label` prefixes the
-    measured keys and `why` the reasons (c12 holds the App. F losses to the same criterion)."""
-    slopes = [loglog_slope(gi.index, gi[s], 1e3, 1e4) for s in gi.columns]
-    gap, slope = f"{label}max-gap at T (per seed)", f"{label}slope over [1e3, 1e4] (per seed)"
-    measured = {
-        f"{label}T": int(gi.index[-1]),
-        gap: gi.iloc[-1].tolist(),
-        slope: [s[0] for s in slopes],
-        f"{label}slope 95% CI (per seed)": [s[1] for s in slopes],
-    }
-    criteria = [
-        Criterion(gap, "<=", SIGNGD_GAP_MAX, f"{why}spec C3: relative max-gap <= 2% at 10^4", each=True),
-        Criterion(
-            slope,
-            "<=",
-            SIGNGD_SLOPE_MAX,
-            f"{why}spec C3: slope <= -0.4 (theory: -1/2 up to log factors, Cor. 5.4)",
-            each=True,
-        ),
-    ]
+# ---------------------------------------------------------------------------------------------------- rates
+def log_factor_slope(lo: float, hi: float) -> float:
+    """Log-log slope of ln t over [lo, hi]: how much a log t factor in a bound (log t + n)/t^r flattens its slope.
+
+    A bound (a·ln t + b)/t^r with a, b ≥ 0 has log-log slope between −r (b dominates) and −r + this value (a
+    dominates; 0.097 over [10⁴, 10⁵]). The theory's numerators are of this form (Thm 5.3: α_s2·Σ η_s² ∝ ln t at
+    a = 1/2 with α_s2 = 2B²e^{2Bη_0} ~ 10⁵; Adam's d·log t), so −r + this value is the slowest decay its rate
+    allows."""
+    return float(np.log(np.log(hi) / np.log(lo)) / np.log(hi / lo))
+
+
+def rate_windows(T: float) -> tuple[tuple[float, float], ...]:
+    """The windows a rate is fitted on, for a run logged to T: its last decade [T/10, T] and that decade's later
+    half [T/√10, T]. The bounds are asymptotic, so the rate is read at the end of each run; the later half keeps a
+    fall that is slowing below the rate by T (a plateau setting in) from passing on the decade's earlier part."""
+    return ((T / 10, T), (T / np.sqrt(10), T))
+
+
+def rate_criteria(tab: pd.DataFrame, r: float, label: str, why: str) -> Verdict:
+    """The rule for every rate check (c3, c5, c9, c12), on one run's gap table `tab` (steps × seeds).
+
+    Per seed and per window of `rate_windows`, the log-log slope of the gap must be at most −r + LOG_POWER ·
+    `log_factor_slope` over that window: the slowest decay the bound O((log t + n)/t^r) allows there (Cor. 5.4 /
+    6.4). `label` prefixes the measured keys, `why` the reasons."""
+    T = float(tab.index[-1])
+    measured, criteria = {f"{label}T": int(T)}, []
+    for lo, hi in rate_windows(T):
+        fits = [loglog_slope(tab.index, tab[s], lo, hi) for s in tab.columns]
+        allowed = -r + LOG_POWER * log_factor_slope(lo, hi)
+        key = f"{label}slope over [{lo:.3g}, {hi:.3g}] (per seed; rate -{r:.3g})"
+        measured[key] = [f[0] for f in fits]
+        measured[f"{label}slope 95% CI over [{lo:.3g}, {hi:.3g}] (per seed)"] = [f[1] for f in fits]
+        criteria.append(
+            Criterion(
+                key,
+                "<=",
+                allowed,
+                f"{why}the gap falls at least as fast as the bound O((log t + n)/t^{r:.3g}) allows over the window:"
+                f" slope -{r:.3g} + {LOG_POWER} x {log_factor_slope(lo, hi):.3f} (the log t factor)",
+                each=True,
+            )
+        )
     return measured, criteria
 
 
 def c3_signgd_linf(art: Artifacts) -> Verdict:
-    """SignGD → γ_∞: relative max-norm gap ≤ 2% at T = 10⁴ and log-log slope ≤ −0.4 over [10³, 10⁴], every seed."""
-    return _signgd_linf(_table(_metrics(art, "main"), "signgd", "gap_inf"))
+    """SignGD → γ_∞ (Thm 5.3, Fig. 1b) in the T = 10⁴ runs: the max-norm gap falls at Cor. 5.4's rate over the last
+    decade (`rate_criteria`), every seed. Reported: the gap at T (spec C3's level, 2 %)."""
+    gi = _table(_metrics(art, "main"), "signgd", "gap_inf")
+    measured, criteria = rate_criteria(gi, RATE["signgd"], "", "Thm 5.3 / Cor. 5.4: ")
+    measured["max-gap at T (per seed, reported)"] = gi.iloc[-1].tolist()
+    return measured, criteria
 
 
 def c4_ngd_l2(art: Artifacts) -> Verdict:
@@ -263,34 +320,27 @@ def c4_ngd_l2(art: Artifacts) -> Verdict:
 
 def _adam_linf(gi: pd.DataFrame, g2: pd.DataFrame, label: str = "", why: str = "") -> Verdict:
     """C5's measurement and criteria on one Adam run's max-gap and 2-gap tables (steps x seeds); `label` prefixes the
-    measured keys and `why` the reasons (c12 holds the App. F losses to the same criterion)."""
+    measured keys and `why` the reasons (c12 holds the App. F losses to the same criteria)."""
+    measured, criteria = rate_criteria(gi, RATE["adam"], label, f"{why}Thm 6.3 / Cor. 6.4 (a = 2/3): ")
     T = gi.index[-1]
-    slopes = [loglog_slope(gi.index, gi[s], T / 10, T) for s in gi.columns]
-    slope, below = f"{label}max-gap slope over [T/10, T] (per seed)", f"{label}max-gap < 2-gap at T (per seed)"
-    measured = {
-        f"{label}T": int(T),
-        f"{label}max-gap at T/10 (per seed)": _nearest(gi, T / 10).tolist(),
-        f"{label}max-gap at T (per seed)": gi.iloc[-1].tolist(),
-        f"{label}2-gap at T (per seed)": g2.iloc[-1].tolist(),
-        below: [bool(b) for b in gi.iloc[-1] < g2.iloc[-1]],
-        slope: [s[0] for s in slopes],
-        f"{label}slope 95% CI (per seed)": [s[1] for s in slopes],
-    }
-    criteria = [
-        Criterion(
-            slope,
-            "<=",
-            ADAM_SLOPE_MAX,
-            f"{why}spec C5: slope <= -1/3, the rate t^(-1/3) of Thm 6.3 / Cor. 6.4 (a = 2/3)",
-            each=True,
-        ),
-        Criterion(below, "==", True, f"{why}spec C5: max-gap < 2-gap at 10^5 (Adam favours V_inf)", each=True),
-    ]
+    below = f"{label}max-gap < 2-gap at T (per seed)"
+    measured.update(
+        {
+            f"{label}max-gap at T/10 (per seed)": _nearest(gi, T / 10).tolist(),
+            f"{label}max-gap at T (per seed)": gi.iloc[-1].tolist(),
+            f"{label}2-gap at T (per seed)": g2.iloc[-1].tolist(),
+            below: [bool(b) for b in gi.iloc[-1] < g2.iloc[-1]],
+        }
+    )
+    criteria.append(
+        Criterion(below, "==", True, f"{why}Fig. 1a-b claim (1): Adam favours the max-norm margin", each=True)
+    )
     return measured, criteria
 
 
 def c5_adam_linf(art: Artifacts) -> Verdict:
-    """Adam (ε = 0, a = 2/3) to 10⁵: max-gap slope ≤ −1/3 over [10⁴, 10⁵] and max-gap < 2-gap at 10⁵, every seed."""
+    """Adam (ε = 0, a = 2/3) to T = 10⁵: the max-gap falls at Cor. 6.4's rate over the last decade
+    (`rate_criteria`) and is below the 2-gap at T, every seed."""
     df = _metrics(art, "long")
     return _adam_linf(_table(df, "adam_eps0", "gap_inf"), _table(df, "adam_eps0", "gap_2"))
 
@@ -300,37 +350,37 @@ CORR_RUNS = (("signgd", "inf"), ("adam_eps0", "inf"), ("ngd", "2"))
 
 
 def c6_correlations(art: Artifacts) -> Verdict:
-    """corr(W_t, V_∞) > corr(W_t, V_2) for SignGD and Adam (ε = 0), the reverse for NGD, at every logged step of the
-    last decade [T/10, T] of the T = 10⁵ runs, on every seed.
+    """Fig. 1c-d, claim (2): "SignGD/Adam iterates correlate well with V_∞ whereas NGD correlates better with V_2".
 
-    The theorems are asymptotic (Adam's bound holds after a t_0 that grows with d; its gap is still flat on
-    [10², 10⁴], c9), so the ordering is asserted where they apply, the window in which c5 and c9 measure the rates.
-    Reported, not asserted: the spec's reading of Fig. 1 "from t ≥ 10" (T = 10⁴ runs), per seed, with the last
-    step at which the ordering fails (README: on data seed 3 Adam's holds only from t ≈ 3400)."""
+    Asserted over the figure's own range: corr(W_t, V_∞) > corr(W_t, V_2) for SignGD and Adam (ε = 0), the reverse
+    for NGD, at every logged step t ≥ 10 of the T = 10⁴ runs (spec C6; the first steps from W_0 = 0 are left out),
+    on every seed. A seed on which the ordering fails somewhere in that range does not reproduce the claim there.
+    No finite-t ordering is proved (the theorems bound margin gaps, from a t_1 far beyond 10⁴, c2; V_∞ can be
+    non-unique), so nothing narrows the window. Reported: the last t ≥ 10 at which an ordering fails, and the
+    smallest difference over the last decade [10⁴, 10⁵] of the longer runs."""
     late, early = _metrics(art, "long"), _metrics(art, "main")
     T = float(late["step"].max())
     measured, criteria = {}, []
     for run, favoured in CORR_RUNS:
         other = "2" if favoured == "inf" else "inf"
-        key = f"{run}: min over [T/10, T] of corr_{favoured} - corr_{other} (per seed)"
-        diff = _table(late, run, f"corr_{favoured}") - _table(late, run, f"corr_{other}")
-        measured[key] = diff[diff.index >= T / 10].min(axis=0).tolist()
-        measured[f"{run}: corr_{favoured} - corr_{other} at T (per seed)"] = diff.iloc[-1].tolist()
         e = _table(early, run, f"corr_{favoured}") - _table(early, run, f"corr_{other}")
         e = e[e.index >= 10]
-        measured[f"{run}: min over t >= 10 of corr_{favoured} - corr_{other}, T = 1e4 runs (per seed, reported)"] = (
-            e.min(axis=0).tolist()
-        )
-        measured[f"{run}: last t >= 10 with corr_{favoured} <= corr_{other} (per seed; None = never, reported)"] = [
+        key = f"{run}: min over 10 <= t <= {int(e.index[-1])} of corr_{favoured} - corr_{other} (per seed)"
+        measured[key] = e.min(axis=0).tolist()
+        measured[f"{run}: last t >= 10 with corr_{favoured} <= corr_{other} (per seed; None = never)"] = [
             int(e.index[e[c] <= 0].max()) if (e[c] <= 0).any() else None for c in e.columns
         ]
+        diff = _table(late, run, f"corr_{favoured}") - _table(late, run, f"corr_{other}")
+        measured[f"{run}: min over [{T / 10:.0e}, {T:.0e}] of corr_{favoured} - corr_{other}, long runs (reported)"] = (
+            diff[diff.index >= T / 10].min(axis=0).tolist()
+        )
         criteria.append(
             Criterion(
                 key,
                 ">",
                 0.0,
-                f"Fig. 1c-d: {run} correlates best with V_{favoured}, asserted in the asymptotic window of the"
-                " theorems (every logged step of [T/10, T])",
+                f"Fig. 1c-d (spec C6): {run} correlates better with V_{favoured} than with V_{other} at every logged"
+                " step from t = 10 to the figure's T = 1e4",
                 each=True,
             )
         )
@@ -339,107 +389,62 @@ def c6_correlations(art: Artifacts) -> Verdict:
 
 # ---------------------------------------------------------------------------------------------------- C7
 EPS_RUNS = {"adam_eps1e-16": 1e-16, "adam_eps1e-12": 1e-12, "adam_eps1e-8": 1e-8}
-DEPART = 0.01  # a curve has departed once it differs from ε = 0 by ≥ 0.01 in any metric (gap or correlation)
+# "Nearly overlap" read as: within 0.01 of the ε = 0 curve in every plotted quantity (gaps and correlations, on
+# Fig. 1's 0-1 scales; 0.01 is a visible separation on its ~0.3-high correlation panels). The distances are reported,
+# so any other reading can be applied to them.
+DEPART = 0.01
 EPS_METRICS = ("gap_inf", "gap_2", "corr_inf", "corr_2")
+EPS_FROM = 10  # Fig. 1's curves are compared from t = 10 on, as in c6 (the first steps from W_0 = 0 are left out)
 
 
-def eps_scale(beta2: float, depart: float = DEPART) -> float:
-    """max|∇L| / ε below which ε can move a curve by `depart`, to first order: ε changes an Adam step entry
-    m/√v by the relative amount ε/(√v + ε) < ε/√v, and v_t ≥ (1 − β2)·g_t², so the steps of the largest gradient
-    entries change by less than `depart` while max|∇L| ≥ ε/(depart·√(1 − β2)) (= 1000·ε at β2 = 0.99)."""
-    return 1.0 / (depart * np.sqrt(1.0 - beta2))
-
-
-def _eps_diffs(art, exp):
-    """Per ε run: steps × seeds max |Δ| over the four metrics against ε = 0, and the log max|∇L| table."""
-    df = _metrics(art, exp)
+def eps_distances(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per ε run of `EPS_RUNS`: steps × seeds max |Δ| over `EPS_METRICS` against the ε = 0 run (t ≥ EPS_FROM)."""
     base = {m: _table(df, "adam_eps0", m) for m in EPS_METRICS}
     out = {}
-    for run, eps in EPS_RUNS.items():
-        diffs = np.max([np.abs(_table(df, run, m).to_numpy() - base[m].to_numpy()) for m in EPS_METRICS], axis=0)
-        out[eps] = (diffs, _table(df, run, "log_grad_max"))
-    return base["gap_inf"].index.to_numpy(), list(base["gap_inf"].columns), out
+    for run in EPS_RUNS:
+        if run not in set(df["run"]):
+            continue
+        d = pd.concat([(_table(df, run, m) - base[m]).abs() for m in EPS_METRICS]).groupby(level=0).max()
+        out[run] = d[d.index >= EPS_FROM]
+    return out
+
+
+def departure_steps(dist: pd.DataFrame, depart: float = DEPART) -> list[int | None]:
+    """Per seed, the first logged step at which a distance table (steps × seeds) reaches `depart` (None: never)."""
+    return [int(dist.index[dist[c] >= depart][0]) if (dist[c] >= depart).any() else None for c in dist.columns]
 
 
 def c7_eps_robustness(art: Artifacts) -> Verdict:
-    """ε-robustness of Adam (Fig. 1: "the curves for different small ε nearly overlap"), per seed.
+    """Fig. 1, claim (3): "results are consistent for different (small) values of stability constant (curves nearly
+    overlap)", at the figure's setting (experiment `main`: η_0 = 0.1, a = 2/3, β = (0.9, 0.99), T = 10⁴), per ε and
+    seed: the ε > 0 curve stays within `DEPART` of the ε = 0 curve in every gap and correlation for 10 ≤ t ≤ T.
 
-    Overlap (experiment `eps_small`, η_0 = 0.01, where the gradient stays far above ε to T = 10⁴): no ε ≤ 1e-8
-    curve departs from ε = 0 (max |Δ| < 0.01 in every gap and correlation up to T), with the gradient above
-    `eps_scale`·ε throughout, so this is the regime in which the paper claims the overlap.
-    Departure (experiment `main`, η_0 = 0.1): the ε > 0 curves do depart once the gradient falls to ε's scale; a
-    departure while max|∇L| ≥ `eps_scale`·ε (1000·ε) would contradict the first-order argument, and departures are
-    ordered in ε. The departure steps and the gradient at departure are reported per seed.
-    """
+    Reported: the first step at which each curve departs, and the largest gradient entry at that step in units of ε
+    (ε enters a step m/(√v + ε) once √v, of the order of the gradient, has fallen to ε's scale)."""
+    df = _metrics(art, "main")
     measured, criteria = {}, []
-    # --- overlap at the smaller step size
-    beta2 = float(art.run_settings("eps_small", "adam_eps0")["beta2"])
-    scale = eps_scale(beta2)
-    _, seeds, small = _eps_diffs(art, "eps_small")
-    for eps, (diffs, lg) in small.items():
-        key = f"eta0=0.01, eps={eps:g}: max |delta| over t <= T (per seed)"
-        measured[key] = diffs.max(axis=0).tolist()
-        gkey = f"eta0=0.01, eps={eps:g}: min over t of max|grad L| / eps (per seed)"
-        measured[gkey] = [float(np.exp(lg[s].min()) / eps) for s in seeds]
-        criteria += [
-            Criterion(
-                key,
-                "<",
-                DEPART,
-                "Fig. 1 / spec C7: curves for small eps overlap while the gradient >> eps; overlap = never the"
-                f" departure size {DEPART} apart",
-                each=True,
-            ),
-            Criterion(
-                gkey,
-                ">=",
-                scale,
-                f"the overlap is tested where the theory claims it: max|grad L| >= 1/({DEPART} sqrt(1-beta2)) eps"
-                " at every step (eps_scale)",
-                each=True,
-            ),
+    grads = {run: _table(df, run, "log_grad_max") for run in EPS_RUNS if run in set(df["run"])}
+    for run, dist in eps_distances(df).items():
+        eps = EPS_RUNS[run]
+        key = f"eps={eps:g}: max over 10 <= t <= T of max |delta| to eps = 0 (per seed)"
+        measured[key] = dist.max(axis=0).tolist()
+        measured[f"eps={eps:g}: max |delta| at T (per seed)"] = dist.iloc[-1].tolist()
+        dep = departure_steps(dist)
+        measured[f"eps={eps:g}: first t with max |delta| >= {DEPART:g} (per seed; None = never)"] = dep
+        lg = grads[run]
+        measured[f"eps={eps:g}: max|grad L| / eps at that step (per seed)"] = [
+            float(np.exp(lg.loc[d, c]) / eps) if d is not None else None for d, c in zip(dep, lg.columns)
         ]
-    # --- departure at the paper's step size
-    beta2 = float(art.run_settings("main", "adam_eps0")["beta2"])
-    scale = eps_scale(beta2)
-    steps, seeds, main = _eps_diffs(art, "main")
-    T = int(steps[-1])
-    departures = {}
-    for eps, (diffs, lg) in main.items():
-        dep, ratio = [], []
-        for j, seed in enumerate(seeds):
-            hit = np.nonzero(diffs[:, j] >= DEPART)[0]
-            dep.append(int(steps[hit[0]]) if hit.size else None)
-            ratio.append(float(np.exp(lg[seed].to_numpy()[hit[0]]) / eps) if hit.size else 0.0)
-        departures[eps] = dep
-        measured[f"eta0=0.1, eps={eps:g}: departure step (per seed; None = overlaps to T)"] = dep
-        key = f"eta0=0.1, eps={eps:g}: max|grad L| / eps at departure (per seed; 0 = no departure)"
-        measured[key] = ratio
         criteria.append(
             Criterion(
                 key,
                 "<",
-                scale,
-                f"first order: eps moves a curve by {DEPART} only once max|grad L| < eps/({DEPART} sqrt(1-beta2))"
-                f" = {scale:g} eps (eps_scale)",
+                DEPART,
+                f"Fig. 1 claim (3): the Adam curves for eps = {eps:g} and eps = 0 nearly overlap (within {DEPART:g} in"
+                " every plotted gap and correlation) at the figure's setting, eta_0 = 0.1, to T = 1e4",
                 each=True,
             )
         )
-    ordered = []
-    for j in range(len(seeds)):
-        deps = [departures[eps][j] for eps in sorted(departures)]
-        deps = [T + 1 if d is None else d for d in deps]
-        ordered.append(all(a >= b for a, b in itertools.pairwise(deps)))
-    measured["eta0=0.1: departure step non-increasing in eps (per seed)"] = ordered
-    criteria.append(
-        Criterion(
-            "eta0=0.1: departure step non-increasing in eps (per seed)",
-            "==",
-            True,
-            "a larger eps reaches the gradient's scale earlier, so it never departs later",
-            each=True,
-        )
-    )
     return measured, criteria
 
 
@@ -490,128 +495,161 @@ def c8_nsd(art: Artifacts) -> Verdict:
 
 
 # ---------------------------------------------------------------------------------------------------- C9
-RATE_RUNS = (("signgd", "gap_inf", 0.5), ("ngd", "gap_2", 0.5), ("adam_eps0", "gap_inf", 1 / 3))
+RATE_RUNS = (("signgd", "gap_inf"), ("ngd", "gap_2"), ("adam_eps0", "gap_inf"))
 
 
-def log_factor_slope(lo: float, hi: float) -> float:
-    """Log-log slope of ln t over [lo, hi]: how much a log t factor in a bound (log t + n)/t^r flattens its slope.
-
-    A bound (a·ln t + b)/t^r with a, b ≥ 0 has log-log slope between −r (b dominates) and −r + this value (a
-    dominates; 0.097 over [10⁴, 10⁵]). The theory's numerators are of this form (Thm 5.3: α_s2·Σ η_s² ∝ ln t at
-    a = 1/2 with α_s2 = 2B²e^{2Bη_0} ~ 10⁵; Adam's d·log t), so −r + this value is the slowest decay its rate
-    allows."""
-    return float(np.log(np.log(hi) / np.log(lo)) / np.log(hi / lo))
-
-
-def _rate_window(tab: pd.Series, r: float, lo: float, hi: float):
-    """gap·t^r/log t at half-decade points of [lo, hi] and the fitted slope over [lo, hi]."""
+def _proxy_non_increasing(tab: pd.Series, r: float, lo: float, hi: float):
+    """gap·t^r/log t at half-decade points of [lo, hi], and whether it is non-increasing (spec C9's proxy)."""
     steps = tab.index.to_numpy()
-    points = np.geomspace(lo, hi, round(2 * np.log10(hi / lo)) + 1)
     vals = []
-    for t in points:
+    for t in np.geomspace(lo, hi, round(2 * np.log10(hi / lo)) + 1):
         j = np.argmin(np.abs(np.log(steps) - np.log(t)))
         vals.append(float(tab.iloc[j] * steps[j] ** r / np.log(steps[j])))
-    slope, ci, _ = loglog_slope(steps, tab.to_numpy(), lo, hi)
-    mono = all(b <= a * (1 + 1e-12) for a, b in itertools.pairwise(vals))
-    return vals, slope, ci, mono
+    return vals, all(b <= a * (1 + 1e-12) for a, b in itertools.pairwise(vals))
 
 
 def c9_rates(art: Artifacts) -> Verdict:
-    """Rates, per run: on every seed the log-log slope of the gap fitted over the last decade [T/10, T] of the
-    T = 10⁵ runs must be at least as steep as the theory's bound (log t + n)/t^r there, i.e. ≤ −r + the slope of
-    ln t over the window (r = 1/2 SignGD and NGD in their own norms, 1/3 Adam in the max-norm; Cor. 5.4 / 6.4).
+    """Rates in the T = 10⁵ runs (Cor. 5.4 / 6.4): SignGD's and NGD's gaps in their own norms at r = 1/2, Adam's
+    max-gap at r = 1/3, each by `rate_criteria` (last decade and its later half, log t allowance), every seed.
 
-    Reported, not asserted: the seed-mean slope, 95% CIs, and the spec's proxy "gap·t^r/log t non-increasing" at
-    half-decade points on [T/10, T] and on the spec's window [10², 10⁴]. The bounds hold after t_1 (SignGD/NSD) and
-    t_0 (Adam, growing with d); on [10², 10⁴] NGD's and Adam's gaps are still pre-asymptotic (README notes)."""
+    Reported: the spec's proxy "gap·t^r/log t non-increasing" at half-decade points of [T/10, T] and of the spec's
+    [10², 10⁴] (seed mean), where NGD's and Adam's gaps are still pre-asymptotic (Adam stalls to ~10³)."""
     df = _metrics(art, "long")
     measured, criteria = {}, []
     T = float(df["step"].max())
-    allowed = log_factor_slope(T / 10, T)
-    measured["slope of ln t over [T/10, T] (the log factor's allowance)"] = allowed
-    for run, metric, r in RATE_RUNS:
+    for run, metric in RATE_RUNS:
+        r = RATE[art.run_settings("long", run)["optimizer"]]
         tab = _table(df, run, metric)
-        per_seed = [loglog_slope(tab.index, tab[s], T / 10, T) for s in tab.columns]
-        key = f"{run} {metric} slope over [T/10, T] (per seed; theory -{r:.3g})"
-        measured[key] = [p[0] for p in per_seed]
-        measured[f"{run} {metric} slope 95% CI (per seed)"] = [p[1] for p in per_seed]
+        m, c = rate_criteria(tab, r, f"{run} {metric}: ", f"{run}: ")
+        measured.update(m)
+        criteria += c
         mean = tab.mean(axis=1)
-        vals, slope, _, mono = _rate_window(mean, r, T / 10, T)
-        _, sslope, _, smono = _rate_window(mean, r, 1e2, 1e4)
-        measured[f"{run} seed-mean gap: slope over [T/10, T] / over [1e2, 1e4] (reported)"] = [slope, sslope]
-        measured[f"{run} {metric}*t^{r:.3g}/log t at half decades of [T/10, T] (seed mean)"] = vals
+        vals, mono = _proxy_non_increasing(mean, r, T / 10, T)
+        _, smono = _proxy_non_increasing(mean, r, 1e2, 1e4)
+        measured[f"{run} {metric}*t^{r:.3g}/log t at half decades of [T/10, T] (seed mean, reported)"] = vals
         measured[f"{run} proxy non-increasing on [T/10, T] / on [1e2, 1e4] (seed mean, reported)"] = [mono, smono]
-        criteria.append(
-            Criterion(
-                key,
-                "<=",
-                -r + allowed,
-                f"Cor. 5.4 / 6.4 per run: the gap decays at least as fast as the bound ~ log t / t^{r:.3g}, whose"
-                f" slope over [T/10, T] is -{r:.3g} + {allowed:.3f} (the ln t factor)",
-                each=True,
-            )
-        )
     return measured, criteria
 
 
 # ---------------------------------------------------------------------------------------------------- C10
-def log_k_slope(ks: ArrayLike) -> float:
-    """OLS slope of log(ln k) on log k over the grid: the steepest growth in k the bounds allow for γ_∞·gap."""
-    ks = np.asarray(ks, float)
-    return float(np.polyfit(np.log(ks), np.log(np.log(ks)), 1)[0])
+def signgd_gap_bound(
+    steps: ArrayLike, log_loss: ArrayLike, lr: float, decay: float, n: int, B: float, gamma: float, horizon=None
+):
+    """Thm 5.3's bound on SignGD's relative max-norm gap, with its constants, at the last logged step T (and, if
+    `horizon` is given, at those later steps), and the separation step t̃ it starts from.
+
+    Lemma 5.2 (with Lemma C.3, ‖W_t‖_max ≤ Σ_{s<t} η_s at W_0 = 0) and Lemma 4.3 (ii) (1 − G/L ≤ nL/2) give, for any
+    t̃ after which L(W_s) ≤ log2/n,
+
+        (γ − γ̄_∞(W_t))/γ ≤ [Σ_{s<t̃} η_s + (n/2) Σ_{s=t̃}^{t−1} η_s L(W_s) + (α_s2/γ) Σ_{s=t̃}^{t−1} η_s²] / Σ_{s<t} η_s,
+
+    with α_s2 = 2B²e^{2Bη_0}: Thm 5.3's bound with the run's own t̃ (the first logged step after which every logged
+    loss is ≤ log2/n) in place of the theory's t_1 ≥ t_0 ~ 10⁶ (c2), which only tightens it. Σ η_s L(W_s) is summed
+    over every step with log L interpolated between logged steps. Beyond T (`horizon`) the loss term is held at its
+    value at T and the step-size sums are continued by their integrals (an extrapolation, for reporting).
+    Returns (bound at T, bounds at `horizon` or None, t̃); t̃ = None and bound inf if the run never reaches log2/n.
+    """
+    steps, log_loss = np.asarray(steps, float), np.asarray(log_loss, float)
+    if not np.all(np.isfinite(log_loss)):
+        raise ValueError("signgd_gap_bound: non-finite log loss")
+    T = int(steps[-1])
+    above = np.nonzero(log_loss > np.log(np.log(2) / n))[0]
+    if above.size and above[-1] == steps.size - 1:
+        return float("inf"), None, None
+    t_sep = int(steps[above[-1] + 1]) if above.size else int(steps[0])
+    s = np.arange(T)
+    eta = learning_rate(s, lr, decay)
+    alpha_s2 = 2 * B**2 * np.exp(2 * B * float(learning_rate(0, lr, decay)))
+    late = s >= t_sep
+    loss = np.exp(np.interp(s[late], steps, log_loss))
+    head = eta[~late].sum() + n / 2 * np.sum(eta[late] * loss)
+    sq, lin = np.sum(eta[late] ** 2), eta.sum()
+    bound = float((head + alpha_s2 / gamma * sq) / lin)
+    if horizon is None:
+        return bound, None, t_sep
+
+    # η_s = lr (s + 2)^(−a) (optimizers.learning_rate): Σ_{s=T}^{t−1} (s + 2)^(−p) ≈ ∫_{T+1.5}^{t+1.5} x^(−p) dx
+    def tail(p, t):
+        lo, hi = T + 1.5, np.asarray(t, float) + 1.5
+        return np.log(hi / lo) if p == 1 else (hi ** (1 - p) - lo ** (1 - p)) / (1 - p)
+
+    later = (head + alpha_s2 / gamma * (sq + lr**2 * tail(2 * decay, horizon))) / (lin + lr * tail(decay, horizon))
+    return bound, later, t_sep
 
 
 def c10_classes(art: Artifacts) -> Verdict:
-    """Class-independence: at n = 500 the max-norm gap at T = 10⁴ does not grow with k beyond what the bounds allow,
-    on every data seed (one sweep over k per seed).
+    """Class-independence of the bound (abstract, Cor. 5.4): on every run of the k sweep (n = 500, T = 10⁴, every k
+    and seed), SignGD's relative max-norm gap at T is at most Thm 5.3's bound with its constants
+    (`signgd_gap_bound`).
 
-    The rates of Cor. 5.4 / 6.4 carry no k; the bounds depend on k only through 1/γ_∞ (γ_∞ falls with k) and
-    logarithmically: L(W_0) = ln k enters t_1, and Adam's log(1/ω) (Ass. 3.2; at W_0 = 0 the gradient entries scale
-    like 1/k). So γ_∞·gap may grow at most like ln k: its log-log slope in k must not exceed that of ln k over the
-    same grid (k itself has slope 1). Raw gaps, their slopes and the seed means are reported."""
+    Past its separation step t̃ a run separates the data (Lemma B.4), so its gap is below 1 whatever the bound: only
+    a bound below 1 can be violated. Runs whose bound is not are not testable at this T, and the check needs
+    testable runs. Adam's bound (Thm 6.3) is not asserted: its constants (through ω of Ass. 3.2, c2 of Ass. 3.4 and
+    Lemmas D.1-D.10) are not recoverable from the v1 text. Reported: the bound per k, the step at which it would
+    fall below 1 (extrapolated), and the log-log slopes in k of the gaps (both algorithms) and of the bound."""
     df = _metrics(art, "classes")
     keys = _keys(art, "classes")
-    gam = {key: float(art.refs(_ds_name(key))["gamma_inf"]) for key in keys}
     ks = sorted({k for k, _ in keys})
-    allowed = log_k_slope(ks)
+    seeds = sorted({s for _, s in keys})
+    lr, decay = _lr(art, "classes", "signgd")
+    sub = df[(df["run"] == "signgd") & (df["step"] > 0)]
+    horizon = np.unique(np.geomspace(1e4, 1e12, 161).astype(np.int64))
+    rows = []
+    for k, seed in keys:
+        refs, run = art.refs(_ds_name((k, seed))), sub[(sub["classes"] == k) & (sub["seed"] == seed)]
+        n = int(art.data(_ds_name((k, seed)))["H"].shape[0])
+        args = (run["step"], run["log_loss"], lr, decay, n, float(refs["B"]), float(refs["gamma_inf"]))
+        bound, later, t_sep = signgd_gap_bound(*args, horizon=horizon)
+        below = np.nonzero(later < 1)[0] if later is not None else np.array([], int)
+        reach = float(horizon[below[0]]) if below.size else float("inf")
+        rows.append((k, seed, float(run["gap_inf"].iloc[-1]), bound, t_sep, reach))
+    tab = pd.DataFrame(rows, columns=["k", "seed", "gap", "bound", "t_sep", "reach"])
+    testable = tab[tab["bound"] < 1]
+    logk = np.log(ks)
+
+    def per_k(col, how):
+        return [float(getattr(tab[tab["k"] == k][col], how)()) for k in ks]
+
     measured = {
         "k": ks,
-        "gamma_inf (seed mean)": [float(np.mean([g for (k, _), g in gam.items() if k == kk])) for kk in ks],
-        "slope of log(ln k) vs log k (the bounds' allowance)": allowed,
+        "T": int(sub["step"].max()),
+        "signgd: Thm 5.3 bound on the relative max-gap at T, with its constants (per k, min over seeds)": per_k(
+            "bound", "min"
+        ),
+        "signgd: max-gap at T (per k, max over seeds)": per_k("gap", "max"),
+        "signgd: separation step t~ (first logged step after which L <= log2/n; per k, max over seeds)": per_k(
+            "t_sep", "max"
+        ),
+        "signgd: step at which the bound falls below 1 (extrapolated; per k, max over seeds)": per_k("reach", "max"),
+        "signgd: testable runs (bound < 1)": len(testable),
+        "signgd: runs": len(tab),
+        "signgd: testable runs with gap > bound": int(np.sum(testable["gap"] > testable["bound"])),
+        "signgd: slope of log bound vs log k (per seed)": [
+            float(np.polyfit(logk, np.log(tab[tab["seed"] == s].sort_values("k")["bound"]), 1)[0]) for s in seeds
+        ],
     }
-    criteria = []
     for run in ("signgd", "adam_eps0"):
-        sub = df[df["run"] == run]
-        last = sub[sub["step"] == sub["step"].max()].copy()
-        last["adj"] = [gam[(int(k), int(s))] * g for k, s, g in zip(last["classes"], last["seed"], last["gap_inf"])]
-        gap = last.pivot_table(index="classes", columns="seed", values="gap_inf").loc[ks]
-        adj = last.pivot_table(index="classes", columns="seed", values="adj").loc[ks]
-        logk = np.log(ks)
-        key = f"{run}: slope of log(gamma*gap) vs log k (per seed)"
-        measured[f"{run}: max-gap at T={int(sub['step'].max())} per k (seed mean)"] = gap.mean(axis=1).tolist()
+        r = df[df["run"] == run]
+        gap = r[r["step"] == r["step"].max()].pivot_table(index="classes", columns="seed", values="gap_inf").loc[ks]
+        measured[f"{run}: max-gap at T per k (seed mean)"] = gap.mean(axis=1).tolist()
         measured[f"{run}: slope of log gap vs log k (per seed)"] = [
             float(np.polyfit(logk, np.log(gap[c]), 1)[0]) for c in gap.columns
         ]
-        measured[key] = [float(np.polyfit(logk, np.log(adj[c]), 1)[0]) for c in adj.columns]
-        multi = [k for k in ks if k > 2]  # k = 2 is the binary problem (the two rows of ∇L are opposite)
-        if len(multi) >= 2:
-            measured[
-                f"{run}: slope of log(gamma*gap) vs log k over k > 2 (per seed; allowance"
-                f" {log_k_slope(multi):.3f}; reported)"
-            ] = [float(np.polyfit(np.log(multi), np.log(adj.loc[multi, c]), 1)[0]) for c in adj.columns]
-        measured[f"{run}: slope of log(seed-mean gamma*gap) vs log k (reported)"] = float(
-            np.polyfit(logk, np.log(adj.mean(axis=1)), 1)[0]
-        )
-        criteria.append(
-            Criterion(
-                key,
-                "<=",
-                allowed,
-                "Cor. 5.4 / 6.4 carry no k; the bounds grow with k at most like ln k (L(W_0) = ln k, Adam's"
-                " log(1/omega)), so gamma*gap may not grow faster than ln k over the grid",
-                each=True,
-            )
-        )
+    criteria = [
+        Criterion(
+            "signgd: testable runs (bound < 1)",
+            ">",
+            0,
+            "past t~ the data are separated (Lemma B.4) and the gap is below 1, so only a bound below 1 can fail;"
+            " with no such run the bound is not testable at this T",
+        ),
+        Criterion(
+            "signgd: testable runs with gap > bound",
+            "==",
+            0,
+            "Thm 5.3 / Cor. 5.4 (no k in the rate): the gap is at most the bound with its constants, on every run",
+        ),
+    ]
     return measured, criteria
 
 
@@ -652,7 +690,8 @@ def c12_losses(art: Artifacts) -> Verdict:
     for run in dict.fromkeys(df["run"]):
         gi = _table(df, run, "gap_inf")
         if art.run_settings("losses", run)["optimizer"] == "signgd":
-            m, c = _signgd_linf(gi, f"{run}: ", "App. F (Thm 5.3 holds for this loss), c3's criterion: ")
+            m, c = rate_criteria(gi, RATE["signgd"], f"{run}: ", "App. F (Thm 5.3 holds for this loss), c3's rule: ")
+            m[f"{run}: max-gap at T (per seed, reported)"] = gi.iloc[-1].tolist()
         else:
             why = "App. F (Thm 6.3 holds for this loss), c5's criterion: "
             m, c = _adam_linf(gi, _table(df, run, "gap_2"), f"{run}: ", why)
@@ -671,11 +710,12 @@ CHECKS = {
         figure="Lemmas 4.1-4.3, B.4",
     ),
     "c2_descent": Check(
-        "Descent (8) holds at every SignGD step and the loss never increases",
+        "Descent (8) holds for SignGD steps with alpha_s1 eta <= 1/2 from the runs' iterates (Lemma C.1)",
         ("main",),
         (),
         c2_descent,
-        figure="eq. (8)",
+        kind="consistency",
+        figure="eq. (8), Lemma C.1",
     ),
     "c3_signgd_linf": Check(
         "SignGD converges to the max-norm margin (Thm 5.3)", ("main",), (), c3_signgd_linf, figure="Fig. 1b"
@@ -698,8 +738,8 @@ CHECKS = {
         figure="Fig. 1c-d",
     ),
     "c7_eps_robustness": Check(
-        "Adam curves for small eps overlap until the gradient reaches eps's scale",
-        ("main", "eps_small"),
+        "Adam curves for different small eps nearly overlap (Fig. 1, eta_0 = 0.1)",
+        ("main",),
         (),
         c7_eps_robustness,
         figure="Fig. 1",
@@ -719,7 +759,11 @@ CHECKS = {
         figure="Thms 5.3, 6.3 (fig1_gaps)",
     ),
     "c10_classes": Check(
-        "The gap does not grow with the number of classes k", ("classes",), (), c10_classes, figure="Cor. 5.4, 6.4"
+        "SignGD's gap is within Thm 5.3's bound (no k in its rate) at every number of classes k",
+        ("classes",),
+        (),
+        c10_classes,
+        figure="Thm 5.3, Cor. 5.4",
     ),
     "c11_adam_beta0": Check(
         "Adam with beta1 = beta2 = 0 reproduces SignGD exactly",

@@ -20,15 +20,16 @@ if TYPE_CHECKING:
 __all__ = ["FIGURES", "fig1", "fig1_gaps", "fig_losses", "fig_nsd"]
 
 _PAL = sns.color_palette("colorblind", 10)
-_EPS_SHADES = sns.color_palette("Blues_r", 6)
 COLORS = {
     "NGD": ALGORITHM_COLORS.get("GD", _PAL[7]),
     "SignGD": ALGORITHM_COLORS.get("SignSGD", _PAL[5]),
-    "Adam (eps=0)": _EPS_SHADES[0],
-    "Adam (eps=1e-16)": _EPS_SHADES[1],
-    "Adam (eps=1e-12)": _EPS_SHADES[2],
-    "Adam (eps=1e-8)": _EPS_SHADES[3],
+    "Adam (eps=0)": _PAL[0],
+    # the ε > 0 curves leave ε = 0 within the plotted range (c7), so each gets its own hue and dash pattern
+    "Adam (eps=1e-16)": _PAL[9],
+    "Adam (eps=1e-12)": _PAL[4],
+    "Adam (eps=1e-8)": _PAL[3],
 }
+EPS_STYLES = {"adam_eps1e-16": (0, (6, 2)), "adam_eps1e-12": "-.", "adam_eps1e-8": (0, (1.5, 1.5))}
 FIG1_RUNS = ("ngd", "signgd", "adam_eps0", "adam_eps1e-16", "adam_eps1e-12", "adam_eps1e-8")
 
 
@@ -55,8 +56,18 @@ def _band_note(df):
 
 
 def fig1(frames: dict[str, pd.DataFrame]) -> Figure:
-    """Panels (a) γ̄_2/γ_2, (b) γ̄_∞/γ_∞, (c) corr with V_∞, (d) corr with V_2; NGD, SignGD, Adam at four ε."""
+    """Panels (a) γ̄_2/γ_2, (b) γ̄_∞/γ_∞, (c) corr with V_∞, (d) corr with V_2; NGD, SignGD, Adam at four ε.
+
+    A vertical line in each ε > 0 curve's colour marks the first step at which it departs from ε = 0 on some seed
+    (max |Δ| ≥ 0.01 over the four panels' quantities: c7's measure)."""
+    from .checks import DEPART, departure_steps, eps_distances
+
     df = frames["main"]
+    departs = {}
+    for run, dist in eps_distances(df).items():
+        steps = [d for d in departure_steps(dist) if d is not None]
+        if steps:
+            departs[run] = min(steps)
     sns.set_theme(style="whitegrid", context="paper", font_scale=1.05)
     fig, axes = plt.subplots(1, 4, figsize=(19, 4.2))
     panels = [
@@ -71,8 +82,20 @@ def fig1(frames: dict[str, pd.DataFrame]) -> Figure:
                 continue
             label = _label(df, run)
             tr = (lambda tab, sub: 1.0 - tab) if is_gap else None  # γ̄/γ = 1 − relative gap
-            ls = "--" if run.startswith("adam_eps1") else "-"
-            _curve(ax, df, run, metric, COLORS.get(label, _PAL[0]), label, tr, ls)
+            _curve(ax, df, run, metric, COLORS.get(label, _PAL[0]), label, tr, EPS_STYLES.get(run, "-"))
+        for run, step in departs.items():
+            color = COLORS.get(_label(df, run), _PAL[0])
+            ax.axvline(step, color=color, lw=1.0, ls=":")
+            ax.annotate(
+                f"{_label(df, run)[6:-1]}: t={step}",
+                (step, 0.36),
+                xycoords=ax.get_xaxis_transform(),
+                rotation=90,
+                fontsize="x-small",
+                color=color,
+                ha="right",
+                va="bottom",
+            )
         if is_gap:
             ax.axhline(1.0, color="k", lw=0.8, ls=":")
         ax.set_xscale("log")
@@ -83,7 +106,8 @@ def fig1(frames: dict[str, pd.DataFrame]) -> Figure:
         ax.set_title(title)
     for ax in axes:
         ax.legend(loc="lower right", fontsize="x-small", frameon=True)
-    fig.suptitle(f"fan2025 Fig. 1: CE loss, k = 10, d = 25, n = 500 ({_band_note(df)})")
+    note = f"; dotted verticals: first t at which an eps > 0 curve is {DEPART:g} from eps = 0" if departs else ""
+    fig.suptitle(f"fan2025 Fig. 1: CE loss, k = 10, d = 25, n = 500 ({_band_note(df)}){note}")
     fig.tight_layout()
     return fig
 
