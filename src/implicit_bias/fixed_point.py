@@ -649,11 +649,18 @@ def _stage_solve(D_free: np.ndarray, A_free, offset: np.ndarray) -> tuple[np.nda
 
 
 def _later_stage(
-    system: _Constraints, pairs: np.ndarray, touching: np.ndarray, W: np.ndarray, free: list, tol: float, max_iter: int
+    system: _Constraints,
+    pairs: np.ndarray,
+    touching: np.ndarray,
+    W: np.ndarray,
+    free: list,
+    tol: float,
+    max_iter: int,
+    c0: np.ndarray,
 ):
     """One later stage of `lexicographic_fixed_point`: the rows `free` against the rows already set in W, on the
-    margin pairs `pairs` (indices). Returns (w on the free rows, level t, residual, solves, direction change after
-    one more step, the free classes whose pairs lost all weight)."""
+    margin pairs `pairs` (indices), from weights `c0` on them. Returns (w on the free rows, level t, residual,
+    solves, direction change after one more step, the free classes whose pairs lost all weight)."""
     k, d = system.shape
     cols = np.zeros((k, d), dtype=bool)
     cols[free] = True
@@ -668,7 +675,7 @@ def _later_stage(
         w, t, mu = _stage_solve(system.diag(full)[cols], A_free, offset)
         return w, t, mu / mu.sum()
 
-    c = np.full(pairs.size, 1.0 / pairs.size)
+    c = c0 / c0.sum()
     history: list = []
     extrapolated, iterations, residual = False, 0, np.inf
     while iterations < max_iter:
@@ -778,7 +785,11 @@ def lexicographic_fixed_point(
         while True:
             later = [r for r in pending if r not in free]  # lost again in this stage: set by a further one
             pairs = np.flatnonzero(touching[:, free].any(axis=1) & ~touching[:, later].any(axis=1))
-            w, t, residual, its, turn, absorbed = _later_stage(system, pairs, touching, W, free, tol, max_iter)
+            # from the plain iteration's weights on these pairs when it saw them (tiny, but their profile is the
+            # within-class order of the margins), else uniform
+            c0 = primary.c[pairs] if primary.c.size == system.A.shape[0] and primary.c[pairs].sum() > 0 else None
+            c0 = np.ones(pairs.size) if c0 is None else c0
+            w, t, residual, its, turn, absorbed = _later_stage(system, pairs, touching, W, free, tol, max_iter, c0)
             if not absorbed or len(absorbed) == len(free):
                 break
             free = [r for r in free if r not in absorbed]

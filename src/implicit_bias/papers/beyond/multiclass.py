@@ -16,9 +16,14 @@ hence β2 = 0.999 in the default config rather than fan2025's 0.99 (window 100; 
 and turns away, pilot of 2026-11-30). The full-batch run keeps fan2025's own settings (β2 = 0.99, a = 2/3), under
 which fan2025 states its claim and its rate: β2 = 0.999 stalls full-batch Adam without bias correction (spec §2).
 
-References are only as good as their convergence: `references` stores, for every fixed point, whether it converged
-(c residual below `tol` AND its direction steady: one more step F moves w*(c) by 1 − cos ≤ `direction_tol`), its
-iterations and residuals, and the check refuses (fails) to compare a run with a fixed point that did not.
+References are only as good as their convergence. The plain iteration of P_b(c) can lose a class: the pairs
+touching it lose all dual weight, its row of D_b(c) falls to 0 and w*(c) is not determined there, while Adam's
+m/√v on that row stays O(1). `fixed_point_reference` stops the plain iteration at that boundary and completes the
+fixed point lexicographically (`implicit_bias.fixed_point.lexicographic_fixed_point`: the lost rows set in a later
+stage against the others). `references` stores, for every fixed point, whether it exists (every stage's c residual
+below `tol`, its direction steady: one more step moves w by 1 − cos ≤ `direction_tol`, the stages' margin levels
+nondecreasing), how the plain one fared, stages, levels and residuals. Two checks: `multiclass_fixed_point_exists`
+(the references exist) and `multiclass_fixed_point` (the runs follow them where they exist, judged by trend).
 """
 
 from __future__ import annotations
@@ -372,7 +377,7 @@ _REFERENCE_CURVES = (
 
 
 def _unconverged(df: pd.DataFrame) -> set[tuple[str, str]]:
-    """(data set, fixed point) pairs whose fixed point did not converge (read off the runs compared with it)."""
+    """(data set, fixed point) pairs whose fixed point does not exist (read off the runs compared with it)."""
     rows = df.loc[df["own_converged"] == 0, ["dataset", "own_ref"]].drop_duplicates()
     return set(map(tuple, rows.to_numpy()))
 
@@ -388,7 +393,7 @@ def _band(ax, df: pd.DataFrame, column: str, color, label: str, ls: str = "-") -
 def figure(df: pd.DataFrame, cfg: dict | None = None) -> Figure:
     """One panel per run: cos(W_t, ·) with its own fixed point, fp_1, V_∞ and V_2 over t; a last panel with the
     distance 1 − cos(W_t, own reference) of every run on log-log axes. Mean and min-max band over the data sets;
-    references that did not converge are named in their panel's title."""
+    references that do not exist are named in their panel's title."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
@@ -415,7 +420,7 @@ def figure(df: pd.DataFrame, cfg: dict | None = None) -> Figure:
                 text = f"own fixed point ({own})" if column == "cos_own" else label
                 _band(ax, kept, column, colors[column], text, "-" if column == "cos_own" else "--")
         bad = sorted({name for name, ref in failed if ref in (own, "fp_b1")})
-        title = sub["label"].iloc[0] + (f"\n(fp not converged on {', '.join(bad)}: left out)" if bad else "")
+        title = sub["label"].iloc[0] + (f"\n(fp does not exist on {', '.join(bad)}: left out)" if bad else "")
         ax.set_title(title, color="crimson" if bad else "black")
         ax.set_xscale("log")
         ax.set_ylim(0.5, 1.01)
@@ -432,7 +437,7 @@ def figure(df: pd.DataFrame, cfg: dict | None = None) -> Figure:
     ax.set_yscale("log")
     ax.set_xlabel("step $t$")
     ax.set_ylabel(r"$1 - \cos(W_t, \mathrm{own\ reference})$")
-    ax.set_title("distance to the own reference (converged ones)")
+    ax.set_title("distance to the own reference (where it exists)")
     ax.legend(loc="lower left", fontsize="x-small", frameon=True)
     for extra in axes[len(runs) + 1 :]:
         extra.set_visible(False)
