@@ -311,7 +311,8 @@ def metrics(cfg: dict, inputs: dict) -> pd.DataFrame:
     reaches its reference), `own_cos_fp_b1` (for the mini-batch runs: how far their fixed point is from the
     per-sample one), and how the fixed point was found: `own_plain_converged` (the plain fixed point of P_b(c) exists),
     `own_lost_classes` (the classes the plain iteration loses, space-separated) and `own_stages`, `own_levels` (the
-    lexicographic stages and their margin levels); `decay` is the run's step-size exponent a."""
+    lexicographic stages and their margin levels), `later_rows_norm` (√k min ‖W_r‖/‖W‖ over the rows set in later
+    stages; 1 for rows of average size); `decay` is the run's step-size exponent a."""
     import pandas as pd
 
     from ...margins import cosine, normalized_margin
@@ -356,6 +357,12 @@ def metrics(cfg: dict, inputs: dict) -> pd.DataFrame:
             table["own_lost_classes"] = " ".join(str(r) for r in lost)
             table["own_stages"] = int(refs[f"{own}__stage"].max()) if fixed else 1
             table["own_levels"] = " ".join(f"{t:.4g}" for t in refs[f"{own}__levels"]) if fixed else "1"
+            # Adam keeps the rows of the classes set in later stages at the size of the others (m/√v is O(1))
+            later = refs[f"{own}__stage"] > 1 if fixed else np.zeros(W.shape[1], dtype=bool)
+            rows = np.linalg.norm(W, axis=2) * np.sqrt(W.shape[1])
+            total = np.linalg.norm(W.reshape(W.shape[0], -1), axis=1)
+            with np.errstate(invalid="ignore"):  # W_0 = 0
+                table["later_rows_norm"] = (rows[:, later].min(axis=1) / total) if later.any() else np.nan
             table["own_gap_inf"] = 1.0 - normalized_margin(refs[own], H, y, "inf") / float(refs["gamma_inf"])
             moved = steps > 0  # W_0 = 0 has no margin
             for norm, gamma in (("inf", refs["gamma_inf"]), (2, refs["gamma_2"])):
@@ -557,6 +564,11 @@ def check_multiclass_fixed_point(art: Artifacts) -> Verdict:
         fall(r) for _, r in kept.iterrows()
     ]
     measured["1 - cos(W_T, plain fp_b) per mini-batch run (reported)"] = (1.0 - kept["cos_own_plain"]).tolist()
+    later = mini[mini["own_stages"] > 1]
+    measured["runs whose fp_b has later stages (reported)"] = [_tag(r) for _, r in later.iterrows()]
+    measured["sqrt(k) min ||W_r||/||W|| at T over the later-stage rows, per such run (reported)"] = later[
+        "later_rows_norm"
+    ].tolist()
 
     # (2) ranking at T, against the rivals that are apart from fp_b by more than the run's distance to fp_b
     leads, undecided = [], []
