@@ -308,3 +308,14 @@ def test_inseparable_data_name_the_data_section():
 def test_unknown_dataset_name():
     with pytest.raises(ValueError, match="unknown data set 's7'"):
         m.make_dataset(TINY, "s7")
+
+
+def test_boundary_stop_is_multiclass_only_and_checked():
+    from implicit_bias.fixed_point import proxy_fixed_point
+
+    X = np.array([[1.0, 0.5], [0.5, 1.0]])
+    with pytest.raises(ValueError, match="multiclass problems"):
+        proxy_fixed_point(X, boundary_tol=1e-6)
+    H, y = np.eye(3), np.array([0, 1, 2])
+    with pytest.raises(ValueError, match="boundary_tol must be a number in"):
+        proxy_fixed_point(H, y=y, boundary_tol=0.0)
