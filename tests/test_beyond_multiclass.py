@@ -1,5 +1,6 @@
 """The `multiclass` study (papers/beyond/multiclass.py): interface, references with their convergence
-record, the check (which must be able to fail, and refuse a fixed point that did not converge), the figure."""
+record and lexicographic completion, the two checks (the references exist; the runs follow them: each must be able to
+fail, and the claim must leave out a reference that does not exist), the figure."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from implicit_bias.papers.beyond.experiments import run_study
 
 m = study_module("multiclass")
 CHECK = "multiclass_fixed_point"
+EXISTS = "multiclass_fixed_point_exists"
+TREND = "(1 - cos(W_T/10, fp_b)) / (1 - cos(W_T, fp_b))"
+RANK = "cos(W_T, fp_b) - cos(W_T, rival)"
 
 TINY = {
     "seeds": [0, 1],
@@ -49,8 +53,8 @@ def _artifacts(tmp_path, inputs, df) -> Artifacts:
     return Artifacts(paths["runs"], {"multiclass": tmp_path / "metrics.csv"}, paths["data"], paths["refs"])
 
 
-def _verdict(tmp_path, inputs, df) -> dict:
-    return verdict_of(m.CHECKS[CHECK], _artifacts(tmp_path, inputs, df), "beyond", CHECK)
+def _verdict(tmp_path, inputs, df, check: str = CHECK) -> dict:
+    return verdict_of(m.CHECKS[check], _artifacts(tmp_path, inputs, df), "beyond", check)
 
 
 def _criterion(verdict: dict, start: str) -> dict:
@@ -59,7 +63,7 @@ def _criterion(verdict: dict, start: str) -> dict:
 
 def test_interface_shapes(built):
     inputs, df = built
-    assert m.FIGURE == "multiclass_per_sample" and set(m.CHECKS) == {CHECK}
+    assert m.FIGURE == "multiclass_per_sample" and set(m.CHECKS) == {CHECK, EXISTS}
     assert m.datasets(TINY) == ["s0", "s1"]
     data, refs, runs = inputs["s0"]
     assert data["H"].shape == (12, 6) and data["V_inf"].shape == (3, 6)
@@ -68,7 +72,8 @@ def test_interface_shapes(built):
     assert not any(k.startswith("fp_b12") for k in refs)
     for key in ("fp_b1", "fp_b4_cyclic"):
         assert refs[key].shape == (3, 6)
-        assert int(refs[f"{key}__converged"]) == 1
+        assert int(refs[f"{key}__converged"]) == 1 and int(refs[f"{key}__plain_converged"]) == 1
+        assert refs[f"{key}__stage"].tolist() == [1, 1, 1]  # no class lost: the plain fixed point
         assert float(refs[f"{key}__residual"]) < TINY["fixed_point"]["tol"]
         assert float(refs[f"{key}__direction_change"]) <= TINY["fixed_point"]["direction_tol"]
     assert runs["b1_cyclic__w"].shape == (runs["b1_cyclic__steps"].size, 3, 6)
@@ -86,25 +91,75 @@ def test_make_dataset_is_deterministic_and_carries_the_lp_certificate():
     assert float(a["gamma_inf"]) > 0
 
 
-def test_check_evaluates_on_tiny_artifacts(tmp_path, built):
-    verdict = _verdict(tmp_path, *built)
-    assert verdict["kind"] == "claim" and len(verdict["criteria"]) == 7
-    assert verdict["measured"]["number of fixed points not converged"] == 0
-    # the ordering and departure criteria see every mini-batch (6) and per-sample (4) run of the two data sets
-    assert _criterion(verdict, "cos(W_T, fp_b) - max")["holds_on"].endswith("of 6")
+def _converging(df):
+    """The tiny table (20,000 steps: too short for the trend) turned into runs that converge: from T/100 on, each
+    mini-batch run's 1 - cos to its fixed point falls like 1/t and the full-batch max-norm gap like t^(-1/2)."""
+    out = df.copy()
+    for _, group in out[out["step"] > 0].groupby(["dataset", "run"]):
+        start = group["step"].max() / 100
+        late = group.index[group["step"] >= start]
+        scale = (group.loc[late, "step"] / start).to_numpy()
+        if group["own_ref"].iloc[0] == "V_inf":
+            out.loc[late, "gap_inf"] = group.loc[late[0], "gap_inf"] / np.sqrt(scale)
+        else:
+            out.loc[late, "cos_own"] = 1.0 - (1.0 - group.loc[late[0], "cos_own"]) / scale
+    return out
+
+
+def test_checks_pass_on_converging_runs(tmp_path, built):
+    """The pass case: both checks hold, every run judged."""
+    inputs, df = built
+    exists = _verdict(tmp_path, inputs, df, check=EXISTS)
+    assert exists["kind"] == "consistency" and exists["passed"]
+    assert exists["measured"]["number of fixed points that do not exist"] == 0
+    verdict = _verdict(tmp_path, inputs, _converging(df))
+    assert verdict["kind"] == "claim" and verdict["passed"] and len(verdict["criteria"]) == 6
+    # the trend criterion sees every mini-batch run (6), at the rate of a converging run (a = 1/2: sqrt(10))
+    trend = _criterion(verdict, TREND)
+    assert trend["holds_on"] == "6 of 6" and trend["threshold"] == pytest.approx(np.sqrt(10))
     assert _criterion(verdict, "cos(W_T, V_inf) - (1")["holds_on"] == "4 of 4"
 
 
-def test_check_fails_when_the_references_are_swapped(tmp_path, built):
-    """Doctored metrics: the run's fixed point and V_inf trade places; ordering and departure must fail."""
+def test_claim_fails_when_the_runs_converge_elsewhere(tmp_path, built):
+    """Doctored metrics: the run's fixed point and V_inf trade places (the runs go to V_inf); trend, ranking and
+    departure must fail."""
     inputs, df = built
-    bad = df.copy()
+    bad = _converging(df)
     mini = bad["own_ref"] != "V_inf"
     bad.loc[mini, ["cos_own", "cos_V_inf"]] = bad.loc[mini, ["cos_V_inf", "cos_own"]].to_numpy()
     verdict = _verdict(tmp_path, inputs, bad)
     assert not verdict["passed"]
-    assert not _criterion(verdict, "cos(W_T, fp_b) - max")["passed"]
-    assert _criterion(verdict, "cos(W_T, fp_b) - max")["holds_on"].startswith("0 of")
+    assert _criterion(verdict, TREND)["holds_on"].startswith("0 of")
+    assert not _criterion(verdict, RANK)["passed"]
+    assert not _criterion(verdict, "cos(W_T, V_inf) - (1")["passed"]
+
+
+def test_claim_fails_on_a_plateau(tmp_path, built):
+    """Doctored metrics: every mini-batch run stops over the last decade at its T/10 distance to fp_b, which is still
+    the nearest reference; the level and ranking hold, the trend must fail."""
+    inputs, df = built
+    bad = _converging(df)
+    for _, group in bad[bad["own_ref"] != "V_inf"].groupby(["dataset", "run"]):
+        late = group.index[group["step"] >= group["step"].max() / 20]
+        bad.loc[late, "cos_own"] = group.loc[late[0], "cos_own"]
+    verdict = _verdict(tmp_path, inputs, bad)
+    assert not verdict["passed"] and _criterion(verdict, TREND)["holds_on"].startswith("0 of")
+    assert _criterion(verdict, RANK)["passed"]
+
+
+def test_close_references_are_not_ranked(tmp_path, built):
+    """A rival nearer to fp_b than the run is at T is listed as undecided, not ranked (it cannot decide it)."""
+    inputs, df = built
+    near = _converging(df)
+    b4 = near["own_ref"] == "fp_b4_cyclic"
+    near.loc[b4, "own_cos_fp_b1"] = 1.0 - 1e-12
+    near.loc[b4, "cos_fp_b1"] = near.loc[b4, "cos_own"] + 1e-3  # nearer to fp_b1 than to its own, by less than noise
+    verdict = _verdict(tmp_path, inputs, near)
+    assert verdict["passed"]
+    assert verdict["measured"]["rankings not decided (references nearer than the run's distance to fp_b at T)"] == [
+        "s0/b4_cyclic vs fp_b1",
+        "s1/b4_cyclic vs fp_b1",
+    ]
 
 
 def test_check_fails_when_full_batch_does_not_reach_v_inf(tmp_path, built):
@@ -118,30 +173,31 @@ def test_check_fails_when_full_batch_does_not_reach_v_inf(tmp_path, built):
     assert not _criterion(verdict, "full batch: 2-norm gap")["passed"]
 
 
-def test_a_fixed_point_that_did_not_converge_is_recorded_and_refused(tmp_path, built):
+def test_a_reference_that_does_not_exist_fails_the_existence_check_not_the_claim(tmp_path, built):
     inputs, _ = built
     data = inputs["s0"][0]
     settings = {**TINY["fixed_point"], "max_iter": 1, "plain_iter": 0}
     record = m.fixed_point_reference(data["H"], data["y"], 4, "cyclic", settings)
-    assert int(record["converged"]) == 0 and int(record["accelerated_iterations"]) == 1
+    assert int(record["converged"]) == 0 and record["stage_iterations"].tolist() == [1]
     assert float(record["residual"]) >= settings["tol"]
-    # a table built on it: the check names it, fails on it, and leaves the run compared with it out of the rest
+    # a table built on it: the existence check names it and fails; the claim leaves the run out and holds on the rest
     doctored = {name: (d, dict(r), runs) for name, (d, r, runs) in inputs.items()}
     doctored["s0"][1]["fp_b4_cyclic__converged"] = record["converged"]
-    verdict = _verdict(tmp_path, doctored, m.metrics(TINY, doctored))
-    assert not verdict["passed"] and not verdict["criteria"][0]["passed"]
-    assert verdict["measured"]["fixed points not converged"] == ["s0/fp_b4_cyclic"]
-    assert verdict["measured"]["mini-batch runs left out (a reference not converged)"] == ["s0/b4_cyclic"]
+    df = _converging(m.metrics(TINY, doctored))
+    exists = _verdict(tmp_path, doctored, df, check=EXISTS)
+    assert not exists["passed"] and exists["measured"]["fixed points that do not exist"] == ["s0/fp_b4_cyclic"]
+    verdict = _verdict(tmp_path, doctored, df)
+    assert verdict["passed"]
+    assert verdict["measured"]["mini-batch runs left out (their reference does not exist)"] == ["s0/b4_cyclic"]
     compared = verdict["measured"]["mini-batch runs (data set/run)"]
     assert "s0/b4_cyclic" not in compared and "s1/b4_cyclic" in compared and len(compared) == 5
-    # an unconverged per-sample fixed point takes its runs out, and the b > 1 runs that use it as a rival
+    # fp_b1 that does not exist takes its runs out, and is no rival of the b > 1 runs
     doctored["s0"][1]["fp_b4_cyclic__converged"] = np.int64(1)
     doctored["s0"][1]["fp_b1__converged"] = np.int64(0)
-    verdict = _verdict(tmp_path, doctored, m.metrics(TINY, doctored))
-    assert verdict["measured"]["mini-batch runs left out (a reference not converged)"] == [
+    verdict = _verdict(tmp_path, doctored, _converging(m.metrics(TINY, doctored)))
+    assert verdict["measured"]["mini-batch runs left out (their reference does not exist)"] == [
         "s0/b1_cyclic",
         "s0/b1_reshuffle",
-        "s0/b4_cyclic",
     ]
     assert verdict["measured"]["per-sample runs (data set/run)"] == ["s1/b1_cyclic", "s1/b1_reshuffle"]
 
@@ -151,8 +207,55 @@ def test_plain_fallback_finishes_what_the_accelerated_iteration_left(built):
     data, refs, _ = built[0]["s0"]
     settings = {**TINY["fixed_point"], "max_iter": 3, "plain_iter": 200}
     record = m.fixed_point_reference(data["H"], data["y"], 1, "cyclic", settings)
-    assert int(record["converged"]) == 1 and int(record["plain_iterations"]) > 0
+    assert int(record["converged"]) == 1 and int(record["stage_iterations"][0]) > 3
     assert cosine(record["w"], refs["fp_b1"]) > 1 - 1e-8
+
+
+def test_lost_class_stops_the_plain_iteration_and_per_sample_adam_follows_the_lexicographic_fixed_point():
+    """fan2025-type data (3 classes, seed 37) on which P_1(c) loses class 1: the plain iteration stops at the
+    absorbing boundary, the lexicographic fixed point sets row 1 in a second stage at a higher margin level, and
+    per-sample Adam (the study's settings) heads for it: its distance falls by more than sqrt(10) per decade while it
+    moves away from the plain fixed point, and ||W_1||/||W|| stays of order 1."""
+    from implicit_bias.fixed_point import lexicographic_fixed_point, proxy_fixed_point
+    from implicit_bias.multiclass import make_multiclass
+    from implicit_bias.training import train
+
+    H, y, _, _ = make_multiclass(3, 6, 4, 0.1, 37)
+    plain = proxy_fixed_point(H, y=y, tol=1e-6, max_iter=200, accelerate=True, boundary_tol=1e-6)
+    assert plain.absorbed == (1,) and not plain.converged and plain.iterations < 200
+    lex = lexicographic_fixed_point(H, y, tol=1e-6, max_iter=200)
+    assert lex.stage.tolist() == [1, 2, 1] and lex.converged and lex.consistent and lex.levels[1] > 1
+    run = train(
+        H,
+        y,
+        optimizer="adam",
+        loss="ce",
+        steps=1_000_000,
+        lr=0.1,
+        decay=0.5,
+        beta1=0.9,
+        beta2=0.999,
+        eps=0.0,
+        batch_size=1,
+        sampling="cyclic",
+        seed=0,
+        num_log=30,
+    )
+    at = [int(np.argmin(np.abs(np.log(run.steps.clip(1)) - np.log(t)))) for t in (1e5, 1e6)]
+    to_lex = [1 - cosine(run.w[i], lex.w) for i in at]
+    to_plain = [1 - cosine(run.w[i], plain.w) for i in at]
+    assert to_lex[0] / to_lex[1] > np.sqrt(10) and to_plain[1] > to_plain[0] and to_plain[1] > 3 * to_lex[1]
+    rows = np.linalg.norm(run.w[-1], axis=1) / np.linalg.norm(run.w[-1])
+    assert rows[1] > 0.5
+
+
+def test_lexicographic_equals_the_plain_fixed_point_where_no_class_is_lost(built):
+    from implicit_bias.fixed_point import lexicographic_fixed_point
+
+    data, refs, _ = built[0]["s1"]
+    lex = lexicographic_fixed_point(data["H"], data["y"], batch_size=4, tol=1e-6, max_iter=200)
+    assert lex.stage.tolist() == [1, 1, 1] and lex.levels.tolist() == [1.0]
+    assert cosine(lex.w, refs["fp_b4_cyclic"]) > 1 - 1e-10
 
 
 def test_figure_draws(built):
@@ -205,3 +308,14 @@ def test_inseparable_data_name_the_data_section():
 def test_unknown_dataset_name():
     with pytest.raises(ValueError, match="unknown data set 's7'"):
         m.make_dataset(TINY, "s7")
+
+
+def test_boundary_stop_is_multiclass_only_and_checked():
+    from implicit_bias.fixed_point import proxy_fixed_point
+
+    X = np.array([[1.0, 0.5], [0.5, 1.0]])
+    with pytest.raises(ValueError, match="multiclass problems"):
+        proxy_fixed_point(X, boundary_tol=1e-6)
+    H, y = np.eye(3), np.array([0, 1, 2])
+    with pytest.raises(ValueError, match="boundary_tol must be a number in"):
+        proxy_fixed_point(H, y=y, boundary_tol=0.0)

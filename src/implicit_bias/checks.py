@@ -36,6 +36,8 @@ __all__ = [
     "Verdict",
     "checks_module",
     "checks_of",
+    "direction_rate",
+    "direction_rate_reason",
     "evaluate",
     "expected_failures",
     "format_pair",
@@ -50,6 +52,31 @@ __all__ = [
 ALL_EXPERIMENTS = "*"  # a check that reads every configured experiment of its paper
 KINDS = ("claim", "consistency")
 OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq}
+
+
+def direction_rate(decay: float) -> float:
+    """The least fall per decade of 1 − cos(w_t, ŵ) asserted for a run converging in direction to ŵ, η_t ∝ t^(−a).
+
+    The iterates grow like Σ_s η_s ∝ t^(1−a) (every update of Adam, SignGD and their variants is a normalised step
+    of size ~η_t), while what separates w_t/‖w_t‖ from its limit is the transient plus the O(η_t) deviations
+    (baek2025 Props. 2.4/2.5), O(Σ η_s²): O(log t) at a = 1/2, O(1) above, O(t^(1−2a)) below. So the angle
+    falls like t^(−min(a, 1−a)) up to log factors and 1 − cos, quadratic in the angle, by 10^(2·min(a, 1−a)) per
+    decade. Asserted: the square root of that, 10^min(a, 1−a) (√10 at a = 1/2), as slack for the log factors. A run
+    settled at another point falls by about 1. At a = 1 (or a = 0) no power of t separates the two, so the rule
+    refuses it.
+    """
+    if not 0.0 < decay < 1.0:
+        raise ValueError(f"direction_rate: a = {decay} gives no power-law rate (0 < a < 1 needed)")
+    return float(10.0 ** min(decay, 1.0 - decay))
+
+
+def direction_rate_reason(decay: float) -> str:
+    """The reason string of a criterion asserting `direction_rate(decay)`."""
+    return (
+        f"a run converging in direction falls by 10^(2 min(a, 1-a)) per decade to leading order (norm ~ t^(1-a), "
+        f"deviations O(sum eta^2)); asserted: its square root {direction_rate(decay):.3g} at a = {decay:g}, slack for "
+        "log factors; a plateau falls by ~1. A pass resolves the limit to within 1 - cos at T"
+    )
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,8 @@ from .optimizers import SAMPLINGS
 
 __all__ = [
     "FixedPoint",
+    "LexicographicFixedPoint",
+    "lexicographic_fixed_point",
     "mahalanobis_diag",
     "proxy_fixed_point",
     "proxy_kkt_residual",
@@ -80,6 +82,9 @@ class FixedPoint:
         + max_i max(0, 1 - <w~, x_i>)  (primal feasibility, ~0).
     solver, status : str
         cvxpy solver and status of the last solve.
+    absorbed : tuple of int
+        Multiclass with `boundary_tol`: the classes whose margin pairs carried less than `boundary_tol` of the
+        weight of c when the iteration stopped there (empty otherwise; `converged` is then False).
     """
 
     w: np.ndarray
@@ -91,6 +96,7 @@ class FixedPoint:
     kkt_residual: float
     solver: str
     status: str
+    absorbed: tuple[int, ...] = ()
 
 
 def _as_weights(c, n: int) -> np.ndarray:
@@ -155,6 +161,14 @@ class _Constraints:
         self.b, self.sampling = b, sampling
         # the entry-wise squares, for the paper's own formula (binary, b = 1) only
         self.A2 = A * A if per_sample == 1 and b == 1 else None
+
+    def class_weights(self, c: np.ndarray) -> np.ndarray:
+        """Multiclass: per class r, the weight sum_p c_p of the pairs p = (i, c') touching row r of W (y_i = r or
+        c' = r); row r of D_b(c) is built from these pairs' weights only (their rows a_p vanish elsewhere)."""
+        if len(self.shape) != 2:
+            raise ValueError("class weights are defined for multiclass problems (labels y) only")
+        touching = np.abs(self.A.reshape(self.A.shape[0], self.shape[0], -1)).sum(axis=2) > 0
+        return c @ touching
 
     def diag(self, c: np.ndarray) -> np.ndarray:
         if self.A2 is not None:
@@ -461,6 +475,7 @@ def proxy_fixed_point(
     sampling: str = "cyclic",
     num_classes: int | None = None,
     accelerate: bool = False,
+    boundary_tol: float | None = None,
 ) -> FixedPoint:
     """Fixed-point iteration for the AdamProxy limit (baek2025 Algorithm 3).
 
@@ -494,6 +509,11 @@ def proxy_fixed_point(
         default: the default is Algorithm 3 exactly; and where F has several fixed points (e.g. full batch,
         b = N, whose fixed points need not all be the l_inf max margin) the accelerated iteration can stop at
         another one than the plain iteration.
+    boundary_tol : float, optional (multiclass only, beyond the paper): stop, not converged, as soon as the pairs
+        touching some class carry less than this fraction of the weight of c (`FixedPoint.absorbed` names the
+        classes). Such a class's row of D_b(c) is ~0, w*(c) is not determined on it, and c -> F(c) has an
+        absorbing boundary there: its weight decays geometrically and the iteration runs to `max_iter` without
+        its direction settling. Set it at `tol` (the resolution of c).
     """
     if np.ndim(tol) != 0:  # most likely labels, as `proxy_fixed_point(X, y)`
         raise ValueError(
@@ -506,9 +526,15 @@ def proxy_fixed_point(
         raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
 
     system = _constraints(X, y, num_classes, batch_size, sampling)
+    if boundary_tol is not None:
+        if y is None:
+            raise ValueError("boundary_tol is defined for multiclass problems (labels y) only")
+        if not (np.isfinite(boundary_tol) and 0 < boundary_tol < 1):
+            raise ValueError(f"boundary_tol must be a number in (0, 1), got {boundary_tol!r}")
     n = system.A.shape[0]
     c = np.full(n, 1.0 / n) if c0 is None else _as_weights(c0, n)
     c = c / c.sum()
+    absorbed: tuple[int, ...] = ()
 
     problem = _WorkingSetProblem(system) if accelerate else _ProxyProblem(system)
     memory = _ANDERSON_MEMORY if accelerate else 0
@@ -536,6 +562,11 @@ def proxy_fixed_point(
             c = c_next
             converged = True
             break
+        if boundary_tol is not None:
+            absorbed = tuple(int(r) for r in np.flatnonzero(system.class_weights(c_next) < boundary_tol))
+            if absorbed:
+                c = c_next
+                break
         if memory:
             history = [*history, (c, c_next, residuals[-1])][-(memory + 1) :]
             c, extrapolated = _anderson_step(history)
@@ -555,4 +586,231 @@ def proxy_fixed_point(
         kkt_residual=kkt,
         solver=_SOLVER,
         status=problem.status,
+        absorbed=absorbed,
+    )
+
+
+@dataclass(frozen=True)
+class LexicographicFixedPoint:
+    """Result of :func:`lexicographic_fixed_point` (beyond the papers).
+
+    Attributes
+    ----------
+    w : ndarray (k, d), the direction, ||w||_2 = 1.
+    stage : ndarray (k,) of int, the stage that set each class's row (1 = the plain fixed point of P_b(c)).
+    levels : ndarray, the margin level t_s of the pairs of each stage (t_1 = 1); the lexicographic order needs them
+        nondecreasing (`consistent`).
+    residuals : ndarray, the final c residual ||F(c) - c||_1 of each stage.
+    direction_changes : ndarray, per stage, 1 - cos of the whole w after one more step of that stage's map.
+    iterations : ndarray, per stage, the solves spent (stage 1: the accelerated and plain ones of its last attempt).
+    converged : bool, every stage's residual below `tol`.
+    consistent : bool, levels nondecreasing (up to `tol`).
+    primary : FixedPoint, the plain iteration on all classes (`absorbed` names the classes it loses).
+    """
+
+    w: np.ndarray
+    stage: np.ndarray
+    levels: np.ndarray
+    residuals: np.ndarray
+    direction_changes: np.ndarray
+    iterations: np.ndarray
+    converged: bool
+    consistent: bool
+    primary: FixedPoint
+
+
+def _stage_solve(D_free: np.ndarray, A_free, offset: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+    """min 1/2 sum_k D_k w_k^2 - t  s.t.  A_free w + offset >= t (one row per pair); returns (w, t, dual mu >= 0).
+
+    KKT: D w = A_free^T mu and sum(mu) = 1, so w = (A^T c) / D with c = mu: Adam's update direction (the AdamProxy
+    one, u(c) = (A^T c)/D(c)) at the scale 1 of the stage-1 duals (`lexicographic_fixed_point` rescales those)."""
+    import clarabel
+    import scipy.sparse as sp
+
+    settings = clarabel.DefaultSettings()
+    settings.verbose = False
+    for key, value in CLARABEL_OPTIONS.items():
+        setattr(settings, key, value)
+    m, p = A_free.shape
+    constraint = sp.hstack([sp.csr_matrix(-A_free), sp.csr_matrix(np.ones((m, 1)))]).tocsc()
+    solver = clarabel.DefaultSolver(
+        sp.diags(np.append(D_free, 0.0)).tocsc(),
+        np.append(np.zeros(p), -1.0),
+        constraint,
+        offset,
+        [clarabel.NonnegativeConeT(m)],
+        settings,
+    )
+    solution = solver.solve()
+    if str(solution.status) != "Solved":
+        raise RuntimeError(f"Clarabel returned status {solution.status!s} on a lexicographic stage")
+    x = np.asarray(solution.x, dtype=np.float64)
+    return x[:-1], float(x[-1]), np.maximum(np.asarray(solution.z, dtype=np.float64), 0.0)
+
+
+def _later_stage(
+    system: _Constraints,
+    pairs: np.ndarray,
+    touching: np.ndarray,
+    W: np.ndarray,
+    free: list,
+    tol: float,
+    max_iter: int,
+    c0: np.ndarray,
+):
+    """One later stage of `lexicographic_fixed_point`: the rows `free` against the rows already set in W, on the
+    margin pairs `pairs` (indices), from weights `c0` on them. Returns (w on the free rows, level t, residual,
+    solves, direction change after one more step, the free classes whose pairs lost all weight)."""
+    k, d = system.shape
+    cols = np.zeros((k, d), dtype=bool)
+    cols[free] = True
+    cols = cols.ravel()
+    A = system.A[pairs]
+    A_free, offset = A[:, cols], A[:, ~cols] @ W.ravel()[~cols]
+    weights_of = touching[pairs][:, free]
+    full = np.zeros(system.A.shape[0])
+
+    def step(c: np.ndarray):
+        full[pairs] = c
+        w, t, mu = _stage_solve(system.diag(full)[cols], A_free, offset)
+        return w, t, mu / mu.sum()
+
+    c = c0 / c0.sum()
+    history: list = []
+    extrapolated, iterations, residual = False, 0, np.inf
+    while iterations < max_iter:
+        _, _, c_next = step(c)
+        iterations += 1
+        r = float(np.sum(np.abs(c_next - c)))
+        if extrapolated and r > history[-1][2]:
+            c, extrapolated = history[-1][1], False  # the safeguard of `proxy_fixed_point`
+            history.clear()
+            continue
+        residual = r
+        if residual < tol or np.any(c_next @ weights_of < tol):
+            c = c_next
+            break
+        history = [*history, (c, c_next, r)][-(_ANDERSON_MEMORY + 1) :]
+        c, extrapolated = _anderson_step(history)
+    w, t, c_next = step(c)
+    w_next, _, _ = step(c_next)
+    absorbed = [free[j] for j in np.flatnonzero(c @ weights_of < tol)]
+    return w, t, residual, iterations, _turn(W, cols, w, w_next), absorbed
+
+
+def _turn(W: np.ndarray, cols: np.ndarray, w: np.ndarray, w_next: np.ndarray) -> float:
+    a, b = W.ravel().copy(), W.ravel().copy()
+    a[cols], b[cols] = w, w_next
+    return float(1.0 - a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def lexicographic_fixed_point(
+    H: ArrayLike,
+    y: ArrayLike,
+    *,
+    batch_size: int = 1,
+    sampling: str = "cyclic",
+    tol: float = 1e-6,
+    max_iter: int = 200,
+    plain_iter: int = 0,
+    num_classes: int | None = None,
+) -> LexicographicFixedPoint:
+    """The multiclass fixed point of P_b(c) completed on the classes it loses (beyond the papers).
+
+    Where the plain iteration (`proxy_fixed_point(boundary_tol=tol)`) finds that the pairs touching a class lose
+    all weight, that class's row of D_b(c) goes to 0 and w*(c) is not determined on it. Adam is: its update
+    m/sqrt(v) on that row is O(1) however small the row's gradients, because numerator and denominator are built from
+    the same (exponentially small) loss derivatives, those of the pairs touching the class. The limit is then
+    lexicographic. Write c = c1 + e c2 + ..., c1 on the pairs of the classes that keep weight, c2 on those that
+    touch the lost classes, e -> 0. Adam's limit direction is w = kappa u(c) with the AdamProxy direction
+    u_k(c) = (A^T c)_k / D_k(c), 0-homogeneous in the weights of the pairs touching row k, and one common kappa
+    (every coordinate moves by ~eta_t per step):
+
+    1. stage 1: the plain fixed point on the classes that keep weight (their pairs among themselves; a class lost
+       there is moved to a later stage and stage 1 is solved again without it), kappa = ||lambda||_1 of its dual;
+    2. stage s > 1: the rows of the lost classes, the other rows fixed; its pairs are those touching the lost rows.
+       Their weights concentrate on the smallest margins among them, so the stage solves
+           min 1/2 sum_k D_k(c) w_k^2 - kappa t   s.t.  a_p . w >= t  for its pairs p
+       (KKT: D_k w_k = (A^T mu)_k with sum(mu) = kappa, i.e. w = kappa u(c) at c = mu/kappa) at its fixed point
+       c = F_s(c) (Anderson-accelerated as `proxy_fixed_point`). Classes lost again go to a further stage.
+
+    The stages' margin levels t_s must not decrease (t_1 = 1): a later stage's pairs must not have smaller margins
+    than the earlier ones, or their loss derivatives would not be the smaller ones (`consistent`).
+
+    Stage 1 runs on the data of its classes only, so the batches must not mix classes that are set in different
+    stages (cyclic batches within one class each, or b = 1); refused otherwise.
+    """
+    from .multiclass import check_labels
+
+    H, labels, k = check_labels(H, y, num_classes)
+    system = _constraints(H, labels, k, batch_size, sampling)
+    touching = np.abs(system.A.reshape(system.A.shape[0], k, -1)).sum(axis=2) > 0
+    common = dict(tol=tol, batch_size=batch_size, sampling=sampling)
+    primary = None
+    kept, deferred = list(range(k)), []
+    while True:  # stage 1, on the classes that keep weight
+        mask = np.isin(labels, kept)
+        if deferred and batch_size > 1:
+            batches = labels.reshape(-1, batch_size) if sampling == "cyclic" else None
+            if batches is None or np.any(batches != batches[:, :1]):
+                raise ValueError(
+                    f"lexicographic_fixed_point: classes {deferred} are lost, and batches of {batch_size} "
+                    f"({sampling}) mix classes, so stage 1 cannot be solved on the other classes' data alone"
+                )
+        Hs, ys = H[mask], np.searchsorted(kept, labels[mask])
+        fp = proxy_fixed_point(Hs, y=ys, accelerate=True, max_iter=max_iter, boundary_tol=tol, **common)
+        iterations = fp.iterations
+        if not fp.converged and not fp.absorbed and plain_iter > 0:
+            fp = proxy_fixed_point(Hs, y=ys, c0=fp.c, max_iter=plain_iter, boundary_tol=tol, **common)
+            iterations += fp.iterations
+        primary = fp if primary is None else primary
+        if not fp.absorbed:
+            break
+        deferred += [kept[r] for r in fp.absorbed]
+        kept = [r for r in kept if r not in deferred]
+    step = fp.lam / fp.lam.sum()
+    w1, lam = solve_proxy_problem(Hs, fp.c, y=ys, batch_size=batch_size, sampling=sampling)
+    w1_next, _ = solve_proxy_problem(Hs, step, y=ys, batch_size=batch_size, sampling=sampling)
+    W = np.zeros((k, H.shape[1]))
+    W[kept] = w1 / lam.sum()  # kappa = 1: every later stage's duals sum to 1
+    stage = np.zeros(k, dtype=np.int64)
+    stage[kept] = 1
+    levels = [1.0 / lam.sum()]
+    residuals = [float(np.sum(np.abs(step - fp.c)))]
+    cos1 = float(np.sum(w1 * w1_next) / (np.linalg.norm(w1) * np.linalg.norm(w1_next)))
+    turns, counts = [1.0 - cos1], [iterations]
+    pending = sorted(deferred)
+    while pending:  # later stages: the lost rows against the rows already set
+        free = list(pending)
+        while True:
+            later = [r for r in pending if r not in free]  # lost again in this stage: set by a further one
+            pairs = np.flatnonzero(touching[:, free].any(axis=1) & ~touching[:, later].any(axis=1))
+            # from the plain iteration's weights on these pairs when it saw them (tiny, but their profile is the
+            # within-class order of the margins), else uniform
+            c0 = primary.c[pairs] if primary.c.size == system.A.shape[0] and primary.c[pairs].sum() > 0 else None
+            c0 = np.ones(pairs.size) if c0 is None else c0
+            w, t, residual, its, turn, absorbed = _later_stage(system, pairs, touching, W, free, tol, max_iter, c0)
+            if not absorbed or len(absorbed) == len(free):
+                break
+            free = [r for r in free if r not in absorbed]
+        cols = np.zeros(W.shape, dtype=bool)
+        cols[free] = True
+        W[cols] = w
+        stage[free] = len(levels) + 1
+        levels.append(t)
+        residuals.append(residual)
+        turns.append(turn)
+        counts.append(its)
+        pending = [r for r in pending if r not in free]
+    levels = np.asarray(levels) / levels[0]  # t_1 = 1 (the margin scale of stage 1)
+    return LexicographicFixedPoint(
+        w=W / np.linalg.norm(W),
+        stage=stage,
+        levels=levels,
+        residuals=np.asarray(residuals),
+        direction_changes=np.asarray(turns),
+        iterations=np.asarray(counts, dtype=np.int64),
+        converged=bool(np.all(np.asarray(residuals) < tol)),
+        consistent=bool(np.all(np.diff(levels) >= -tol)),
+        primary=primary,
     )
