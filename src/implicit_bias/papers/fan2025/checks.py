@@ -1,4 +1,5 @@
-"""Theorem checks of fan2025 (spec §5, C1–C12): each reads artifacts, measures, and states its criteria.
+"""Theorem checks of fan2025 (spec §5, C1–C12, with Fig. 1's claim (1) split from C5 into c13): each reads artifacts,
+measures, and states its criteria.
 
 A check never passes by construction: every verdict is `measured <op> threshold` on numbers read from the data,
 reference, run and metric artifacts of the pipeline, one `Criterion` per comparison with the reason for its
