@@ -125,8 +125,9 @@ def test_mlp_order_check_passes_on_orders_one_and_two_only():
 
 
 # ------------------------------------------------------------------------------------------------- Figure 2
-def _toy_fig2(*, grid=None, pair=None, loss=1e-6):
-    """A Figure-2 artifact: D over (β rows, ρ cols) rising in ρ and falling in β; right panel as predicted."""
+def _toy_fig2(*, grid=None, pair=None, loss=1e-6, motion=5e-4):
+    """A Figure-2 artifact: D over (β rows, ρ cols) rising in ρ and falling in β; right panel as predicted; every
+    run's tail average moving by `motion` (the resolution of D)."""
     betas, rhos = np.array([0.5, 0.9, 0.95]), np.array([0.5, 0.9, 0.99, 0.999])
     D = 1.8 + 0.05 * np.arange(4)[None, :] - 0.2 * np.arange(3)[:, None] if grid is None else np.asarray(grid)
     pairs, hs = np.array([[0.95, 0.5], [0.5, 0.999]]), np.array([0.001, 0.01, 0.03])
@@ -137,41 +138,56 @@ def _toy_fig2(*, grid=None, pair=None, loss=1e-6):
         grid_rho=rhos,
         grid_D=D,
         grid_loss=np.full(D.shape, loss),
+        grid_motion=np.full(D.shape, motion),
         pairs=pairs,
         h_grid=hs,
         pair_D=P,
         pair_loss=np.full(P.shape, loss),
+        pair_motion=np.full(P.shape, motion),
     )
+
+
+RHO_KEY = "violations of 'D rises in rho by more than its resolution'"
+BETA_KEY = "violations of 'D falls in beta by more than its resolution'"
+RIGHT_KEY = "right panel (h_mid vs h_min) as predicted beyond the resolution, per pair"
 
 
 def test_fig2_check_passes_on_the_predicted_trends_and_fails_on_the_reverse():
     assert passed("fig2_toy", Fake(toy=_toy_fig2()))
     good = _toy_fig2()["grid_D"]
-    rho_key, beta_key = "violations of 'D increases in rho'", "violations of 'D non-increasing in beta'"
     # D falling in rho on two rows (two violations: beyond the one allowed at the edge of stability)
     bad_rho = good.copy()
     bad_rho[0, 1], bad_rho[1, 2] = bad_rho[0, 0] - 0.01, bad_rho[1, 1] - 0.01
-    assert rho_key in failing("fig2_toy", Fake(toy=_toy_fig2(grid=bad_rho)))
+    assert RHO_KEY in failing("fig2_toy", Fake(toy=_toy_fig2(grid=bad_rho)))
     # D rising in beta in two columns
     bad_beta = good.copy()
     bad_beta[1, 0], bad_beta[2, 3] = bad_beta[0, 0] + 0.01, bad_beta[1, 3] + 0.01
-    assert beta_key in failing("fig2_toy", Fake(toy=_toy_fig2(grid=bad_beta)))
+    assert BETA_KEY in failing("fig2_toy", Fake(toy=_toy_fig2(grid=bad_beta)))
     # every trend reversed
-    assert {rho_key, beta_key} <= failing("fig2_toy", Fake(toy=_toy_fig2(grid=good[::-1, ::-1])))
+    assert {RHO_KEY, BETA_KEY} <= failing("fig2_toy", Fake(toy=_toy_fig2(grid=good[::-1, ::-1])))
     # right panel: the beta > rho pair's D rising with h, or the rho > beta pair's falling (amplification reversed)
-    right = "right panel (h_mid vs h_min) as predicted, per pair"
     for pair in ([[1.74, 1.86, 1.76], [2.02, 2.04, 2.05]], [[1.86, 1.74, 1.76], [2.04, 2.02, 2.05]]):
-        assert failing("fig2_toy", Fake(toy=_toy_fig2(pair=pair))) == {right}
+        assert failing("fig2_toy", Fake(toy=_toy_fig2(pair=pair))) == {RIGHT_KEY}
     # runs that have not settled on the minimiser set
     assert failing("fig2_toy", Fake(toy=_toy_fig2(loss=0.01))) == {"final loss, max over the runs asserted on"}
 
 
-def test_fig2_check_tolerates_one_step_inside_the_tolerance():
-    """A step of D by less than the 1e-3 tolerance against the trend is not a violation (soft check of spec §4)."""
+def test_fig2_check_fails_on_a_null_effect():
+    """No effect of beta, rho or h (a flat D, or steps inside the runs' own tail motion) is not the Figure-2 trend."""
+    flat = np.full((3, 4), 1.9)
+    assert {RHO_KEY, BETA_KEY} <= failing("fig2_toy", Fake(toy=_toy_fig2(grid=flat)))
+    assert RIGHT_KEY in failing("fig2_toy", Fake(toy=_toy_fig2(pair=np.full((2, 3), 1.9))))
+    # the predicted trends, but every step smaller than the resolution of D
+    assert {RHO_KEY, BETA_KEY, RIGHT_KEY} <= failing("fig2_toy", Fake(toy=_toy_fig2(motion=0.3)))
+
+
+def test_fig2_check_tolerates_one_step_inside_the_resolution():
+    """One flat step per family is allowed (spec §4 soft check, edge of stability); a second is a violation."""
     grid = _toy_fig2()["grid_D"].copy()
-    grid[0, 1] = grid[0, 0] - 5e-4
-    grid[1, 2] = grid[1, 1] - 5e-4
+    grid[0, 1] = grid[0, 0] + 2e-4
     assert passed("fig2_toy", Fake(toy=_toy_fig2(grid=grid)))
+    grid[1, 2] = grid[1, 1] + 2e-4
+    assert failing("fig2_toy", Fake(toy=_toy_fig2(grid=grid))) == {RHO_KEY}
 
 
 # ------------------------------------------------------------------------------- C2, C4: the code's correction

@@ -621,43 +621,57 @@ def c6_beta_mechanism(art: Artifacts) -> Verdict:
 
 
 def fig2_toy(art: Artifacts) -> Verdict:
-    """Figure 2 trends of D = mean |θ1|+|θ2| at the end (soft: tolerance 1e-3, one violation allowed per family)."""
+    """Figure 2 trends of D = mean |θ1|+|θ2| over the tail of each run (caption: increasing β moves Adam toward
+    smaller one-norm, "increasing ρ does the opposite"; spec §4: D strictly increasing in ρ, non-increasing in β).
+
+    A step between neighbouring runs counts for the trend only when it exceeds the resolution of D, the largest
+    residual motion of a tail average among the runs asserted on (`tail_motion`: first half of the tail against the
+    second); a step inside it (a flat D) is a violation, as is a step the wrong way. One violation per family is
+    allowed (spec §4: soft check, edge of stability)."""
     r = art.runs("toy")
     D = r["grid_D"]
-    tol = 1e-3  # spec §4 Figure 2: a step counts as a violation only beyond this tolerance
-    inc_rho = int(np.sum(np.diff(D, axis=1) <= -tol))  # D must increase in ρ
-    dec_beta = int(np.sum(np.diff(D, axis=0) > tol))  # D must not increase in β
     pair, hs = r["pair_D"], r["h_grid"]
     pairs = r["pairs"]
     i_small, i_mid = int(np.argmin(hs)), int(np.argsort(hs)[1])
+    tol = float(max(r["grid_motion"].max(), r["pair_motion"][:, [i_small, i_mid]].max()))
+    inc_rho = int(np.sum(~(np.diff(D, axis=1) > tol)))  # D must rise with ρ by more than its resolution
+    dec_beta = int(np.sum(~(np.diff(D, axis=0) < -tol)))  # D must fall with β by more than its resolution
     right = []
     for (b, rho), d in zip(pairs, pair):
         sign = -1 if b > rho else +1  # larger h: smaller D if β > ρ, larger if ρ > β
-        right.append(bool(sign * (d[i_mid] - d[i_small]) > 0))
+        right.append(bool(sign * (d[i_mid] - d[i_small]) > tol))
     loss_key = "final loss, max over the runs asserted on"
     measured = {
         "D grid (rows beta, cols rho)": D.round(4).tolist(),
-        "violations of 'D increases in rho'": inc_rho,
-        "violations of 'D non-increasing in beta'": dec_beta,
-        "right panel (h_mid vs h_min) as predicted, per pair": right,
+        "resolution of D: max residual motion of a tail average, runs asserted on": tol,
+        "smallest step of D along rho (reported)": float(np.diff(D, axis=1).min()),
+        "smallest step of D along beta, -(D(beta') - D(beta)) (reported)": float(-np.diff(D, axis=0).max()),
+        "violations of 'D rises in rho by more than its resolution'": inc_rho,
+        "violations of 'D falls in beta by more than its resolution'": dec_beta,
+        "right panel (h_mid vs h_min) as predicted beyond the resolution, per pair": right,
         loss_key: float(max(r["grid_loss"].max(), r["pair_loss"][:, [i_small, i_mid]].max())),
         "final loss, max over every run (reported)": float(max(r["grid_loss"].max(), r["pair_loss"].max())),
     }
-    soft = "spec §4 Figure 2: soft check, tolerance 1e-3 and one violation allowed per family (edge of stability)"
+    soft = (
+        "Figure 2 caption (increasing rho does the opposite of beta) / spec §4 (D strictly increasing in rho, "
+        "non-increasing in beta): a step smaller than the resolution of D (the runs' measured tail motion) or the "
+        "wrong way is a violation; one allowed per family (spec §4 soft check, edge of stability)"
+    )
     criteria = [
-        Criterion("violations of 'D increases in rho'", "<=", 1, soft),
-        Criterion("violations of 'D non-increasing in beta'", "<=", 1, soft),
+        Criterion("violations of 'D rises in rho by more than its resolution'", "<=", 1, soft),
+        Criterion("violations of 'D falls in beta by more than its resolution'", "<=", 1, soft),
         Criterion(
-            "right panel (h_mid vs h_min) as predicted, per pair",
+            "right panel (h_mid vs h_min) as predicted beyond the resolution, per pair",
             "==",
             True,
-            "spec §4 Figure 2: larger h gives smaller D if beta > rho, larger if rho > beta, for every pair",
+            "Figure 2 right / spec §4: larger h gives smaller D if beta > rho, larger if rho > beta, for every pair, "
+            "by more than the resolution of D",
             each=True,
         ),
         Criterion(
             loss_key,
             "<",
-            1e-3,
+            SETTLED_LOSS,
             "engineering sanity gate (not from the spec): the runs the trends are read from have settled on the "
             "minimiser set",
         ),

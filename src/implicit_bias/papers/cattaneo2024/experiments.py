@@ -44,6 +44,7 @@ __all__ = [
     "run_sweep",
     "sweep_points",
     "sweep_summaries",
+    "tail_motion",
     "toy_trajectories",
 ]
 
@@ -73,6 +74,14 @@ def one_norm_distance(traj: np.ndarray, last: int) -> float:
     return float(np.mean(np.abs(tail).sum(axis=-1)))
 
 
+def tail_motion(traj: np.ndarray, last: int) -> float:
+    """Residual motion of the tail average D: |D over the first half of the last `last` iterates − D over the second
+    half|. A run still drifting or oscillating at the end moves its D by about this much with the averaging window."""
+    d = np.abs(np.asarray(traj)[-last:]).sum(axis=-1)
+    half = len(d) // 2
+    return float(abs(d[:half].mean() - d[half:].mean()))
+
+
 def toy_trajectories(cfg: dict, log: Callable[[str], object] = print) -> dict:
     """Adam on the toy problem: grid (β, ρ) at h = cfg['h'] (left panel), and (β, ρ) pairs over cfg['h_grid']."""
     toy = ToyProblem()
@@ -85,27 +94,32 @@ def toy_trajectories(cfg: dict, log: Callable[[str], object] = print) -> dict:
         steps = round(T / h)
         traj = adam_iterates(toy.grad, theta0, h=h, beta=b, rho=r, eps=eps, steps=steps)
         idx = np.unique(np.linspace(0, steps, thin).astype(int))
-        return traj[idx], one_norm_distance(traj, last), float(toy.loss(traj[-1]))
+        return traj[idx], one_norm_distance(traj, last), float(toy.loss(traj[-1])), tail_motion(traj, last)
 
     betas, rhos = cfg["betas"], cfg["rhos"]
     D = np.empty((len(betas), len(rhos)))
-    loss = np.empty_like(D)
+    loss, motion = np.empty_like(D), np.empty_like(D)
     paths = np.empty((len(betas), len(rhos), thin, 2))
     for i, b in enumerate(betas):
         for j, r in enumerate(rhos):
-            p, D[i, j], loss[i, j] = run(cfg["h"], b, r)
+            p, D[i, j], loss[i, j], motion[i, j] = run(cfg["h"], b, r)
             paths[i, j, : len(p)] = p
             paths[i, j, len(p) :] = p[-1]
     out.update(
-        grid_beta=np.asarray(betas, float), grid_rho=np.asarray(rhos, float), grid_D=D, grid_loss=loss, grid_paths=paths
+        grid_beta=np.asarray(betas, float),
+        grid_rho=np.asarray(rhos, float),
+        grid_D=D,
+        grid_loss=loss,
+        grid_motion=motion,
+        grid_paths=paths,
     )
     pairs, hs = np.asarray(cfg["pairs"], float), np.asarray(cfg["h_grid"], float)
     D = np.empty((len(pairs), len(hs)))
-    loss = np.empty_like(D)
+    loss, motion = np.empty_like(D), np.empty_like(D)
     paths = np.empty((len(pairs), len(hs), thin, 2))
     for i, (b, r) in enumerate(pairs):
         for j, h in enumerate(hs):
-            p, D[i, j], loss[i, j] = run(float(h), float(b), float(r))
+            p, D[i, j], loss[i, j], motion[i, j] = run(float(h), float(b), float(r))
             paths[i, j, : len(p)] = p
             paths[i, j, len(p) :] = p[-1]
         log(f"pair beta={b}, rho={r}: D over h {hs.tolist()} = {D[i].round(4).tolist()}")
@@ -114,6 +128,7 @@ def toy_trajectories(cfg: dict, log: Callable[[str], object] = print) -> dict:
         h_grid=hs,
         pair_D=D,
         pair_loss=loss,
+        pair_motion=motion,
         pair_paths=paths,
         limit_point=toy.one_norm_limit,
         theta0=theta0,
