@@ -106,23 +106,36 @@ def c1_order_mlp(art: Artifacts) -> Verdict:
     return _order_check(art, "order_mlp")
 
 
+NOT_TESTABLE_GRID = "not testable at this h grid"
+
+
 def c1_order_long(art: Artifacts) -> Verdict:
-    """Thm 3.1 over a training horizon (toy): the C1 orders per h pair while Adam's loss falls at least 100-fold."""
+    """Thm 3.1 over a pre-convergence training horizon (toy): the C1 orders per h pair while Adam's loss falls at
+    least 100-fold, on an h grid that is asymptotic for the run.
+
+    Thm 3.1 holds for any fixed T as h → 0; a finite h grid shows its orders only once h is small against the time
+    scale of the first-order field f₁ = −g/sqrt(g² + ε), whose Lipschitz constant along the run (`field_lipschitz`,
+    ≈ ‖H‖·ε/(g² + ε)^{3/2} per coordinate) grows to ‖H‖/√ε where a gradient coordinate reaches √ε. The grid counts
+    as asymptotic when h·max_n Lip(f₁) ≤ 0.1 at every h; where it is not, the verdict reads "not testable at this h
+    grid", not "not reproduced". The configured T = 2 is the last horizon before |g| reaches √ε (a pre-convergence
+    horizon): at convergence this grid is not asymptotic (README)."""
     measured, criteria = _order_check(art, "order_long")
     r = art.runs("order_long")
     key = "final loss / initial loss, per (setting, h)"
     measured[key] = (r["lossT"] / r["loss0"]).ravel().tolist()
     sqrt_eps = np.sqrt(r["settings"][:, 2])[:, None]
-    g_key = "min_n min_j |grad_j E| / sqrt(eps) along Adam's run, per (setting, h)"
+    g_key = "min_n min_j |grad_j E| / sqrt(eps) along Adam's run, per (setting, h) (reported)"
     measured[g_key] = (r["min_abs_grad"] / sqrt_eps).ravel().tolist()
+    lip_key = f"h * max_n Lip(first-order field) along Adam's run, per (setting, h) (above 0.1: {NOT_TESTABLE_GRID})"
+    measured[lip_key] = (r["h"][None, :] * r["field_lip"]).ravel().tolist()
     criteria.append(
         Criterion(
-            g_key,
-            ">=",
-            MUCH_LARGER,
-            "regime (a) throughout the horizon, sqrt(eps) << |g| (10 is an engineering reading of <<): where a "
-            "gradient coordinate falls to sqrt(eps) the field's slope is of order H/sqrt(eps) and this h grid leaves "
-            "the asymptotic regime (README); a horizon reaching convergence is not testable on it",
+            lip_key,
+            "<=",
+            1.0 / MUCH_LARGER,
+            "the orders of Thm 3.1 appear once h is small against the time scale of the first-order field: h times "
+            "its Lipschitz constant along the run << 1 (0.1 is an engineering reading of <<); where this fails the "
+            f"verdict is '{NOT_TESTABLE_GRID}', not 'not reproduced'",
             each=True,
         )
     )
@@ -688,8 +701,10 @@ CHECKS = {
         figure="Thm 3.1 (toy)",
     ),
     "c1_order_long": Check(
-        "C1 over a training horizon: first-order flow O(h), second-order O(h^2) per h pair while Adam's loss falls at "
-        "least 100-fold (toy from Fig. 2's start, T = 2: loss 164 -> ~0.4; Fig. 3's beta, rho, eps)",
+        "C1 over a pre-convergence training horizon: first-order flow O(h), second-order O(h^2) per h pair while "
+        "Adam's loss falls at least 100-fold, on an h grid asymptotic for the run (h * Lip of the first-order field "
+        "<= 0.1; otherwise not testable at this h grid) (toy from Fig. 2's start, T = 2, the last horizon before "
+        "|g| reaches sqrt(eps): loss 164 -> ~0.4; Fig. 3's beta, rho, eps)",
         ("order_long",),
         (),
         c1_order_long,

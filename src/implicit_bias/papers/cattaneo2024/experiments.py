@@ -36,6 +36,7 @@ __all__ = [
     "check_config",
     "combine_sweep",
     "f_curves",
+    "field_lipschitz",
     "matched_loss_norms",
     "momentum_limit",
     "one_norm_distance",
@@ -138,12 +139,25 @@ def toy_trajectories(cfg: dict, log: Callable[[str], object] = print) -> dict:
 
 # ------------------------------------------------------------------------------------------------ Figure 3, C1, C5
 def _problem(cfg: dict):
+    """loss, grad, hvp, θ^(0) and the Hessian (None for the MLP: its Lipschitz constant is not computed)."""
     if cfg["problem"] == "toy":
         toy = ToyProblem()
-        return toy.loss, toy.grad, toy.hvp, np.asarray(cfg.get("theta0", [2.8, 3.5]), float)
+        return toy.loss, toy.grad, toy.hvp, np.asarray(cfg.get("theta0", [2.8, 3.5]), float), toy.hessian
     Xtr, ytr, _, _ = digits_data(cfg["n_train"], seed=0)
     mlp = TanhMLP(Xtr, ytr, cfg["hidden"])
-    return mlp.loss, mlp.grad, mlp.hvp, mlp.init(cfg["seed"])
+    return mlp.loss, mlp.grad, mlp.hvp, mlp.init(cfg["seed"]), None
+
+
+def field_lipschitz(grad: Callable, hessian: Callable, thetas: ArrayLike, eps: float) -> float:
+    """max_n ‖J(θ^(n))‖₂ over the points `thetas` (rows) of the first-order field f₁ = −g/sqrt(g² + ε), whose
+    Jacobian is J = −diag(ε/(g² + ε)^{3/2})·H: the field's local Lipschitz constant along a run. h·max_n ‖J‖ ≪ 1
+    is what makes an h grid asymptotic for the modified flows; it grows to ‖H‖/√ε where a gradient coordinate
+    reaches √ε."""
+    thetas = np.asarray(thetas, dtype=np.float64)
+    g = np.asarray(grad(thetas), dtype=np.float64)
+    H = np.stack([hessian(t) for t in thetas])
+    J = (eps / (g * g + eps) ** 1.5)[..., None] * H
+    return float(np.linalg.norm(J, ord=2, axis=(-2, -1)).max())
 
 
 def order_of_accuracy(cfg: dict, log: Callable[[str], object] = print) -> dict:
@@ -151,14 +165,16 @@ def order_of_accuracy(cfg: dict, log: Callable[[str], object] = print) -> dict:
 
     Arrays: h (H,), err1/err2 (S, H), the training loss of Adam at n = 0 and n = T/h, loss0/lossT (S, H), the
     smallest gradient coordinate along Adam's run, min_n min_j |∇_jE(θ^(n))|, min_abs_grad (S, H), and per-n error
-    curves err1_n_<s>_<i>, err2_n_<s>_<i>.
+    curves err1_n_<s>_<i>, err2_n_<s>_<i>. On the toy problem also field_lip (S, H): the first-order field's
+    Lipschitz constant along Adam's run (`field_lipschitz`).
     """
-    loss, grad, hvp, theta0 = _problem(cfg)
+    loss, grad, hvp, theta0, hessian = _problem(cfg)
     hs = np.asarray(cfg["h"], float)
     settings = np.asarray(cfg["settings"], float)  # rows (β, ρ, ε)
     err1 = np.empty((len(settings), len(hs)))
     err2 = np.empty_like(err1)
     loss0, lossT, min_abs_grad = np.empty_like(err1), np.empty_like(err1), np.empty_like(err1)
+    field_lip = np.empty_like(err1)
     out = {}
     for s, (b, r, e) in enumerate(settings):
         for i, h in enumerate(hs):
@@ -173,6 +189,8 @@ def order_of_accuracy(cfg: dict, log: Callable[[str], object] = print) -> dict:
             loss0[s, i], lossT[s, i] = float(loss(adam[0])), float(loss(adam[-1]))
             # in chunks: the MLP's batched gradient holds (chunk, n_train, hidden) intermediates
             min_abs_grad[s, i] = min(float(np.abs(grad(adam[k : k + 256])).min()) for k in range(0, len(adam), 256))
+            if hessian is not None:
+                field_lip[s, i] = field_lipschitz(grad, hessian, adam, float(e))
             out[f"err1_n_{s}_{i}"], out[f"err2_n_{s}_{i}"] = e1, e2
             log(
                 f"beta={b} rho={r} eps={e} h={h:g} (N={steps}): err1={e1.max():.3e} err2={e2.max():.3e} "
@@ -188,6 +206,8 @@ def order_of_accuracy(cfg: dict, log: Callable[[str], object] = print) -> dict:
         min_abs_grad=min_abs_grad,
         T=np.float64(cfg["T"]),
     )
+    if hessian is not None:
+        out["field_lip"] = field_lip
     return out
 
 
