@@ -392,38 +392,62 @@ def c4_momentum_limit(art: Artifacts) -> Verdict:
     return measured, criteria
 
 
-def ex21_momentum_dynamics(art: Artifacts) -> Verdict:
-    """Spec §2.4(b) / Example 2.1, run: at √ε ≫ |g|, Adam with h = η√ε follows GD with EMA momentum at step η (the
-    distance falls like 1/ε), and its iterates follow the momentum method's modified flow, which penalises the squared
-    two-norm, to O(η²) over a training horizon, against O(η) for the gradient flow."""
+def momentum_eps_distance(art: Artifacts) -> Verdict:
+    """At h = η√ε Adam's iterates approach GD with EMA momentum at step η like 1/ε. A consistency fact, by algebra:
+    sqrt(v̂ + ε) = √ε(1 + v̂/(2ε) + …), so each Adam step differs from the momentum step by O(1/ε); measured on the
+    run of `ex21_momentum_dynamics` at its largest η."""
     r = art.runs("momentum")
-    eta, err1, err2 = r["eta"], r["err1"], r["err2"]
     eps_grid, eps_dist = r["eps_grid"], r["eps_dist"]
+    key = "local slopes of log distance vs log eps (per decade of eps)"
     measured = {
         "max_n |Adam(eps) - momentum|_inf over eps_grid (reported)": eps_dist.tolist(),
-        "local slopes of log distance vs log eps (per decade of eps)": local_slopes(eps_grid, eps_dist).tolist(),
+        key: local_slopes(eps_grid, eps_dist).tolist(),
+        "smallest eps / max g_j^2 along the runs": float(min(eps_grid.min(), r["eps"]) / r["max_grad_sq"]),
+    }
+    rate = (
+        "sqrt(v_hat + eps) = sqrt(eps)(1 + v_hat/(2 eps) + ...): at h = eta sqrt(eps) Adam's step differs from the "
+        "momentum step by O(1/eps), so each decade of eps cuts the distance tenfold; slope -1 within the spec's C1 "
+        "band width (±0.2)"
+    )
+    criteria = [
+        Criterion(key, ">=", -1 - 0.2, rate, each=True),
+        Criterion(key, "<=", -1 + 0.2, rate, each=True),
+        Criterion(
+            "smallest eps / max g_j^2 along the runs",
+            ">=",
+            MUCH_LARGER,
+            "the expansion needs v_hat << eps, i.e. sqrt(eps) >> |g| along the whole run (spec §2.4(b)); 10 is an "
+            "engineering reading of >>",
+        ),
+    ]
+    return measured, criteria
+
+
+def ex21_momentum_dynamics(art: Artifacts) -> Verdict:
+    """Spec reconstruction of Example 2.1 (the paper's own parametrisation of it was not seen), run: at √ε ≫ |g|,
+    Adam with h = η√ε is GD with EMA momentum at step η (`momentum_eps_distance`), and its iterates follow the
+    momentum method's modified flow, which penalises the squared two-norm (spec §2.4(b)), to O(η²) over a training
+    horizon, against O(η) for the gradient flow. At β = 0.9 this η grid is pre-asymptotic (second-order local slopes
+    1.38, 1.62, 1.79, moving toward 2): not testable at this budget; β = 0.5 (configured) and 0.7 pass (README)."""
+    r = art.runs("momentum")
+    eta, err1, err2 = r["eta"], r["err1"], r["err2"]
+    measured = {
+        "beta": float(r["beta"]),
         "err1 (gradient flow), largest eta .. smallest (reported)": err1.tolist(),
         "err2 (momentum modified flow), largest eta .. smallest (reported)": err2.tolist(),
         "local slopes1 over eta": local_slopes(eta, err1).tolist(),
         "local slopes2 over eta": local_slopes(eta, err2).tolist(),
         "err1 - err2 per eta": (err1 - err2).tolist(),
         "final loss / initial loss per eta": (r["loss_final"] / r["loss0"]).tolist(),
-        "smallest eps / max g_j^2 along the runs": float(min(eps_grid.min(), r["eps"]) / r["max_grad_sq"]),
+        "smallest eps / max g_j^2 along the runs": float(r["eps"] / r["max_grad_sq"]),
     }
     lo1, hi1 = ORDER_BANDS[1]
     lo2, hi2 = ORDER_BANDS[2]
-    rate = (
-        "sqrt(v_hat + eps) = sqrt(eps)(1 + v_hat/(2 eps) + ...): at h = eta sqrt(eps) Adam's step differs from the "
-        "momentum step by O(1/eps), so each decade of eps cuts the distance tenfold; slope -1 within the spec's C1 "
-        "band width (±0.2)"
-    )
     order_why = (
         "backward error analysis of GD with momentum (Example 2.1): global error O(eta^{k}) for the order-{k} flow, "
         "so each consecutive eta pair's local slope is in the spec's C1 band [{lo}, {hi}]"
     )
     criteria = [
-        Criterion("local slopes of log distance vs log eps (per decade of eps)", ">=", -1 - 0.2, rate, each=True),
-        Criterion("local slopes of log distance vs log eps (per decade of eps)", "<=", -1 + 0.2, rate, each=True),
         Criterion("local slopes1 over eta", ">=", lo1, order_why.format(k=1, lo=lo1, hi=hi1), each=True),
         Criterion("local slopes1 over eta", "<=", hi1, order_why.format(k=1, lo=lo1, hi=hi1), each=True),
         Criterion("local slopes2 over eta", ">=", lo2, order_why.format(k=2, lo=lo2, hi=hi2), each=True),
@@ -458,9 +482,11 @@ SETTLED_LOSS = 1e-3
 
 
 def regime_b_bias(art: Artifacts) -> Verdict:
-    """Spec §2.4(b), run: at √ε ≫ |g| the finite step moves Adam's end point, against the gradient flow's, toward the
+    """Derived prediction (this project's reading of the spec §2.4(b) correction, not a statement or figure of the
+    paper), run: at √ε ≫ |g| the finite step moves Adam's end point, against the gradient flow's, toward the
     minimisers of the squared gradient two-norm on the level sets (the diagonal θ1 = θ2 of the toy problem, D =
-    |θ1| + |θ2| smaller), by an O(η) shift that the momentum modified flow predicts to relative O(η)."""
+    |θ1| + |θ2| smaller), by an O(η) shift. That the momentum modified flow predicts the shift to relative O(η) is
+    implied by `ex21_momentum_dynamics`' O(η²) closeness (|Δshift| ≤ 2·err2), so it is reported here, not asserted."""
     r = art.runs("momentum")
     eta = r["eta"]
 
@@ -476,7 +502,7 @@ def regime_b_bias(art: Artifacts) -> Verdict:
         "shift of D, momentum flow - gradient flow, per eta (reported)": shift_flow.tolist(),
         "local slopes of |shift_Adam| over eta": local_slopes(eta, np.abs(shift_adam)).tolist(),
         "|shift_Adam - shift_flow|/|shift_Adam| per eta (reported)": rel.tolist(),
-        k_rel: local_slopes(eta, rel).tolist(),
+        k_rel + " (reported; implied by ex21's O(eta^2) closeness)": local_slopes(eta, rel).tolist(),
         "final loss of the Adam runs, max": float(r["loss_final"].max()),
     }
     lo, hi = ORDER_BANDS[1]
@@ -485,9 +511,9 @@ def regime_b_bias(art: Artifacts) -> Verdict:
             "shift of D, Adam(eps) - gradient flow, per eta",
             "<",
             0.0,
-            "spec §2.4(b): the modified flow penalises the squared two-norm, whose minimisers on the level sets "
-            "2 t1 t2 - 1.5 = c are the diagonal, so Adam ends nearer it than the gradient flow (D smaller), at "
-            "every eta",
+            "derived from spec §2.4(b) (ours): the modified flow penalises the squared two-norm, whose minimisers "
+            "on the level sets 2 t1 t2 - 1.5 = c are the diagonal, so Adam ends nearer it than the gradient flow (D "
+            "smaller), at every eta",
             each=True,
         ),
         Criterion(
@@ -502,14 +528,6 @@ def regime_b_bias(art: Artifacts) -> Verdict:
             "<=",
             hi,
             f"the shift is the O(eta) term of the modified flow: local slopes in the spec's C1 band [{lo}, {hi}]",
-            each=True,
-        ),
-        Criterion(
-            k_rel,
-            ">=",
-            EXTRACT_SLOPE,
-            "the momentum flow's shift is Adam's up to O(eta^2), so the relative difference falls at order 1 per "
-            "halving of eta; the lower end of the spec's C1 band for order 1 (0.8)",
             each=True,
         ),
         Criterion(
@@ -745,23 +763,33 @@ CHECKS = {
         kind="consistency",
         figure="eps -> infinity limit",
     ),
+    "momentum_eps_distance": Check(
+        "Large-eps limit, by algebra: at h = eta sqrt(eps) Adam's iterates approach GD with EMA momentum at step eta "
+        "like 1/eps (sqrt(v_hat + eps) = sqrt(eps)(1 + v_hat/(2 eps) + ...); toy problem, the ex21 run)",
+        ("momentum",),
+        (),
+        momentum_eps_distance,
+        kind="consistency",
+        figure="eps -> infinity limit (run)",
+    ),
     "ex21_momentum_dynamics": Check(
-        "Large-eps regime / Example 2.1, run: at large eps Adam (h = eta sqrt(eps)) follows GD with momentum (distance "
-        "falling like 1/eps) and, over a training horizon, the momentum method's modified flow penalising the squared "
-        "two-norm at O(eta^2) against O(eta) for the gradient flow (toy problem from Fig. 2's start)",
+        "Spec reconstruction of Example 2.1, run: at large eps Adam (h = eta sqrt(eps)) follows, over a training "
+        "horizon, the momentum method's modified flow penalising the squared two-norm at O(eta^2) against O(eta) "
+        "for the gradient flow (toy problem from Fig. 2's start, beta = 0.5; beta = 0.9 pre-asymptotic on this eta "
+        "grid, not testable at budget)",
         ("momentum",),
         (),
         ex21_momentum_dynamics,
-        figure="large-eps regime (spec §2.4(b)), Example 2.1",
+        figure="large-eps regime (spec §2.4(b)), Example 2.1 (spec reconstruction)",
     ),
     "regime_b_bias": Check(
-        "Large-eps regime, run: at large eps a finite step moves Adam's end point toward the minimisers of the squared "
-        "gradient two-norm on the level sets (toy: the diagonal), by the O(eta) shift the momentum modified flow "
-        "predicts",
+        "derived prediction (this project's reading of the large-eps correction, spec §2.4(b); not a statement or "
+        "figure of the paper): at large eps a finite step moves Adam's end point toward the minimisers of the "
+        "squared gradient two-norm on the level sets (toy: the diagonal), by an O(eta) shift",
         ("momentum",),
         (),
         regime_b_bias,
-        figure="large-eps regime (spec §2.4(b))",
+        figure="derived from the spec §2.4(b) correction",
     ),
     "c5_rmsprop": Check(
         "C5: C1 for RMSProp (beta = 0)", ("order_rmsprop",), (), c5_rmsprop, figure="Thm 3.1 (RMSProp)"
