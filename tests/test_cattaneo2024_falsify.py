@@ -108,7 +108,15 @@ def _synthetic_order(*, pair_slope2=2.0, worse_at_largest_h=False, T=0.003125, s
     err2[0] = err2[1] * 2.0**pair_slope2
     if worse_at_largest_h:
         err2[0] = 2.0 * err1[0]
-    return dict(h=h, settings=np.array([[0.9, 0.95, 1e-6]]), err1=err1[None], err2=err2[None], T=np.float64(T))
+    return dict(
+        h=h,
+        settings=np.array([[0.9, 0.95, 1e-6]]),
+        err1=err1[None],
+        err2=err2[None],
+        T=np.float64(T),
+        loss0=np.full((1, 4), 2.3),
+        lossT=np.full((1, 4), 2.2),
+    )
 
 
 def test_mlp_order_check_passes_on_orders_one_and_two_only():

@@ -88,9 +88,19 @@ def _order_check(art, name):
     return measured, criteria
 
 
+def _loss_fall(art, name, measured):
+    r = art.runs(name)
+    measured["final loss / initial loss of Adam, per (setting, h) (reported)"] = (
+        (r["lossT"] / r["loss0"]).ravel().tolist()
+    )
+
+
 def c1_order_toy(art: Artifacts) -> Verdict:
-    """Spec §3.2 C1 on the toy problem: first-order flow O(h), second-order piecewise flow O(h²)."""
-    return _order_check(art, "order_toy")
+    """Spec §3.2 C1 on the toy problem: first-order flow O(h), second-order piecewise flow O(h²), over the
+    pre-convergence horizon T = 1 from (2.8, 3.5) (the loss fall is reported; `c1_order_long` asks for training)."""
+    measured, criteria = _order_check(art, "order_toy")
+    _loss_fall(art, "order_toy", measured)
+    return measured, criteria
 
 
 def c5_rmsprop(art: Artifacts) -> Verdict:
@@ -102,8 +112,12 @@ def c5_rmsprop(art: Artifacts) -> Verdict:
 
 
 def c1_order_mlp(art: Artifacts) -> Verdict:
-    """Figure 3 on the digits MLP (CPU substitute for truncated MNIST): err2 < err1, local slopes 1 and 2 per pair."""
-    return _order_check(art, "order_mlp")
+    """Figure 3's comparison as a short-horizon check on the digits MLP (CPU substitute for truncated MNIST): err2 <
+    err1, local slopes 1 and 2 per pair, over T = 0.003125 (500 steps at the largest h), not a training horizon:
+    the loss fall over it is reported."""
+    measured, criteria = _order_check(art, "order_mlp")
+    _loss_fall(art, "order_mlp", measured)
+    return measured, criteria
 
 
 NOT_TESTABLE_GRID = "not testable at this h grid"
@@ -712,7 +726,8 @@ def fig2_toy(art: Artifacts) -> Verdict:
 
 CHECKS = {
     "c1_order_toy": Check(
-        "C1: first-order flow has O(h), second-order piecewise flow O(h^2) global error (toy)",
+        "C1: first-order flow has O(h), second-order piecewise flow O(h^2) global error (toy, pre-convergence "
+        "horizon T = 1 from (2.8, 3.5))",
         ("order_toy",),
         (),
         c1_order_toy,
@@ -729,12 +744,13 @@ CHECKS = {
         figure="Thm 3.1 (training horizon)",
     ),
     "c1_order_mlp": Check(
-        "Fig. 3: second-order flow beats first order, local slopes ~1 vs ~2 on every h pair (digits MLP, "
-        "CPU substitute for truncated MNIST)",
+        "Fig. 3's comparison, short-horizon check (T = 0.003125, not a training horizon; loss fall reported): "
+        "second-order flow beats first order, local slopes ~1 vs ~2 on every h pair (digits MLP, CPU substitute "
+        "for truncated MNIST)",
         ("order_mlp",),
         (),
         c1_order_mlp,
-        figure="Fig. 3",
+        figure="Fig. 3 (short horizon)",
     ),
     "c2_regimes": Check(
         "C2: the code's second-order correction is the O(h) term of Adam's own update in each eps regime and on an "
