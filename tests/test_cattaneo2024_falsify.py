@@ -4,8 +4,11 @@ fails on artifacts where its claim is false, and passes where it holds.
 Order checks (Thm 3.1 / Fig. 3 / RMSProp): real runs of the pipeline's `order_of_accuracy` on the toy problem pass;
 the same runs with the second-order correction removed or its sign flipped (a first-order-only flow standing in for
 the second-order one: local slopes 1 where 2 is claimed) fail, as do synthetic errors with a pre-asymptotic pair, a
-second-order flow worse than the first, or a horizon shorter than 10 memories. Figure 2: synthetic D grids that move
-the wrong way in ρ, β or h, or runs that have not settled, fail.
+second-order flow worse than the first, or a horizon shorter than 10 memories; the long-horizon check fails as
+"not testable at this h grid" where h times the first-order field's Lipschitz constant is not small. Figure 2:
+synthetic D grids that move the wrong way in ρ, β or h, that stay flat (steps inside the runs' own tail motion), or
+runs that have not settled, fail. Large ε: the momentum-limit claims fail on first-order-only flows, non-training
+horizons and shifts that are not O(η); the 1/ε distance (a consistency check) on a plateau or a slower rate.
 """
 
 from __future__ import annotations
