@@ -197,7 +197,7 @@ def test_mlp_gradient_and_exact_hvp():
 
 def test_written_out_directions_match_the_package_update_rule():
     """adam_direction / momentum_direction (used to measure the correction) equal the package's Adam step."""
-    from implicit_bias.backward_error import adam_direction, momentum_direction
+    from implicit_bias.backward_error_reference import adam_direction, momentum_direction
     from implicit_bias.optimizers import UpdateRule, init_state, step_direction
 
     grads = np.random.default_rng(0).normal(size=(7, 3))

@@ -54,6 +54,7 @@ def test_order_check_asserts_every_local_slope(tmp_path):
     assert fitted_slope(h, bad2) > 1.7
     for err2, passes in ((good2, True), (bad2, False)):
         arrays = dict(h=h, settings=np.array([[0.9, 0.95, 1e-6]]), err1=[2 * h], err2=[err2], T=np.float64(0.2))
+        arrays.update(loss0=np.ones((1, 4)), lossT=np.full((1, 4), 0.9))
         save_npz(tmp_path / "order_mlp.npz", arrays, {"experiment": {}})
         art = Artifacts({"order_mlp": tmp_path / "order_mlp.npz"}, {}, {}, {})
         assert verdict_of(CHECKS["c1_order_mlp"], art, "cattaneo2024", "c1_order_mlp")["passed"] is passes

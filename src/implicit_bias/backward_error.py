@@ -12,11 +12,8 @@ second-moment momentum ρ, ε inside the square root, bias-corrected moments (De
   with the mean delays d_β(n) = β/(1−β) − (n+1)β^{n+1}/(1−β^{n+1}) of the bias-corrected EMA weights.
 Both are integrated with fixed-step RK4 (`sub` substeps per Adam step, piece index n held fixed on its interval).
 
-`extracted_correction` measures the O(h) term of a modified flow from an optimizer's own update, without the
-formula: it feeds the update the gradients along the first-order flow's past (θ(t − kh), k = K..0), and removes the
-first-order field and the Taylor term (h/2)·θ̈ from the step, Δ/h = f₁ + h·(C + ½J_{f₁}f₁) + O(h²). What is left
-tends to the correction C of the second-order flow as h → 0, with an O(h) error; `adam_direction` (Definition 1.1
-written out) and `momentum_direction` (GD with bias-corrected EMA momentum, Adam's ε → ∞ limit) are the updates.
+The reference the checks measure these flows against (the O(h) term extracted from the optimizer's own update)
+lives apart, in `backward_error_reference`, so that one edit cannot change both sides.
 """
 
 from __future__ import annotations
@@ -31,14 +28,11 @@ from .optimizers import UpdateRule, init_state, step_direction
 __all__ = [
     "adam_correction_1d",
     "adam_correction_1d_quad",
-    "adam_direction",
     "adam_iterates",
     "bias_bracket",
-    "extracted_correction",
     "mean_delay",
     "modified_field",
     "modified_flow",
-    "momentum_direction",
     "momentum_flow",
     "momentum_iterates",
     "perturbed_one_norm",
@@ -231,61 +225,6 @@ def modified_flow(
 def sup_error(iterates: ArrayLike, flow: ArrayLike) -> np.ndarray:
     """‖θ^(n) − θ̃(t_n)‖_∞ for each n (the paper's error metric, Figure 3)."""
     return np.max(np.abs(np.asarray(iterates) - np.asarray(flow)), axis=-1)
-
-
-# ------------------------------------------------------------------------------- correction from the update
-def adam_direction(grads: ArrayLike, *, beta: float, rho: float, eps: float) -> np.ndarray:
-    """Adam's direction m̂/sqrt(v̂ + ε) after the gradients g_0..g_n (rows, oldest first), moments started at zero and
-    bias-corrected with exponent n + 1 (Definition 1.1, written out; independent of `optimizers`)."""
-    grads = np.asarray(grads, dtype=np.float64)
-    m = np.zeros(grads.shape[1:])
-    v = np.zeros(grads.shape[1:])
-    for g in grads:
-        m = beta * m + (1.0 - beta) * g
-        v = rho * v + (1.0 - rho) * g * g
-    n1 = len(grads)
-    return (m / (1.0 - beta**n1)) / np.sqrt(v / (1.0 - rho**n1) + eps)
-
-
-def momentum_direction(grads: ArrayLike, *, beta: float) -> np.ndarray:
-    """GD with EMA momentum: the bias-corrected m̂ after the gradients g_0..g_n (rows, oldest first)."""
-    grads = np.asarray(grads, dtype=np.float64)
-    m = np.zeros(grads.shape[1:])
-    for g in grads:
-        m = beta * m + (1.0 - beta) * g
-    return m / (1.0 - beta ** len(grads))
-
-
-def extracted_correction(
-    grad: Callable[[np.ndarray], ArrayLike],
-    field1: Callable[[np.ndarray], np.ndarray],
-    direction: Callable[[np.ndarray], np.ndarray],
-    theta: ArrayLike,
-    *,
-    h: float,
-    history: int,
-    sub: int = 4,
-    delta: float = 1e-6,
-) -> np.ndarray:
-    """The O(h) coefficient C of the modified flow θ̇ = f₁ + h·C at θ, measured from the update θ ↦ θ − h·direction.
-
-    The past θ(−kh), k = history..1, is the first-order flow θ̇ = f₁ run backwards from θ (RK4, `sub` substeps);
-    `direction` gets the gradients there and at θ (oldest first), i.e. the update of step n = history.
-    C(h) = (−direction − f₁ − (h/2)·J_{f₁}f₁)/h with J_{f₁}f₁ by central differences (step `delta`); C(h) → C as
-    h → 0 with an O(h) error (the past of the true flow differs from f₁'s by O(h²) per step).
-    """
-    theta = np.array(theta, dtype=np.float64)
-    path = [theta]
-    y = theta
-    for _ in range(history):
-        y = rk4(lambda t, x: -field1(x), y, 0.0, h / sub, sub)
-        path.append(y)
-    grads = np.array([np.asarray(grad(x), dtype=np.float64) for x in path[::-1]])
-    if not np.all(np.isfinite(grads)):
-        raise FloatingPointError("the first-order flow's past left the region where the gradient is finite")
-    f1 = field1(theta)
-    jf = (field1(theta + delta * f1) - field1(theta - delta * f1)) / (2.0 * delta)
-    return (-direction(grads) - f1 - 0.5 * h * jf) / h
 
 
 # ------------------------------------------------------------------- GD with momentum: Adam's large-ε limit

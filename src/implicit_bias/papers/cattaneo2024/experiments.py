@@ -36,6 +36,7 @@ __all__ = [
     "check_config",
     "combine_sweep",
     "f_curves",
+    "field_lipschitz",
     "matched_loss_norms",
     "momentum_limit",
     "one_norm_distance",
@@ -44,6 +45,7 @@ __all__ = [
     "run_sweep",
     "sweep_points",
     "sweep_summaries",
+    "tail_motion",
     "toy_trajectories",
 ]
 
@@ -73,6 +75,14 @@ def one_norm_distance(traj: np.ndarray, last: int) -> float:
     return float(np.mean(np.abs(tail).sum(axis=-1)))
 
 
+def tail_motion(traj: np.ndarray, last: int) -> float:
+    """Residual motion of the tail average D: |D over the first half of the last `last` iterates − D over the second
+    half|. A run still drifting or oscillating at the end moves its D by about this much with the averaging window."""
+    d = np.abs(np.asarray(traj)[-last:]).sum(axis=-1)
+    half = len(d) // 2
+    return float(abs(d[:half].mean() - d[half:].mean()))
+
+
 def toy_trajectories(cfg: dict, log: Callable[[str], object] = print) -> dict:
     """Adam on the toy problem: grid (β, ρ) at h = cfg['h'] (left panel), and (β, ρ) pairs over cfg['h_grid']."""
     toy = ToyProblem()
@@ -85,27 +95,32 @@ def toy_trajectories(cfg: dict, log: Callable[[str], object] = print) -> dict:
         steps = round(T / h)
         traj = adam_iterates(toy.grad, theta0, h=h, beta=b, rho=r, eps=eps, steps=steps)
         idx = np.unique(np.linspace(0, steps, thin).astype(int))
-        return traj[idx], one_norm_distance(traj, last), float(toy.loss(traj[-1]))
+        return traj[idx], one_norm_distance(traj, last), float(toy.loss(traj[-1])), tail_motion(traj, last)
 
     betas, rhos = cfg["betas"], cfg["rhos"]
     D = np.empty((len(betas), len(rhos)))
-    loss = np.empty_like(D)
+    loss, motion = np.empty_like(D), np.empty_like(D)
     paths = np.empty((len(betas), len(rhos), thin, 2))
     for i, b in enumerate(betas):
         for j, r in enumerate(rhos):
-            p, D[i, j], loss[i, j] = run(cfg["h"], b, r)
+            p, D[i, j], loss[i, j], motion[i, j] = run(cfg["h"], b, r)
             paths[i, j, : len(p)] = p
             paths[i, j, len(p) :] = p[-1]
     out.update(
-        grid_beta=np.asarray(betas, float), grid_rho=np.asarray(rhos, float), grid_D=D, grid_loss=loss, grid_paths=paths
+        grid_beta=np.asarray(betas, float),
+        grid_rho=np.asarray(rhos, float),
+        grid_D=D,
+        grid_loss=loss,
+        grid_motion=motion,
+        grid_paths=paths,
     )
     pairs, hs = np.asarray(cfg["pairs"], float), np.asarray(cfg["h_grid"], float)
     D = np.empty((len(pairs), len(hs)))
-    loss = np.empty_like(D)
+    loss, motion = np.empty_like(D), np.empty_like(D)
     paths = np.empty((len(pairs), len(hs), thin, 2))
     for i, (b, r) in enumerate(pairs):
         for j, h in enumerate(hs):
-            p, D[i, j], loss[i, j] = run(float(h), float(b), float(r))
+            p, D[i, j], loss[i, j], motion[i, j] = run(float(h), float(b), float(r))
             paths[i, j, : len(p)] = p
             paths[i, j, len(p) :] = p[-1]
         log(f"pair beta={b}, rho={r}: D over h {hs.tolist()} = {D[i].round(4).tolist()}")
@@ -114,6 +129,7 @@ def toy_trajectories(cfg: dict, log: Callable[[str], object] = print) -> dict:
         h_grid=hs,
         pair_D=D,
         pair_loss=loss,
+        pair_motion=motion,
         pair_paths=paths,
         limit_point=toy.one_norm_limit,
         theta0=theta0,
@@ -123,12 +139,25 @@ def toy_trajectories(cfg: dict, log: Callable[[str], object] = print) -> dict:
 
 # ------------------------------------------------------------------------------------------------ Figure 3, C1, C5
 def _problem(cfg: dict):
+    """loss, grad, hvp, θ^(0) and the Hessian (None for the MLP: its Lipschitz constant is not computed)."""
     if cfg["problem"] == "toy":
         toy = ToyProblem()
-        return toy.loss, toy.grad, toy.hvp, np.asarray(cfg.get("theta0", [2.8, 3.5]), float)
+        return toy.loss, toy.grad, toy.hvp, np.asarray(cfg.get("theta0", [2.8, 3.5]), float), toy.hessian
     Xtr, ytr, _, _ = digits_data(cfg["n_train"], seed=0)
     mlp = TanhMLP(Xtr, ytr, cfg["hidden"])
-    return mlp.loss, mlp.grad, mlp.hvp, mlp.init(cfg["seed"])
+    return mlp.loss, mlp.grad, mlp.hvp, mlp.init(cfg["seed"]), None
+
+
+def field_lipschitz(grad: Callable, hessian: Callable, thetas: ArrayLike, eps: float) -> float:
+    """max_n ‖J(θ^(n))‖₂ over the points `thetas` (rows) of the first-order field f₁ = −g/sqrt(g² + ε), whose
+    Jacobian is J = −diag(ε/(g² + ε)^{3/2})·H: the field's local Lipschitz constant along a run. h·max_n ‖J‖ ≪ 1
+    is what makes an h grid asymptotic for the modified flows; it grows to ‖H‖/√ε where a gradient coordinate
+    reaches √ε."""
+    thetas = np.asarray(thetas, dtype=np.float64)
+    g = np.asarray(grad(thetas), dtype=np.float64)
+    H = np.stack([hessian(t) for t in thetas])
+    J = (eps / (g * g + eps) ** 1.5)[..., None] * H
+    return float(np.linalg.norm(J, ord=2, axis=(-2, -1)).max())
 
 
 def order_of_accuracy(cfg: dict, log: Callable[[str], object] = print) -> dict:
@@ -136,14 +165,16 @@ def order_of_accuracy(cfg: dict, log: Callable[[str], object] = print) -> dict:
 
     Arrays: h (H,), err1/err2 (S, H), the training loss of Adam at n = 0 and n = T/h, loss0/lossT (S, H), the
     smallest gradient coordinate along Adam's run, min_n min_j |∇_jE(θ^(n))|, min_abs_grad (S, H), and per-n error
-    curves err1_n_<s>_<i>, err2_n_<s>_<i>.
+    curves err1_n_<s>_<i>, err2_n_<s>_<i>. On the toy problem also field_lip (S, H): the first-order field's
+    Lipschitz constant along Adam's run (`field_lipschitz`).
     """
-    loss, grad, hvp, theta0 = _problem(cfg)
+    loss, grad, hvp, theta0, hessian = _problem(cfg)
     hs = np.asarray(cfg["h"], float)
     settings = np.asarray(cfg["settings"], float)  # rows (β, ρ, ε)
     err1 = np.empty((len(settings), len(hs)))
     err2 = np.empty_like(err1)
     loss0, lossT, min_abs_grad = np.empty_like(err1), np.empty_like(err1), np.empty_like(err1)
+    field_lip = np.empty_like(err1)
     out = {}
     for s, (b, r, e) in enumerate(settings):
         for i, h in enumerate(hs):
@@ -158,6 +189,8 @@ def order_of_accuracy(cfg: dict, log: Callable[[str], object] = print) -> dict:
             loss0[s, i], lossT[s, i] = float(loss(adam[0])), float(loss(adam[-1]))
             # in chunks: the MLP's batched gradient holds (chunk, n_train, hidden) intermediates
             min_abs_grad[s, i] = min(float(np.abs(grad(adam[k : k + 256])).min()) for k in range(0, len(adam), 256))
+            if hessian is not None:
+                field_lip[s, i] = field_lipschitz(grad, hessian, adam, float(e))
             out[f"err1_n_{s}_{i}"], out[f"err2_n_{s}_{i}"] = e1, e2
             log(
                 f"beta={b} rho={r} eps={e} h={h:g} (N={steps}): err1={e1.max():.3e} err2={e2.max():.3e} "
@@ -173,6 +206,8 @@ def order_of_accuracy(cfg: dict, log: Callable[[str], object] = print) -> dict:
         min_abs_grad=min_abs_grad,
         T=np.float64(cfg["T"]),
     )
+    if hessian is not None:
+        out["field_lip"] = field_lip
     return out
 
 
