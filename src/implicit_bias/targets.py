@@ -27,6 +27,7 @@ FIXED_FIGURES = {
         "fig3": ["order_mlp", "order_toy"],
         "fig4": ["sweep_rho"],
         "fig5": ["sweep_beta"],
+        "mech_lambda": ["mech_lambda"],
     },
     # beyond: figure -> the study that draws it
     "beyond": {study_module(study).FIGURE: [study] for study in STUDIES},

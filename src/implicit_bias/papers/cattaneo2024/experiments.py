@@ -7,6 +7,7 @@ Each returns flat arrays (plus settings) for one artifact; they hold no file pat
 * `order_of_accuracy` Figure 3 / C1 / C5: global error of the first- and second-order flows over an h grid.
 * `adam_sweep`      Figures 4-5: full-batch Adam on a small tanh MLP (digits), vectorised over seeds; the
                     pipeline runs it one (β, ρ) point at a time (`sweep_points`) and joins them (`combine_sweep`).
+* `lambda_flows`    the matched-loss mechanism, interpretation: the preconditioned flow with ±λ·∇‖∇E‖_{1,ε}, no Adam.
 """
 
 from __future__ import annotations
@@ -23,17 +24,24 @@ from ...backward_error import (
     adam_iterates,
     modified_flow,
     perturbed_one_norm,
+    rk4,
     sup_error,
 )
 from ...nets import MLPBuffers, TanhMLP, ToyProblem, digits_data
 from ...optimizers import UpdateRule, init_state, step_direction
 
 __all__ = [
+    "MECHANISM",
+    "MECHANISM_KEYS",
     "adam_sweep",
     "check_config",
     "combine_sweep",
     "f_curves",
+    "interpolated_at_loss",
+    "lambda_flow",
+    "lambda_flows",
     "matched_loss_norms",
+    "mechanism_problem",
     "one_norm_distance",
     "order_of_accuracy",
     "reached_mean",
@@ -329,6 +337,109 @@ def adam_sweep(cfg: dict, sweep: dict, log: Callable[[str], object] = print) -> 
     return out
 
 
+# ------------------------------------------------------------------------------------------------ mechanism
+def mechanism_problem(cfg: dict) -> TanhMLP:
+    """The small digits MLP of the mechanism experiments (Figure 3's network: n_train samples, tanh hidden layer)."""
+    Xtr, ytr, _, _ = digits_data(cfg["n_train"], seed=0)
+    return TanhMLP(Xtr, ytr, cfg["hidden"])
+
+
+def lambda_flow(
+    mlp: TanhMLP, theta0: np.ndarray, *, lam: float, eps: float, dt: float, T: float, stop_loss: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """θ̇ = −D⁻¹(∇E + λ∇N), D = diag(sqrt(g² + ε)), N = ‖∇E‖_{1,ε} (so ∇N = H·g/sqrt(g²+ε), spec §2.2), by RK4 with
+    step dt from θ0 until the training loss is below `stop_loss` or t = T.
+
+    λ < 0 is the anti-penalising sign of the correction for ρ > β (spec §2.4 (a)), λ = 0 the first-order flow.
+    Returns (loss, N) at t = 0, dt, 2dt, … (NaN after the stop). Raises FloatingPointError if θ stops being finite.
+    """
+    steps = round(T / dt)
+    loss, norm = np.full(steps + 1, np.nan), np.full(steps + 1, np.nan)
+
+    def field(_t, y):
+        g = mlp.grad(y)
+        s = np.sqrt(g * g + eps)
+        if lam == 0.0:
+            return -g / s
+        return -(g + lam * mlp.hvp(y, g / s)) / s
+
+    theta = np.array(theta0, dtype=np.float64)
+    for n in range(steps + 1):
+        value, g = mlp.loss_and_grad(theta)
+        loss[n], norm[n] = value, perturbed_one_norm(g, eps)
+        if n == steps or value < stop_loss:
+            break
+        theta = rk4(field, theta, n * dt, dt, 1)
+        if not np.all(np.isfinite(theta)):
+            raise FloatingPointError(f"lambda flow (lambda = {lam}) is not finite at t = {(n + 1) * dt}")
+    return loss, norm
+
+
+def lambda_flows(cfg: dict, log: Callable[[str], object] = print) -> dict:
+    """The λ flows of `lambda_flow` for λ ∈ {−δ, 0, +δ} on each seed, and λ = 0 again at dt/2 (the integration error
+    of the matched-loss reading). Arrays: lambdas (3,), seeds (S,), levels (K,), loss/norm (3, S, steps+1),
+    matched_norm (3, K, S) and matched_time (3, K, S) where the loss crosses each level (`interpolated_at_loss`; NaN
+    where it does not), matched_norm_half (K, S) for λ = 0 at dt/2, num_params."""
+    mlp = mechanism_problem(cfg)
+    delta, eps, dt, T = cfg["delta"], cfg["eps"], cfg["dt"], cfg["T"]
+    lambdas = np.array([-delta, 0.0, delta])
+    levels = np.asarray(cfg["levels"], float)
+    seeds = list(cfg["seeds"])
+    steps = round(T / dt)
+    loss = np.full((3, len(seeds), steps + 1), np.nan)
+    norm = np.full_like(loss, np.nan)
+    half = np.full((len(levels), len(seeds)), np.nan)
+    stop = float(levels.min())
+    for s, seed in enumerate(seeds):
+        theta0 = mlp.init(seed)
+        for i, lam in enumerate(lambdas):
+            started = time.perf_counter()
+            loss[i, s], norm[i, s] = lambda_flow(mlp, theta0, lam=lam, eps=eps, dt=dt, T=T, stop_loss=stop)
+            log(
+                f"seed {seed} lambda={lam:+g}: final loss {np.nanmin(loss[i, s]):.3g} "
+                f"[{time.perf_counter() - started:.1f} s]"
+            )
+        L2, N2 = lambda_flow(mlp, theta0, lam=0.0, eps=eps, dt=dt / 2, T=T, stop_loss=stop)
+        half[:, s] = [interpolated_at_loss(L2, N2, level)[0] for level in levels]
+    matched = np.full((3, len(levels), len(seeds)), np.nan)
+    when = np.full_like(matched, np.nan)
+    for i in range(3):
+        for s in range(len(seeds)):
+            for k, level in enumerate(levels):
+                matched[i, k, s], when[i, k, s] = interpolated_at_loss(loss[i, s], norm[i, s], level)
+    return dict(
+        lambdas=lambdas,
+        seeds=np.asarray(seeds),
+        levels=levels,
+        loss=loss,
+        norm=norm,
+        matched_norm=matched,
+        matched_time=when * dt,
+        matched_norm_half=half,
+        num_params=np.int64(mlp.p),
+    )
+
+
+def interpolated_at_loss(loss: np.ndarray, norm: np.ndarray, level: float) -> tuple[float, float]:
+    """(N, index) where a flow's training loss first crosses `level`, log-linear between the two grid points that
+    bracket the crossing (a flow is continuous in time; reading the first grid point below the level would add an
+    error of one step's change of N). (NaN, NaN) if the loss never goes below the level."""
+    below = np.flatnonzero(np.asarray(loss) < level)
+    if below.size == 0:
+        return float("nan"), float("nan")
+    i = int(below[0])
+    if i == 0:
+        return float(norm[0]), 0.0
+    a, b = np.log(loss[i - 1]), np.log(loss[i])
+    w = (np.log(level) - a) / (b - a)
+    return float(np.exp((1 - w) * np.log(norm[i - 1]) + w * np.log(norm[i]))), i - 1 + float(w)
+
+
+# the mechanism experiments by artifact name (rule cat_mech); config key of each under cattaneo2024.mechanism
+MECHANISM = {"mech_lambda": lambda_flows}
+MECHANISM_KEYS = tuple(name.removeprefix("mech_") for name in MECHANISM)
+
+
 # ------------------------------------------------------------------------------------------------ config
 def check_config(cfg: dict) -> None:
     """Cross-references of the `cattaneo2024` config section that the JSON schema cannot express (errors name keys)."""
@@ -366,6 +477,9 @@ def check_config(cfg: dict) -> None:
                 raise ValueError(f"{k}: the mlp problem needs {missing}")
         if name == "rmsprop" and any(s[0] != 0 for s in spec["settings"]):
             raise ValueError(f"{k}.settings: RMSProp is beta = 0; got {spec['settings']}")
+    levels = list(cfg["mechanism"]["lambda"]["levels"])
+    if levels != sorted(set(levels), reverse=True):
+        raise ValueError(f"{key}.mechanism.lambda.levels: must be strictly decreasing; got {levels}")
     fig2 = cfg["fig2"]
     if fig2["tail"] > round(fig2["T"] / max(fig2["h_grid"] + [fig2["h"]])):
         raise ValueError(f"{key}.fig2.tail: {fig2['tail']} is more than the number of steps T/h of the largest h")

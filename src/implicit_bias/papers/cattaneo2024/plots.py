@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 Runs = dict[str, tuple[dict, dict]]  # run name -> (arrays, record), as `artifacts.load_npz` returns them
 
-__all__ = ["FIGURES", "fig1", "fig2", "fig3", "fig4", "fig5"]
+__all__ = ["FIGURES", "fig1", "fig2", "fig3", "fig4", "fig5", "mech_lambda"]
 
 
 def _theme():
@@ -349,4 +349,54 @@ def fig5(runs: Runs) -> Figure:
     return _sweep_figure(runs, "sweep_beta", r"$\beta$", rf"$\rho$ = {meta['rho']:g}")
 
 
-FIGURES = {"fig1": fig1, "fig2": fig2, "fig3": fig3, "fig4": fig4, "fig5": fig5}
+def mech_lambda(runs: Runs) -> Figure:
+    """The λ flows (anti_penalty_flow): (a) the one-norm against the training loss along θ̇ = −D⁻¹(∇E + λ∇N) for
+    λ = −δ, 0, +δ, every seed; (b) N(±δ)/N(0) at the matched levels per seed, with the reading floor."""
+    _theme()
+    r, rec = runs["mech_lambda"]
+    meta = rec["meta"]["experiment"]
+    lambdas, levels, M = r["lambdas"], r["levels"], r["matched_norm"]
+    S = M.shape[2]
+    colors = ["C3", "0.3", "C0"]
+    names = [rf"$\lambda = -{-lambdas[0]:g}$ (anti-penalised)", r"$\lambda = 0$ (first-order flow)"]
+    names.append(rf"$\lambda = +{lambdas[2]:g}$ (penalised)")
+    fig, axes = plt.subplots(1, 2, figsize=(13.0, 4.8))
+    ax = axes[0]
+    for i in range(3):
+        for s in range(S):
+            ax.plot(r["loss"][i, s], r["norm"][i, s], color=colors[i], lw=1.2, label=names[i] if s == 0 else None)
+    for level in levels:
+        ax.axvline(level, color="0.5", lw=0.8, ls=":")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.invert_xaxis()
+    ax.set_xlabel("training loss (the flow runs left to right)")
+    ax.set_ylabel(r"$\|\nabla E\|_{1,\varepsilon}$")
+    ax.set_title(f"(a) one-norm against training loss, {S} seeds; dotted: matched levels", fontsize=9)
+    ax.legend(fontsize="small")
+    ax = axes[1]
+    x = np.arange(len(levels))
+    floor = np.max(np.abs(r["matched_norm_half"] / M[1] - 1.0), axis=0)
+    for s in range(S):
+        for i in (0, 2):
+            ax.plot(x, M[i, :, s] / M[1, :, s], "o-", color=colors[i], lw=1.0, label=names[i] if s == 0 else None)
+    ax.axhspan(1 - floor.max(), 1 + floor.max(), color="0.85", label="reading floor (flow at dt/2)")
+    ax.axhline(1.0, color="k", lw=0.8)
+    ax.set_yscale("log")
+    ax.set_xticks(x, [f"{v:g}" for v in levels])
+    ax.set_xlabel("matched training loss")
+    ax.set_ylabel(r"$\|\nabla E\|_{1,\varepsilon}$ at matched loss / same at $\lambda = 0$")
+    ax.set_title("(b) derived test (ours): > 1 for lambda < 0, < 1 for lambda > 0, per seed", fontsize=9)
+    ax.legend(fontsize="small")
+    fig.suptitle(
+        rf"cattaneo2024, matched-loss mechanism: $\dot\theta = -D^{{-1}}(\nabla E + \lambda \nabla N)$, "
+        rf"$N = \|\nabla E\|_{{1,\varepsilon}}$, $D = \mathrm{{diag}}\sqrt{{g^2+\varepsilon}}$, no Adam; "
+        rf"tanh MLP 64-{meta['hidden']}-10 on {meta['n_train']} digits, $\varepsilon$ = {meta['eps']:g}, "
+        f"RK4 step {meta['dt']:g}",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    return fig
+
+
+FIGURES = {"fig1": fig1, "fig2": fig2, "fig3": fig3, "fig4": fig4, "fig5": fig5, "mech_lambda": mech_lambda}

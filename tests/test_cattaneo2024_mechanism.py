@@ -1,0 +1,75 @@
+"""cattaneo2024 matched-loss mechanism: the λ flows (a tiny run) and the falsification of their check."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from implicit_bias.artifacts import save_npz
+from implicit_bias.checks import Artifacts, verdict_of
+from implicit_bias.nets import TanhMLP, digits_data
+from implicit_bias.papers.cattaneo2024.checks import CHECKS
+from implicit_bias.papers.cattaneo2024.experiments import lambda_flow, lambda_flows
+
+
+def test_lambda_flow_zero_is_the_first_order_flow():
+    """λ = 0 is θ̇ = −g/sqrt(g²+ε): one RK4 step of it from θ0 matches the package's first-order field."""
+    from implicit_bias.backward_error import modified_flow
+
+    Xtr, ytr, _, _ = digits_data(40)
+    mlp = TanhMLP(Xtr, ytr, 4)
+    theta0 = mlp.init(0)
+    loss, _ = lambda_flow(mlp, theta0, lam=0.0, eps=1e-6, dt=1e-3, T=3e-3, stop_loss=0.0)
+    ref = modified_flow(mlp.grad, None, theta0, h=1e-3, beta=0.9, rho=0.9, eps=1e-6, steps=3, order=1, sub=1)
+    np.testing.assert_allclose(loss, mlp.loss(ref), rtol=1e-12)
+
+
+def test_lambda_flows_artifact_shapes():
+    cfg = dict(n_train=40, hidden=4, seeds=[0], eps=1e-8, delta=1e-3, dt=2e-3, T=0.02, levels=[3.0, 2.0])
+    out = lambda_flows(cfg, log=lambda *a: None)
+    assert out["matched_norm"].shape == (3, 2, 1) and out["loss"].shape == (3, 1, 11)
+    assert out["lambdas"].tolist() == [-1e-3, 0.0, 1e-3]
+
+
+def _fake_lambda(tmp_path, up, down, *, floor=0.01, reached=True):
+    """A mech_lambda artifact whose one-norm at matched loss is N0·up at λ = −δ and N0·down at +δ (3 seeds)."""
+    K, S = 3, 3
+    N0 = np.array([5.0, 2.0, 0.7])[:, None] * np.ones(S)
+    M = np.stack([N0 * np.asarray(up), N0, N0 * np.asarray(down)])
+    if not reached:
+        M[0, -1, 0] = np.nan
+    out = dict(
+        lambdas=np.array([-0.003, 0.0, 0.003]),
+        levels=np.array([0.3, 0.1, 0.03]),
+        matched_norm=M,
+        matched_norm_half=N0 * (1 + floor),
+        matched_time=np.ones((3, K, S)),
+        num_params=np.int64(2410),
+    )
+    save_npz(tmp_path / "mech_lambda.npz", out, {"experiment": {"eps": 1e-10}})
+    return Artifacts({"mech_lambda": tmp_path / "mech_lambda.npz"}, {}, {}, {})
+
+
+@pytest.mark.parametrize(
+    "up, down, kw, passes",
+    [
+        (1.3, 0.9, {}, True),  # the paper's reading: anti-penalised flow keeps a larger one-norm
+        (0.8, 1.1, {}, False),  # the opposite sign
+        (1.3, 1.1, {}, False),  # both raise it: the sign of lambda does not decide
+        (1.005, 0.9, {}, False),  # a rise inside the reading floor (1 %) decides nothing
+        (1.3, 0.9, {"reached": False}, False),  # a level not reached: not at matched loss
+    ],
+)
+def test_anti_penalty_flow_check_fails_where_the_claim_is_false(tmp_path, up, down, kw, passes):
+    art = _fake_lambda(tmp_path, up, down, **kw)
+    assert verdict_of(CHECKS["anti_penalty_flow"], art, "cattaneo2024", "anti_penalty_flow")["passed"] is passes
+
+
+def test_interpolated_at_loss_reads_the_crossing_between_grid_points():
+    """log-linear between the bracketing points: a power law N = L^0.5 is read exactly at any level."""
+    from implicit_bias.papers.cattaneo2024.experiments import interpolated_at_loss
+
+    loss = np.geomspace(1.0, 1e-3, 7)
+    norm, where = interpolated_at_loss(loss, np.sqrt(loss), 0.03)
+    assert norm == pytest.approx(np.sqrt(0.03), rel=1e-12) and 2 < where < 4
+    assert np.isnan(interpolated_at_loss(loss, loss, 1e-4)[0])
