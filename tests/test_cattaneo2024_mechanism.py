@@ -73,3 +73,14 @@ def test_interpolated_at_loss_reads_the_crossing_between_grid_points():
     norm, where = interpolated_at_loss(loss, np.sqrt(loss), 0.03)
     assert norm == pytest.approx(np.sqrt(0.03), rel=1e-12) and 2 < where < 4
     assert np.isnan(interpolated_at_loss(loss, loss, 1e-4)[0])
+
+
+def test_flow_validity_tiny_run():
+    """The validity artifact on a tiny net: the ρ gap is 0 at n = 0, and at moderate momenta (β = 0.5, ρ = 0.5, 0.7)
+    with a large ε the second-order flow is closer to Adam than the first-order one (Theorem 3.1's regime)."""
+    from implicit_bias.papers.cattaneo2024.experiments import flow_validity
+
+    cfg = dict(n_train=40, hidden=4, eps=1e-4, h=1e-3, beta=0.5, rhos=[0.5, 0.7], T=0.02, sub=2, levels=[5.0])
+    out = flow_validity({**cfg, "stop_error": 1.0, "seeds": [0]}, log=lambda *a: None)
+    assert out["err1"].shape == (2, 1, 21) and out["gap_adam"][0, 0] == 0.0
+    assert np.all(out["err2"][:, 0, 1:] < out["err1"][:, 0, 1:])

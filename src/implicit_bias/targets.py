@@ -28,6 +28,7 @@ FIXED_FIGURES = {
         "fig4": ["sweep_rho"],
         "fig5": ["sweep_beta"],
         "mech_lambda": ["mech_lambda"],
+        "mech_validity": ["mech_validity"],
     },
     # beyond: figure -> the study that draws it
     "beyond": {study_module(study).FIGURE: [study] for study in STUDIES},

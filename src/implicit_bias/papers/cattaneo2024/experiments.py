@@ -8,6 +8,7 @@ Each returns flat arrays (plus settings) for one artifact; they hold no file pat
 * `adam_sweep`      Figures 4-5: full-batch Adam on a small tanh MLP (digits), vectorised over seeds; the
                     pipeline runs it one (β, ρ) point at a time (`sweep_points`) and joins them (`combine_sweep`).
 * `lambda_flows`    the matched-loss mechanism, interpretation: the preconditioned flow with ±λ·∇‖∇E‖_{1,ε}, no Adam.
+* `flow_validity`   the matched-loss mechanism, validity: Adam against its first- and second-order modified flows.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from ...backward_error import (
     adam_correction_1d,
     adam_correction_1d_quad,
     adam_iterates,
+    bias_bracket,
+    modified_field,
     modified_flow,
     perturbed_one_norm,
     rk4,
@@ -37,6 +40,7 @@ __all__ = [
     "check_config",
     "combine_sweep",
     "f_curves",
+    "flow_validity",
     "interpolated_at_loss",
     "lambda_flow",
     "lambda_flows",
@@ -435,8 +439,117 @@ def interpolated_at_loss(loss: np.ndarray, norm: np.ndarray, level: float) -> tu
     return float(np.exp((1 - w) * np.log(norm[i - 1]) + w * np.log(norm[i]))), i - 1 + float(w)
 
 
+def _second_order_flow_vs(mlp, theta0, adam, *, h, beta, rho, eps, sub, stop_error):
+    """The second-order piecewise flow (spec §2.2) on the time grid of the Adam iterates `adam` (steps+1, p), stopped
+    once it is `stop_error` (∞-norm) away from them or not finite. Returns (flow (steps+1, p), NaN after the stop)."""
+    out = np.full_like(adam, np.nan)
+    out[0] = theta = np.array(theta0, dtype=np.float64)
+    for n in range(len(adam) - 1):
+
+        def field(_t, y, n=n):
+            return modified_field(mlp.grad, mlp.hvp, y, h=h, beta=beta, rho=rho, eps=eps, order=2, n=n)
+
+        theta = rk4(field, theta, n * h, h / sub, sub)
+        if not np.all(np.isfinite(theta)) or np.max(np.abs(theta - adam[n + 1])) > stop_error:
+            break
+        out[n + 1] = theta
+    return out
+
+
+def flow_validity(cfg: dict, log: Callable[[str], object] = print) -> dict:
+    """Adam at step h for (β, ρ) in `rhos` against its first- and second-order modified flows, on each seed.
+
+    Arrays (R = len(rhos), S seeds, n = 0..steps): err1, err2 (R, S, n+1) = ‖θ^(n) − θ̃_k(nh)‖_∞ (NaN after a
+    second-order flow is stopped, `stop_error` away or not finite); gap_adam, gap_flow2 (S, n+1) = the same distance
+    between the two ρ runs of Adam and of the second-order flow; correction (R, S, n+1) = ‖bias^(n)‖₂/‖∇E‖₂ along
+    Adam (the size of the O(h) correction against the leading term); loss_adam, norm_adam, loss_flow2, norm_flow2
+    (R, S, n+1); matched_adam, matched_flow2 (R, K, S) one-norm where the loss crosses each level.
+    """
+    mlp = mechanism_problem(cfg)
+    h, beta, eps, sub = cfg["h"], cfg["beta"], cfg["eps"], cfg["sub"]
+    rhos, seeds, levels = (
+        list(cfg["rhos"]),
+        list(cfg["seeds"]),
+        np.asarray(cfg["levels"], float),
+    )
+    steps = round(cfg["T"] / h)
+    R, S, K = len(rhos), len(seeds), len(levels)
+    shape = (R, S, steps + 1)
+    err1, err2, corr = (
+        np.full(shape, np.nan),
+        np.full(shape, np.nan),
+        np.full(shape, np.nan),
+    )
+    loss_a, norm_a, loss_f, norm_f = (np.full(shape, np.nan) for _ in range(4))
+    gap_adam, gap_flow = (
+        np.full((S, steps + 1), np.nan),
+        np.full((S, steps + 1), np.nan),
+    )
+    matched_a, matched_f = np.full((R, K, S), np.nan), np.full((R, K, S), np.nan)
+    for s, seed in enumerate(seeds):
+        theta0 = mlp.init(seed)
+        kw = dict(h=h, beta=beta, eps=eps, steps=steps)
+        flow1 = modified_flow(mlp.grad, None, theta0, order=1, sub=sub, rho=rhos[0], **kw)  # independent of ρ
+        adams, flows = [], []
+        for i, rho in enumerate(rhos):
+            started = time.perf_counter()
+            adam = adam_iterates(mlp.grad, theta0, rho=rho, **kw)
+            flow2 = _second_order_flow_vs(
+                mlp,
+                theta0,
+                adam,
+                h=h,
+                beta=beta,
+                rho=rho,
+                eps=eps,
+                sub=sub,
+                stop_error=cfg["stop_error"],
+            )
+            err1[i, s] = sup_error(adam, flow1)
+            err2[i, s] = sup_error(adam, flow2)
+            for n in range(steps + 1):
+                loss_a[i, s, n], g = mlp.loss_and_grad(adam[n])
+                norm_a[i, s, n] = perturbed_one_norm(g, eps)
+                sg = np.sqrt(g * g + eps)
+                bias = h * bias_bracket(g, beta=beta, rho=rho, eps=eps, n=n) * mlp.hvp(adam[n], g / sg)
+                corr[i, s, n] = np.linalg.norm(bias) / np.linalg.norm(g)
+                if np.all(np.isfinite(flow2[n])):
+                    loss_f[i, s, n], gf = mlp.loss_and_grad(flow2[n])
+                    norm_f[i, s, n] = perturbed_one_norm(gf, eps)
+            for k, level in enumerate(levels):
+                matched_a[i, k, s] = interpolated_at_loss(loss_a[i, s], norm_a[i, s], level)[0]
+                flow_loss = np.nan_to_num(loss_f[i, s], nan=np.inf)
+                matched_f[i, k, s] = interpolated_at_loss(flow_loss, norm_f[i, s], level)[0]
+            adams.append(adam)
+            flows.append(flow2)
+            stopped = np.flatnonzero(~np.isfinite(err2[i, s]))
+            log(
+                f"seed {seed} rho={rho}: err1 {np.max(err1[i, s]):.3g}, err2 {np.nanmax(err2[i, s]):.3g}"
+                + (f" (flow stopped at step {stopped[0]})" if stopped.size else "")
+                + f" [{time.perf_counter() - started:.1f} s]"
+            )
+        gap_adam[s] = sup_error(adams[0], adams[-1])
+        gap_flow[s] = sup_error(flows[0], flows[-1])
+    return dict(
+        rhos=np.asarray(rhos, float),
+        seeds=np.asarray(seeds),
+        levels=levels,
+        err1=err1,
+        err2=err2,
+        gap_adam=gap_adam,
+        gap_flow2=gap_flow,
+        correction=corr,
+        loss_adam=loss_a,
+        norm_adam=norm_a,
+        loss_flow2=loss_f,
+        norm_flow2=norm_f,
+        matched_adam=matched_a,
+        matched_flow2=matched_f,
+    )
+
+
 # the mechanism experiments by artifact name (rule cat_mech); config key of each under cattaneo2024.mechanism
-MECHANISM = {"mech_lambda": lambda_flows}
+MECHANISM = {"mech_lambda": lambda_flows, "mech_validity": flow_validity}
 MECHANISM_KEYS = tuple(name.removeprefix("mech_") for name in MECHANISM)
 
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 Runs = dict[str, tuple[dict, dict]]  # run name -> (arrays, record), as `artifacts.load_npz` returns them
 
-__all__ = ["FIGURES", "fig1", "fig2", "fig3", "fig4", "fig5", "mech_lambda"]
+__all__ = ["FIGURES", "fig1", "fig2", "fig3", "fig4", "fig5", "mech_lambda", "mech_validity"]
 
 
 def _theme():
@@ -399,4 +399,61 @@ def mech_lambda(runs: Runs) -> Figure:
     return fig
 
 
-FIGURES = {"fig1": fig1, "fig2": fig2, "fig3": fig3, "fig4": fig4, "fig5": fig5, "mech_lambda": mech_lambda}
+def mech_validity(runs: Runs) -> Figure:
+    """Adam against its modified flows at h = 1e-3 (the validity of the expansion at the sweeps' momenta): (a) the
+    ∞-norm distance of Adam to the first- and second-order flows per ρ, against the distance between the two ρ runs
+    of Adam (the effect to be explained); (b) the size of the O(h) correction against the leading term along Adam."""
+    _theme()
+    r, rec = runs["mech_validity"]
+    meta = rec["meta"]["experiment"]
+    rhos, S = r["rhos"], r["err1"].shape[1]
+    n = np.arange(r["err1"].shape[2])
+    colors = sns.color_palette("viridis", len(rhos))
+    fig, axes = plt.subplots(1, 2, figsize=(13.0, 4.8))
+    ax = axes[0]
+    for s in range(S):
+        first = s == 0
+        ax.plot(n[1:], r["gap_adam"][s, 1:], color="k", lw=1.8, label="Adam: rho runs apart" if first else None)
+        for i, rho in enumerate(rhos):
+            lab = rf"$\rho$ = {rho:g}: " if first else None
+            ax.plot(n[1:], r["err1"][i, s, 1:], "--", color=colors[i], lw=1.0, label=lab and lab + "first-order flow")
+            ax.plot(n[1:], r["err2"][i, s, 1:], "-", color=colors[i], lw=1.0, label=lab and lab + "second-order flow")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("step $n$")
+    ax.set_ylabel(r"$\|\cdot\|_\infty$ distance")
+    ax.set_title(
+        "(a) Adam to its flows (a second-order flow is stopped once 1 away)\nagainst the distance between the two "
+        "rho runs of Adam",
+        fontsize=9,
+    )
+    ax.legend(fontsize="small")
+    ax = axes[1]
+    for s in range(S):
+        for i, rho in enumerate(rhos):
+            ax.plot(n, r["correction"][i, s], color=colors[i], lw=1.2, label=rf"$\rho$ = {rho:g}" if s == 0 else None)
+    ax.axhline(1.0, color="k", lw=0.8)
+    ax.set_yscale("log")
+    ax.set_xlabel("step $n$")
+    ax.set_ylabel(r"$\|$bias$^{(n)}\|_2 / \|\nabla E\|_2$ along Adam")
+    ax.set_title("(b) size of the O(h) correction against the gradient", fontsize=9)
+    ax.legend(fontsize="small")
+    fig.suptitle(
+        rf"cattaneo2024, matched-loss mechanism: is the expansion valid? full-batch Adam, $h$ = {meta['h']:g}, "
+        rf"$\beta$ = {meta['beta']:g}, $\varepsilon$ = {meta['eps']:g}, RK4 with {meta['sub']} substeps, "
+        f"tanh MLP 64-{meta['hidden']}-10, {S} seeds",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    return fig
+
+
+FIGURES = {
+    "fig1": fig1,
+    "fig2": fig2,
+    "fig3": fig3,
+    "fig4": fig4,
+    "fig5": fig5,
+    "mech_lambda": mech_lambda,
+    "mech_validity": mech_validity,
+}
