@@ -84,3 +84,16 @@ def test_flow_validity_tiny_run():
     out = flow_validity({**cfg, "stop_error": 1.0, "seeds": [0]}, log=lambda *a: None)
     assert out["err1"].shape == (2, 1, 21) and out["gap_adam"][0, 0] == 0.0
     assert np.all(out["err2"][:, 0, 1:] < out["err1"][:, 0, 1:])
+
+
+def test_h_scaling_tiny_run_and_lag():
+    """Every h runs to the same ODE time; at ρ = β the same runs at two 'ρ' values coincide (ratio exactly 1), and
+    the logged lag sqrt(v̂)/|g| is near 1 at the first logged time (step 1: v̂ averages the first two g²)."""
+    from implicit_bias.papers.cattaneo2024.experiments import h_scaling
+
+    cfg = dict(n_train=40, hidden=4, eps=1e-10, beta=0.9, hs=[2e-3, 1e-3], rhos=[0.9, 0.9], T=0.02, levels=[2.35])
+    out = h_scaling({**cfg, "num_log": 20, "seeds": [0]}, log=lambda *a: None)
+    M = out["matched"]
+    assert M.shape == (2, 2, 1, 1) and np.all(np.isfinite(M))
+    np.testing.assert_array_equal(M[:, 1], M[:, 0])
+    assert out["lag"][1, 0, 0, 0] == pytest.approx(1.0, rel=1e-2)  # t = 1e-3 is step 1 at h = 1e-3

@@ -29,6 +29,7 @@ FIXED_FIGURES = {
         "fig5": ["sweep_beta"],
         "mech_lambda": ["mech_lambda"],
         "mech_validity": ["mech_validity"],
+        "mech_hscale": ["mech_hscale"],
     },
     # beyond: figure -> the study that draws it
     "beyond": {study_module(study).FIGURE: [study] for study in STUDIES},

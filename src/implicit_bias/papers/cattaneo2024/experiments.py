@@ -9,6 +9,7 @@ Each returns flat arrays (plus settings) for one artifact; they hold no file pat
                     pipeline runs it one (β, ρ) point at a time (`sweep_points`) and joins them (`combine_sweep`).
 * `lambda_flows`    the matched-loss mechanism, interpretation: the preconditioned flow with ±λ·∇‖∇E‖_{1,ε}, no Adam.
 * `flow_validity`   the matched-loss mechanism, validity: Adam against its first- and second-order modified flows.
+* `h_scaling`       the matched-loss mechanism, h-scaling: Adam over h at fixed ODE time, and its second-moment lag.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ...backward_error import (
     adam_correction_1d_quad,
     adam_iterates,
     bias_bracket,
+    mean_delay,
     modified_field,
     modified_flow,
     perturbed_one_norm,
@@ -41,6 +43,7 @@ __all__ = [
     "combine_sweep",
     "f_curves",
     "flow_validity",
+    "h_scaling",
     "interpolated_at_loss",
     "lambda_flow",
     "lambda_flows",
@@ -548,8 +551,79 @@ def flow_validity(cfg: dict, log: Callable[[str], object] = print) -> dict:
     )
 
 
+def h_scaling(cfg: dict, log: Callable[[str], object] = print) -> dict:
+    """Adam at each h of `hs` to the same ODE time T (T/h steps), for each ρ of `rhos`, on each seed.
+
+    The leading-order flow does not depend on ρ, so by Theorem 3.1 the runs of two ρ differ by O(h) at fixed T: the
+    one-norm ratio at matched loss minus 1 should shrink ∝ h. Arrays (H step sizes, R = len(rhos), K levels, S
+    seeds): matched (H, R, K, S) one-norm where the loss crosses each level, matched_time (H, R, K, S) in ODE time;
+    along each run on `num_log` times: time (num_log,), loss, norm, lag (H, R, S, num_log) with lag = the median over
+    the coordinates with g ≠ 0 of sqrt(v̂)/|g| (1 when the bias-corrected second moment has caught up with g²) and
+    drift (H, R, S, num_log) = d_ρ(n)·|Δ ln E per step| = h·d_ρ(n)·|d ln E/dt|, the second moment's lag in ln E.
+    """
+    mlp = mechanism_problem(cfg)
+    buffers = MLPBuffers(mlp)
+    beta, eps, T = cfg["beta"], cfg["eps"], cfg["T"]
+    hs, rhos, seeds = list(cfg["hs"]), list(cfg["rhos"]), list(cfg["seeds"])
+    levels = np.asarray(cfg["levels"], float)
+    times = np.linspace(0.0, T, cfg["num_log"] + 1)[1:]
+    H, R, K, S = len(hs), len(rhos), len(levels), len(seeds)
+    matched, matched_time = np.full((H, R, K, S), np.nan), np.full((H, R, K, S), np.nan)
+    loss_log, norm_log, lag_log, drift_log = (np.full((H, R, S, len(times)), np.nan) for _ in range(4))
+    for s, seed in enumerate(seeds):
+        theta0 = mlp.init(seed)
+        for a, h in enumerate(hs):
+            steps = round(T / h)
+            at = np.minimum(np.round(times / h).astype(int), steps - 1)  # the logged steps
+            for i, rho in enumerate(rhos):
+                started = time.perf_counter()
+                rule = UpdateRule(
+                    name="adam",
+                    beta1=beta,
+                    beta2=rho,
+                    eps=eps,
+                    eps_inside=True,
+                    bias_correction=True,
+                )
+                state = init_state(rule, theta0.shape)
+                theta = theta0.copy()
+                loss, norm = np.empty(steps), np.empty(steps)
+                for n in range(steps):
+                    loss[n], g = buffers.loss_and_grad(theta)
+                    norm[n] = perturbed_one_norm(g, eps)
+                    d, state = step_direction(rule, state, n, 0.0, g)
+                    j = np.flatnonzero(at == n)
+                    if j.size:
+                        nz = g != 0.0
+                        vhat = state.v / (1.0 - rho ** (n + 1))
+                        lag_log[a, i, s, j] = np.median(np.sqrt(vhat[nz]) / np.abs(g[nz]))
+                    theta -= h * d
+                    if not np.all(np.isfinite(theta)):
+                        raise FloatingPointError(f"Adam (h={h}, rho={rho}) diverged at step {n + 1}")
+                step_change = np.abs(np.diff(np.log(loss), append=np.nan))
+                drift_log[a, i, s] = mean_delay(rho, at) * step_change[at]
+                loss_log[a, i, s], norm_log[a, i, s] = loss[at], norm[at]
+                for k, level in enumerate(levels):
+                    matched[a, i, k, s], where = interpolated_at_loss(loss, norm, level)
+                    matched_time[a, i, k, s] = where * h
+                log(f"seed {seed} h={h:g} rho={rho}: final loss {loss[-1]:.3g} [{time.perf_counter() - started:.1f} s]")
+    return dict(
+        hs=np.asarray(hs, float),
+        rhos=np.asarray(rhos, float),
+        seeds=np.asarray(seeds),
+        levels=levels,
+        time=times,
+        matched=matched,
+        matched_time=matched_time,
+        loss=loss_log,
+        norm=norm_log,
+        lag=lag_log,
+        drift=drift_log,
+    )
+
+
 # the mechanism experiments by artifact name (rule cat_mech); config key of each under cattaneo2024.mechanism
-MECHANISM = {"mech_lambda": lambda_flows, "mech_validity": flow_validity}
+MECHANISM = {"mech_lambda": lambda_flows, "mech_validity": flow_validity, "mech_hscale": h_scaling}
 MECHANISM_KEYS = tuple(name.removeprefix("mech_") for name in MECHANISM)
 
 
@@ -590,9 +664,13 @@ def check_config(cfg: dict) -> None:
                 raise ValueError(f"{k}: the mlp problem needs {missing}")
         if name == "rmsprop" and any(s[0] != 0 for s in spec["settings"]):
             raise ValueError(f"{k}.settings: RMSProp is beta = 0; got {spec['settings']}")
-    levels = list(cfg["mechanism"]["lambda"]["levels"])
-    if levels != sorted(set(levels), reverse=True):
-        raise ValueError(f"{key}.mechanism.lambda.levels: must be strictly decreasing; got {levels}")
+    for name in MECHANISM_KEYS:
+        levels = list(cfg["mechanism"][name]["levels"])
+        if levels != sorted(set(levels), reverse=True):
+            raise ValueError(f"{key}.mechanism.{name}.levels: must be strictly decreasing; got {levels}")
+    hs = list(cfg["mechanism"]["hscale"]["hs"])
+    if hs != sorted(set(hs), reverse=True):
+        raise ValueError(f"{key}.mechanism.hscale.hs: must be strictly decreasing; got {hs}")
     fig2 = cfg["fig2"]
     if fig2["tail"] > round(fig2["T"] / max(fig2["h_grid"] + [fig2["h"]])):
         raise ValueError(f"{key}.fig2.tail: {fig2['tail']} is more than the number of steps T/h of the largest h")
