@@ -23,8 +23,8 @@ from implicit_bias.checks import verdict_of
 from implicit_bias.papers.cattaneo2024.checks import CHECKS
 from implicit_bias.papers.cattaneo2024.experiments import order_of_accuracy
 
-# the mechanism checks have their own falsification tests (test_cattaneo2024_sweep.py)
-TESTED_ELSEWHERE = {"c6_rho_mechanism", "c6_beta_mechanism"}
+# the Figs. 4-5 and mechanism checks have their own falsification tests (test_cattaneo2024_sweep.py, _mechanism.py)
+TESTED_ELSEWHERE = {"fig4_hill", "fig5_hill", "matched_loss_rho", "matched_loss_beta", "anti_penalty_flow"}
 
 
 class Fake:

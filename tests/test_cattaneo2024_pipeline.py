@@ -15,15 +15,18 @@ CHECKS = checks_of("cattaneo2024")
 
 @pytest.mark.xdist_group("smoke")
 def test_builds_every_figure_and_passing_check(smoke, snakemake):
-    """The cattaneo2024 figures and checks of the shared smoke reproduction (conftest.py), which builds every paper."""
+    """The cattaneo2024 figures and checks of the shared smoke reproduction (conftest.py), which builds every paper:
+    every check passes except those the smoke config expects to fail."""
     for i in range(1, 6):
         for ext in ("png", "pdf"):
             path = smoke / f"results/figures/cattaneo2024/fig{i}.{ext}"
             assert path.stat().st_size > 10_000, path
+    expected = {e["check"] for e in yaml.safe_load((smoke / "smoke_config.yaml").read_text())["expected_failures"]}
     for name in CHECKS:
         verdict = json.loads((smoke / f"results/checks/cattaneo2024/{name}.json").read_text())
         assert {"claim", "measured", "threshold", "passed", "versions"} <= set(verdict)
-        assert verdict["passed"] is True, verdict
+        # Figs. 4-5 are not testable on the substitute (no hill): expected failures of the smoke config
+        assert verdict["passed"] is (f"cattaneo2024/{name}" not in expected), verdict
     assert "Nothing to be done" in snakemake(smoke, "-n", "cattaneo2024").stdout
 
 

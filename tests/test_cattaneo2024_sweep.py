@@ -111,8 +111,8 @@ def _fake_sweep(tmp_path, vary, ratio, *, seeds=10, steps=2000, eps=1e-16, reach
     return Artifacts({f"sweep_{vary}": tmp_path / f"sweep_{vary}.npz"}, {}, {}, {})
 
 
-def test_mechanism_checks_assert_the_predicted_sign_per_seed(tmp_path):
-    name = {"rho": "c6_rho_mechanism", "beta": "c6_beta_mechanism"}
+def test_matched_loss_checks_assert_the_predicted_sign_per_seed(tmp_path):
+    name = {"rho": "matched_loss_rho", "beta": "matched_loss_beta"}
     # the norm rises with the swept value by 20% per grid step: the rho check passes, the beta check fails
     for vary, passes in (("rho", True), ("beta", False)):
         art = _fake_sweep(tmp_path, vary, np.full(10, 1.2))
@@ -120,12 +120,66 @@ def test_mechanism_checks_assert_the_predicted_sign_per_seed(tmp_path):
     # one seed against the prediction fails the rho check (per seed, not a mean); the other nine hold
     ratio = np.full(10, 1.2)
     ratio[3] = 0.9
-    verdict = verdict_of(CHECKS[name["rho"]], _fake_sweep(tmp_path, "rho", ratio), "cattaneo2024", "c6_rho_mechanism")
+    verdict = verdict_of(CHECKS[name["rho"]], _fake_sweep(tmp_path, "rho", ratio), "cattaneo2024", "matched_loss_rho")
     assert verdict["passed"] is False
     # too short a run, too few seeds, eps floor too high, an unreached level: each fails on its own
     for kw in (dict(steps=999), dict(seeds=9), dict(eps=1e-8), dict(reached=False)):
         art = _fake_sweep(tmp_path, "rho", np.full(kw.get("seeds", 10), 1.2), **kw)
-        assert verdict_of(CHECKS[name["rho"]], art, "cattaneo2024", "c6_rho_mechanism")["passed"] is False, kw
+        assert verdict_of(CHECKS[name["rho"]], art, "cattaneo2024", "matched_loss_rho")["passed"] is False, kw
+
+
+def _hill_sweep(tmp_path, vary, peaks, *, hill=True, eps=1e-8, fixed=None, seeds=3, steps=3000):
+    """A sweep artifact at the paper's Fig. 4/5 setting whose one-norm falls, then (hill=True) rises after the
+    initial period (1000 steps at most) to peaks[v] × (1 + 1e-3·seed) at step 2000 and falls again; hill=False:
+    monotone fall."""
+    from implicit_bias.artifacts import save_npz
+
+    values = np.array([0.9, 0.95, 0.99]) if vary == "beta" else np.array([0.99, 0.995, 0.998])
+    n = np.arange(steps, dtype=float)
+    out = dict(values=values, seeds=np.arange(seeds))
+    for v in range(len(values)):
+        base = 50.0 * np.exp(-n / 20.0) + 1e-3
+        bump = peaks[v] * np.exp(-(((n - 2000.0) / 300.0) ** 2)) if hill else 0.0
+        out[f"norm_{v}"] = (base + bump)[:, None] * (1.0 + 1e-3 * np.arange(seeds))
+    out["max_test_acc"] = np.full((len(values), seeds), 0.9)
+    fixed = fixed if fixed is not None else {"rho": {"beta": 0.99}, "beta": {"rho": 0.999}}[vary]
+    meta = {"vary": vary, **fixed, "values": values.tolist(), "steps": steps, "eps": eps}
+    save_npz(tmp_path / f"sweep_{vary}.npz", out, {"experiment": meta})
+    return Artifacts({f"sweep_{vary}": tmp_path / f"sweep_{vary}.npz"}, {}, {}, {})
+
+
+def test_hill_checks_test_the_papers_figure_4_5_claims(tmp_path):
+    """Figs. 4-5 as stated: the seed-mean hill peak after the initial period rises with rho / falls with beta, at the
+    paper's eps and fixed momentum. Passes where it holds; fails where the peaks go the other way, where there is no
+    hill (not testable), and off the paper's setting."""
+    for vary, name, good, bad in (
+        ("rho", "fig4_hill", [1.0, 2.0, 3.0], [3.0, 2.0, 1.0]),
+        ("beta", "fig5_hill", [3.0, 2.0, 1.0], [1.0, 2.0, 3.0]),
+    ):
+        assert verdict_of(CHECKS[name], _hill_sweep(tmp_path, vary, good), "cattaneo2024", name)["passed"] is True
+        for art in (
+            _hill_sweep(tmp_path, vary, bad),
+            _hill_sweep(tmp_path, vary, [1.0, 3.0, 2.0] if vary == "rho" else [2.0, 3.0, 1.0]),
+            _hill_sweep(tmp_path, vary, good, hill=False),
+            _hill_sweep(tmp_path, vary, good, eps=1e-16),
+            _hill_sweep(tmp_path, vary, good, fixed={"rho": {"beta": 0.9}, "beta": {"rho": 0.998}}[vary]),
+        ):
+            assert verdict_of(CHECKS[name], art, "cattaneo2024", name)["passed"] is False
+    verdict = verdict_of(CHECKS["fig4_hill"], _hill_sweep(tmp_path, "rho", [1, 2, 3], hill=False), "cattaneo2024", "x")
+    assert verdict["criteria"][0]["passed"] is False  # no hill is the first reason given
+
+
+def test_post_initial_hill_ignores_a_one_step_wiggle():
+    """A monotone fall with one oscillation after the cut is not a hill: the rise must exceed the largest step."""
+    from implicit_bias.papers.cattaneo2024.checks import post_initial_hill
+
+    n = np.arange(200, dtype=float)
+    fall = np.exp(-n / 40.0)
+    wiggle = fall.copy()
+    wiggle[120] = wiggle[100] * 1.01  # one step 1 % above the value at the cut
+    hill = fall + 0.5 * np.exp(-(((n - 150.0) / 10.0) ** 2))
+    found, _, _ = post_initial_hill(np.stack([fall, wiggle, hill], axis=1), cut=100)
+    assert found.tolist() == [False, False, True]
 
 
 def test_seed_by_seed_sweep_is_bit_identical_to_the_stacked_one():

@@ -27,6 +27,9 @@ FIXED_FIGURES = {
         "fig3": ["order_mlp", "order_toy"],
         "fig4": ["sweep_rho"],
         "fig5": ["sweep_beta"],
+        "mech_lambda": ["mech_lambda"],
+        "mech_validity": ["mech_validity"],
+        "mech_hscale": ["mech_hscale"],
     },
     # beyond: figure -> the study that draws it
     "beyond": {study_module(study).FIGURE: [study] for study in STUDIES},

@@ -132,6 +132,29 @@ rule cat_sweep:
         "../scripts/cat_sweep.py"
 
 
+rule cat_mech:
+    input:
+        lib=package_inputs("../scripts/cat_mech.py"),
+    output:
+        "results/runs/cattaneo2024/{mech}.npz",
+    log:
+        "logs/cattaneo2024/run/{mech}.log",
+    benchmark:
+        "results/benchmarks/cattaneo2024/run/{mech}.tsv"
+    wildcard_constraints:
+        mech="|".join(CAT_MECHANISM),
+    conda:
+        PYENV
+    threads: 1
+    resources:
+        runtime=10,
+        mem_mb=1000,
+    params:
+        spec=cat_mech_spec,
+    script:
+        "../scripts/cat_mech.py"
+
+
 rule cat_figure:
     input:
         runs=cat_figure_inputs,

@@ -13,6 +13,17 @@ def cattaneo2024_figures():
     return expand("results/figures/cattaneo2024/{fig}.png", fig=CAT_FIGURES)
 
 
+# the mechanism experiments (config cattaneo2024.mechanism): artifact name -> its config key
+CAT_MECHANISM = {f"mech_{key}": key for key in cat_exp.MECHANISM_KEYS}
+
+
+def cat_mech_spec(wildcards):
+    """One mechanism experiment's settings: the shared keys of `mechanism` and the experiment's own."""
+    mech = CAT["mechanism"]
+    shared = {k: v for k, v in mech.items() if k not in cat_exp.MECHANISM_KEYS}
+    return {**shared, **mech[CAT_MECHANISM[wildcards.mech]]}
+
+
 def cat_order_spec(wildcards):
     return CAT["order"][wildcards.problem]
 

@@ -8,6 +8,9 @@ Each returns flat arrays (plus settings) for one artifact; they hold no file pat
 * `momentum_limit`  spec §2.4(b) / Example 2.1: Adam at large ε against GD with momentum and its modified flows.
 * `adam_sweep`      Figures 4-5: full-batch Adam on a small tanh MLP (digits), vectorised over seeds; the
                     pipeline runs it one (β, ρ) point at a time (`sweep_points`) and joins them (`combine_sweep`).
+* `lambda_flows`    the matched-loss mechanism, interpretation: the preconditioned flow with ±λ·∇‖∇E‖_{1,ε}, no Adam.
+* `flow_validity`   the matched-loss mechanism, validity: Adam against its first- and second-order modified flows.
+* `h_scaling`       the matched-loss mechanism, h-scaling: Adam over h at fixed ODE time, and its second-moment lag.
 """
 
 from __future__ import annotations
@@ -22,22 +25,34 @@ from ...backward_error import (
     adam_correction_1d,
     adam_correction_1d_quad,
     adam_iterates,
+    bias_bracket,
+    mean_delay,
+    modified_field,
     modified_flow,
     momentum_flow,
     momentum_iterates,
     perturbed_one_norm,
+    rk4,
     sup_error,
 )
 from ...nets import MLPBuffers, TanhMLP, ToyProblem, digits_data
 from ...optimizers import UpdateRule, init_state, step_direction
 
 __all__ = [
+    "MECHANISM",
+    "MECHANISM_KEYS",
     "adam_sweep",
     "check_config",
     "combine_sweep",
     "f_curves",
     "field_lipschitz",
+    "flow_validity",
+    "h_scaling",
+    "interpolated_at_loss",
+    "lambda_flow",
+    "lambda_flows",
     "matched_loss_norms",
+    "mechanism_problem",
     "momentum_limit",
     "one_norm_distance",
     "order_of_accuracy",
@@ -442,6 +457,289 @@ def adam_sweep(cfg: dict, sweep: dict, log: Callable[[str], object] = print) -> 
     return out
 
 
+# ------------------------------------------------------------------------------------------------ mechanism
+def mechanism_problem(cfg: dict) -> TanhMLP:
+    """The small digits MLP of the mechanism experiments (Figure 3's network: n_train samples, tanh hidden layer)."""
+    Xtr, ytr, _, _ = digits_data(cfg["n_train"], seed=0)
+    return TanhMLP(Xtr, ytr, cfg["hidden"])
+
+
+def lambda_flow(
+    mlp: TanhMLP, theta0: np.ndarray, *, lam: float, eps: float, dt: float, T: float, stop_loss: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """θ̇ = −D⁻¹(∇E + λ∇N), D = diag(sqrt(g² + ε)), N = ‖∇E‖_{1,ε} (so ∇N = H·g/sqrt(g²+ε), spec §2.2), by RK4 with
+    step dt from θ0 until the training loss is below `stop_loss` or t = T.
+
+    λ < 0 is the anti-penalising sign of the correction for ρ > β (spec §2.4 (a)), λ = 0 the first-order flow.
+    Returns (loss, N) at t = 0, dt, 2dt, … (NaN after the stop). Raises FloatingPointError if θ stops being finite.
+    """
+    steps = round(T / dt)
+    loss, norm = np.full(steps + 1, np.nan), np.full(steps + 1, np.nan)
+
+    def field(_t, y):
+        g = mlp.grad(y)
+        s = np.sqrt(g * g + eps)
+        if lam == 0.0:
+            return -g / s
+        return -(g + lam * mlp.hvp(y, g / s)) / s
+
+    theta = np.array(theta0, dtype=np.float64)
+    for n in range(steps + 1):
+        value, g = mlp.loss_and_grad(theta)
+        loss[n], norm[n] = value, perturbed_one_norm(g, eps)
+        if n == steps or value < stop_loss:
+            break
+        theta = rk4(field, theta, n * dt, dt, 1)
+        if not np.all(np.isfinite(theta)):
+            raise FloatingPointError(f"lambda flow (lambda = {lam}) is not finite at t = {(n + 1) * dt}")
+    return loss, norm
+
+
+def lambda_flows(cfg: dict, log: Callable[[str], object] = print) -> dict:
+    """The λ flows of `lambda_flow` for λ ∈ {−δ, 0, +δ} on each seed, and λ = 0 again at dt/2 (the integration error
+    of the matched-loss reading). Arrays: lambdas (3,), seeds (S,), levels (K,), loss/norm (3, S, steps+1),
+    matched_norm (3, K, S) and matched_time (3, K, S) where the loss crosses each level (`interpolated_at_loss`; NaN
+    where it does not), matched_norm_half (K, S) for λ = 0 at dt/2, num_params."""
+    mlp = mechanism_problem(cfg)
+    delta, eps, dt, T = cfg["delta"], cfg["eps"], cfg["dt"], cfg["T"]
+    lambdas = np.array([-delta, 0.0, delta])
+    levels = np.asarray(cfg["levels"], float)
+    seeds = list(cfg["seeds"])
+    steps = round(T / dt)
+    loss = np.full((3, len(seeds), steps + 1), np.nan)
+    norm = np.full_like(loss, np.nan)
+    half = np.full((len(levels), len(seeds)), np.nan)
+    stop = float(levels.min())
+    for s, seed in enumerate(seeds):
+        theta0 = mlp.init(seed)
+        for i, lam in enumerate(lambdas):
+            started = time.perf_counter()
+            loss[i, s], norm[i, s] = lambda_flow(mlp, theta0, lam=lam, eps=eps, dt=dt, T=T, stop_loss=stop)
+            log(
+                f"seed {seed} lambda={lam:+g}: final loss {np.nanmin(loss[i, s]):.3g} "
+                f"[{time.perf_counter() - started:.1f} s]"
+            )
+        L2, N2 = lambda_flow(mlp, theta0, lam=0.0, eps=eps, dt=dt / 2, T=T, stop_loss=stop)
+        half[:, s] = [interpolated_at_loss(L2, N2, level)[0] for level in levels]
+    matched = np.full((3, len(levels), len(seeds)), np.nan)
+    when = np.full_like(matched, np.nan)
+    for i in range(3):
+        for s in range(len(seeds)):
+            for k, level in enumerate(levels):
+                matched[i, k, s], when[i, k, s] = interpolated_at_loss(loss[i, s], norm[i, s], level)
+    return dict(
+        lambdas=lambdas,
+        seeds=np.asarray(seeds),
+        levels=levels,
+        loss=loss,
+        norm=norm,
+        matched_norm=matched,
+        matched_time=when * dt,
+        matched_norm_half=half,
+        num_params=np.int64(mlp.p),
+    )
+
+
+def interpolated_at_loss(loss: np.ndarray, norm: np.ndarray, level: float) -> tuple[float, float]:
+    """(N, index) where a flow's training loss first crosses `level`, log-linear between the two grid points that
+    bracket the crossing (a flow is continuous in time; reading the first grid point below the level would add an
+    error of one step's change of N). (NaN, NaN) if the loss never goes below the level."""
+    below = np.flatnonzero(np.asarray(loss) < level)
+    if below.size == 0:
+        return float("nan"), float("nan")
+    i = int(below[0])
+    if i == 0:
+        return float(norm[0]), 0.0
+    a, b = np.log(loss[i - 1]), np.log(loss[i])
+    w = (np.log(level) - a) / (b - a)
+    return float(np.exp((1 - w) * np.log(norm[i - 1]) + w * np.log(norm[i]))), i - 1 + float(w)
+
+
+def _second_order_flow_vs(mlp, theta0, adam, *, h, beta, rho, eps, sub, stop_error):
+    """The second-order piecewise flow (spec §2.2) on the time grid of the Adam iterates `adam` (steps+1, p), stopped
+    once it is `stop_error` (∞-norm) away from them or not finite. Returns (flow (steps+1, p), NaN after the stop)."""
+    out = np.full_like(adam, np.nan)
+    out[0] = theta = np.array(theta0, dtype=np.float64)
+    for n in range(len(adam) - 1):
+
+        def field(_t, y, n=n):
+            return modified_field(mlp.grad, mlp.hvp, y, h=h, beta=beta, rho=rho, eps=eps, order=2, n=n)
+
+        theta = rk4(field, theta, n * h, h / sub, sub)
+        if not np.all(np.isfinite(theta)) or np.max(np.abs(theta - adam[n + 1])) > stop_error:
+            break
+        out[n + 1] = theta
+    return out
+
+
+def flow_validity(cfg: dict, log: Callable[[str], object] = print) -> dict:
+    """Adam at step h for (β, ρ) in `rhos` against its first- and second-order modified flows, on each seed.
+
+    Arrays (R = len(rhos), S seeds, n = 0..steps): err1, err2 (R, S, n+1) = ‖θ^(n) − θ̃_k(nh)‖_∞ (NaN after a
+    second-order flow is stopped, `stop_error` away or not finite); gap_adam, gap_flow2 (S, n+1) = the same distance
+    between the two ρ runs of Adam and of the second-order flow; correction (R, S, n+1) = ‖bias^(n)‖₂/‖∇E‖₂ along
+    Adam (the size of the O(h) correction against the leading term); loss_adam, norm_adam, loss_flow2, norm_flow2
+    (R, S, n+1); matched_adam, matched_flow2 (R, K, S) one-norm where the loss crosses each level.
+    """
+    mlp = mechanism_problem(cfg)
+    h, beta, eps, sub = cfg["h"], cfg["beta"], cfg["eps"], cfg["sub"]
+    rhos, seeds, levels = (
+        list(cfg["rhos"]),
+        list(cfg["seeds"]),
+        np.asarray(cfg["levels"], float),
+    )
+    steps = round(cfg["T"] / h)
+    R, S, K = len(rhos), len(seeds), len(levels)
+    shape = (R, S, steps + 1)
+    err1, err2, corr = (
+        np.full(shape, np.nan),
+        np.full(shape, np.nan),
+        np.full(shape, np.nan),
+    )
+    loss_a, norm_a, loss_f, norm_f = (np.full(shape, np.nan) for _ in range(4))
+    gap_adam, gap_flow = (
+        np.full((S, steps + 1), np.nan),
+        np.full((S, steps + 1), np.nan),
+    )
+    matched_a, matched_f = np.full((R, K, S), np.nan), np.full((R, K, S), np.nan)
+    for s, seed in enumerate(seeds):
+        theta0 = mlp.init(seed)
+        kw = dict(h=h, beta=beta, eps=eps, steps=steps)
+        flow1 = modified_flow(mlp.grad, None, theta0, order=1, sub=sub, rho=rhos[0], **kw)  # independent of ρ
+        adams, flows = [], []
+        for i, rho in enumerate(rhos):
+            started = time.perf_counter()
+            adam = adam_iterates(mlp.grad, theta0, rho=rho, **kw)
+            flow2 = _second_order_flow_vs(
+                mlp,
+                theta0,
+                adam,
+                h=h,
+                beta=beta,
+                rho=rho,
+                eps=eps,
+                sub=sub,
+                stop_error=cfg["stop_error"],
+            )
+            err1[i, s] = sup_error(adam, flow1)
+            err2[i, s] = sup_error(adam, flow2)
+            for n in range(steps + 1):
+                loss_a[i, s, n], g = mlp.loss_and_grad(adam[n])
+                norm_a[i, s, n] = perturbed_one_norm(g, eps)
+                sg = np.sqrt(g * g + eps)
+                bias = h * bias_bracket(g, beta=beta, rho=rho, eps=eps, n=n) * mlp.hvp(adam[n], g / sg)
+                corr[i, s, n] = np.linalg.norm(bias) / np.linalg.norm(g)
+                if np.all(np.isfinite(flow2[n])):
+                    loss_f[i, s, n], gf = mlp.loss_and_grad(flow2[n])
+                    norm_f[i, s, n] = perturbed_one_norm(gf, eps)
+            for k, level in enumerate(levels):
+                matched_a[i, k, s] = interpolated_at_loss(loss_a[i, s], norm_a[i, s], level)[0]
+                flow_loss = np.nan_to_num(loss_f[i, s], nan=np.inf)
+                matched_f[i, k, s] = interpolated_at_loss(flow_loss, norm_f[i, s], level)[0]
+            adams.append(adam)
+            flows.append(flow2)
+            stopped = np.flatnonzero(~np.isfinite(err2[i, s]))
+            log(
+                f"seed {seed} rho={rho}: err1 {np.max(err1[i, s]):.3g}, err2 {np.nanmax(err2[i, s]):.3g}"
+                + (f" (flow stopped at step {stopped[0]})" if stopped.size else "")
+                + f" [{time.perf_counter() - started:.1f} s]"
+            )
+        gap_adam[s] = sup_error(adams[0], adams[-1])
+        gap_flow[s] = sup_error(flows[0], flows[-1])
+    return dict(
+        rhos=np.asarray(rhos, float),
+        seeds=np.asarray(seeds),
+        levels=levels,
+        err1=err1,
+        err2=err2,
+        gap_adam=gap_adam,
+        gap_flow2=gap_flow,
+        correction=corr,
+        loss_adam=loss_a,
+        norm_adam=norm_a,
+        loss_flow2=loss_f,
+        norm_flow2=norm_f,
+        matched_adam=matched_a,
+        matched_flow2=matched_f,
+    )
+
+
+def h_scaling(cfg: dict, log: Callable[[str], object] = print) -> dict:
+    """Adam at each h of `hs` to the same ODE time T (T/h steps), for each ρ of `rhos`, on each seed.
+
+    The leading-order flow does not depend on ρ, so by Theorem 3.1 the runs of two ρ differ by O(h) at fixed T: the
+    one-norm ratio at matched loss minus 1 should shrink ∝ h. Arrays (H step sizes, R = len(rhos), K levels, S
+    seeds): matched (H, R, K, S) one-norm where the loss crosses each level, matched_time (H, R, K, S) in ODE time;
+    along each run on `num_log` times: time (num_log,), loss, norm, lag (H, R, S, num_log) with lag = the median over
+    the coordinates with g ≠ 0 of sqrt(v̂)/|g| (1 when the bias-corrected second moment has caught up with g²) and
+    drift (H, R, S, num_log) = d_ρ(n)·|Δ ln E per step| = h·d_ρ(n)·|d ln E/dt|, the second moment's lag in ln E.
+    """
+    mlp = mechanism_problem(cfg)
+    buffers = MLPBuffers(mlp)
+    beta, eps, T = cfg["beta"], cfg["eps"], cfg["T"]
+    hs, rhos, seeds = list(cfg["hs"]), list(cfg["rhos"]), list(cfg["seeds"])
+    levels = np.asarray(cfg["levels"], float)
+    times = np.linspace(0.0, T, cfg["num_log"] + 1)[1:]
+    H, R, K, S = len(hs), len(rhos), len(levels), len(seeds)
+    matched, matched_time = np.full((H, R, K, S), np.nan), np.full((H, R, K, S), np.nan)
+    loss_log, norm_log, lag_log, drift_log = (np.full((H, R, S, len(times)), np.nan) for _ in range(4))
+    for s, seed in enumerate(seeds):
+        theta0 = mlp.init(seed)
+        for a, h in enumerate(hs):
+            steps = round(T / h)
+            at = np.minimum(np.round(times / h).astype(int), steps - 1)  # the logged steps
+            for i, rho in enumerate(rhos):
+                started = time.perf_counter()
+                rule = UpdateRule(
+                    name="adam",
+                    beta1=beta,
+                    beta2=rho,
+                    eps=eps,
+                    eps_inside=True,
+                    bias_correction=True,
+                )
+                state = init_state(rule, theta0.shape)
+                theta = theta0.copy()
+                loss, norm = np.empty(steps), np.empty(steps)
+                for n in range(steps):
+                    loss[n], g = buffers.loss_and_grad(theta)
+                    norm[n] = perturbed_one_norm(g, eps)
+                    d, state = step_direction(rule, state, n, 0.0, g)
+                    j = np.flatnonzero(at == n)
+                    if j.size:
+                        nz = g != 0.0
+                        vhat = state.v / (1.0 - rho ** (n + 1))
+                        lag_log[a, i, s, j] = np.median(np.sqrt(vhat[nz]) / np.abs(g[nz]))
+                    theta -= h * d
+                    if not np.all(np.isfinite(theta)):
+                        raise FloatingPointError(f"Adam (h={h}, rho={rho}) diverged at step {n + 1}")
+                step_change = np.abs(np.diff(np.log(loss), append=np.nan))
+                drift_log[a, i, s] = mean_delay(rho, at) * step_change[at]
+                loss_log[a, i, s], norm_log[a, i, s] = loss[at], norm[at]
+                for k, level in enumerate(levels):
+                    matched[a, i, k, s], where = interpolated_at_loss(loss, norm, level)
+                    matched_time[a, i, k, s] = where * h
+                log(f"seed {seed} h={h:g} rho={rho}: final loss {loss[-1]:.3g} [{time.perf_counter() - started:.1f} s]")
+    return dict(
+        hs=np.asarray(hs, float),
+        rhos=np.asarray(rhos, float),
+        seeds=np.asarray(seeds),
+        levels=levels,
+        time=times,
+        matched=matched,
+        matched_time=matched_time,
+        loss=loss_log,
+        norm=norm_log,
+        lag=lag_log,
+        drift=drift_log,
+    )
+
+
+# the mechanism experiments by artifact name (rule cat_mech); config key of each under cattaneo2024.mechanism
+MECHANISM = {"mech_lambda": lambda_flows, "mech_validity": flow_validity, "mech_hscale": h_scaling}
+MECHANISM_KEYS = tuple(name.removeprefix("mech_") for name in MECHANISM)
+
+
 # ------------------------------------------------------------------------------------------------ config
 def check_config(cfg: dict) -> None:
     """Cross-references of the `cattaneo2024` config section that the JSON schema cannot express (errors name keys)."""
@@ -484,6 +782,13 @@ def check_config(cfg: dict) -> None:
         raise ValueError(f"{key}.momentum.eta: must be strictly decreasing; got {mom['eta']}")
     if list(mom["eps_grid"]) != sorted(set(mom["eps_grid"])):
         raise ValueError(f"{key}.momentum.eps_grid: must be strictly increasing; got {mom['eps_grid']}")
+    for name in MECHANISM_KEYS:
+        levels = list(cfg["mechanism"][name]["levels"])
+        if levels != sorted(set(levels), reverse=True):
+            raise ValueError(f"{key}.mechanism.{name}.levels: must be strictly decreasing; got {levels}")
+    hs = list(cfg["mechanism"]["hscale"]["hs"])
+    if hs != sorted(set(hs), reverse=True):
+        raise ValueError(f"{key}.mechanism.hscale.hs: must be strictly decreasing; got {hs}")
     fig2 = cfg["fig2"]
     if fig2["tail"] > round(fig2["T"] / max(fig2["h_grid"] + [fig2["h"]])):
         raise ValueError(f"{key}.fig2.tail: {fig2['tail']} is more than the number of steps T/h of the largest h")

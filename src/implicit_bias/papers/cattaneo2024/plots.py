@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 Runs = dict[str, tuple[dict, dict]]  # run name -> (arrays, record), as `artifacts.load_npz` returns them
 
-__all__ = ["FIGURES", "fig1", "fig2", "fig3", "fig4", "fig5"]
+__all__ = ["FIGURES", "fig1", "fig2", "fig3", "fig4", "fig5", "mech_hscale", "mech_lambda", "mech_validity"]
 
 
 def _theme():
@@ -209,12 +209,16 @@ def fig3(runs: Runs) -> Figure:
 
 
 def _sweep_figure(runs, name, symbol, fixed):
-    """What c6_rho_mechanism / c6_beta_mechanism measure: ‖∇E‖_{1,ε} at matched training loss, paired per seed.
+    """The paper's Fig. 4/5 quantities (fig4_hill / fig5_hill) and this project's matched-loss prediction
+    (matched_loss_rho / matched_loss_beta) on one sweep.
 
-    (a) per seed, the one-norm at matched loss divided by its value at the smallest swept value (one colour per loss
-    level; thin lines = seeds, markers = seed mean); (b) the one-norm against the training loss along the run (seed
-    mean per swept value; dotted: the matched levels); (c) the extreme pair per seed and level (above the diagonal:
-    larger at the largest value); (d) max test accuracy paired per seed (reported, not asserted).
+    Top row, the paper's claim: (a) the one-norm against the step (seed mean per swept value, the excluded initial
+    period shaded; the claim reads the peak of the hill after it); (b) the maximum after the initial period per seed
+    against the swept value, with the number of runs that have a hill (where none has, the maximum is the value at
+    the cut and the claim is not testable); (c) max test accuracy paired per seed (reported). Bottom row, the derived
+    prediction (ours, not the paper's): (d) per seed, the one-norm at matched loss over its value at the smallest
+    swept value (thin lines = seeds, markers = seed mean); (e) the one-norm against the training loss (dotted: the
+    matched levels); (f) the extreme pair per seed and level.
     """
     _theme()
     r, rec = runs[name]
@@ -222,10 +226,57 @@ def _sweep_figure(runs, name, symbol, fixed):
     v, levels, M = r["values"], r["matched_losses"], r["matched_norm"]  # M: (V, K, S)
     S = M.shape[2]
     x = np.arange(len(v))
-    fig, axes = plt.subplots(2, 2, figsize=(12.5, 9.0))
+    from .checks import initial_period, post_initial_hill
+
+    fig, axes = plt.subplots(2, 3, figsize=(18.0, 9.5))
     lcol = sns.color_palette("rocket", len(levels) + 1)[: len(levels)]
     vcol = sns.color_palette("viridis", len(v))
+    word = "rises with ρ" if name == "sweep_rho" else "falls with β"
+    steps = int(meta["steps"])
     ax = axes[0, 0]
+    cuts, hills, maxima = [], 0, []
+    for i, u in enumerate(v):
+        beta, rho = (float(meta["beta"]), u) if meta["vary"] == "rho" else (u, float(meta["rho"]))
+        cut = initial_period(steps, beta, rho)
+        hill, _, _ = post_initial_hill(r[f"norm_{i}"], cut)
+        hills += int(np.sum(hill))
+        maxima.append(np.max(r[f"norm_{i}"][cut:], axis=0))
+        cuts.append(cut)
+        n = np.arange(1, r[f"norm_{i}"].shape[0] + 1)
+        ax.plot(n, r[f"norm_{i}"].mean(axis=1), color=vcol[i], lw=1.4, label=f"{symbol} = {u:g}")
+    ax.axvspan(1, max(cuts), color="0.85", zorder=0, label=f"initial period (first {max(cuts)} steps)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("step $n$")
+    ax.set_ylabel(r"$\|\nabla E(\theta^{(n)})\|_{1,\varepsilon}$ (seed mean)")
+    ax.set_title(
+        "(a) one-norm along the run (shaded: excluded initial period)\n"
+        f"runs with a hill after it: {hills} of {len(v) * S}",
+        fontsize=9,
+    )
+    ax.legend(fontsize="small")
+    ax = axes[0, 1]
+    maxima = np.array(maxima)
+    for s in range(S):
+        ax.plot(x, maxima[:, s], color="0.6", lw=0.6, marker=".", label="one seed" if s == 0 else None)
+    ax.plot(x, maxima.mean(axis=1), "o-", color="C0", lw=1.8, label="seed mean")
+    ax.set_xticks(x, [f"{u:g}" for u in v])
+    ax.set_xlabel(symbol)
+    ax.set_ylabel("max of the one-norm after the initial period")
+    verdict = "no hill: this is the value at the cut,\nso the paper's claim is not testable here" if hills == 0 else ""
+    ax.set_title(f"(b) paper (Fig. {4 if name == 'sweep_rho' else 5}): the hill's peak {word}; {verdict}", fontsize=9)
+    ax.legend(fontsize="small")
+    ax = axes[0, 2]
+    acc = r["max_test_acc"]
+    for s in range(S):
+        ax.plot(x, acc[:, s], color="0.6", lw=0.6, marker=".", label="one seed" if s == 0 else None)
+    ax.plot(x, acc.mean(axis=1), "o-", color="C3", lw=1.8, label="seed mean")
+    ax.set_xticks(x, [f"{u:g}" for u in v])
+    ax.set_xlabel(symbol)
+    ax.set_ylabel(f"max test accuracy over training ({int(r['n_test'])} test images)")
+    ax.set_title("(c) test accuracy, paired per seed (reported, not asserted)", fontsize=9)
+    ax.legend(fontsize="small")
+    ax = axes[1, 0]
     ratio = M / M[0]
     for k, level in enumerate(levels):
         for s in range(S):
@@ -235,10 +286,13 @@ def _sweep_figure(runs, name, symbol, fixed):
     ax.set_xticks(x, [f"{u:g}" for u in v])
     ax.set_xlabel(symbol)
     ax.set_ylabel(rf"$\|\nabla E\|_{{1,\varepsilon}}$ at matched loss / same at {symbol} = {v[0]:g}")
-    predicted = "> 1 (rises with ρ)" if name == "sweep_rho" else "< 1 (falls with β)"
-    ax.set_title(f"(a) paired per seed ({S} seeds: thin lines; markers: mean); paper predicts {predicted}", fontsize=9)
+    predicted = "> 1" if name == "sweep_rho" else "< 1"
+    ax.set_title(
+        f"(d) derived prediction (ours, not the paper's): {predicted}\npaired per seed ({S} seeds: thin lines)",
+        fontsize=9,
+    )
     ax.legend(fontsize="small")
-    ax = axes[0, 1]
+    ax = axes[1, 1]
     for i, u in enumerate(v):
         L, N = r[f"loss_{i}"].mean(axis=1), r[f"norm_{i}"].mean(axis=1)
         ax.plot(L, N, color=vcol[i], lw=1.4, label=f"{symbol} = {u:g}")
@@ -249,9 +303,9 @@ def _sweep_figure(runs, name, symbol, fixed):
     ax.invert_xaxis()
     ax.set_xlabel("training loss (seed mean; training runs left to right)")
     ax.set_ylabel(r"$\|\nabla E(\theta^{(n)})\|_{1,\varepsilon}$ (seed mean)")
-    ax.set_title("(b) one-norm against training loss; dotted: matched levels")
+    ax.set_title("(e) one-norm against training loss; dotted: matched levels", fontsize=9)
     ax.legend(fontsize="small")
-    ax = axes[1, 0]
+    ax = axes[1, 2]
     for k, level in enumerate(levels):
         ax.loglog(M[0, k], M[-1, k], "o", color=lcol[k], ms=4, label=f"training loss {level:g}")
     lo, hi = np.nanmin(M[[0, -1]]), np.nanmax(M[[0, -1]])
@@ -259,21 +313,11 @@ def _sweep_figure(runs, name, symbol, fixed):
     ax.set_xlabel(rf"$\|\nabla E\|_{{1,\varepsilon}}$ at {symbol} = {v[0]:g}")
     ax.set_ylabel(rf"$\|\nabla E\|_{{1,\varepsilon}}$ at {symbol} = {v[-1]:g}")
     ax.set_title(
-        "(c) extreme values, one point per seed and level; paper predicts "
+        "(f) extreme values, one point per seed and level\nderived prediction (ours): "
         + ("above" if name == "sweep_rho" else "below")
         + " the diagonal",
         fontsize=9,
     )
-    ax.legend(fontsize="small")
-    ax = axes[1, 1]
-    acc = r["max_test_acc"]
-    for s in range(S):
-        ax.plot(x, acc[:, s], color="0.6", lw=0.6, marker=".", label="one seed" if s == 0 else None)
-    ax.plot(x, acc.mean(axis=1), "o-", color="C3", lw=1.8, label="seed mean")
-    ax.set_xticks(x, [f"{u:g}" for u in v])
-    ax.set_xlabel(symbol)
-    ax.set_ylabel(f"max test accuracy over training ({int(r['n_test'])} test images)")
-    ax.set_title("(d) test accuracy, paired per seed (reported, not asserted)")
     ax.legend(fontsize="small")
     fig_no = "Fig. 4" if name == "sweep_rho" else "Fig. 5"
     if meta.get("scale") == "full":
@@ -285,8 +329,9 @@ def _sweep_figure(runs, name, symbol, fixed):
             "sklearn digits"
         )
     fig.suptitle(
-        f"cattaneo2024 {fig_no} mechanism ({name.replace('sweep_', 'sweep over ')}): perturbed one-norm at matched "
-        f"training loss\n{model}, full-batch Adam, {fixed}, $h$ = {meta['h']:g}, "
+        f"cattaneo2024 {fig_no} ({name.replace('sweep_', 'sweep over ')}): top, the paper's claim (peak of the "
+        "one-norm hill after the initial period); bottom, this project's matched-loss prediction\n"
+        f"{model}, full-batch Adam, {fixed}, $h$ = {meta['h']:g}, "
         rf"$\varepsilon$ = {meta['eps']:g}, {meta['steps']} steps",
         fontsize=10,
     )
@@ -304,4 +349,163 @@ def fig5(runs: Runs) -> Figure:
     return _sweep_figure(runs, "sweep_beta", r"$\beta$", rf"$\rho$ = {meta['rho']:g}")
 
 
-FIGURES = {"fig1": fig1, "fig2": fig2, "fig3": fig3, "fig4": fig4, "fig5": fig5}
+def mech_lambda(runs: Runs) -> Figure:
+    """The λ flows (anti_penalty_flow): (a) the one-norm against the training loss along θ̇ = −D⁻¹(∇E + λ∇N) for
+    λ = −δ, 0, +δ, every seed; (b) N(±δ)/N(0) at the matched levels per seed, with the reading floor."""
+    _theme()
+    r, rec = runs["mech_lambda"]
+    meta = rec["meta"]["experiment"]
+    lambdas, levels, M = r["lambdas"], r["levels"], r["matched_norm"]
+    S = M.shape[2]
+    colors = ["C3", "0.3", "C0"]
+    names = [rf"$\lambda = -{-lambdas[0]:g}$ (anti-penalised)", r"$\lambda = 0$ (first-order flow)"]
+    names.append(rf"$\lambda = +{lambdas[2]:g}$ (penalised)")
+    fig, axes = plt.subplots(1, 2, figsize=(13.0, 4.8))
+    ax = axes[0]
+    for i in range(3):
+        for s in range(S):
+            ax.plot(r["loss"][i, s], r["norm"][i, s], color=colors[i], lw=1.2, label=names[i] if s == 0 else None)
+    for level in levels:
+        ax.axvline(level, color="0.5", lw=0.8, ls=":")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.invert_xaxis()
+    ax.set_xlabel("training loss (the flow runs left to right)")
+    ax.set_ylabel(r"$\|\nabla E\|_{1,\varepsilon}$")
+    ax.set_title(f"(a) one-norm against training loss, {S} seeds; dotted: matched levels", fontsize=9)
+    ax.legend(fontsize="small")
+    ax = axes[1]
+    x = np.arange(len(levels))
+    floor = np.max(np.abs(r["matched_norm_half"] / M[1] - 1.0), axis=0)
+    for s in range(S):
+        for i in (0, 2):
+            ax.plot(x, M[i, :, s] / M[1, :, s], "o-", color=colors[i], lw=1.0, label=names[i] if s == 0 else None)
+    ax.axhspan(1 - floor.max(), 1 + floor.max(), color="0.85", label="reading floor (flow at dt/2)")
+    ax.axhline(1.0, color="k", lw=0.8)
+    ax.set_yscale("log")
+    ax.set_xticks(x, [f"{v:g}" for v in levels])
+    ax.set_xlabel("matched training loss")
+    ax.set_ylabel(r"$\|\nabla E\|_{1,\varepsilon}$ at matched loss / same at $\lambda = 0$")
+    ax.set_title("(b) derived test (ours): > 1 for lambda < 0, < 1 for lambda > 0, per seed", fontsize=9)
+    ax.legend(fontsize="small")
+    fig.suptitle(
+        rf"cattaneo2024, matched-loss mechanism: $\dot\theta = -D^{{-1}}(\nabla E + \lambda \nabla N)$, "
+        rf"$N = \|\nabla E\|_{{1,\varepsilon}}$, $D = \mathrm{{diag}}\sqrt{{g^2+\varepsilon}}$, no Adam; "
+        rf"tanh MLP 64-{meta['hidden']}-10 on {meta['n_train']} digits, $\varepsilon$ = {meta['eps']:g}, "
+        f"RK4 step {meta['dt']:g}",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    return fig
+
+
+def mech_validity(runs: Runs) -> Figure:
+    """Adam against its modified flows at h = 1e-3 (the validity of the expansion at the sweeps' momenta): (a) the
+    ∞-norm distance of Adam to the first- and second-order flows per ρ, against the distance between the two ρ runs
+    of Adam (the effect to be explained); (b) the size of the O(h) correction against the leading term along Adam."""
+    _theme()
+    r, rec = runs["mech_validity"]
+    meta = rec["meta"]["experiment"]
+    rhos, S = r["rhos"], r["err1"].shape[1]
+    n = np.arange(r["err1"].shape[2])
+    colors = sns.color_palette("viridis", len(rhos))
+    fig, axes = plt.subplots(1, 2, figsize=(13.0, 4.8))
+    ax = axes[0]
+    for s in range(S):
+        first = s == 0
+        ax.plot(n[1:], r["gap_adam"][s, 1:], color="k", lw=1.8, label="Adam: rho runs apart" if first else None)
+        for i, rho in enumerate(rhos):
+            lab = rf"$\rho$ = {rho:g}: " if first else None
+            ax.plot(n[1:], r["err1"][i, s, 1:], "--", color=colors[i], lw=1.0, label=lab and lab + "first-order flow")
+            ax.plot(n[1:], r["err2"][i, s, 1:], "-", color=colors[i], lw=1.0, label=lab and lab + "second-order flow")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("step $n$")
+    ax.set_ylabel(r"$\|\cdot\|_\infty$ distance")
+    ax.set_title(
+        "(a) Adam to its flows (a second-order flow is stopped once 1 away)\nagainst the distance between the two "
+        "rho runs of Adam",
+        fontsize=9,
+    )
+    ax.legend(fontsize="small")
+    ax = axes[1]
+    for s in range(S):
+        for i, rho in enumerate(rhos):
+            ax.plot(n, r["correction"][i, s], color=colors[i], lw=1.2, label=rf"$\rho$ = {rho:g}" if s == 0 else None)
+    ax.axhline(1.0, color="k", lw=0.8)
+    ax.set_yscale("log")
+    ax.set_xlabel("step $n$")
+    ax.set_ylabel(r"$\|$bias$^{(n)}\|_2 / \|\nabla E\|_2$ along Adam")
+    ax.set_title("(b) size of the O(h) correction against the gradient", fontsize=9)
+    ax.legend(fontsize="small")
+    fig.suptitle(
+        rf"cattaneo2024, matched-loss mechanism: is the expansion valid? full-batch Adam, $h$ = {meta['h']:g}, "
+        rf"$\beta$ = {meta['beta']:g}, $\varepsilon$ = {meta['eps']:g}, RK4 with {meta['sub']} substeps, "
+        f"tanh MLP 64-{meta['hidden']}-10, {S} seeds",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    return fig
+
+
+def mech_hscale(runs: Runs) -> Figure:
+    """Adam over h at fixed ODE time: (a) one-norm ratio between the two ρ at matched loss, minus 1, against h, per
+    seed and level (the theorem predicts ∝ h as h → 0); (b) the second moment's lag sqrt(v̂)/|g| along the runs."""
+    _theme()
+    r, rec = runs["mech_hscale"]
+    meta = rec["meta"]["experiment"]
+    hs, rhos, levels, M = r["hs"], r["rhos"], r["levels"], r["matched"]  # M: (H, R, K, S)
+    S = M.shape[3]
+    lcol = sns.color_palette("rocket", len(levels) + 1)[: len(levels)]
+    fig, axes = plt.subplots(1, 2, figsize=(13.0, 4.8))
+    ax = axes[0]
+    dev = M[:, -1] / M[:, 0] - 1.0  # (H, K, S)
+    for k, level in enumerate(levels):
+        for s in range(S):
+            ax.plot(hs, dev[:, k, s], "o-", color=lcol[k], lw=1.0, ms=4, label=f"loss {level:g}" if s == 0 else None)
+    # the theorem's O(h) through the smallest h's seed mean: what the larger h would give if that h were asymptotic
+    ax.plot(hs, np.mean(dev[-1]) * hs / hs[-1], "k:", lw=1.0, label=r"$\propto h$ through the smallest $h$ (theorem)")
+    ax.axhline(0.0, color="k", lw=0.6)
+    ax.set_xscale("log")
+    _h_ticks(ax, hs)
+    ax.set_xlabel("step size $h$ (runs to the same ODE time)")
+    ax.set_ylabel(rf"norm($\rho$ = {rhos[-1]:g}) / norm($\rho$ = {rhos[0]:g}) $- 1$ at matched loss")
+    ax.set_title(f"(a) the rho effect on the one-norm at matched loss, {S} seeds", fontsize=9)
+    ax.legend(fontsize="small")
+    ax = axes[1]
+    hcol = sns.color_palette("mako", len(hs) + 1)[1:]
+    for a, h in enumerate(hs):
+        for i, rho in enumerate(rhos):
+            ax.plot(
+                r["time"],
+                np.median(r["lag"][a, i], axis=0),
+                ["--", "-"][i % 2],
+                color=hcol[a],
+                lw=1.3,
+                label=rf"$h$ = {h:g}, $\rho$ = {rho:g}",
+            )
+    ax.axhline(1.0, color="k", lw=0.8)
+    ax.set_yscale("log")
+    ax.set_xlabel("ODE time $t = nh$")
+    ax.set_ylabel(r"median over coordinates of $\sqrt{\hat v}/|g|$ (seed median)")
+    ax.set_title("(b) second-moment lag: 1 when the average has caught up with $g^2$", fontsize=9)
+    ax.legend(fontsize="x-small", ncol=2)
+    fig.suptitle(
+        rf"cattaneo2024, matched-loss mechanism: Adam over $h$ at fixed ODE time $T$ = {meta['T']:g}, "
+        rf"$\beta$ = {meta['beta']:g}, $\varepsilon$ = {meta['eps']:g}, tanh MLP 64-{meta['hidden']}-10",
+        fontsize=10,
+    )
+    fig.tight_layout()
+    return fig
+
+
+FIGURES = {
+    "fig1": fig1,
+    "fig2": fig2,
+    "fig3": fig3,
+    "fig4": fig4,
+    "fig5": fig5,
+    "mech_lambda": mech_lambda,
+    "mech_validity": mech_validity,
+    "mech_hscale": mech_hscale,
+}

@@ -1,0 +1,16 @@
+"""The matched-loss mechanism experiments on the small digits MLP (one artifact per experiment)."""
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from _common import setup
+
+from implicit_bias.artifacts import save_npz
+from implicit_bias.papers.cattaneo2024 import experiments
+
+setup(snakemake)
+spec = snakemake.params.spec
+run = experiments.MECHANISM[snakemake.wildcards.mech]
+save_npz(snakemake.output[0], run(spec), {"experiment": spec})
