@@ -18,6 +18,7 @@ from ... import multiclass as mc
 from ...checks import Artifacts, Check, Criterion, Verdict
 from ...optimizers import learning_rate
 from .experiments import norm_name
+from .lemma_checks import LEMMA_CHECKS
 
 __all__ = ["CHECKS", "loglog_slope"]
 
@@ -737,3 +738,4 @@ CHECKS = {
         figure="Fig. losses",
     ),
 }
+CHECKS.update(LEMMA_CHECKS)  # the lemmas checked on the runs (lemma_checks.py)
