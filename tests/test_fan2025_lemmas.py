@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from implicit_bias.checks import verdict_of
-from implicit_bias.multiclass import class_proxies, gradient
+from implicit_bias.multiclass import class_proxies, gradient, trace_log_loss_and_proxy
 from implicit_bias.papers.fan2025.experiments import MOMENT_TRACE_KEYS, RUN_DEFAULTS, adam_moment_trace
 from implicit_bias.papers.fan2025.lemma_checks import (
     LEMMA_CHECKS,
@@ -80,6 +80,36 @@ def verdict(name, arrays, settings, B, data=None, gamma=None):
     return verdict_of(LEMMA_CHECKS[name], Fake(arrays, settings, B, data, gamma), "fan2025", name)
 
 
+@pytest.fixture(scope="module")
+def signgd():
+    """SignGD (per-step trace) and Adam (moment trace) on two tiny data sets with B ≈ 0.8, where L ≤ log2/n is
+    reached within the run and the right-hand side of (9) is positive (α_s2 ≈ 1.4)."""
+    arrays, B, data, traces = {}, [], [], []
+    kw = dict(lr=0.1, decay=0.5)
+    for seed in (0, 1):
+        H, y = tiny_data(seed, scale=0.2)
+        run = train(H, y, optimizer="signgd", steps=STEPS, num_log=20, **kw)
+        full = train(H, y, optimizer="signgd", steps=STEPS, num_log=2, log_steps=np.arange(STEPS + 1), **kw)
+        logL, logG = trace_log_loss_and_proxy(full.w, H, y)
+        arrays.setdefault("signgd__trace_log_loss", []).append(logL)
+        arrays.setdefault("signgd__trace_log_proxy", []).append(logG)
+        arrays[f"signgd__w__{seed}"] = run.w
+        arrays["signgd__steps"] = run.steps
+        tr = adam_moment_trace(H, y, steps=STEPS, **SETTINGS)
+        tr["dev"] = 0.0
+        traces.append(tr)
+        B.append(float(np.max(np.abs(H).sum(axis=1))))
+        data.append((H, y))
+    arrays = {k: np.stack(v) if isinstance(v, list) else v for k, v in arrays.items()}
+    for key in (*MOMENT_TRACE_KEYS, "dev"):
+        arrays[f"adam_eps0__moments_{key}"] = np.stack([tr[key] for tr in traces])
+    settings = {
+        "signgd": {**RUN_DEFAULTS, **kw, "optimizer": "signgd", "steps": STEPS, "trace": True},
+        "adam_eps0": {**RUN_DEFAULTS, **SETTINGS, "optimizer": "adam", "steps": STEPS, "moments": True},
+    }
+    return arrays, settings, B, data, [0.6, 0.6]
+
+
 def test_trace_is_adams_moments():
     """The traced errors equal those of a naive float64 Adam (plain gradients, m and v as in eqs 3a-3b)."""
     H, y = tiny_data(0, scale=1.0)
@@ -145,3 +175,37 @@ def test_trace_not_the_runs_fails(real):
     bad = {k: a.copy() for k, a in arrays.items()}
     bad["adam_eps0__moments_dev"][0] = 1e-2
     assert not verdict("l6_1_first_moment", bad, settings, B)["passed"]
+
+
+def test_proxy_ratio_passes_on_runs_and_fails_on_a_jump(signgd):
+    arrays, settings, B, data, gamma = signgd
+    assert verdict("l5_1_proxy_ratio", arrays, settings, B, data, gamma)["passed"]
+    bad = {k: a.copy() for k, a in arrays.items()}
+    bad["signgd__trace_log_proxy"][1, 100:] += 5 * B[1] * 0.1 * 101**-0.5  # G jumps by e^{5B eta_t}
+    failed = verdict("l5_1_proxy_ratio", bad, settings, B, data, gamma)
+    assert not failed["passed"]
+    assert failed["measured"]["violations (per seed; SignGD and Adam steps)"] == [0, 1]
+
+
+def test_margin_lemma_passes_on_runs_and_fails_below_the_bound(signgd):
+    arrays, settings, B, data, gamma = signgd
+    v = verdict("l5_2_margin", arrays, settings, B, data, gamma)
+    assert v["passed"], v["criteria"]
+    assert min(v["measured"]["logged steps where the right-hand side of (9) is positive (per seed; reported)"]) > 0
+    bad = {k: a.copy() for k, a in arrays.items()}
+    bad["signgd__w__0"][-1] *= 0.05  # the last iterate's margin shrunk far below the lemma's lower bound
+    failed = verdict("l5_2_margin", bad, settings, B, data, gamma)
+    assert not failed["passed"]
+    assert failed["measured"]["violations of (9) (per seed)"][0] >= 1
+    # no step below log2/n: the premise is never reached
+    high = {k: a.copy() for k, a in arrays.items()}
+    high["signgd__trace_log_loss"][:, -1] = 0.0
+    assert not verdict("l5_2_margin", high, settings, B, data, gamma)["passed"]
+
+
+def test_adam_descent_premise(real, signgd):
+    arrays, settings, B = real
+    gamma = [0.6, 0.6]
+    assert verdict("d5_adam_descent", arrays, settings, B, gamma=gamma)["passed"]
+    v = verdict("d5_adam_descent", arrays, settings, [40 * b for b in B], gamma=gamma)
+    assert not v["passed"]

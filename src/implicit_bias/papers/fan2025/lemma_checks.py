@@ -264,7 +264,194 @@ def d4_adam_term(art: Artifacts) -> Verdict:
     return measured, criteria
 
 
+# ---------------------------------------------------------------------------------------------------- SignGD
+def _signgd_trace(art: Artifacts):
+    s = art.run_settings(EXP, "signgd")
+    if s["optimizer"] != "signgd" or not s.get("trace") or s.get("loss", "ce") != "ce":
+        raise ValueError(f"{EXP}/signgd: Lemmas 5.1/5.2 read the SignGD (CE) run's per-step trace; got {s}")
+    runs = art.runs(EXP)
+    logL, logG = (np.asarray(runs[f"signgd__trace_log_{k}"], dtype=np.float64) for k in ("loss", "proxy"))
+    steps = logL.shape[1] - 1
+    eta = float(s["lr"]) * (np.arange(steps) + 2.0) ** (-float(s["decay"]))
+    return s, logL, logG, eta
+
+
+def l5_1_proxy_ratio(art: Artifacts) -> Verdict:
+    """Lemma 5.1, G(W + Δ)/G(W) ≤ e^{2B‖Δ‖_max}, on every step of the SignGD run (‖Δ‖_max = η_t: every entry of
+    ∇L is non-zero) and of the Adam run (‖Δ‖_max = η_t ‖m_t ⊘ √v_t‖_max), in both directions (Δ and −Δ)."""
+    _, _, logG, eta = _signgd_trace(art)
+    _, eta_a = _moment_setting(art)
+    logG_a, step_a = _trace(art, "log_proxy"), _trace(art, "step_max")
+    measured, viol, cases, slack = {}, [], [], []
+    for j, key in enumerate(_keys(art, EXP)):
+        B = float(art.refs(_ds_name(key))["B"])
+        n_viol, n_case, worst = 0, 0, -np.inf
+        for lg, size in ((logG[j], eta), (logG_a[j], eta_a * step_a[j])):
+            change = np.abs(np.diff(lg))  # |log G(W_{t+1}) − log G(W_t)|
+            bound = 2 * B * size
+            n_viol += int(np.sum(change > bound * (1 + REL_TOL) + REL_TOL))
+            n_case += change.size
+            worst = max(worst, float(np.max(change / bound)))
+        viol.append(n_viol)
+        cases.append(n_case)
+        slack.append(worst)
+    measured["violations (per seed; SignGD and Adam steps)"] = viol
+    measured["steps tested (per seed)"] = cases
+    measured["max |log G(W_t+1) - log G(W_t)| / (2B |Delta_t|_max) (per seed; reported)"] = slack
+    criteria = [
+        Criterion(
+            "violations (per seed; SignGD and Adam steps)",
+            "==",
+            0,
+            "Lemma 5.1 holds for every W and Delta (each s_ic moves by a factor within exp(+-2B|Delta|_max));"
+            " tolerance 1e-9 in log G",
+            each=True,
+        ),
+        Criterion("steps tested (per seed)", ">", 0, "a lemma tested on no case is not a pass", each=True),
+    ]
+    return measured, criteria
+
+
+def l5_2_margin(art: Artifacts) -> Verdict:
+    """Lemma 5.2 on the SignGD run: if L(W_s) ≤ log2/n for all s ≥ t̃, then at every logged t > t̃
+    min-margin(W_t) ≥ γ Σ_{s=t̃}^{t−1} η_s G(W_s)/L(W_s) − α_s2 Σ_{s=t̃}^{t−1} η_s², α_s2 = 2B²e^{2Bη_0} (v4 Lemma 5).
+
+    t̃ is the first step from which the run's loss stays below log2/n; the lemma is asserted at the logged steps
+    after it. With α_s2 ~ 10⁵ the right-hand side is negative within 10⁴ steps (the bound is vacuous there); how
+    many logged steps have a positive right-hand side is reported."""
+    from ...multiclass import min_margin
+
+    _, logL, logG, eta = _signgd_trace(art)
+    runs = art.runs(EXP)
+    logged = np.asarray(runs["signgd__steps"])
+    viol, cases, informative, t_tilde, lowest = [], [], [], [], []
+    for j, key in enumerate(_keys(art, EXP)):
+        data, refs = art.data(_ds_name(key)), art.refs(_ds_name(key))
+        H, y = data["H"], data["y"]
+        n = H.shape[0]
+        gamma, B = float(refs["gamma_inf"]), float(refs["B"])
+        alpha_s2 = 2 * B**2 * np.exp(2 * B * eta[0])
+        above = np.nonzero(logL[j] > np.log(np.log(2) / n))[0]
+        tt = int(above[-1] + 1) if above.size else 0
+        t_tilde.append(tt)
+        ratio = np.exp(logG[j, :-1] - logL[j, :-1])  # G/L at s = 0, …, T−1
+        first = np.concatenate([[0.0], np.cumsum(eta * ratio)])  # Σ_{s<t} η_s G_s/L_s
+        second = np.concatenate([[0.0], np.cumsum(eta**2)])
+        W = np.asarray(runs[f"signgd__w__{j}"])
+        n_viol = n_case = n_info = 0
+        worst = np.inf
+        for t, Wt in zip(logged, W, strict=True):
+            if t <= tt:
+                continue
+            rhs = gamma * (first[t] - first[tt]) - alpha_s2 * (second[t] - second[tt])
+            margin = min_margin(Wt, H, y)
+            n_case += 1
+            n_info += int(rhs > 0)
+            n_viol += int(margin < rhs - REL_TOL * abs(rhs))
+            worst = min(worst, margin - rhs)
+        viol.append(n_viol)
+        cases.append(n_case)
+        informative.append(n_info)
+        lowest.append(float(worst))
+    measured = {
+        "t~ (first step from which L <= log2/n; per seed)": t_tilde,
+        "logged steps t > t~ (per seed)": cases,
+        "violations of (9) (per seed)": viol,
+        "logged steps where the right-hand side of (9) is positive (per seed; reported)": informative,
+        "min over the tested steps of min-margin - right-hand side (per seed; reported)": lowest,
+    }
+    criteria = [
+        Criterion(
+            "logged steps t > t~ (per seed)",
+            ">",
+            0,
+            "the lemma's premise (L <= log2/n from t~ on) must hold somewhere in the run",
+            each=True,
+        ),
+        Criterion(
+            "violations of (9) (per seed)",
+            "==",
+            0,
+            "Lemma 5.2 with the paper's constants (gamma_inf, alpha_s2 = 2B^2 e^(2B eta_0)), relative tolerance 1e-9",
+            each=True,
+        ),
+    ]
+    return measured, criteria
+
+
+def d5_adam_descent(art: Artifacts) -> Verdict:
+    """Lemma D.5 (Adam descent): for t ≥ t_0, L(W_{t+1}) ≤ L(W_t) − γη_t(1 − o(1))G(W_t), with t_0 that of
+    Lemma D.4 (the proof bounds the Adam term of (10) by D.4) and constants the paper does not give.
+
+    The premise is required to be reached; reported: loss increases, the last step at which the descent
+    L(W_{t+1}) ≤ L(W_t) − (γη_t/2)G(W_t) of Theorem D.8's use fails, and the smallest
+    (L(W_t) − L(W_{t+1}))/(γη_t G(W_t)) over the last decade."""
+    s, eta = _moment_setting(art)
+    beta1, beta2 = float(s["beta1"]), float(s["beta2"])
+    alpha = adam_step_bound(beta1, beta2)
+    logL, logG = _trace(art, "log_loss"), _trace(art, "log_proxy")
+    premise, increases, last_fail, q_min, t0_est = [], [], [], [], []
+    for j, key in enumerate(_keys(art, EXP)):
+        refs = art.refs(_ds_name(key))
+        gamma, B = float(refs["gamma_inf"]), float(refs["B"])
+        t0 = 0
+        for c1, beta in ((2 * B * alpha, beta1), (4 * B * alpha, beta2)):
+            c2 = C2_FACTOR * c1 * beta / (1 - beta) ** 2
+            t0 = max(t0, premise_start(ass34_log_sums(eta, beta, c1), eta, c2))
+        premise.append(int(eta.size - t0))
+        t0_est.append(premise_estimate(float(s["lr"]), float(s["decay"]), beta2, 4 * B * alpha))
+        drop = -np.expm1(logL[j, 1:] - logL[j, :-1])  # (L_t − L_{t+1})/L_t
+        q = drop * np.exp(logL[j, :-1] - logG[j, :-1]) / (gamma * eta)  # (L_t − L_{t+1})/(γ η_t G_t)
+        increases.append(int(np.sum(drop < -REL_TOL)))
+        fails = np.nonzero(q < 0.5)[0]
+        last_fail.append(int(fails[-1]) if fails.size else -1)
+        q_min.append(float(q[eta.size // 10 :].min()))
+    T = eta.size
+    measured = {
+        f"steps t >= t_0 (the premise: t_0 of Lemma D.4; per seed, of T = {T})": premise,
+        "t_0 estimate of Lemma 6.2 (per seed; reported)": t0_est,
+        "loss increases (per seed; reported)": increases,
+        "last t with L(W_t+1) > L(W_t) - (gamma eta_t/2) G(W_t) (per seed; reported)": last_fail,
+        "min over [T/10, T) of (L_t - L_t+1)/(gamma eta_t G_t) (per seed; reported)": q_min,
+    }
+    criteria = [
+        Criterion(
+            f"steps t >= t_0 (the premise: t_0 of Lemma D.4; per seed, of T = {T})",
+            ">",
+            0,
+            "Lemma D.5 holds for t >= t_0 of Lemma D.4 (that of Lemma 6.2); a run shorter than t_0 cannot test it"
+            " (not testable at this T)",
+            each=True,
+        ),
+    ]
+    return measured, criteria
+
+
 LEMMA_CHECKS = {
+    "l5_1_proxy_ratio": Check(
+        "G(W + Delta)/G(W) <= exp(2B |Delta|_max) on every SignGD and Adam step",
+        (EXP,),
+        (),
+        l5_1_proxy_ratio,
+        kind="consistency",
+        figure="Lemma 5.1 (B.5)",
+    ),
+    "l5_2_margin": Check(
+        "Once L <= log2/n, SignGD's min-margin is at least gamma sum eta_s G/L - alpha_s2 sum eta_s^2",
+        (EXP,),
+        (),
+        l5_2_margin,
+        kind="consistency",
+        figure="Lemma 5.2 (C.2), eq. (9)",
+    ),
+    "d5_adam_descent": Check(
+        "Adam descent: L(W_t+1) <= L(W_t) - gamma eta_t (1 - o(1)) G(W_t) after t_0",
+        (EXP,),
+        (),
+        d5_adam_descent,
+        kind="consistency",
+        figure="Lemma D.5",
+    ),
     "l6_1_first_moment": Check(
         "Adam's first moment tracks (1-beta1^(t+1)) grad L per class: error <= alpha_m eta_t (G_c + Q_c)",
         (EXP,),
