@@ -5,6 +5,7 @@ premise is never reached (not testable at this T)."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from implicit_bias.checks import verdict_of
@@ -51,6 +52,9 @@ class Fake:
     def refs(self, ds):
         j = int(ds.split("_s")[1])
         return {"B": self.B[j], "gamma_inf": None if self.gamma is None else self.gamma[j]}
+
+    def metrics(self, exp):
+        return self.tables[exp]
 
     def data(self, ds):
         H, y = self.data_[int(ds.split("_s")[1])]
@@ -209,3 +213,48 @@ def test_adam_descent_premise(real, signgd):
     assert verdict("d5_adam_descent", arrays, settings, B, gamma=gamma)["passed"]
     v = verdict("d5_adam_descent", arrays, settings, [40 * b for b in B], gamma=gamma)
     assert not v["passed"]
+
+
+def rate_tables(gaps: dict[str, callable], T: int = 100_000) -> pd.DataFrame:
+    """A metrics table: run -> gap(t) (the same on three seeds, with a seed-dependent level) on a log grid to T."""
+    steps = np.unique(np.geomspace(1, T, 121).astype(int))
+    frames = []
+    for run, (norm, f) in gaps.items():
+        for seed in (0, 1, 2):
+            frames.append(pd.DataFrame({"run": run, "seed": seed, "step": steps, f"gap_{norm}": (1 + seed) * f(steps)}))
+    return pd.concat(frames, ignore_index=True).fillna(1.0)
+
+
+def fake_rates(exp, gaps, settings):
+    fake = Fake({}, settings, [1.0])
+    fake.tables = {exp: rate_tables(gaps)}
+    return fake
+
+
+@pytest.mark.parametrize("slow", ["a13", "a23"])
+def test_decay_rates_pass_at_the_rate_and_fail_slower(slow):
+    settings = {"a13": {"decay": 1 / 3}, "a23": {"decay": 2 / 3}}
+    # the bound for a < 1/2: t^-a + n t^-(1-a); for a > 1/2: n / sum_{s<t} eta_s ~ n / (t^(1-a) - c)
+    good = {
+        "a13": ("inf", lambda t: t ** (-1 / 3) + 50 * t ** (-2 / 3)),
+        "a23": ("inf", lambda t: 5 / ((t + 2) ** (1 / 3) - 1)),
+    }
+    check = LEMMA_CHECKS["cor5_4_decay_rates"]
+    assert verdict_of(check, fake_rates("decay", good, settings), "fan2025", "x")["passed"]
+    bad = {**good, slow: ("inf", lambda t: t ** (-0.25))}  # t^-1/4: slower than t^-1/3
+    v = verdict_of(check, fake_rates("decay", bad, settings), "fan2025", "x")
+    assert not v["passed"]
+    assert [c["passed"] for c in v["criteria"]] == [slow != "a13", slow != "a23"]
+
+
+def test_nsd_rates_pass_with_the_log_factor_and_fail_slower():
+    settings = {"p1": {"decay": 0.5, "p": 1.0}, "p3": {"decay": 0.5, "p": 3.0}, "p2": {"decay": 0.5, "p": 2.0}}
+    good = {
+        "p1": ("1", lambda t: (np.log(t) + 5) / np.sqrt(t)),
+        "p3": ("3", lambda t: (np.log(t) + 5) / np.sqrt(t)),
+        "p2": ("2", lambda t: t**-0.1),  # reported only
+    }
+    check = LEMMA_CHECKS["r5_5_nsd_rates"]
+    assert verdict_of(check, fake_rates("nsd", good, settings), "fan2025", "x")["passed"]
+    bad = {**good, "p3": ("3", lambda t: t**-0.3)}
+    assert not verdict_of(check, fake_rates("nsd", bad, settings), "fan2025", "x")["passed"]

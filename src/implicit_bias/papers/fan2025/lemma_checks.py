@@ -427,7 +427,92 @@ def d5_adam_descent(art: Artifacts) -> Verdict:
     return measured, criteria
 
 
+# ---------------------------------------------------------------------------------------------------- rates
+def rate_exponent(decay: float) -> float:
+    """r of Cor. 5.4 for η_t = Θ(t^{−a}): the gap bound decays like t^{−min(a, 1−a)} (times ln t at a = 1/2)."""
+    return float(min(decay, 1.0 - decay))
+
+
+def rate_allowance(decay: float, lo: float, hi: float) -> float:
+    """How much the bound's log factor flattens its log-log slope over [lo, hi]: the slope of ln t there at a = 1/2
+    (bound (ln t + n)/t^{1/2}: α_s2 Σ η_s² ∝ ln t), 0 otherwise (for a < 1/2 α_s2 Σ η_s² ∝ t^{1−2a} over
+    Σ η_s ∝ t^{1−a} gives t^{−a} exactly; for a > 1/2 the numerator converges and the bound is ∝ 1/Σ η_s ∝ t^{−(1−a)},
+    whose slope with the (t+2) offset is slightly steeper)."""
+    from .checks import log_factor_slope
+
+    return log_factor_slope(lo, hi) if abs(decay - 0.5) < 1e-12 else 0.0
+
+
+def _rate_criteria(art: Artifacts, exp: str, runs: list[tuple[str, str]], why: str) -> Verdict:
+    """Per run and seed: the log-log slope of the own-norm gap over [T/10, T] is at most −r + the log allowance."""
+    from .checks import _table, loglog_slope
+
+    df = art.metrics(exp)
+    measured, criteria = {}, []
+    for run, norm in runs:
+        decay = float(art.run_settings(exp, run)["decay"])
+        tab = _table(df, run, f"gap_{norm}")
+        T = float(tab.index[-1])
+        r, allow = rate_exponent(decay), rate_allowance(decay, T / 10, T)
+        key = f"{run}: gap_{norm} slope over [T/10, T] (per seed; a = {decay:.4g}, theory -{r:.4g})"
+        fits = [loglog_slope(tab.index, tab[c], T / 10, T) for c in tab.columns]
+        measured[f"{run}: T"] = int(T)
+        measured[key] = [f[0] for f in fits]
+        measured[f"{run}: slope 95% CI (per seed)"] = [f[1] for f in fits]
+        measured[f"{run}: gap_{norm} at T (per seed)"] = tab.iloc[-1].tolist()
+        measured[f"{run}: slope over [T/100, T/10] (per seed; reported)"] = [
+            loglog_slope(tab.index, tab[c], T / 100, T / 10)[0] for c in tab.columns
+        ]
+        if allow:
+            shape = f" ln t, whose slope over [T/10, T] is -{r:.4g} + {allow:.3f}"
+        else:
+            shape = f" (no log factor at a = {decay:.4g}: a sum of powers of t, none slower than t^-{r:.4g})"
+        reason = f"{why}: the gap decays at least as fast as the bound ~ t^-{r:.4g}{shape}"
+        criteria.append(Criterion(key, "<=", -r + allow, reason, each=True))
+    return measured, criteria
+
+
+def cor5_4_decay_rates(art: Artifacts) -> Verdict:
+    """Cor. 5.4 for a ≠ 1/2: SignGD with η_t = 0.1·(t+2)^{−a}, a = 1/3 and 2/3, to T = 10⁵: per seed the max-norm
+    gap's log-log slope over [T/10, T] is at most −min(a, 1−a) (O(t^{−a} + n t^{−(1−a)}) for a < 1/2,
+    O(n t^{−(1−a)}) for a > 1/2; no log factor)."""
+    runs = [(run, "inf") for run in dict.fromkeys(art.metrics("decay")["run"])]
+    return _rate_criteria(art, "decay", runs, "Cor. 5.4 per run")
+
+
+def r5_5_nsd_rates(art: Artifacts) -> Verdict:
+    """Remark 5.5: NSD for the entry-wise p-norm reaches γ_p at SignGD's rate (ln t + n)/t^{1/2} (a = 1/2); per seed
+    the own-norm gap's slope over [T/10, T] of the `nsd` runs (T = 2·10⁴) for p = 1 and 3 is at most −1/2 + the
+    slope of ln t there. p = 2 and ∞ are reported with the same measure (c9 tests them at T = 10⁵)."""
+    df = art.metrics("nsd")
+    tested, other = [], []
+    for run in dict.fromkeys(df["run"]):
+        p = float(art.run_settings("nsd", run)["p"])
+        norm = "inf" if np.isinf(p) else f"{p:g}"
+        (tested if p in (1.0, 3.0) else other).append((run, norm))
+    if len(tested) != 2:
+        raise ValueError(f"nsd: Remark 5.5's check needs the p = 1 and p = 3 runs; found {tested}")
+    measured, criteria = _rate_criteria(art, "nsd", tested, "Remark 5.5 (Cor. 5.4 at a = 1/2, p-norm) per run")
+    shown, _ = _rate_criteria(art, "nsd", other, "reported")
+    measured.update({f"{k} (reported)": v for k, v in shown.items() if "slope over [T/10, T]" in k})
+    return measured, criteria
+
+
 LEMMA_CHECKS = {
+    "cor5_4_decay_rates": Check(
+        "SignGD with eta_t ~ t^-a (a = 1/3, 2/3): the max-norm gap decays like t^-min(a, 1-a)",
+        ("decay",),
+        (),
+        cor5_4_decay_rates,
+        figure="Cor. 5.4 (a != 1/2)",
+    ),
+    "r5_5_nsd_rates": Check(
+        "NSD for p = 1, 3: the own-norm gap decays like (log t + n)/t^(1/2)",
+        ("nsd",),
+        (),
+        r5_5_nsd_rates,
+        figure="Remark 5.5, Cor. 5.4",
+    ),
     "l5_1_proxy_ratio": Check(
         "G(W + Delta)/G(W) <= exp(2B |Delta|_max) on every SignGD and Adam step",
         (EXP,),
