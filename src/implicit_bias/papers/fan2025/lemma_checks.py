@@ -1,4 +1,6 @@
-"""Checks of fan2025's lemmas on the pipeline's own runs: Adam's per-class moment bounds (Lemmas 6.1, 6.2, D.4).
+"""Checks of fan2025's lemmas and rates on the pipeline's own runs, merged into `checks.CHECKS`: Adam's per-class
+moment bounds (Lemmas 6.1, 6.2, D.4) and descent (D.5), Lemmas 5.1 and 5.2 on SignGD's run, Cor. 5.4's rates for
+a ≠ 1/2 and Remark 5.5's for NSD with p = 1, 3.
 
 The seed text of v1 has its mathematics stripped; the statements below are the spec's reconstruction (§5), checked
 against the proof sketches of v1 (§6, App. D: Lemmas D.2/D.3 are 6.1/6.2 with their constants) and against v4's
@@ -19,7 +21,12 @@ These inequalities follow from Adam's recursion and the softmax for any data: th
 (evidence that the code computes what the paper analyses), not claims that a run could refute. Each is asserted
 where its premise holds — t ≥ t_0 with c_2 = twice the limit c_1β/(1−β)² of S_t/η_t, a valid choice of Ass. 3.4's
 (t_0, c_2) — and the number of such steps is required to be positive: where the run is shorter than t_0 the lemma
-is not testable at this T, and the check says so by failing that criterion.
+is not testable at this T, and the check says so by failing that criterion. Ass. 3.4 asks for S_t ≤ c_2 η_t at
+every t ≥ t_0; beyond the run, S_t/η_t falls to its limit (the early, large steps drop out of the sum), so c_2 set
+above that limit holds there too.
+
+The rate checks (cor5_4_decay_rates, r5_5_nsd_rates) are claims: a run's gap could decay more slowly than the
+bound's exponent.
 """
 
 from __future__ import annotations
@@ -28,7 +35,15 @@ import numpy as np
 
 from ...checks import Artifacts, Check, Criterion, Verdict
 
-__all__ = ["LEMMA_CHECKS", "adam_step_bound", "ass34_log_sums", "premise_estimate", "premise_start"]
+__all__ = [
+    "LEMMA_CHECKS",
+    "adam_step_bound",
+    "ass34_log_sums",
+    "premise_estimate",
+    "premise_start",
+    "rate_allowance",
+    "rate_exponent",
+]
 
 EXP, RUN = "main", "adam_eps0"  # the paper's Adam run: ε = 0, a = 2/3, (β1, β2) = (0.9, 0.99), T = 10⁴
 REL_TOL = 1e-9  # an inequality's relative tolerance (rounding)
