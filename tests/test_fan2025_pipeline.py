@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -10,6 +11,10 @@ import yaml
 from implicit_bias.checks import checks_of
 
 FAN_CHECKS = checks_of("fan2025")
+# fan2025's lemmas whose t_0 lies beyond the smoke run's T fail by design ("not testable at this T")
+SMOKE_EXPECTED = {
+    e["check"] for e in yaml.safe_load((Path(__file__).parent / "smoke_config.yaml").read_text())["expected_failures"]
+}
 FIGURES = ("fig1", "fig1_gaps", "fig_nsd", "fig_losses")
 pytestmark = pytest.mark.pipeline
 
@@ -22,7 +27,8 @@ def _fan_targets():
 
 @pytest.mark.xdist_group("smoke")
 def test_fan2025_targets_build_and_every_check_passes(smoke, snakemake):
-    """The fan2025 figures and checks of the shared smoke reproduction (conftest.py), which builds every paper."""
+    """The fan2025 figures and checks of the shared smoke reproduction (conftest.py), which builds every paper; every
+    check passes except the smoke config's expected failures, which fail."""
     for fig in FIGURES:
         for ext in ("png", "pdf"):
             path = smoke / f"results/figures/fan2025/{fig}.{ext}"
@@ -30,7 +36,7 @@ def test_fan2025_targets_build_and_every_check_passes(smoke, snakemake):
     for name in FAN_CHECKS:
         verdict = json.loads((smoke / f"results/checks/fan2025/{name}.json").read_text())
         assert {"claim", "measured", "threshold", "passed", "versions"} <= set(verdict)
-        assert verdict["passed"] is True, verdict
+        assert verdict["passed"] is (f"fan2025/{name}" not in SMOKE_EXPECTED), verdict
     assert "Nothing to be done" in snakemake(smoke, "-n", *_fan_targets()).stdout
 
 
