@@ -15,7 +15,15 @@ import numpy as np
 import pandas as pd
 
 from ...margins import MaxMarginSolution, cosine, max_margin, max_norm_margin_sparse, normalized_margin, pair_matrix
-from ...multiclass import data_bound, make_multiclass, scaled_gradient, trace_log_loss_and_proxy
+from ...multiclass import (
+    _log_log1p_exp,
+    check_labels,
+    data_bound,
+    make_multiclass,
+    scaled_gradient,
+    trace_log_loss_and_proxy,
+)
+from ...optimizers import UpdateRule, init_state, learning_rate, step_direction
 from ...training import log_progress, train
 from .. import run_specs as shared_run_specs
 
@@ -23,7 +31,9 @@ from .. import run_specs as shared_run_specs
 # DAG, the run and metric jobs and the checks import it without it.
 
 __all__ = [
+    "MOMENT_TRACE_KEYS",
     "RUN_DEFAULTS",
+    "adam_moment_trace",
     "check_config",
     "draw_dataset",
     "experiment_datasets",
@@ -45,6 +55,7 @@ RUN_DEFAULTS = dict(
     p=2.0,
     loss="ce",
     trace=False,
+    moments=False,
 )
 
 
@@ -140,6 +151,85 @@ def experiment_datasets(cfg: dict, experiment: dict) -> list[tuple[int, int]]:
     return [(int(cfg["data"]["classes"]), s) for s in seeds]
 
 
+MOMENT_TRACE_KEYS = ("m_err", "v_err", "m_err_global", "v_err_global", "adam_term", "step_max", "log_loss", "log_proxy")
+
+
+def adam_moment_trace(
+    H: np.ndarray,
+    y: np.ndarray,
+    *,
+    steps: int,
+    lr: float,
+    decay: float,
+    beta1: float,
+    beta2: float,
+) -> dict[str, np.ndarray]:
+    """Adam on the CE loss (eqs 3a-3c, ε = 0, no bias correction, W_0 = 0) step by step, with the quantities that
+    Lemmas 6.1, 6.2 and D.4 bound, at every step t = 0, …, steps − 1 (the numpy reference rule of
+    `optimizers.step_direction`, the same recursion as the run's kernel; `w_final` lets the caller confirm that it
+    is the run's trajectory).
+
+    With g = ∇L(W_t), the per-class proxies G_c, Q_c (spec §1) and G = Σ_c G_c:
+
+    - m_err[t] = max_{c,j} |m_t[c,j] − (1−β1^{t+1}) g[c,j]| / (G_c + Q_c)        (Lemma 6.1: ≤ α_m η_t)
+    - v_err[t] = max_{c,j} |√v_t[c,j] − √(1−β2^{t+1}) |g[c,j]|| / (G_c + Q_c)     (Lemma 6.2: ≤ α_v √η_t)
+    - m_err_global, v_err_global: the same errors over G instead of G_c + Q_c (the bound without the class split)
+    - adam_term[t] = ((1−β1^{t+1})/√(1−β2^{t+1}) ‖g‖_sum − ⟨g, m_t ⊘ √v_t⟩) / G  (Lemma D.4: ≤ α_D d √η_t)
+    - step_max[t] = ‖m_t ⊘ √v_t‖_max (Lemma D.1: ≤ α), log_loss and log_proxy (log L, log G at W_0, …, W_steps)
+
+    Every ratio is scale-free (numerator and denominator carry the same factor e^{max u_ic}), so it is computed in
+    the scaled frame of `multiclass.scaled_gradient` and never underflows.
+    """
+    H, y, k = check_labels(H, y)
+    n, d = H.shape
+    rows = np.arange(n)
+    rule = UpdateRule("adam", beta1=beta1, beta2=beta2)
+    state = init_state(rule, (k, d))
+    W = np.zeros((k, d))
+    out = {key: np.empty(steps) for key in MOMENT_TRACE_KEYS[:6]}
+    out["log_loss"], out["log_proxy"] = np.empty(steps + 1), np.empty(steps + 1)
+    eta = learning_rate(np.arange(steps), lr, decay)
+    for t in range(steps + 1):
+        # CE in log form (as `multiclass.log_weights` and `log_loss_terms`, inlined: this loop runs every step)
+        Z = H @ W.T
+        neg = Z - Z[rows, y][:, None]  # −m_ic
+        neg[rows, y] = -np.inf
+        top = neg.max(axis=1)
+        a = top + np.log(np.exp(neg - top[:, None]).sum(axis=1))  # log Σ_{c≠y} e^{−m_ic}
+        U = neg - np.logaddexp(0.0, a)[:, None]  # log s_ic
+        C = float(U.max())
+        R = np.exp(U - C)
+        per_sample = R.sum(axis=1)
+        G = per_sample.sum() / n
+        out["log_proxy"][t] = C + np.log(G)
+        log_terms = _log_log1p_exp(a)
+        top_l = log_terms.max()
+        out["log_loss"][t] = top_l + np.log(np.exp(log_terms - top_l).sum() / n)
+        if t == steps:
+            break
+        G_c = np.bincount(y, weights=per_sample, minlength=k) / n
+        Q_c = R.sum(axis=0) / n
+        R[rows, y] = -per_sample
+        g = (R.T @ H) / n
+        direction, state = step_direction(rule, state, t, C, g)
+        scale = np.exp(state.s - C)  # the moments in the gradient's frame: m = e^{s−C}·m̂, √v = e^{s−C}·√v̂
+        b1, b2 = 1.0 - beta1 ** (t + 1), np.sqrt(1.0 - beta2 ** (t + 1))
+        err_m = np.abs(scale * state.m - b1 * g)
+        err_v = np.abs(scale * np.sqrt(state.v) - b2 * np.abs(g))
+        per_class = (G_c + Q_c)[:, None]
+        out["m_err"][t] = np.max(err_m / per_class)
+        out["v_err"][t] = np.max(err_v / per_class)
+        out["m_err_global"][t] = np.max(err_m) / G
+        out["v_err_global"][t] = np.max(err_v) / G
+        out["adam_term"][t] = (b1 / b2 * np.abs(g).sum() - np.sum(g * direction)) / G
+        out["step_max"][t] = np.max(np.abs(direction))
+        W = W - eta[t] * direction
+    if not all(np.all(np.isfinite(a)) for a in out.values()):
+        raise FloatingPointError("adam_moment_trace: a non-finite value in the trace")
+    out["w_final"] = W
+    return out
+
+
 def run_experiment(
     datasets: Sequence[tuple[np.ndarray, np.ndarray]],
     experiment: dict,
@@ -153,7 +243,7 @@ def run_experiment(
     arrays = {}
     for run_id, spec in run_specs(experiment).items():
         started = time.perf_counter()
-        trajs, traces = [], []
+        trajs, traces, moments = [], [], []
         for H, y in datasets:
             kw = dict(
                 optimizer=spec["optimizer"],
@@ -171,6 +261,12 @@ def run_experiment(
             if spec["trace"]:
                 full = train(H, y, num_log=2, log_steps=np.arange(int(spec["steps"]) + 1), **kw)
                 traces.append(trace_log_loss_and_proxy(full.w, H, y, spec["loss"]))
+            if spec["moments"]:
+                keep = ("steps", "lr", "decay", "beta1", "beta2")
+                tr = adam_moment_trace(H, y, **{key: kw[key] for key in keep})
+                W_run = trajs[-1].w[-1]
+                tr["dev"] = float(np.max(np.abs(tr.pop("w_final") - W_run)) / np.max(np.abs(W_run)))
+                moments.append(tr)
         arrays[f"{run_id}__steps"] = trajs[0].steps
         for j, tr in enumerate(trajs):
             arrays[f"{run_id}__w__{j}"] = tr.w
@@ -179,6 +275,8 @@ def run_experiment(
         if traces:
             arrays[f"{run_id}__trace_log_loss"] = np.stack([tr[0] for tr in traces])
             arrays[f"{run_id}__trace_log_proxy"] = np.stack([tr[1] for tr in traces])
+        for key in (*MOMENT_TRACE_KEYS, "dev") if moments else ():
+            arrays[f"{run_id}__moments_{key}"] = np.stack([tr[key] for tr in moments])
         log(
             f"  {run_id:<16s} {spec['optimizer']:<7s} T={spec['steps']:>7d} {len(trajs)} data set(s) "
             f"{time.perf_counter() - started:6.2f} s  final log L = {np.mean(arrays[f'{run_id}__log_loss'][:, -1]):.1f}"
@@ -246,5 +344,10 @@ def check_config(cfg: dict) -> None:
                 )
             if spec["optimizer"] != "nsd" and "p" in {**exp, **exp["runs"][run_id]}:
                 raise ValueError(f"{key}.runs.{run_id}.p: only the 'nsd' optimizer takes p (got {spec['optimizer']!r})")
+            if spec["moments"] and (spec["optimizer"] != "adam" or spec["eps"] or spec["loss"] != "ce"):
+                raise ValueError(
+                    f"{key}.runs.{run_id}.moments: the moment trace (Lemmas 6.1, 6.2, D.4) is for Adam without eps on"
+                    f" the CE loss (got optimizer={spec['optimizer']!r}, eps={spec['eps']}, loss={spec['loss']!r})"
+                )
             if spec["optimizer"] == "signum" and spec["eps"]:
                 raise ValueError(f"{key}.runs.{run_id}.eps: only Adam takes eps")
