@@ -698,6 +698,34 @@ def _later_stage(
     return w, t, residual, iterations, _turn(W, cols, w, w_next), absorbed
 
 
+def _linked_groups(pending: list, touching: np.ndarray, primary, m: int, tol: float) -> list[list]:
+    """The pending classes split into groups that need their own later stage: the connected components under the
+    pairs carrying weight (more than `tol` of the plain iteration's weight on the pairs touching the pending
+    classes). Classes linked only by pairs of negligible weight have decoupled rows (D_k and (A^T c)_k of one do not
+    see the other's pairs), so each needs its own level t; a common stage would force one t on both and its weights
+    would drift between them without converging. Without the plain iteration's weights: one group."""
+    c = primary.c
+    near = touching[:, pending].any(axis=1)
+    if len(pending) == 1 or c.size != m or not c[near].sum() > 0:
+        return [list(pending)]
+    T = touching[:, pending].astype(float)
+    linked = (T.T * (c / c[near].sum())) @ T > tol
+    groups, seen = [], set()
+    for start in range(len(pending)):
+        if start in seen:
+            continue
+        group, frontier = {start}, [start]
+        while frontier:
+            j = frontier.pop()
+            for i in np.flatnonzero(linked[j]):
+                if int(i) not in group:
+                    group.add(int(i))
+                    frontier.append(int(i))
+        seen |= group
+        groups.append([pending[j] for j in sorted(group)])
+    return groups
+
+
 def _turn(W: np.ndarray, cols: np.ndarray, w: np.ndarray, w_next: np.ndarray) -> float:
     a, b = W.ravel().copy(), W.ravel().copy()
     a[cols], b[cols] = w, w_next
@@ -781,18 +809,27 @@ def lexicographic_fixed_point(
     turns, counts = [1.0 - cos1], [iterations]
     pending = sorted(deferred)
     while pending:  # later stages: the lost rows against the rows already set
-        free = list(pending)
-        while True:
-            later = [r for r in pending if r not in free]  # lost again in this stage: set by a further one
-            pairs = np.flatnonzero(touching[:, free].any(axis=1) & ~touching[:, later].any(axis=1))
-            # from the plain iteration's weights on these pairs when it saw them (tiny, but their profile is the
-            # within-class order of the margins), else uniform
-            c0 = primary.c[pairs] if primary.c.size == system.A.shape[0] and primary.c[pairs].sum() > 0 else None
-            c0 = np.ones(pairs.size) if c0 is None else c0
-            w, t, residual, its, turn, absorbed = _later_stage(system, pairs, touching, W, free, tol, max_iter, c0)
-            if not absorbed or len(absorbed) == len(free):
-                break
-            free = [r for r in free if r not in absorbed]
+        # each group of pending classes linked by weighted pairs is solved on its own (pairs touching the other
+        # pending classes left out); the group with the lowest level t is the next stage (its pairs have the
+        # smallest margins, so the largest loss derivatives), the others are solved again against it
+        best = None
+        for group in _linked_groups(pending, touching, primary, system.A.shape[0], tol):
+            free = list(group)
+            while True:
+                later = [r for r in pending if r not in free]  # lost again in this stage, or another group's
+                pairs = np.flatnonzero(touching[:, free].any(axis=1) & ~touching[:, later].any(axis=1))
+                # from the plain iteration's weights on these pairs when it saw them (tiny, but their profile is
+                # the within-class order of the margins), else uniform
+                c0 = primary.c[pairs] if primary.c.size == system.A.shape[0] and primary.c[pairs].sum() > 0 else None
+                c0 = np.ones(pairs.size) if c0 is None else c0
+                result = _later_stage(system, pairs, touching, W, free, tol, max_iter, c0)
+                absorbed = result[5]
+                if not absorbed or len(absorbed) == len(free):
+                    break
+                free = [r for r in free if r not in absorbed]
+            if best is None or result[1] < best[1][1]:
+                best = (free, result)
+        free, (w, t, residual, its, turn, _) = best
         cols = np.zeros(W.shape, dtype=bool)
         cols[free] = True
         W[cols] = w

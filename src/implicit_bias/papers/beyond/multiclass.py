@@ -384,7 +384,8 @@ _REFERENCE_CURVES = (
 
 
 def _unconverged(df: pd.DataFrame) -> set[tuple[str, str]]:
-    """(data set, fixed point) pairs whose fixed point does not exist (read off the runs compared with it)."""
+    """(data set, fixed point) pairs whose fixed point is not established (the solver did not converge; read off
+    the runs compared with it)."""
     rows = df.loc[df["own_converged"] == 0, ["dataset", "own_ref"]].drop_duplicates()
     return set(map(tuple, rows.to_numpy()))
 
@@ -400,7 +401,7 @@ def _band(ax, df: pd.DataFrame, column: str, color, label: str, ls: str = "-") -
 def figure(df: pd.DataFrame, cfg: dict | None = None) -> Figure:
     """One panel per run: cos(W_t, ·) with its own fixed point, fp_1, V_∞ and V_2 over t; a last panel with the
     distance 1 − cos(W_t, own reference) of every run on log-log axes. Mean and min-max band over the data sets;
-    references that do not exist are named in their panel's title."""
+    references not established are named in their panel's title."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
@@ -427,7 +428,9 @@ def figure(df: pd.DataFrame, cfg: dict | None = None) -> Figure:
                 text = f"own fixed point ({own})" if column == "cos_own" else label
                 _band(ax, kept, column, colors[column], text, "-" if column == "cos_own" else "--")
         bad = sorted({name for name, ref in failed if ref in (own, "fp_b1")})
-        title = sub["label"].iloc[0] + (f"\n(fp does not exist on {', '.join(bad)}: left out)" if bad else "")
+        title = sub["label"].iloc[0] + (
+            f"\n(fp not established (solver did not converge) on {', '.join(bad)}: left out)" if bad else ""
+        )
         ax.set_title(title, color="crimson" if bad else "black")
         ax.set_xscale("log")
         ax.set_ylim(0.5, 1.01)
@@ -502,8 +505,8 @@ def check_multiclass_fixed_point_exists(art: Artifacts) -> Verdict:
     tags = [f"{r['dataset']}/{r['own_ref']}" for _, r in refs.iterrows()]
     measured: dict[str, Any] = {"fixed points (data set/reference)": tags}
     missing = [tag for tag, (_, r) in zip(tags, refs.iterrows()) if not r["own_converged"]]
-    measured["fixed points that do not exist"] = missing
-    measured["number of fixed points that do not exist"] = len(missing)
+    measured["fixed points not established (solver did not converge)"] = missing
+    measured["number of fixed points not established (solver did not converge)"] = len(missing)
     measured["plain P_b(c) fixed point exists, per fixed point (reported)"] = refs["own_plain_converged"].tolist()
     measured["classes the plain iteration loses, per fixed point (reported)"] = refs["own_lost_classes"].tolist()
     measured["lexicographic stages, per fixed point (reported)"] = refs["own_stages"].tolist()
@@ -513,7 +516,7 @@ def check_multiclass_fixed_point_exists(art: Artifacts) -> Verdict:
     ].tolist()
     criteria = [
         Criterion(
-            "number of fixed points that do not exist",
+            "number of fixed points not established (solver did not converge)",
             "==",
             0,
             "a reference exists when every stage's c residual is below tol, one more step turns w by at most "
@@ -544,7 +547,7 @@ def check_multiclass_fixed_point(art: Artifacts) -> Verdict:
     # Runs are compared only with references that exist (check multiclass_fixed_point_exists); the others are
     # listed as left out. fp_b1 as a rival of a b > 1 run counts only where it exists.
     kept = mini[mini["own_converged"] == 1]
-    measured["mini-batch runs left out (their reference does not exist)"] = [
+    measured["mini-batch runs left out (their reference is not established: solver did not converge)"] = [
         _tag(r) for _, r in mini.iterrows() if not r["own_converged"]
     ]
     measured["mini-batch runs (data set/run)"] = [_tag(r) for _, r in kept.iterrows()]
