@@ -512,8 +512,10 @@ def proxy_fixed_point(
     boundary_tol : float, optional (multiclass only, beyond the paper): stop, not converged, as soon as the pairs
         touching some class carry less than this fraction of the weight of c (`FixedPoint.absorbed` names the
         classes). Such a class's row of D_b(c) is ~0, w*(c) is not determined on it, and c -> F(c) has an
-        absorbing boundary there: its weight decays geometrically and the iteration runs to `max_iter` without
-        its direction settling. Set it at `tol` (the resolution of c).
+        absorbing boundary there: its weight decays geometrically. Without the stop the iteration either runs on
+        to `max_iter` or converges on the boundary, where that row of D is ~1e-9 of the largest (the weight stuck
+        at the solver's floor) and that row of w is set by solver noise; neither is Adam's limit there. Set it at
+        `tol` (the resolution of c).
     """
     if np.ndim(tol) != 0:  # most likely labels, as `proxy_fixed_point(X, y)`
         raise ValueError(
