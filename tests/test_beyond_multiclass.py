@@ -35,7 +35,7 @@ TINY = {
         "b4_cyclic": {"label": "b = 4, cyclic", "batch_size": 4, "sampling": "cyclic", "steps": 20000},
         "full": {"label": "full batch", "steps": 5000, "decay": 2 / 3, "beta2": 0.99},
     },
-    "fixed_point": {"tol": 1e-6, "max_iter": 200, "plain_iter": 10, "direction_tol": 1e-8},
+    "fixed_point": {"tol": 1e-6, "max_iter": 200, "plain_iter": 10},
 }
 
 
@@ -78,7 +78,7 @@ def test_interface_shapes(built):
         assert int(refs[f"{key}__converged"]) == 1 and int(refs[f"{key}__plain_converged"]) == 1
         assert refs[f"{key}__stage"].tolist() == [1, 1, 1]  # no class lost: the plain fixed point
         assert float(refs[f"{key}__residual"]) < TINY["fixed_point"]["tol"]
-        assert float(refs[f"{key}__direction_change"]) <= TINY["fixed_point"]["direction_tol"]
+        assert float(refs[f"{key}__remaining_turn"]) <= 1e-8  # located far below any distance judged
     assert runs["b1_cyclic__w"].shape == (runs["b1_cyclic__steps"].size, 3, 6)
     assert np.all(np.isfinite(runs["full__log_loss"]))
     for column in ("dataset", "run", "label", "step", "cos_own", "cos_V_inf", "cos_V_2", "cos_fp_b1", "gap_inf"):
@@ -374,3 +374,32 @@ def test_linked_groups_split_classes_joined_only_by_negligible_weight():
     strong = SimpleNamespace(c=np.array([0.5, 0.1, 0.5, 0.2]))
     assert _linked_groups([1, 2, 3], touching, strong, 4, 1e-6) == [[1, 2], [3]]
     assert _linked_groups([1, 2], touching, SimpleNamespace(c=np.zeros(2)), 4, 1e-6) == [[1, 2]]
+
+
+def test_existence_fails_on_decreasing_levels_or_an_unlocated_reference(tmp_path, built):
+    """Doctored metrics: a fixed point whose stage levels decrease, then one whose estimated remaining turn is a
+    sizeable part of the distance the runs are judged at; each must fail its criterion (pass otherwise)."""
+    inputs, df = built
+    LEVELS = "smallest increase of the margin level between stages"
+    MOTION = "estimated remaining turn of w"
+    verdict = _verdict(tmp_path, inputs, df, check=EXISTS)
+    assert _criterion(verdict, LEVELS)["passed"] and _criterion(verdict, MOTION)["passed"]
+    bad = df.copy()
+    b4 = (bad["own_ref"] == "fp_b4_cyclic") & (bad["dataset"] == "s0")
+    bad.loc[b4, "own_levels"] = "1 1.3 1.2"
+    verdict = _verdict(tmp_path, inputs, bad, check=EXISTS)
+    assert not verdict["passed"] and _criterion(verdict, LEVELS)["holds_on"].startswith(
+        f"{len(verdict['measured']['fixed points (data set/reference)']) - 1} of"
+    )
+    bad = df.copy()
+    last = bad.loc[b4].sort_values("step").iloc[-1]
+    bad.loc[b4, "own_remaining_turn"] = 0.05 * (1.0 - last["cos_own"])  # 5% of the judged distance left
+    verdict = _verdict(tmp_path, inputs, bad, check=EXISTS)
+    assert not verdict["passed"] and not _criterion(verdict, MOTION)["passed"]
+
+
+def test_contraction_rate_of_the_last_residuals():
+    from implicit_bias.fixed_point import _contraction
+
+    assert _contraction([1e-2, 1e-3, 1e-4]) == pytest.approx(0.1)
+    assert _contraction([1e-3]) == 0.0 and _contraction([1e-3, 2e-3]) == 1.0

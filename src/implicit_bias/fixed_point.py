@@ -604,6 +604,9 @@ class LexicographicFixedPoint:
         nondecreasing (`consistent`).
     residuals : ndarray, the final c residual ||F(c) - c||_1 of each stage.
     direction_changes : ndarray, per stage, 1 - cos of the whole w after one more step of that stage's map.
+    contraction : ndarray, per stage, the observed contraction rate of its last residuals (`_contraction`; 1 where
+        they do not fall): with it, residual / (1 - rate) and direction_change / (1 - rate)^2 estimate the motion
+        left to the fixed point (a geometric tail), which one step's residual or turn alone does not bound.
     iterations : ndarray, per stage, the solves spent (stage 1: the accelerated and plain ones of its last attempt).
     converged : bool, every stage's residual below `tol`.
     consistent : bool, levels nondecreasing (up to `tol`).
@@ -615,6 +618,7 @@ class LexicographicFixedPoint:
     levels: np.ndarray
     residuals: np.ndarray
     direction_changes: np.ndarray
+    contraction: np.ndarray
     iterations: np.ndarray
     converged: bool
     consistent: bool
@@ -650,6 +654,17 @@ def _stage_solve(D_free: np.ndarray, A_free, offset: np.ndarray) -> tuple[np.nda
     return x[:-1], float(x[-1]), np.maximum(np.asarray(solution.z, dtype=np.float64), 0.0)
 
 
+def _contraction(residuals) -> float:
+    """The contraction rate per solve of the last (up to 6) residuals, (r_last / r_first)^(1 / steps), in [0, 1]:
+    1 where they do not fall, 0 where a single solve met the tolerance (no tail left to estimate)."""
+    r = np.asarray(residuals, dtype=np.float64)[-6:]
+    if r.size < 2:
+        return 0.0
+    if not (r[0] > 0 and np.all(np.isfinite(r))):
+        return 1.0
+    return float(min(1.0, (max(r[-1], 0.0) / r[0]) ** (1.0 / (r.size - 1))))
+
+
 def _later_stage(
     system: _Constraints,
     pairs: np.ndarray,
@@ -662,7 +677,8 @@ def _later_stage(
 ):
     """One later stage of `lexicographic_fixed_point`: the rows `free` against the rows already set in W, on the
     margin pairs `pairs` (indices), from weights `c0` on them. Returns (w on the free rows, level t, residual,
-    solves, direction change after one more step, the free classes whose pairs lost all weight)."""
+    solves, direction change after one more step, the free classes whose pairs lost all weight, the contraction
+    rate of its last residuals)."""
     k, d = system.shape
     cols = np.zeros((k, d), dtype=bool)
     cols[free] = True
@@ -679,7 +695,7 @@ def _later_stage(
 
     c = c0 / c0.sum()
     history: list = []
-    extrapolated, iterations, residual = False, 0, np.inf
+    extrapolated, iterations, residual, accepted = False, 0, np.inf, []
     while iterations < max_iter:
         _, _, c_next = step(c)
         iterations += 1
@@ -689,6 +705,7 @@ def _later_stage(
             history.clear()
             continue
         residual = r
+        accepted.append(r)
         if residual < tol or np.any(c_next @ weights_of < tol):
             c = c_next
             break
@@ -697,7 +714,7 @@ def _later_stage(
     w, t, c_next = step(c)
     w_next, _, _ = step(c_next)
     absorbed = [free[j] for j in np.flatnonzero(c @ weights_of < tol)]
-    return w, t, residual, iterations, _turn(W, cols, w, w_next), absorbed
+    return w, t, residual, iterations, _turn(W, cols, w, w_next), absorbed, _contraction(accepted)
 
 
 def _linked_groups(pending: list, touching: np.ndarray, primary, m: int, tol: float) -> list[list]:
@@ -808,7 +825,7 @@ def lexicographic_fixed_point(
     levels = [1.0 / lam.sum()]
     residuals = [float(np.sum(np.abs(step - fp.c)))]
     cos1 = float(np.sum(w1 * w1_next) / (np.linalg.norm(w1) * np.linalg.norm(w1_next)))
-    turns, counts = [1.0 - cos1], [iterations]
+    turns, counts, rates = [1.0 - cos1], [iterations], [_contraction(fp.residuals)]
     pending = sorted(deferred)
     while pending:  # later stages: the lost rows against the rows already set
         # each group of pending classes linked by weighted pairs is solved on its own (pairs touching the other
@@ -831,7 +848,7 @@ def lexicographic_fixed_point(
                 free = [r for r in free if r not in absorbed]
             if best is None or result[1] < best[1][1]:
                 best = (free, result)
-        free, (w, t, residual, its, turn, _) = best
+        free, (w, t, residual, its, turn, _, rate) = best
         cols = np.zeros(W.shape, dtype=bool)
         cols[free] = True
         W[cols] = w
@@ -840,6 +857,7 @@ def lexicographic_fixed_point(
         residuals.append(residual)
         turns.append(turn)
         counts.append(its)
+        rates.append(rate)
         pending = [r for r in pending if r not in free]
     levels = np.asarray(levels) / levels[0]  # t_1 = 1 (the margin scale of stage 1)
     return LexicographicFixedPoint(
@@ -848,6 +866,7 @@ def lexicographic_fixed_point(
         levels=levels,
         residuals=np.asarray(residuals),
         direction_changes=np.asarray(turns),
+        contraction=np.asarray(rates),
         iterations=np.asarray(counts, dtype=np.int64),
         converged=bool(np.all(np.asarray(residuals) < tol)),
         consistent=bool(np.all(np.diff(levels) >= -tol)),
