@@ -780,6 +780,9 @@ def lexicographic_fixed_point(
            min 1/2 sum_k D_k(c) w_k^2 - kappa t   s.t.  a_p . w >= t  for its pairs p
        (KKT: D_k w_k = (A^T mu)_k with sum(mu) = kappa, i.e. w = kappa u(c) at c = mu/kappa) at its fixed point
        c = F_s(c) (Anderson-accelerated as `proxy_fixed_point`). Classes lost again go to a further stage.
+       Lost classes not linked by pairs carrying weight (`_linked_groups`) have decoupled rows and are solved
+       apart, each group with its own t; the group with the lowest t is the stage (its pairs have the smallest
+       margins), the others are solved again in later stages against it.
 
     The stages' margin levels t_s must not decrease (t_1 = 1): a later stage's pairs must not have smaller margins
     than the earlier ones, or their loss derivatives would not be the smaller ones (`consistent`).
