@@ -512,8 +512,10 @@ def proxy_fixed_point(
     boundary_tol : float, optional (multiclass only, beyond the paper): stop, not converged, as soon as the pairs
         touching some class carry less than this fraction of the weight of c (`FixedPoint.absorbed` names the
         classes). Such a class's row of D_b(c) is ~0, w*(c) is not determined on it, and c -> F(c) has an
-        absorbing boundary there: its weight decays geometrically and the iteration runs to `max_iter` without
-        its direction settling. Set it at `tol` (the resolution of c).
+        absorbing boundary there: its weight decays geometrically. Without the stop the iteration either runs on
+        to `max_iter` or converges on the boundary, where that row of D is ~1e-9 of the largest (the weight stuck
+        at the solver's floor) and that row of w is set by solver noise; neither is Adam's limit there. Set it at
+        `tol` (the resolution of c).
     """
     if np.ndim(tol) != 0:  # most likely labels, as `proxy_fixed_point(X, y)`
         raise ValueError(
@@ -602,6 +604,9 @@ class LexicographicFixedPoint:
         nondecreasing (`consistent`).
     residuals : ndarray, the final c residual ||F(c) - c||_1 of each stage.
     direction_changes : ndarray, per stage, 1 - cos of the whole w after one more step of that stage's map.
+    contraction : ndarray, per stage, the observed contraction rate of its last residuals (`_contraction`; 1 where
+        they do not fall): with it, residual / (1 - rate) and direction_change / (1 - rate)^2 estimate the motion
+        left to the fixed point (a geometric tail), which one step's residual or turn alone does not bound.
     iterations : ndarray, per stage, the solves spent (stage 1: the accelerated and plain ones of its last attempt).
     converged : bool, every stage's residual below `tol`.
     consistent : bool, levels nondecreasing (up to `tol`).
@@ -613,6 +618,7 @@ class LexicographicFixedPoint:
     levels: np.ndarray
     residuals: np.ndarray
     direction_changes: np.ndarray
+    contraction: np.ndarray
     iterations: np.ndarray
     converged: bool
     consistent: bool
@@ -648,6 +654,17 @@ def _stage_solve(D_free: np.ndarray, A_free, offset: np.ndarray) -> tuple[np.nda
     return x[:-1], float(x[-1]), np.maximum(np.asarray(solution.z, dtype=np.float64), 0.0)
 
 
+def _contraction(residuals) -> float:
+    """The contraction rate per solve of the last (up to 6) residuals, (r_last / r_first)^(1 / steps), in [0, 1]:
+    1 where they do not fall, 0 where a single solve met the tolerance (no tail left to estimate)."""
+    r = np.asarray(residuals, dtype=np.float64)[-6:]
+    if r.size < 2:
+        return 0.0
+    if not (r[0] > 0 and np.all(np.isfinite(r))):
+        return 1.0
+    return float(min(1.0, (max(r[-1], 0.0) / r[0]) ** (1.0 / (r.size - 1))))
+
+
 def _later_stage(
     system: _Constraints,
     pairs: np.ndarray,
@@ -660,7 +677,8 @@ def _later_stage(
 ):
     """One later stage of `lexicographic_fixed_point`: the rows `free` against the rows already set in W, on the
     margin pairs `pairs` (indices), from weights `c0` on them. Returns (w on the free rows, level t, residual,
-    solves, direction change after one more step, the free classes whose pairs lost all weight)."""
+    solves, direction change after one more step, the free classes whose pairs lost all weight, the contraction
+    rate of its last residuals)."""
     k, d = system.shape
     cols = np.zeros((k, d), dtype=bool)
     cols[free] = True
@@ -677,7 +695,7 @@ def _later_stage(
 
     c = c0 / c0.sum()
     history: list = []
-    extrapolated, iterations, residual = False, 0, np.inf
+    extrapolated, iterations, residual, accepted = False, 0, np.inf, []
     while iterations < max_iter:
         _, _, c_next = step(c)
         iterations += 1
@@ -687,6 +705,7 @@ def _later_stage(
             history.clear()
             continue
         residual = r
+        accepted.append(r)
         if residual < tol or np.any(c_next @ weights_of < tol):
             c = c_next
             break
@@ -695,7 +714,35 @@ def _later_stage(
     w, t, c_next = step(c)
     w_next, _, _ = step(c_next)
     absorbed = [free[j] for j in np.flatnonzero(c @ weights_of < tol)]
-    return w, t, residual, iterations, _turn(W, cols, w, w_next), absorbed
+    return w, t, residual, iterations, _turn(W, cols, w, w_next), absorbed, _contraction(accepted)
+
+
+def _linked_groups(pending: list, touching: np.ndarray, primary, m: int, tol: float) -> list[list]:
+    """The pending classes split into groups that need their own later stage: the connected components under the
+    pairs carrying weight (more than `tol` of the plain iteration's weight on the pairs touching the pending
+    classes). Classes linked only by pairs of negligible weight have decoupled rows (D_k and (A^T c)_k of one do not
+    see the other's pairs), so each needs its own level t; a common stage would force one t on both and its weights
+    would drift between them without converging. Without the plain iteration's weights: one group."""
+    c = primary.c
+    near = touching[:, pending].any(axis=1)
+    if len(pending) == 1 or c.size != m or not c[near].sum() > 0:
+        return [list(pending)]
+    T = touching[:, pending].astype(float)
+    linked = (T.T * (c / c[near].sum())) @ T > tol
+    groups, seen = [], set()
+    for start in range(len(pending)):
+        if start in seen:
+            continue
+        group, frontier = {start}, [start]
+        while frontier:
+            j = frontier.pop()
+            for i in np.flatnonzero(linked[j]):
+                if int(i) not in group:
+                    group.add(int(i))
+                    frontier.append(int(i))
+        seen |= group
+        groups.append([pending[j] for j in sorted(group)])
+    return groups
 
 
 def _turn(W: np.ndarray, cols: np.ndarray, w: np.ndarray, w_next: np.ndarray) -> float:
@@ -733,6 +780,9 @@ def lexicographic_fixed_point(
            min 1/2 sum_k D_k(c) w_k^2 - kappa t   s.t.  a_p . w >= t  for its pairs p
        (KKT: D_k w_k = (A^T mu)_k with sum(mu) = kappa, i.e. w = kappa u(c) at c = mu/kappa) at its fixed point
        c = F_s(c) (Anderson-accelerated as `proxy_fixed_point`). Classes lost again go to a further stage.
+       Lost classes not linked by pairs carrying weight (`_linked_groups`) have decoupled rows and are solved
+       apart, each group with its own t; the group with the lowest t is the stage (its pairs have the smallest
+       margins), the others are solved again in later stages against it.
 
     The stages' margin levels t_s must not decrease (t_1 = 1): a later stage's pairs must not have smaller margins
     than the earlier ones, or their loss derivatives would not be the smaller ones (`consistent`).
@@ -778,21 +828,30 @@ def lexicographic_fixed_point(
     levels = [1.0 / lam.sum()]
     residuals = [float(np.sum(np.abs(step - fp.c)))]
     cos1 = float(np.sum(w1 * w1_next) / (np.linalg.norm(w1) * np.linalg.norm(w1_next)))
-    turns, counts = [1.0 - cos1], [iterations]
+    turns, counts, rates = [1.0 - cos1], [iterations], [_contraction(fp.residuals)]
     pending = sorted(deferred)
     while pending:  # later stages: the lost rows against the rows already set
-        free = list(pending)
-        while True:
-            later = [r for r in pending if r not in free]  # lost again in this stage: set by a further one
-            pairs = np.flatnonzero(touching[:, free].any(axis=1) & ~touching[:, later].any(axis=1))
-            # from the plain iteration's weights on these pairs when it saw them (tiny, but their profile is the
-            # within-class order of the margins), else uniform
-            c0 = primary.c[pairs] if primary.c.size == system.A.shape[0] and primary.c[pairs].sum() > 0 else None
-            c0 = np.ones(pairs.size) if c0 is None else c0
-            w, t, residual, its, turn, absorbed = _later_stage(system, pairs, touching, W, free, tol, max_iter, c0)
-            if not absorbed or len(absorbed) == len(free):
-                break
-            free = [r for r in free if r not in absorbed]
+        # each group of pending classes linked by weighted pairs is solved on its own (pairs touching the other
+        # pending classes left out); the group with the lowest level t is the next stage (its pairs have the
+        # smallest margins, so the largest loss derivatives), the others are solved again against it
+        best = None
+        for group in _linked_groups(pending, touching, primary, system.A.shape[0], tol):
+            free = list(group)
+            while True:
+                later = [r for r in pending if r not in free]  # lost again in this stage, or another group's
+                pairs = np.flatnonzero(touching[:, free].any(axis=1) & ~touching[:, later].any(axis=1))
+                # from the plain iteration's weights on these pairs when it saw them (tiny, but their profile is
+                # the within-class order of the margins), else uniform
+                c0 = primary.c[pairs] if primary.c.size == system.A.shape[0] and primary.c[pairs].sum() > 0 else None
+                c0 = np.ones(pairs.size) if c0 is None else c0
+                result = _later_stage(system, pairs, touching, W, free, tol, max_iter, c0)
+                absorbed = result[5]
+                if not absorbed or len(absorbed) == len(free):
+                    break
+                free = [r for r in free if r not in absorbed]
+            if best is None or result[1] < best[1][1]:
+                best = (free, result)
+        free, (w, t, residual, its, turn, _, rate) = best
         cols = np.zeros(W.shape, dtype=bool)
         cols[free] = True
         W[cols] = w
@@ -801,6 +860,7 @@ def lexicographic_fixed_point(
         residuals.append(residual)
         turns.append(turn)
         counts.append(its)
+        rates.append(rate)
         pending = [r for r in pending if r not in free]
     levels = np.asarray(levels) / levels[0]  # t_1 = 1 (the margin scale of stage 1)
     return LexicographicFixedPoint(
@@ -809,6 +869,7 @@ def lexicographic_fixed_point(
         levels=levels,
         residuals=np.asarray(residuals),
         direction_changes=np.asarray(turns),
+        contraction=np.asarray(rates),
         iterations=np.asarray(counts, dtype=np.int64),
         converged=bool(np.all(np.asarray(residuals) < tol)),
         consistent=bool(np.all(np.diff(levels) >= -tol)),
