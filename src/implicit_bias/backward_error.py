@@ -202,22 +202,31 @@ def modified_flow(
     order 1: θ̇ = −g/sqrt(g²+ε). order 2: the piecewise ODE of spec §2.2, piece n on [nh, (n+1)h];
     `hvp(theta, v)` returns H(θ)·v (unused for order 1).
     """
+    _check_order(order, hvp)
+
+    def piece(n):
+        return lambda t, y: modified_field(grad, hvp, y, h=h, beta=beta, rho=rho, eps=eps, order=order, n=n)
+
+    return _piecewise_flow(piece, theta0, h=h, steps=steps, sub=sub, what=f"modified flow (order {order}) at t")
+
+
+def _check_order(order: int, hvp) -> None:
     if order not in (1, 2):
         raise ValueError(f"order must be 1 or 2; got {order}")
     if order == 2 and hvp is None:
         raise ValueError("the second-order flow needs hvp(theta, v) = H(theta) v")
+
+
+def _piecewise_flow(piece: Callable[[int], Callable], theta0: ArrayLike, *, h: float, steps: int, sub: int, what: str):
+    """A flow made of one ODE per step, θ̇ = piece(n)(t, θ) on [nh, (n+1)h], integrated by RK4 with `sub` substeps
+    per piece: the states at t_n = n·h, n = 0..steps, as an array (steps+1, p)."""
     theta = np.array(theta0, dtype=np.float64)
     out = np.empty((steps + 1, *theta.shape))
     out[0] = theta
-    dt = h / sub
     for n in range(steps):
-
-        def field(t, y, n=n):
-            return modified_field(grad, hvp, y, h=h, beta=beta, rho=rho, eps=eps, order=order, n=n)
-
-        theta = rk4(field, theta, n * h, dt, sub)
+        theta = rk4(piece(n), theta, n * h, h / sub, sub)
         if not np.all(np.isfinite(theta)):
-            raise FloatingPointError(f"modified flow (order {order}) is not finite at t = {(n + 1) * h}")
+            raise FloatingPointError(f"{what} = {(n + 1) * h} is not finite")
         out[n + 1] = theta
     return out
 
@@ -262,22 +271,15 @@ def momentum_flow(
     order 1: the gradient flow θ̇ = −∇E. order 2: on piece n, θ̇ = −(∇E + η(d_β(n) + ½)·H∇E), the ε → ∞ limit of the
     Adam bracket (spec §2.4(b)); at large n it is −∇[E + η(1+β)/(4(1−β))‖∇E‖²], the squared two-norm penalised.
     """
-    if order not in (1, 2):
-        raise ValueError(f"order must be 1 or 2; got {order}")
-    if order == 2 and hvp is None:
-        raise ValueError("the second-order flow needs hvp(theta, v) = H(theta) v")
-    theta = np.array(theta0, dtype=np.float64)
-    out = np.empty((steps + 1, *theta.shape))
-    out[0] = theta
-    for n in range(steps):
+    _check_order(order, hvp)
+
+    def piece(n):
         k = eta * (float(mean_delay(beta, n)) + 0.5) if order == 2 else 0.0
 
-        def field(t, y, k=k):
+        def field(t, y):
             g = np.asarray(grad(y), dtype=np.float64)
             return -g if order == 1 else -(g + k * np.asarray(hvp(y, g), dtype=np.float64))
 
-        theta = rk4(field, theta, n * eta, eta / sub, sub)
-        if not np.all(np.isfinite(theta)):
-            raise FloatingPointError(f"momentum flow (order {order}) is not finite at tau = {(n + 1) * eta}")
-        out[n + 1] = theta
-    return out
+        return field
+
+    return _piecewise_flow(piece, theta0, h=eta, steps=steps, sub=sub, what=f"momentum flow (order {order}) at tau")
