@@ -90,7 +90,7 @@ def test_config_cross_references_name_the_key(monkeypatch):
         check_config(bad)
 
 
-def _fake_sweep(tmp_path, vary, ratio, *, seeds=10, steps=2000, eps=1e-16, reached=True):
+def _fake_sweep(tmp_path, vary, ratio, *, seeds=10, steps=5000, eps=1e-16, reached=True):
     """A sweep artifact whose one-norm at matched loss is ratio**v times that at the first value: 3 values, 2 levels"""
     from implicit_bias.artifacts import save_npz
     from implicit_bias.papers.cattaneo2024.experiments import sweep_summaries
@@ -122,7 +122,8 @@ def test_matched_loss_checks_assert_the_predicted_sign_per_seed(tmp_path):
     ratio[3] = 0.9
     verdict = verdict_of(CHECKS[name["rho"]], _fake_sweep(tmp_path, "rho", ratio), "cattaneo2024", "matched_loss_rho")
     assert verdict["passed"] is False
-    # too short a run, too few seeds, eps floor too high, an unreached level: each fails on its own
+    # levels reached within the first memories (level 0.1 at step 333 = 3.3 memories of rho = 0.99), too few seeds,
+    # eps floor too high, an unreached level: each fails on its own
     for kw in (dict(steps=999), dict(seeds=9), dict(eps=1e-8), dict(reached=False)):
         art = _fake_sweep(tmp_path, "rho", np.full(kw.get("seeds", 10), 1.2), **kw)
         assert verdict_of(CHECKS[name["rho"]], art, "cattaneo2024", "matched_loss_rho")["passed"] is False, kw
