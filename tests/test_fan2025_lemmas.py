@@ -10,6 +10,7 @@ import pytest
 
 from implicit_bias.checks import verdict_of
 from implicit_bias.multiclass import class_proxies, gradient, trace_log_loss_and_proxy
+from implicit_bias.papers.fan2025.checks import CHECKS
 from implicit_bias.papers.fan2025.experiments import MOMENT_TRACE_KEYS, RUN_DEFAULTS, adam_moment_trace
 from implicit_bias.papers.fan2025.lemma_checks import (
     LEMMA_CHECKS,
@@ -233,7 +234,7 @@ def test_decay_rates_pass_at_the_rate_and_fail_slower(slow):
         "a13": ("inf", lambda t: t ** (-1 / 3) + 50 * t ** (-2 / 3)),
         "a23": ("inf", lambda t: 5 / ((t + 2) ** (1 / 3) - 1)),
     }
-    check = LEMMA_CHECKS["cor5_4_decay_rates"]
+    check = CHECKS["cor5_4_decay_rates"]
     assert verdict_of(check, fake_rates("decay", good, settings), "fan2025", "x")["passed"]
     bad = {**good, slow: ("inf", lambda t: t ** (-0.25))}  # t^-1/4: slower than t^-1/3
     v = verdict_of(check, fake_rates("decay", bad, settings), "fan2025", "x")

@@ -510,11 +510,11 @@ def test_working_set_solve_is_the_full_solve():
     # The accelerated iteration's P(c) solver: Clarabel on a working set of rows, grown by the violated ones, has the
     # solution of the full cvxpy problem. The first c weighs only sample 0's two pairs (which span all three classes, so
     # D(c) is well conditioned): the working set starts from those two rows, and rows have to be added.
-    from implicit_bias.fixed_point import _constraints, _ProxyProblem, _WorkingSetProblem
+    from implicit_bias.fixed_point import _ProxyProblem, _WorkingSetProblem, constraint_system
     from implicit_bias.multiclass import make_multiclass
 
     H, y, _, _ = make_multiclass(3, 10, 5, 0.1, 1)
-    system = _constraints(H, y, None, 3, "cyclic")
+    system = constraint_system(H, y, None, 3, "cyclic")
     full, ws = _ProxyProblem(system), _WorkingSetProblem(system)
     m = system.A.shape[0]
     sample_0 = np.where(np.arange(m) < 2, 0.5, 1e-12)

@@ -48,6 +48,7 @@ from .optimizers import SAMPLINGS
 __all__ = [
     "FixedPoint",
     "LexicographicFixedPoint",
+    "constraint_system",
     "lexicographic_fixed_point",
     "mahalanobis_diag",
     "proxy_fixed_point",
@@ -141,7 +142,7 @@ def mahalanobis_diag(
     -------
     ndarray (d,) (multiclass: (k*d,), W row-major) with D_k(c) >= 0.
     """
-    system = _constraints(X, y, num_classes, batch_size, sampling)
+    system = constraint_system(X, y, num_classes, batch_size, sampling)
     return system.diag(_as_weights(c, system.A.shape[0]))
 
 
@@ -187,9 +188,10 @@ class _Constraints:
         return np.sqrt(own + (self.b - 1) / self.n * total * total)  # replacement
 
 
-def _constraints(
+def constraint_system(
     X: ArrayLike, y: ArrayLike | None, num_classes: int | None, batch_size: int = 1, sampling: str = "cyclic"
 ) -> _Constraints:
+    """The margin constraints of P(c) (rows of X, or the class-pair rows of multiclass data) and their batches."""
     if y is None:
         if num_classes is not None:
             raise ValueError("num_classes is only meaningful for multiclass data (y given)")
@@ -381,7 +383,7 @@ def proxy_kkt_residual(
     feasibility.  ``w`` is the UNNORMALISED solution (constraints X w >= 1).
     `y`, `batch_size`, `sampling`: the multiclass / mini-batch P(c) (`mahalanobis_diag`).
     """
-    system = _constraints(X, y, num_classes, batch_size, sampling)
+    system = constraint_system(X, y, num_classes, batch_size, sampling)
     m, p = system.A.shape
     c = _as_weights(c, m)
     w = np.asarray(w, dtype=np.float64)
@@ -418,7 +420,7 @@ def solve_proxy_problem(
     RuntimeError
         Solver status other than OPTIMAL / infeasible.
     """
-    system = _constraints(X, y, num_classes, batch_size, sampling)
+    system = constraint_system(X, y, num_classes, batch_size, sampling)
     c = _as_weights(c, system.A.shape[0])
     w, lam, _ = _ProxyProblem(system).solve(c)
     return w.reshape(system.shape), lam
@@ -527,7 +529,7 @@ def proxy_fixed_point(
     if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
         raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}")
 
-    system = _constraints(X, y, num_classes, batch_size, sampling)
+    system = constraint_system(X, y, num_classes, batch_size, sampling)
     if boundary_tol is not None:
         if y is None:
             raise ValueError("boundary_tol is defined for multiclass problems (labels y) only")
@@ -793,7 +795,7 @@ def lexicographic_fixed_point(
     from .multiclass import check_labels
 
     H, labels, k = check_labels(H, y, num_classes)
-    system = _constraints(H, labels, k, batch_size, sampling)
+    system = constraint_system(H, labels, k, batch_size, sampling)
     touching = np.abs(system.A.reshape(system.A.shape[0], k, -1)).sum(axis=2) > 0
     common = dict(tol=tol, batch_size=batch_size, sampling=sampling)
     primary = None

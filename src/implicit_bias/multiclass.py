@@ -36,6 +36,7 @@ __all__ = [
     "check_labels",
     "class_proxies",
     "data_bound",
+    "log_log1p_exp",
     "log_loss",
     "log_proxy",
     "log_weights",
@@ -152,7 +153,7 @@ def gradient(W: ArrayLike, H: ArrayLike, y: ArrayLike, loss: str = "ce") -> np.n
     return np.exp(C) * ghat
 
 
-def _log_log1p_exp(a):
+def log_log1p_exp(a: ArrayLike) -> np.ndarray:
     """log(log(1 + e^a)) for any finite a (log softplus), stable at both ends."""
     a = np.asarray(a, dtype=np.float64)
     out = np.empty_like(a)
@@ -174,8 +175,8 @@ def log_loss_terms(W: ArrayLike, H: ArrayLike, y: ArrayLike, loss: str = "ce") -
     if loss == "exp":
         return logsumexp(neg, axis=1)
     if loss == "ce":
-        return _log_log1p_exp(logsumexp(neg, axis=1))
-    T = _log_log1p_exp(np.where(np.isfinite(neg), neg, 0.0))
+        return log_log1p_exp(logsumexp(neg, axis=1))
+    T = log_log1p_exp(np.where(np.isfinite(neg), neg, 0.0))
     T[rows, y] = -np.inf
     return logsumexp(T, axis=1)
 
@@ -228,7 +229,7 @@ def trace_log_loss_and_proxy(
         neg[:, rows, y] = -np.inf
         if loss == "pairlog":
             fin = np.where(np.isfinite(neg), neg, 0.0)
-            terms = _log_log1p_exp(fin.ravel()).reshape(fin.shape)
+            terms = log_log1p_exp(fin.ravel()).reshape(fin.shape)
             terms[:, rows, y] = -np.inf
             log_terms = logsumexp(terms, axis=2)
             U = -_softplus(-fin)
@@ -238,7 +239,7 @@ def trace_log_loss_and_proxy(
             if loss == "exp":
                 log_terms, U = a, neg
             else:
-                log_terms = _log_log1p_exp(a.ravel()).reshape(a.shape)
+                log_terms = log_log1p_exp(a.ravel()).reshape(a.shape)
                 U = neg - _softplus(a)[:, :, None]
         out_l[start : start + chunk] = logsumexp(log_terms, axis=1) - np.log(n)
         out_g[start : start + chunk] = logsumexp(U.reshape(U.shape[0], -1), axis=1) - np.log(n)

@@ -8,9 +8,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from _common import setup
 
 from implicit_bias.artifacts import save_npz
-from implicit_bias.papers.cattaneo2024 import experiments
+from implicit_bias.papers.cattaneo2024.experiments import MECHANISM
 
 setup(snakemake)
 spec = snakemake.params.spec
-run = experiments.MECHANISM[snakemake.wildcards.mech]
+run = MECHANISM[snakemake.wildcards.mech]
 save_npz(snakemake.output[0], run(spec), {"experiment": spec})

@@ -213,7 +213,7 @@ def fixed_point_reference(H: np.ndarray, y: np.ndarray, batch_size: int, samplin
        the residuals do not fall). `converged`: every stage's residual < `tol` and nondecreasing levels; the check
        `multiclass_fixed_point_exists` compares `remaining_turn` with the distances the runs are judged at.
     """
-    from ...fixed_point import _constraints, lexicographic_fixed_point, mahalanobis_diag
+    from ...fixed_point import constraint_system, lexicographic_fixed_point, mahalanobis_diag
 
     lex = lexicographic_fixed_point(
         H,
@@ -226,7 +226,7 @@ def fixed_point_reference(H: np.ndarray, y: np.ndarray, batch_size: int, samplin
     )
     fp = lex.primary
     D = mahalanobis_diag(H, fp.c, y=y, batch_size=batch_size, sampling=sampling).reshape(fp.w.shape)
-    weights = _constraints(H, y, None, batch_size, sampling).class_weights(fp.c)
+    weights = constraint_system(H, y, None, batch_size, sampling).class_weights(fp.c)
     absorbed = np.zeros(fp.w.shape[0], dtype=np.int64)
     absorbed[list(fp.absorbed)] = 1
     turn = float(lex.direction_changes.max())

@@ -16,9 +16,9 @@ import pandas as pd
 
 from ...margins import MaxMarginSolution, cosine, max_margin, max_norm_margin_sparse, normalized_margin, pair_matrix
 from ...multiclass import (
-    _log_log1p_exp,
     check_labels,
     data_bound,
+    log_log1p_exp,
     make_multiclass,
     scaled_gradient,
     trace_log_loss_and_proxy,
@@ -202,7 +202,7 @@ def adam_moment_trace(
         per_sample = R.sum(axis=1)
         G = per_sample.sum() / n
         out["log_proxy"][t] = C + np.log(G)
-        log_terms = _log_log1p_exp(a)
+        log_terms = log_log1p_exp(a)
         top_l = log_terms.max()
         out["log_loss"][t] = top_l + np.log(np.exp(log_terms - top_l).sum() / n)
         if t == steps:

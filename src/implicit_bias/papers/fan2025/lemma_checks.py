@@ -25,8 +25,7 @@ is not testable at this T, and the check says so by failing that criterion. Ass.
 every t ≥ t_0; beyond the run, S_t/η_t falls to its limit (the early, large steps drop out of the sum), so c_2 set
 above that limit holds there too.
 
-The rate check cor5_4_decay_rates is a claim: a run's gap could decay more slowly than the
-bound's exponent.
+The rate check of Cor. 5.4 at a != 1/2 (cor5_4_decay_rates) lives with fan2025's rate rule in checks.py.
 """
 
 from __future__ import annotations
@@ -41,7 +40,6 @@ __all__ = [
     "ass34_log_sums",
     "premise_estimate",
     "premise_start",
-    "rate_exponent",
 ]
 
 EXP, RUN = "main", "adam_eps0"  # the paper's Adam run: ε = 0, a = 2/3, (β1, β2) = (0.9, 0.99), T = 10⁴
@@ -351,45 +349,7 @@ def l5_2_margin(art: Artifacts) -> Verdict:
     return measured, criteria
 
 
-def rate_exponent(decay: float) -> float:
-    """r of Cor. 5.4 for η_t = Θ(t^{−a}): the gap bound decays like t^{−min(a, 1−a)} (times ln t at a = 1/2)."""
-    return float(min(decay, 1.0 - decay))
-
-
-def cor5_4_decay_rates(art: Artifacts) -> Verdict:
-    """Cor. 5.4 for a ≠ 1/2: SignGD with η_t = 0.1·(t+2)^{−a}, a = 1/3 and 2/3, to T = 10⁵, by fan2025's one rate
-    rule (`rate_criteria`) at r = min(a, 1−a) with no log allowance: the bound is O(t^{−a} + n t^{−(1−a)}) for
-    a < 1/2 and O(n t^{−(1−a)}) for a > 1/2 (α_s2 Σ η_s² ∝ t^{1−2a} over Σ η_s ∝ t^{1−a}, or a convergent numerator
-    over Σ η_s), sums of powers of t with no log factor."""
-    from .checks import _table, rate_criteria
-
-    df = art.metrics("decay")
-    measured, criteria = {}, []
-    for run in dict.fromkeys(df["run"]):
-        decay = float(art.run_settings("decay", run)["decay"])
-        tab = _table(df, run, "gap_inf")
-        m, c = rate_criteria(
-            tab,
-            rate_exponent(decay),
-            f"{run} (a = {decay:.4g}): ",
-            f"Cor. 5.4 at a = {decay:.4g}: ",
-            log_factor=abs(decay - 0.5) < 1e-12,
-        )
-        measured.update(m)
-        measured[f"{run}: max-gap at T (per seed)"] = tab.iloc[-1].tolist()
-        criteria.extend(c)
-    return measured, criteria
-
-
 LEMMA_CHECKS = {
-    "cor5_4_decay_rates": Check(
-        "SignGD with eta_t ~ t^-a (a = 1/3, 2/3): the max-norm gap decays at least as fast as t^-min(a, 1-a) "
-        "(Cor. 5.4 for a != 1/2 as the spec reconstructs it [R])",
-        ("decay",),
-        (),
-        cor5_4_decay_rates,
-        figure="Cor. 5.4 (a != 1/2)",
-    ),
     "l5_1_proxy_ratio": Check(
         "G(W + Delta)/G(W) <= exp(2B |Delta|_max) on every SignGD and Adam step",
         (EXP,),

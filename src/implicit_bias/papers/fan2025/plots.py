@@ -60,7 +60,7 @@ def fig1(frames: dict[str, pd.DataFrame]) -> Figure:
 
     A vertical line in each ε > 0 curve's colour marks the first step at which it departs from ε = 0 on some seed
     (max |Δ| ≥ 0.01 over the four panels' quantities: c7's measure)."""
-    from .checks import DEPART, departure_steps, eps_distances
+    from .tables import DEPART, departure_steps, eps_distances
 
     df = frames["main"]
     departs = {}
