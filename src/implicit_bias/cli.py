@@ -382,7 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="implicit-bias",
         description="The implicit bias of Adam, Signum and SignGD: fit your own data, or rebuild one figure or "
-        "check of the replicated papers (baek2025, fan2025, cattaneo2024).",
+        "check of the replicated papers and the studies beyond them (`implicit-bias papers` lists them).",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

@@ -4,7 +4,7 @@
 of invalid configs (tests/test_config_refusals.py). A refusal is a `ConfigError` whose text is ONE line,
 ``config error: <paper>.<dotted.key.path>: <what is wrong>``, instead of a traceback or a dump of the schema.
 
-Three layers, in order:
+Four layers, in order:
 
 1. duplicated keys in a config file (YAML and JSON keep the last of two equal keys without a word, so a second run
    named like the first would silently replace it);
