@@ -83,3 +83,10 @@ def test_the_readme_is_a_first_day_page_whose_links_resolve():
     assert "docs/papers/baek2025.md" in links
     missing = [link for link in links if not link.startswith("http") and not (ROOT / link).exists()]
     assert not missing, missing
+
+
+def test_the_api_page_documents_every_public_module():
+    api = (DOCS / "api.md").read_text()
+    modules = sorted(p.stem for p in (ROOT / "src" / "implicit_bias").glob("*.py") if not p.stem.startswith("_"))
+    missing = [m for m in modules if f"\n::: implicit_bias.{m}\n" not in api]
+    assert not missing, f"docs/api.md lacks a `::: implicit_bias.<module>` line for {missing}"
