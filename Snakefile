@@ -5,8 +5,8 @@
 #   snakemake --cores all verify             the gate: fails if any theorem check failed
 #   snakemake --cores all baek2025           one paper: its figures, checks and results/checks/baek2025/summary.md,
 #                                            and no job of another paper (likewise fan2025, cattaneo2024)
-#   snakemake --cores all beyond             the studies beyond the papers (README "Findings beyond the
-#                                            papers"): results/figures/beyond/, results/checks/beyond/
+#   snakemake --cores all beyond             the studies beyond the papers (docs/papers/beyond.md):
+#                                            results/figures/beyond/, results/checks/beyond/
 #   snakemake --cores all results/figures/baek2025/fig2.png   one figure, and only what it needs
 #   snakemake --cores all benchmark          the peer benchmark, results/benchmark/benchmark.md (not part of the
 #                                            default target: timings are machine-specific)

@@ -52,7 +52,7 @@ def direct_requirements(project: dict) -> list[str]:
 def test_the_lock_pins_every_dependency_of_pyproject(project):
     pins = lock_pins()
     missing = [req for req in direct_requirements(project) if requirement_name(req) not in pins]
-    assert not missing, f"requirements.lock lacks {missing}: refresh it (README, Pinned environments)"
+    assert not missing, f"requirements.lock lacks {missing}: refresh it (docs/contributing.md, Pinned environments)"
     assert "torch" not in pins and "jax" not in pins, "torch/jax stay out of the lock's default set"
     assert normalize(project["name"]) not in pins  # the package itself is installed from the checkout
 

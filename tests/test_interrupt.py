@@ -211,10 +211,10 @@ def test_interrupted_runs_lose_nothing_and_resume(workflow_copy, snakemake):
         done2 = finished(console("run2.txt"))
         kept |= mtimes(wd, outputs(done2))
 
-        # 3. a hard kill leaves the lock: the same command (with --rerun-incomplete, as the profiles and the README
-        #    give it; without it, a job killed mid-way first stops Snakemake with IncompleteFilesException, which
-        #    it checks before the lock) stops with Snakemake's LockException, which names the cure; `--unlock`,
-        #    then the same command with --rerun-incomplete finishes
+        # 3. a hard kill leaves the lock: the same command (with --rerun-incomplete, as the profiles and
+        #    docs/reliability.md give it; without it, a job killed mid-way first stops Snakemake with
+        #    IncompleteFilesException, which it checks before the lock) stops with Snakemake's LockException, which
+        #    names the cure; `--unlock`, then the same command with --rerun-incomplete finishes
         locked = snakemake(wd, TARGET, "--rerun-incomplete", check=False)
         said = locked.stdout + locked.stderr
         assert locked.returncode != 0 and "LockException" in said and "--unlock" in said, said[-3000:]

@@ -163,7 +163,7 @@ def test_slurm_profile_groups_the_short_jobs(slurm_plan):
 
 @needs_slurm_plugin
 def test_slurm_profile_plans_the_large_config(tmp_path):
-    """config/large.yaml (the cluster-scale recipe in the README) validates and plans on top of config.yaml through
+    """config/large.yaml (the cluster-scale recipe in docs/cluster.md) validates and plans on top of config.yaml through
     the SLURM profile: a data set for every one of its seeds, every summary, nothing submitted."""
     large = ROOT / "config" / "large.yaml"
     env = _recording_slurm_commands(tmp_path / "bin", tmp_path / "calls.txt")

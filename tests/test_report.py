@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -23,7 +24,7 @@ import yaml
 
 from implicit_bias.artifacts import load_json
 from implicit_bias.checks import PAPERS, Artifacts, Check, Criterion, checks_of, verdict_of
-from implicit_bias.report import figure_for, provenance, render, report_context, report_status
+from implicit_bias.report import docs_page, figure_for, provenance, render, report_context, report_status
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "workflow" / "templates" / "report.html.j2"
@@ -91,8 +92,8 @@ def assert_self_contained(els: list[tuple[str, dict]]) -> None:
             assert not value.lower().startswith(("http:", "https:", "//", "file:")), (tag, key, value[:80])
             if key == "src":
                 assert value.startswith("data:image/png;base64,"), (tag, value[:80])
-            if key == "href":
-                assert value.startswith("#"), (tag, value)
+            if key == "href":  # in-page anchors, and each paper's docs page in the checkout (a link, not a load)
+                assert value.startswith("#") or re.fullmatch(r"\.\./docs/papers/\w+\.md", value), (tag, value)
     csp = [a["content"] for t, a in els if t == "meta" and a.get("http-equiv", "").lower() == "content-security-policy"]
     assert csp and "default-src 'none'" in csp[0] and "img-src data:" in csp[0], csp
 
@@ -189,6 +190,20 @@ def test_sections_group_claims_beside_their_figures_and_count_headlines(tmp_path
     assert fan["figures"][1]["claims"][0]["criteria"][0]["holds_on"] == "1 of 2"
     assert (ctx["n_claims_passed"], ctx["n_claims"]) == (2, 4)
     assert ctx["unexpected"] == ["fan2025/nsd"]
+
+
+def test_each_paper_section_links_its_docs_page_and_the_page_exists(tmp_path):
+    ctx = report_context(fake_verdicts(), fake_figures(tmp_path), {}, ["baek2025", "fan2025"])
+    ctx["provenance"] = provenance({}, ROOT)
+    html = render(ctx, TEMPLATE)
+    links = re.findall(r'<a href="([^"]+)" data-docs="(\w+)">', html)
+    assert [paper for _, paper in links] == ["baek2025", "fan2025"]
+    for href, paper in links:
+        assert href == docs_page(paper)
+        # relative to results/report.html, where the report is written
+        assert (ROOT / "results" / href).resolve() == ROOT / "docs" / "papers" / f"{paper}.md"
+    for paper in PAPERS:  # every paper the report can show has its page
+        assert (ROOT / "results" / docs_page(paper)).resolve().is_file(), paper
 
 
 def test_provenance_names_commit_config_hash_and_versions():

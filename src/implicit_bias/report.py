@@ -24,6 +24,7 @@ from .checks import format_pair, format_value, reconcile, verdict_line, why_fail
 __all__ = [
     "config_hash",
     "data_uri",
+    "docs_page",
     "figure_for",
     "figure_name",
     "paper_section",
@@ -36,6 +37,12 @@ __all__ = [
 
 # libraries the report's provenance lists beside the ones every artifact records
 _WORKFLOW_PACKAGES = ("pandas", "snakemake", "jinja2")
+
+
+def docs_page(paper: str) -> str:
+    """The link from results/report.html to `paper`'s page in the checkout (docs/papers/<paper>.md: its figures,
+    how to build them, and the notes on each check). Relative, so it works offline in any clone, like the report."""
+    return f"../docs/papers/{paper}.md"
 
 
 def figure_name(path: str | os.PathLike[str]) -> tuple[str, str]:
@@ -193,6 +200,7 @@ def render(context: dict, template: str | os.PathLike[str]) -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals["docs_page"] = docs_page
     return env.get_template(path.name).render(**context)
 
 

@@ -183,7 +183,7 @@ def prop_2_5(art: Artifacts) -> Verdict:
     asserted per seed as its rate: between two logged epochs r1 < r2 the relative error must fall by at least
     RATE_SLACK·η_{r1 N}/η_{r2 N} (√10 per decade of epochs at a = 1/2). The spec's fixed levels (0.05 at r = 1e3,
     0.02 at r = 1e4) are one data set's O(η) constant times η: they are reported per seed, with the constant
-    error/η_{rN} itself, and not asserted (see README, "Notes on the checks").
+    error/η_{rN} itself, and not asserted (see docs/papers/baek2025.md, "Notes on the checks").
     """
     exp, run = "gaussian_adam", "inc_adam"
     runs, X = art.runs(exp), art.data("gaussian")["X"]

@@ -129,7 +129,7 @@ def c1_order_long(art: Artifacts) -> Verdict:
     ≈ ‖H‖·ε/(g² + ε)^{3/2} per coordinate) grows to ‖H‖/√ε where a gradient coordinate reaches √ε. The grid counts
     as asymptotic when h·max_n Lip(f₁) ≤ 0.1 at every h; where it is not, the verdict reads "not testable at this h
     grid", not "not reproduced". The configured T = 2 is the last horizon before |g| reaches √ε (a pre-convergence
-    horizon): at convergence this grid is not asymptotic (README)."""
+    horizon): at convergence this grid is not asymptotic (docs/papers/cattaneo2024.md)."""
     measured, criteria = _order_check(art, "order_long")
     r = art.runs("order_long")
     key = "final loss / initial loss, per (setting, h)"
@@ -439,7 +439,8 @@ def ex21_momentum_dynamics(art: Artifacts) -> Verdict:
     Adam with h = η√ε is GD with EMA momentum at step η (`momentum_eps_distance`), and its iterates follow the
     momentum method's modified flow, which penalises the squared two-norm (spec §2.4(b)), to O(η²) over a training
     horizon, against O(η) for the gradient flow. At β = 0.9 this η grid is pre-asymptotic (second-order local slopes
-    1.38, 1.62, 1.79, moving toward 2): not testable at this budget; β = 0.5 (configured) and 0.7 pass (README)."""
+    1.38, 1.62, 1.79, moving toward 2): not testable at this budget; β = 0.5 (configured) and 0.7 pass
+    (docs/papers/cattaneo2024.md)."""
     r = art.runs("momentum")
     eta, err1, err2 = r["eta"], r["err1"], r["err2"]
     measured = {
