@@ -1,4 +1,4 @@
-# implicit-bias: reproduce every figure and theorem check of the three papers.
+# implicit-bias: reproduce every figure and theorem check of every paper (the homes of implicit_bias.papers.HOMES).
 #   snakemake --cores all                    every figure and check, and results/checks/summary.md
 #   snakemake --cores all report             results/report.html: every claim beside its figure, the criteria, the
 #                                            verdicts and the provenance, in one self-contained page (in `all` too)
