@@ -20,8 +20,6 @@ PAPER = "soudry2018"
 # what the copy needs to build a home: the workflow and the package (not the tests, benchmarks, docs)
 TREES = ("Snakefile", "config.yaml", ".gitignore", "src/", "workflow/")
 
-pytestmark = pytest.mark.pipeline
-
 
 def _git(wd: Path, *args: str) -> str:
     cmd = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false", *args]
@@ -102,6 +100,29 @@ print(json.dumps({"papers": list(PAPERS), "html": html, "listing": rows, "tests"
 """
 
 
+def test_every_home_declares_itself_consistently():
+    """Each name of HOMES has a declaration of that name, a distinct rule-name prefix, its rule files (or the
+    generic rules), its schema file, and a CHECKS registry; an unknown name is refused with the list of homes."""
+    from implicit_bias.checks import checks_of
+    from implicit_bias.papers import HOMES, home
+
+    declared = [home(name) for name in HOMES]
+    assert [p.name for p in declared] == list(HOMES)
+    assert len({p.prefix for p in declared}) == len(HOMES)
+    # the schemas' folder: wherever the top-level schema is
+    (folder,) = {p.parent for tree in ("workflow", "src") for p in (ROOT / tree).rglob("config.schema.yaml")}
+    schemas = {p.name for p in folder.glob("*.schema.yaml")}
+    for paper in declared:
+        assert all((ROOT / "workflow" / "rules" / f).is_file() for f in paper.rule_files) and (
+            paper.generic or paper.rule_files
+        )
+        assert paper.schema is None or paper.schema in schemas
+        assert checks_of(paper.name)
+    with pytest.raises(ValueError, match="unknown paper 'nopaper'; expected one of baek2025"):
+        home("nopaper")
+
+
+@pytest.mark.pipeline
 def test_a_minimal_paper_added_by_the_guide_runs_through_dag_ledger_and_report(tmp_path):
     wd = tmp_path / "repo"
     wd.mkdir()
