@@ -8,8 +8,7 @@ import pytest
 import yaml
 
 from implicit_bias.checks import checks_of
-from implicit_bias.papers.beyond import STUDIES, study_module
-from implicit_bias.targets import FIXED_FIGURES
+from implicit_bias.papers.beyond import STUDIES, figure_studies, study_module
 
 pytestmark = pytest.mark.pipeline
 
@@ -44,7 +43,7 @@ def test_one_beyond_figure_builds_only_its_study(workflow_copy, dry_run_jobs):
     jobs = dry_run_jobs(workflow_copy, f"results/figures/beyond/{fig}.png")
     assert set(jobs) == {"bey_dataset", "bey_reference", "bey_run", "bey_metrics", "bey_figure"}
     assert jobs["bey_metrics"] == 1 and jobs["bey_figure"] == 1
-    assert FIXED_FIGURES["beyond"][fig] == [study]
+    assert figure_studies()[fig] == [study]
 
 
 @pytest.mark.xdist_group("smoke")

@@ -14,6 +14,7 @@ import pytest
 
 from implicit_bias._imports import import_graph, local_modules, module_file, package_dir, package_modules
 from implicit_bias.checks import PAPERS, checks_module
+from implicit_bias.papers import home
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = sorted(p for p in (ROOT / "workflow" / "scripts").glob("*.py") if not p.name.startswith("_"))
@@ -136,9 +137,10 @@ def test_the_snakefile_imports_only_what_builds_the_dag():
     no-op rerun does not pay for them."""
     files = [ROOT / "Snakefile", *sorted((ROOT / "workflow" / "rules").glob("*.smk"))]
     modules = set().union(*(_import_names(f.read_text()) for f in files))
-    # and what `implicit_bias.config.validate_config`, which the Snakefile calls, imports where it runs (every
-    # paper's check_config)
+    # and what `implicit_bias.config.validate_config`, which the Snakefile calls, imports where it runs: the
+    # registry, and every home's declaration and experiments (whose `cross_references` it calls by name)
     modules |= import_graph()["implicit_bias.config"]
+    modules |= {m for p in PAPERS for m in (home(p).module, home(p).experiments_module)}
     assert {"implicit_bias.checks", *(f"implicit_bias.papers.{p}.experiments" for p in PAPERS)} <= modules
     assert not _heavy_loaded(modules, PAPERS)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from implicit_bias.checks import checks_of
+from implicit_bias.papers import PAPERS, home
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -66,7 +67,7 @@ def _job_stats(out: str) -> dict:
     return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M) if m[1] != "total"}
 
 
-PREFIX = {"baek2025": "baek", "fan2025": "fan", "cattaneo2024": "cat"}
+PREFIX = {paper: home(paper).prefix for paper in PAPERS}  # the registry: every home, its rule-name prefix
 
 
 @pytest.mark.parametrize("paper", sorted(PREFIX))

@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from .artifacts import load_csv, load_npz, load_record
-from .papers import PAPERS
+from .papers import PAPERS, home
 
 __all__ = [
     "ALL_EXPERIMENTS",
@@ -203,9 +203,7 @@ class Artifacts:
 
 def checks_module(paper: str) -> str:
     """Name of the module that holds one paper's `CHECKS` (imported by name, so the workflow declares it)."""
-    if paper not in PAPERS:
-        raise ValueError(f"unknown paper {paper!r}; expected one of {PAPERS}")
-    return f"{__package__}.papers.{paper}.checks"
+    return home(paper).checks_module
 
 
 def checks_of(paper: str) -> dict:

@@ -379,6 +379,8 @@ def _positive_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .papers import PAPERS  # the registry: light, no paper module
+
     parser = argparse.ArgumentParser(
         prog="implicit-bias",
         description="The implicit bias of Adam, Signum and SignGD: fit your own data, or rebuild one figure or "
@@ -423,7 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
             description=f"Rebuild {path} through Snakemake, run in the repository's root (found from the current "
             f"directory): the jobs `snakemake {path}` runs. `implicit-bias papers` lists the names.",
         )
-        b.add_argument("paper", metavar="PAPER", help="baek2025, fan2025 or cattaneo2024")
+        b.add_argument("paper", metavar="PAPER", help=f"one of {', '.join(PAPERS)}")
         b.add_argument("name", metavar="NAME", help=f"the {kind}'s name, e.g. fig1")
         b.add_argument("--cores", default="1", help="Snakemake's --cores (a number or 'all'; default: 1)")
         b.add_argument("--dry-run", "-n", action="store_true", help="list the jobs without running them")

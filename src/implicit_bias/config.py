@@ -15,8 +15,8 @@ Four layers, in order:
 3. path safety: a key that names something (a data set, an experiment, a run, a figure, a grid) becomes a folder
    or file name under results/, so it must be a plain name (`NAME`: no '/', not '.' or '..'), and a path given in
    the config (`PATH_KEYS`) must stay inside the project (relative, no '..');
-4. the cross-references the schemas cannot express: each paper's `check_config` (experiments.py), and the
-   experiments the fixed figures and the checks read.
+4. the cross-references the schemas cannot express: each home's `cross_references` (its
+   experiments.py: its section's `check_config`, and what its figures and checks read).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ __all__ = [
     "ConfigError",
     "duplicate_keys",
     "schema_error",
+    "schemas",
     "unsafe_path",
     "validate_config",
 ]
@@ -43,14 +44,18 @@ NAME = r"[A-Za-z0-9][A-Za-z0-9_.+-]*"
 # Config values that are paths read by jobs: they must stay inside the project (link outside data into it).
 PATH_KEYS = ("cattaneo2024.full.data_dir",)
 
-# Config section (None = the whole config) -> its schema in workflow/schemas/. The top-level schema checks the
-# baek2025 and benchmark sections in detail; the other papers have their own.
-SCHEMAS = {
-    None: "config.schema.yaml",
-    "fan2025": "fan2025.schema.yaml",
-    "cattaneo2024": "cattaneo2024.schema.yaml",
-    "beyond": "beyond.schema.yaml",
-}
+
+# The top-level schema (section None = the whole config); each home adds its own section's (`schemas`).
+SCHEMAS = {None: "config.schema.yaml"}
+
+
+def schemas() -> dict[str | None, str]:
+    """Config section (None = the whole config) -> its schema in workflow/schemas/: the top-level schema, which
+    checks the sections of the homes that declare no schema of their own (baek2025) and the benchmark section, then
+    each home's own schema (its declaration's `schema`), in the registry's order."""
+    from .papers import PAPERS, home
+
+    return {**SCHEMAS, **{paper: home(paper).schema for paper in PAPERS if home(paper).schema is not None}}
 
 
 class ConfigError(ValueError):
@@ -193,72 +198,13 @@ def _load_schema(schema_dir: Path, name: str) -> dict:
         return yaml.safe_load(fh)
 
 
-def _check_labels(key: str, specs: dict[str, dict]) -> None:
-    """Two runs of one experiment must not share a label (`key`: the experiment's dotted path): the figures tell
-    runs apart by label, so their curves would share a colour and a legend entry."""
-    run_of = {}
-    for run_id, spec in specs.items():
-        other = run_of.setdefault(spec["label"], run_id)
-        if other != run_id:
-            raise ValueError(f"{key}.runs.{run_id}.label: {spec['label']!r} is also the label of run {other!r}")
-
-
-def _check_baek_figures(config: dict) -> None:
-    """What a baek2025 figure's drawing keys need of its panels and runs (the experiment and run names themselves are
-    checked by baek2025's `check_config`): a key that would draw nothing is refused, not ignored."""
-    from .papers.baek2025.experiments import run_specs
-
-    cfg = config["baek2025"]
-    for fig, spec in cfg["figures"].items():
-        key = f"baek2025.figures.{fig}"
-        if spec.get("style", "curves") == "heatmap":
-            unused = [k for k in ("dashed", "fall", "spread") if k in spec]
-            if unused:
-                raise ValueError(f"{key}: {unused} apply to curves, not to a heatmap")
-            grid = spec["heatmap"]
-            if grid["rows"] == grid["columns"]:
-                raise ValueError(f"{key}.heatmap: rows and columns are both {grid['rows']!r}")
-            specs = run_specs(cfg["experiments"][spec["experiment"]])
-            cells = {}
-            for run in spec["runs"]:
-                cell = (specs[run][grid["rows"]], specs[run][grid["columns"]])
-                other = cells.setdefault(cell, run)
-                if other != run:
-                    raise ValueError(f"{key}.runs: {other!r} and {run!r} share the heatmap cell {cell}")
-            continue
-        if "heatmap" in spec:
-            raise ValueError(f"{key}.heatmap: only a figure with style: heatmap has a grid")
-        if "spread" in spec and spec["spread"] not in spec["panels"]:
-            raise ValueError(f"{key}.spread: {spec['spread']!r} is not one of the figure's panels {spec['panels']}")
-        if "guide" in spec and "gap_linf" not in spec["panels"]:
-            raise ValueError(f"{key}.guide: the rate is drawn on the gap_linf panel, which the figure does not have")
-
-
 def _cross_references(config: dict) -> None:
-    """Each paper's `check_config`, baek2025's figure keys, distinct run labels, the experiments fan2025's fixed
-    figures and checks read; a ValueError whose message starts with the dotted key path."""
-    from .checks import checks_of
-    from .papers.baek2025 import experiments as baek
-    from .papers.beyond import experiments as beyond
-    from .papers.cattaneo2024 import experiments as cat
-    from .papers.fan2025 import experiments as fan
-    from .targets import FIXED_FIGURES
+    """Each home's `check_config` (its declaration in papers/<paper>/__init__.py), in the registry's order; a
+    ValueError whose message starts with the dotted key path."""
+    from .papers import PAPERS, home
 
-    baek.check_config(config)
-    _check_baek_figures(config)
-    fan.check_config(config["fan2025"])
-    cat.check_config(config["cattaneo2024"])
-    beyond.check_config(config["beyond"])
-    for paper, module in (("baek2025", baek), ("fan2025", fan)):
-        for name, exp in config[paper]["experiments"].items():
-            _check_labels(f"{paper}.experiments.{name}", module.run_specs(exp))
-    experiments = config["fan2025"]["experiments"]
-    needs = [(f"figure {fig}", exps) for fig, exps in FIXED_FIGURES["fan2025"].items()]
-    needs += [(f"check {name}", check.experiments) for name, check in checks_of("fan2025").items()]
-    for who, exps in needs:
-        for exp in exps:
-            if exp not in experiments:
-                raise ValueError(f"fan2025.experiments.{exp}: {who} needs this experiment")
+    for paper in PAPERS:
+        home(paper).check_config(config)
 
 
 def validate_config(config: dict, schema_dir: str | Path, configfiles: Iterable[str | Path] = ()) -> None:
@@ -270,7 +216,7 @@ def validate_config(config: dict, schema_dir: str | Path, configfiles: Iterable[
         error = duplicate_keys(path)
         if error is not None:
             raise error
-    for section, name in SCHEMAS.items():
+    for section, name in schemas().items():
         part = config if section is None else config[section]
         error = schema_error(part, _load_schema(schema_dir, name), section or "")
         if error is not None:

@@ -3,10 +3,6 @@ BAEK = config["baek2025"]
 BAEK_CHECKS = checks_of("baek2025")
 
 
-def baek2025_figures():
-    return expand("results/figures/baek2025/{fig}.png", fig=BAEK["figures"])
-
-
 def baek_dataset_params(wildcards):
     spec = dict(BAEK["datasets"][wildcards.dataset])
     seeds = BAEK["seeds"] if spec["kind"] == "gaussian" else [0]

@@ -3,14 +3,15 @@
 # study's module as an input (an edit to one study re-runs that study alone).
 from implicit_bias.papers.beyond import experiments as bey_exp
 from implicit_bias.papers.beyond import STUDIES as BEY_STUDIES
+from implicit_bias.papers.beyond import figure_studies as bey_figure_studies
 
 BEY = config["beyond"]
 BEY_CHECKS = checks_of("beyond")
-BEY_FIGURES = FIXED_FIGURES["beyond"]  # figure -> [the study that draws it]
+BEY_FIGURES = bey_figure_studies()  # figure -> [the study that draws it]
 
 
-def beyond_figures():
-    return expand("results/figures/beyond/{fig}.png", fig=BEY_FIGURES)
+wildcard_constraints:
+    study="|".join(BEY_STUDIES),
 
 
 def _bey_datasets(study):

@@ -1,16 +1,12 @@
 # Input functions and target lists of cattaneo2024 (backward error analysis of Adam).
 from implicit_bias.papers.cattaneo2024 import experiments as cat_exp
-from implicit_bias.targets import FIXED_FIGURES
+from implicit_bias.papers.cattaneo2024 import (
+    FIGURES as CAT_FIGURE_RUNS,
+)  # the run artifacts each figure reads
 
 CAT = config["cattaneo2024"]
 CAT_CHECKS = checks_of("cattaneo2024")
-# the run artifacts each figure reads
-CAT_FIGURE_RUNS = FIXED_FIGURES["cattaneo2024"]
 CAT_FIGURES = list(CAT_FIGURE_RUNS)
-
-
-def cattaneo2024_figures():
-    return expand("results/figures/cattaneo2024/{fig}.png", fig=CAT_FIGURES)
 
 
 # the mechanism experiments (config cattaneo2024.mechanism): artifact name -> its config key

@@ -14,9 +14,9 @@ from implicit_bias.checks import (
     expected_failures,
 )
 from implicit_bias.config import NAME as CONFIG_NAME
-from implicit_bias.config import SCHEMAS as CONFIG_SCHEMAS
-from implicit_bias.config import ConfigError, validate_config
-from implicit_bias.papers.beyond import STUDIES as BEY_STUDY_NAMES
+from implicit_bias.config import ConfigError, schemas, validate_config
+from implicit_bias.papers import home
+from implicit_bias.targets import figure_path, figures_of
 
 # Refuse a bad config before any job runs, in one line naming the dotted key path (implicit_bias.config: duplicated
 # keys in the config files, the schemas of workflow/schemas/, the cross-references; tests/test_config_refusals.py
@@ -30,7 +30,7 @@ try:
     )
 except ConfigError as err:
     raise SystemExit(str(err))
-for _section, _schema in CONFIG_SCHEMAS.items():
+for _section, _schema in schemas().items():
     validate(config if _section is None else config[_section], f"../schemas/{_schema}")
 # checks known not to reproduce on this configuration: {"<paper>/<check>": reason}
 EXPECTED = expected_failures(config.get("expected_failures", []))
@@ -42,14 +42,13 @@ os.environ.setdefault(COMMIT_ENV, git_commit(workflow.basedir))
 
 PYENV = "../envs/python.yaml"
 RULES_DIR = Path(workflow.basedir) / "workflow" / "rules"
-# rule-name prefix of each paper (baek_run, fan_run, cat_order, ...)
-PREFIX = {"baek2025": "baek", "fan2025": "fan", "cattaneo2024": "cat", "beyond": "bey"}
+# rule-name prefix of each paper (baek_run, fan_run, cat_order, ...), as its home declares it
+PREFIX = {paper: home(paper).prefix for paper in PAPERS}
 NAME = CONFIG_NAME  # a config key used in a path (implicit_bias.config.NAME)
 
 
 wildcard_constraints:
     paper="|".join(PAPERS),
-    study="|".join(BEY_STUDY_NAMES),
     check=NAME,
     dataset=NAME,
     experiment=NAME,
@@ -85,15 +84,26 @@ def paper_summary_path(paper):
     return f"results/checks/{paper}/summary.md"
 
 
+def paper_figures(paper):
+    """The paper's figures (PNG), as its home declares them (implicit_bias.targets.figures_of)."""
+    return [figure_path(paper, fig) for fig in figures_of(paper, config)]
+
+
 def paper_targets(paper):
     """What `snakemake <paper>` builds: the paper's figures, its checks and its summary table (nothing else)."""
-    figures = {
-        "baek2025": baek2025_figures,
-        "fan2025": fan2025_figures,
-        "cattaneo2024": cattaneo2024_figures,
-        "beyond": beyond_figures,
-    }[paper]()
-    return figures + paper_checks(paper) + [paper_summary_path(paper)]
+    return paper_figures(paper) + paper_checks(paper) + [paper_summary_path(paper)]
+
+
+def paper_function(paper, what):
+    """The workflow helper `<paper>_<what>` its rule files define (e.g. `fan2025_check_spec`); the check rules
+    read a paper's `check_spec` and `check_inputs` this way. One namespace holds every included rule file.
+    """
+    name = f"{paper}_{what}"
+    if name not in globals():
+        raise SystemExit(
+            f"workflow error: {paper} defines no {name}(wildcards) (its rule files, or workflow/rules/generic.smk)"
+        )
+    return globals()[name]
 
 
 def summary_checks(wildcards):

@@ -1,14 +1,11 @@
 # Input functions and target lists of fan2025 (multiclass SignGD, NSD and Adam).
 from implicit_bias.papers.fan2025 import experiments as fan_exp
-from implicit_bias.targets import FIXED_FIGURES
+from implicit_bias.papers.fan2025 import (
+    FIGURES as FAN_FIGURES,
+)  # figure -> the experiments it reads
 
 FAN = config["fan2025"]
 FAN_CHECKS = checks_of("fan2025")
-FAN_FIGURES = FIXED_FIGURES["fan2025"]  # figure -> the experiments it reads
-
-
-def fan2025_figures():
-    return expand("results/figures/fan2025/{fig}.png", fig=FAN_FIGURES)
 
 
 def _fan_keys(experiment):

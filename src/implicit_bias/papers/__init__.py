@@ -1,22 +1,158 @@
 """One home per paper: `papers/<paper>/` holds everything that is specific to one paper's reproduction.
 
+* `__init__.py`     the home's declaration, ``PAPER = Paper(...)``: the one place the pipeline learns of it;
 * `experiments.py`  config → runs, references, metric tables, and `check_config` (the config's cross-references);
 * `checks.py`       its theorem checks, `CHECKS` (name → `implicit_bias.checks.Check`);
 * `plots.py`        its figures.
 
 The maths the papers share (data, losses, optimizers, training, margins, fixed points, backward error analysis,
 networks) lives in the package's concept modules, the generic check framework in `implicit_bias.checks`, the
-generic plotting helpers in `implicit_bias.plots`. This module holds what the papers' orchestration shares.
+generic plotting helpers in `implicit_bias.plots`. This module holds what the papers' orchestration shares: the
+registry (`HOMES`, `PAPERS`, `home`), the declaration (`Paper`) and the interfaces a home's modules provide
+(`PaperChecks`, `PaperExperiments`, `GenericExperiments`, `GenericPlots`). docs/adding-a-paper.md walks through
+adding a home.
+
+Everything that lists the papers (config validation, the Snakefile's includes, rule-name prefixes, target lists,
+the check rules, the ledger, the report, the command line) reads this registry. Importing it, or a home's
+`__init__`, loads no paper module: `home` imports the home's package by name, and a declaration imports its
+`experiments`/`checks` modules inside the functions that need them, so a dry run and a figure job stay light.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
-__all__ = ["PAPERS", "run_specs"]
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
-# the three papers, and `beyond`: questions they raise together, a fourth home built the same way
-PAPERS = ("baek2025", "fan2025", "cattaneo2024", "beyond")
+__all__ = [
+    "HOMES",
+    "PAPERS",
+    "GenericExperiments",
+    "GenericPlots",
+    "Paper",
+    "PaperChecks",
+    "PaperExperiments",
+    "check_run_labels",
+    "home",
+    "run_specs",
+]
+
+# The homes, in the order the summary tables and the report list them: the three papers, and `beyond` (questions
+# they raise together), a fourth home built the same way. A new home is one more name here and its package.
+HOMES = ("baek2025", "fan2025", "cattaneo2024", "beyond")
+PAPERS = HOMES
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A home's declaration: what the workflow, the config validation, the ledger and the CLI need to know of it.
+
+    name      the package folder, config section, results/<kind>/<name>/ folder and `snakemake <name>` target;
+    prefix    the prefix of its rule names (`<prefix>_run`, `<prefix>_check`): short, so a job table stays narrow;
+    title     one line on what the home reproduces;
+    figures   config -> the names of its figures (results/figures/<name>/<figure>.png), in drawing order;
+    schema    its config section's JSON schema (a file name in the schema folder), or None when the top-level schema
+              checks the section;
+    generic   True: the workflow builds the home with the generic rule set (workflow/rules/generic.smk, data set ->
+              references -> run -> metrics -> figure) from the modules of `GenericExperiments`/`GenericPlots`;
+              False: the home brings its own rules, workflow/rules/<name>_common.smk and <name>.smk.
+    """
+
+    name: str
+    prefix: str
+    title: str
+    figures: Callable[[dict], list[str]]
+    schema: str | None = None
+    generic: bool = False
+
+    def check_config(self, config: dict) -> None:
+        """The home's cross-references the schema cannot express (its experiments' `cross_references`, imported
+        by name here: a job that reads the declaration does not load the experiments)."""
+        importlib.import_module(self.experiments_module).cross_references(config)
+
+    @property
+    def module(self) -> str:
+        """The home's package (`implicit_bias.papers.<name>`)."""
+        return f"{__name__}.{self.name}"
+
+    @property
+    def checks_module(self) -> str:
+        """The module that holds its `CHECKS` (imported by name, so a check rule declares it as an input)."""
+        return f"{self.module}.checks"
+
+    @property
+    def experiments_module(self) -> str:
+        return f"{self.module}.experiments"
+
+    @property
+    def plots_module(self) -> str:
+        return f"{self.module}.plots"
+
+    @property
+    def rule_files(self) -> tuple[str, ...]:
+        """Its own rule files under workflow/rules/ (helpers first, then rules); none for a generic home."""
+        return () if self.generic else (f"{self.name}_common.smk", f"{self.name}.smk")
+
+
+class PaperChecks(Protocol):
+    """`papers/<name>/checks.py`: the home's theorem checks, name -> `implicit_bias.checks.Check` (light at import:
+    the Snakefile reads it to plan the check jobs)."""
+
+    CHECKS: dict[str, Any]
+
+
+class PaperExperiments(Protocol):
+    """`papers/<name>/experiments.py`: config -> runs, references and metric tables, and the config's
+    cross-references, which the config validation calls (through `Paper.check_config`) before any job runs."""
+
+    def cross_references(self, config: dict) -> None:
+        """What the schema cannot express, on the whole `config` (the home's section, and what its figures and
+        checks read); a ValueError whose text starts with the dotted key path, ``<name>.<key>: <problem>``."""
+        ...
+
+
+class GenericExperiments(PaperExperiments, Protocol):
+    """`experiments.py` of a generic home (`Paper.generic`), which the generic rules call; `cfg` is the home's config
+    section, a data-set name a plain file name. Heavy libraries (numba, cvxpy) are imported inside the functions."""
+
+    def datasets(self, cfg: dict) -> list[str]:
+        """The data sets (results/data/<name>/<data set>.npz), deterministic in `cfg`."""
+        ...
+
+    def make_dataset(self, cfg: dict, name: str) -> dict[str, np.ndarray]: ...
+
+    def references(self, cfg: dict, name: str, data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """What the runs are compared with (max-margin directions, fixed points)."""
+        ...
+
+    def run(self, cfg: dict, name: str, data: dict[str, np.ndarray], log: Callable[[str], object]) -> dict:
+        """The optimizer runs on one data set (the expensive step; `log` prints progress lines)."""
+        ...
+
+    def metrics(self, cfg: dict, inputs: dict[str, tuple[dict, dict, dict]]) -> pd.DataFrame:
+        """One long table from every data set's (data, references, runs) (results/metrics/<name>/metrics.csv)."""
+        ...
+
+
+class GenericPlots(Protocol):
+    """`plots.py` of a generic home: one figure from the metric table alone (imports no solver and no kernel)."""
+
+    def figure(self, name: str, df: pd.DataFrame, cfg: dict) -> Any: ...
+
+
+def home(name: str) -> Paper:
+    """The declaration of home `name` (its package's `PAPER`)."""
+    if name not in HOMES:
+        raise ValueError(f"unknown paper {name!r}; expected one of {', '.join(HOMES)}")
+    paper = importlib.import_module(f"{__name__}.{name}").PAPER
+    if paper.name != name:
+        raise ValueError(f"papers/{name}/__init__.py declares the paper {paper.name!r}")
+    return paper
 
 
 def run_specs(experiment: dict, defaults: dict, structural: Iterable[str] = ("runs", "dataset")) -> dict[str, dict]:
@@ -28,3 +164,13 @@ def run_specs(experiment: dict, defaults: dict, structural: Iterable[str] = ("ru
         spec.setdefault("label", run_id)
         specs[run_id] = spec
     return specs
+
+
+def check_run_labels(key: str, specs: dict[str, dict]) -> None:
+    """Two runs of one experiment must not share a label (`key`: the experiment's dotted path): the figures tell
+    runs apart by label, so their curves would share a colour and a legend entry."""
+    run_of = {}
+    for run_id, spec in specs.items():
+        other = run_of.setdefault(spec["label"], run_id)
+        if other != run_id:
+            raise ValueError(f"{key}.runs.{run_id}.label: {spec['label']!r} is also the label of run {other!r}")

@@ -16,12 +16,15 @@ from ...data import make_dataset
 from ...fixed_point import proxy_fixed_point
 from ...margins import cosine, max_margin, normalized_margin
 from ...training import log_progress, train
+from .. import check_run_labels
 from .. import run_specs as shared_run_specs
 
 __all__ = [
     "RUN_DEFAULTS",
     "build_datasets",
     "check_config",
+    "check_figures",
+    "cross_references",
     "reference_solutions",
     "run_experiment",
     "run_specs",
@@ -186,6 +189,35 @@ def trajectory_metrics(
     return pd.concat(frames, ignore_index=True)
 
 
+def check_figures(config: dict) -> None:
+    """What a baek2025 figure's drawing keys need of its panels and runs (the experiment and run names themselves are
+    checked by baek2025's `check_config`): a key that would draw nothing is refused, not ignored."""
+    cfg = config["baek2025"]
+    for fig, spec in cfg["figures"].items():
+        key = f"baek2025.figures.{fig}"
+        if spec.get("style", "curves") == "heatmap":
+            unused = [k for k in ("dashed", "fall", "spread") if k in spec]
+            if unused:
+                raise ValueError(f"{key}: {unused} apply to curves, not to a heatmap")
+            grid = spec["heatmap"]
+            if grid["rows"] == grid["columns"]:
+                raise ValueError(f"{key}.heatmap: rows and columns are both {grid['rows']!r}")
+            specs = run_specs(cfg["experiments"][spec["experiment"]])
+            cells = {}
+            for run in spec["runs"]:
+                cell = (specs[run][grid["rows"]], specs[run][grid["columns"]])
+                other = cells.setdefault(cell, run)
+                if other != run:
+                    raise ValueError(f"{key}.runs: {other!r} and {run!r} share the heatmap cell {cell}")
+            continue
+        if "heatmap" in spec:
+            raise ValueError(f"{key}.heatmap: only a figure with style: heatmap has a grid")
+        if "spread" in spec and spec["spread"] not in spec["panels"]:
+            raise ValueError(f"{key}.spread: {spec['spread']!r} is not one of the figure's panels {spec['panels']}")
+        if "guide" in spec and "gap_linf" not in spec["panels"]:
+            raise ValueError(f"{key}.guide: the rate is drawn on the gap_linf panel, which the figure does not have")
+
+
 def check_config(config: dict) -> None:
     """Cross-references the JSON schema cannot express; each error names the offending config key."""
     for paper in ("baek2025",):
@@ -218,3 +250,12 @@ def check_config(config: dict) -> None:
             missing = [r for r in spec["runs"] if r not in cfg["experiments"][spec["experiment"]]["runs"]]
             if missing:
                 raise ValueError(f"{key}.runs: {missing} are not runs of experiment {spec['experiment']!r}")
+
+
+def cross_references(config: dict) -> None:
+    """The experiments' data sets and batch sizes, the figures' drawing keys, distinct run labels (config.py calls
+    it through the home's declaration)."""
+    check_config(config)
+    check_figures(config)
+    for name, exp in config["baek2025"]["experiments"].items():
+        check_run_labels(f"baek2025.experiments.{name}", run_specs(exp))

@@ -31,7 +31,9 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-__all__ = ["STUDIES", "study_module"]
+from .. import Paper
+
+__all__ = ["PAPER", "STUDIES", "check_config", "figure_studies", "study_module"]
 
 STUDIES = ("phase", "multiclass", "eps", "real_data")
 
@@ -41,3 +43,21 @@ def study_module(study: str) -> ModuleType:
     if study not in STUDIES:
         raise ValueError(f"unknown study {study!r}; expected one of {', '.join(STUDIES)}")
     return importlib.import_module(f"{__name__}.{study}")
+
+
+def figure_studies() -> dict[str, list[str]]:
+    """Figure -> [the study that draws it] (each study draws one figure, its ``FIGURE``)."""
+    return {study_module(study).FIGURE: [study] for study in STUDIES}
+
+
+def figures(config: dict) -> list[str]:
+    return list(figure_studies())
+
+
+PAPER = Paper(
+    name="beyond",
+    prefix="bey",
+    title="Beyond the papers: questions the three papers raise together",
+    figures=figures,
+    schema="beyond.schema.yaml",
+)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import STUDIES, study_module
 
-__all__ = ["check_config", "datasets", "run_study"]
+__all__ = ["check_config", "cross_references", "datasets", "run_study"]
 
 
 def check_config(config: dict) -> None:
@@ -43,3 +43,7 @@ def run_study(
         data = module.make_dataset(cfg, name)
         inputs[name] = (data, module.references(cfg, name, data), module.run(cfg, name, data, log))
     return inputs, module.metrics(cfg, inputs)
+
+
+def cross_references(config: dict) -> None:
+    check_config(config["beyond"])

@@ -44,6 +44,7 @@ __all__ = [
     "adam_sweep",
     "check_config",
     "combine_sweep",
+    "cross_references",
     "f_curves",
     "field_lipschitz",
     "flow_validity",
@@ -792,3 +793,7 @@ def check_config(cfg: dict) -> None:
     fig2 = cfg["fig2"]
     if fig2["tail"] > round(fig2["T"] / max(fig2["h_grid"] + [fig2["h"]])):
         raise ValueError(f"{key}.fig2.tail: {fig2['tail']} is more than the number of steps T/h of the largest h")
+
+
+def cross_references(config: dict) -> None:
+    check_config(config["cattaneo2024"])

@@ -1,1 +1,28 @@
 """fan2025: the implicit bias of multiclass SignGD, normalised steepest descent and Adam."""
+
+from __future__ import annotations
+
+from .. import Paper
+
+__all__ = ["FIGURES", "PAPER"]
+
+# the paper's figures, fixed by the paper: figure -> the experiments it reads
+FIGURES = {
+    "fig1": ["main"],
+    "fig1_gaps": ["main", "long"],
+    "fig_nsd": ["nsd"],
+    "fig_losses": ["losses", "long"],
+}
+
+
+def figures(config: dict) -> list[str]:
+    return list(FIGURES)
+
+
+PAPER = Paper(
+    name="fan2025",
+    prefix="fan",
+    title="The implicit bias of multiclass SignGD, normalised steepest descent and Adam",
+    figures=figures,
+    schema="fan2025.schema.yaml",
+)

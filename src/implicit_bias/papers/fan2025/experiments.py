@@ -25,6 +25,7 @@ from ...multiclass import (
 )
 from ...optimizers import UpdateRule, init_state, learning_rate, step_direction
 from ...training import log_progress, train
+from .. import check_run_labels
 from .. import run_specs as shared_run_specs
 
 # cvxpy is imported by the functions that solve (the dataset and reference jobs), not by this module: the workflow's
@@ -35,6 +36,7 @@ __all__ = [
     "RUN_DEFAULTS",
     "adam_moment_trace",
     "check_config",
+    "cross_references",
     "draw_dataset",
     "experiment_datasets",
     "norm_name",
@@ -351,3 +353,20 @@ def check_config(cfg: dict) -> None:
                 )
             if spec["optimizer"] == "signum" and spec["eps"]:
                 raise ValueError(f"{key}.runs.{run_id}.eps: only Adam takes eps")
+
+
+def cross_references(config: dict) -> None:
+    """The section's cross-references, distinct run labels, and the experiments the figures and checks read."""
+    from ...checks import checks_of
+    from . import FIGURES
+
+    cfg = config["fan2025"]
+    check_config(cfg)
+    for name, exp in cfg["experiments"].items():
+        check_run_labels(f"fan2025.experiments.{name}", run_specs(exp))
+    needs = [(f"figure {fig}", exps) for fig, exps in FIGURES.items()]
+    needs += [(f"check {name}", check.experiments) for name, check in checks_of("fan2025").items()]
+    for who, exps in needs:
+        for exp in exps:
+            if exp not in cfg["experiments"]:
+                raise ValueError(f"fan2025.experiments.{exp}: {who} needs this experiment")
