@@ -13,7 +13,7 @@ accelerated iteration can stop at another fixed point there, so the full-batch r
 The fixed point is a β2 → 1 statement (baek2025 Prop 4.1: the second moment averages the squared gradients of a
 whole epoch): the mini-batch runs need an EMA window 1/(1 − β2) of at least an epoch, N/b steps (500 for b = 1 here),
 hence β2 = 0.999 in the default config rather than fan2025's 0.99 (window 100; with it the b = 1 run peaks near fp_b1
-and turns away, pilot of 2026-11-30). The full-batch run keeps fan2025's own settings (β2 = 0.99, a = 2/3), under
+and turns away, in a pilot run). The full-batch run keeps fan2025's own settings (β2 = 0.99, a = 2/3), under
 which fan2025 states its claim and its rate: β2 = 0.999 stalls full-batch Adam without bias correction (spec §2).
 
 References are only as good as their convergence. The plain iteration of P_b(c) can lose a class: the pairs

@@ -435,7 +435,7 @@ def momentum_eps_distance(art: Artifacts) -> Verdict:
 
 
 def ex21_momentum_dynamics(art: Artifacts) -> Verdict:
-    """Spec reconstruction of Example 2.1 (the paper's own parametrisation of it was not seen), run: at √ε ≫ |g|,
+    """Spec reconstruction of Example 2.1 (the paper's own parametrisation is not in the spec), run: at √ε ≫ |g|,
     Adam with h = η√ε is GD with EMA momentum at step η (`momentum_eps_distance`), and its iterates follow the
     momentum method's modified flow, which penalises the squared two-norm (spec §2.4(b)), to O(η²) over a training
     horizon, against O(η) for the gradient flow. At β = 0.9 this η grid is pre-asymptotic (second-order local slopes
