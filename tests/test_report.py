@@ -23,7 +23,7 @@ import yaml
 
 from implicit_bias.artifacts import load_json
 from implicit_bias.checks import PAPERS, Artifacts, Check, Criterion, checks_of, verdict_of
-from implicit_bias.report import figure_for, provenance, render, report_context, report_status
+from implicit_bias.report import figure_for, render, report_context, report_provenance, report_status
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "workflow" / "templates" / "report.html.j2"
@@ -192,9 +192,9 @@ def test_sections_group_claims_beside_their_figures_and_count_headlines(tmp_path
 
 
 def test_provenance_names_commit_config_hash_and_versions():
-    p = provenance({"b": 1, "a": [1, 2]}, ROOT)
-    assert p["config_hash"] == provenance({"a": [1, 2], "b": 1}, ROOT)["config_hash"]
-    assert p["config_hash"] != provenance({"a": [1, 3], "b": 1}, ROOT)["config_hash"]
+    p = report_provenance({"b": 1, "a": [1, 2]}, ROOT)
+    assert p["config_hash"] == report_provenance({"a": [1, 2], "b": 1}, ROOT)["config_hash"]
+    assert p["config_hash"] != report_provenance({"a": [1, 3], "b": 1}, ROOT)["config_hash"]
     assert p["versions"]["numpy"] and p["versions"]["jinja2"]
     assert p["commit"]
 
@@ -218,7 +218,7 @@ def test_report_in_a_browser_shows_every_figure_and_check_and_loads_nothing(tmp_
     verdicts = fake_verdicts()
     figures = fake_figures(tmp_path)
     ctx = report_context(verdicts, figures, {}, ["baek2025", "fan2025"])
-    ctx["provenance"] = provenance({}, ROOT)
+    ctx["provenance"] = report_provenance({}, ROOT)
     html = tmp_path / "report.html"
     html.write_text(render(ctx, TEMPLATE), encoding="utf-8")
     dom = dump_dom(chromium, html, tmp_path)

@@ -27,9 +27,9 @@ __all__ = [
     "figure_for",
     "figure_name",
     "paper_section",
-    "provenance",
     "render",
     "report_context",
+    "report_provenance",
     "report_status",
     "show_status_at_exit",
 ]
@@ -149,9 +149,11 @@ def config_hash(config: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def provenance(config: dict, root: str | os.PathLike[str] = ".") -> dict:
-    """Commit (`artifacts.git_commit`: the one every artifact of the run records, with a dirty mark), config hash
-    and library versions: the report's footer. No build date: two runs at one commit give the same page."""
+def report_provenance(config: dict, root: str | os.PathLike[str] = ".") -> dict:
+    """The report's footer: commit (`artifacts.git_commit`: the one every artifact of the run records, with a dirty
+    mark), config hash and library versions. Where `artifacts.provenance` stores an artifact's config subset itself,
+    the footer shows a hash of the whole run's config, and the workflow's libraries beside the numerical ones. No
+    build date: two runs at one commit give the same page."""
     return {
         "commit": git_commit(root),
         "config_hash": config_hash(config),
