@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ...checks import Artifacts, Check, Criterion, Verdict
+from ...checks import Artifacts, Check, Criterion, Source, Verdict
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -720,7 +720,8 @@ CHECKS = {
         datasets=(),
         func=check_multiclass_fixed_point_exists,
         kind="consistency",
-        figure=f"beyond the papers ({FIGURE})",
+        sources=(Source("beyond"),),
+        drawn_by=FIGURE,
     ),
     "multiclass_leaves_v_inf": Check(
         claim=(
@@ -733,7 +734,8 @@ CHECKS = {
         datasets=(),
         func=check_multiclass_leaves_v_inf,
         kind="claim",
-        figure=f"beyond the papers ({FIGURE})",
+        sources=(Source("beyond"),),
+        drawn_by=FIGURE,
     ),
     "multiclass_fixed_point": Check(
         claim=(
@@ -747,6 +749,7 @@ CHECKS = {
         datasets=(),
         func=check_multiclass_fixed_point,
         kind="claim",
-        figure=f"beyond the papers ({FIGURE})",  # the report shows the check beside its figure
+        sources=(Source("beyond"),),
+        drawn_by=FIGURE,  # the report shows the check beside its figure
     ),
 }

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ...checks import Artifacts, Check, Criterion, Verdict
+from ...checks import Artifacts, Check, Criterion, Source, Verdict
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -418,6 +418,7 @@ CHECKS = {
         datasets=(),
         func=batch_fixed_point,
         kind="claim",
-        figure=f"beyond the papers ({FIGURE})",  # the report shows the check beside its figure
+        sources=(Source("beyond"),),
+        drawn_by=FIGURE,  # the report shows the check beside its figure
     ),
 }

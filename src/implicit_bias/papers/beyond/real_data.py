@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ...checks import Artifacts, Check, Criterion, Verdict
+from ...checks import Artifacts, Check, Criterion, Source, Verdict
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -536,14 +536,27 @@ CHECKS = {
         (STUDY,),
         (),
         real_data_binary,
-        figure=f"beyond the papers ({FIGURE}); baek2025 Thm 4.8 / Figs. 1, 3; fan2025 Thm 5.3",
+        sources=(
+            Source("beyond"),
+            Source("theorem", "4.8", paper="baek2025"),
+            Source("figure", "1", paper="baek2025"),
+            Source("figure", "3", paper="baek2025"),
+            Source("theorem", "5.3", paper="fan2025"),
+        ),
+        drawn_by=FIGURE,
     ),
     "real_data_multiclass": Check(
         "On all ten digits: Adam and SignGD favour the max-norm margin, NGD the l2 margin, at the theory's rates",
         (STUDY,),
         (),
         real_data_multiclass,
-        figure=f"beyond the papers ({FIGURE}); fan2025 Fig. 1, Thms 5.3, 6.3",
+        sources=(
+            Source("beyond"),
+            Source("figure", "1", paper="fan2025"),
+            Source("theorem", "5.3", paper="fan2025"),
+            Source("theorem", "6.3", paper="fan2025"),
+        ),
+        drawn_by=FIGURE,
     ),
 }
 

@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike
 
 from ...backward_error import adam_correction_1d, modified_field
 from ...backward_error_reference import adam_direction, extracted_correction, momentum_direction
-from ...checks import Artifacts, Check, Criterion, Verdict
+from ...checks import Artifacts, Check, Criterion, Source, Verdict
 from .experiments import reached_mean
 
 __all__ = ["CHECKS", "fitted_slope", "initial_period", "local_slopes", "post_initial_hill"]
@@ -896,7 +896,7 @@ CHECKS = {
         ("order_toy",),
         (),
         c1_order_toy,
-        figure="Thm 3.1 (toy)",
+        sources=(Source("theorem", "3.1", "toy"),),
     ),
     "c1_order_long": Check(
         "C1 over a pre-convergence training horizon: first-order flow O(h), second-order O(h^2) per h pair while "
@@ -906,7 +906,7 @@ CHECKS = {
         ("order_long",),
         (),
         c1_order_long,
-        figure="Thm 3.1 (training horizon)",
+        sources=(Source("theorem", "3.1", "training horizon"),),
     ),
     "c1_order_mlp": Check(
         "Fig. 3's comparison, short-horizon check (T = 0.003125, not a training horizon; loss fall reported): "
@@ -915,7 +915,8 @@ CHECKS = {
         ("order_mlp",),
         (),
         c1_order_mlp,
-        figure="Fig. 3 (short horizon)",
+        sources=(Source("figure", "3", "short horizon"),),
+        drawn_by="fig3",
     ),
     "c2_regimes": Check(
         "C2: the code's second-order correction is the O(h) term of Adam's own update in each eps regime and on an "
@@ -925,7 +926,7 @@ CHECKS = {
         (),
         c2_regimes,
         kind="consistency",
-        figure="eps regimes (spec §2.2-2.4)",
+        sources=(Source("spec", "2.2-2.4", "eps regimes"),),
     ),
     "c3_figure1": Check(
         "C3: Figure-1 F closed form = quadrature; shape as stated",
@@ -933,7 +934,8 @@ CHECKS = {
         (),
         c3_figure1,
         kind="consistency",
-        figure="Fig. 1",
+        sources=(Source("figure", "1"),),
+        drawn_by="fig1",
     ),
     "c4_momentum_limit": Check(
         "C4: at large eps (h = eta sqrt(eps)) the code's Adam field is the modified flow of GD with EMA momentum, "
@@ -942,7 +944,7 @@ CHECKS = {
         (),
         c4_momentum_limit,
         kind="consistency",
-        figure="eps -> infinity limit",
+        sources=(Source("spec", "2.4(b)", "eps -> infinity limit"),),
     ),
     "momentum_eps_distance": Check(
         "Large-eps limit, by algebra: at h = eta sqrt(eps) Adam's iterates approach GD with EMA momentum at step eta "
@@ -951,7 +953,7 @@ CHECKS = {
         (),
         momentum_eps_distance,
         kind="consistency",
-        figure="eps -> infinity limit (run)",
+        sources=(Source("spec", "2.4(b)", "eps -> infinity limit, run"),),
     ),
     "ex21_momentum_dynamics": Check(
         "Spec reconstruction of Example 2.1, run: at large eps Adam (h = eta sqrt(eps)) follows, over a training "
@@ -961,7 +963,7 @@ CHECKS = {
         ("momentum",),
         (),
         ex21_momentum_dynamics,
-        figure="large-eps regime (spec §2.4(b)), Example 2.1 (spec reconstruction)",
+        sources=(Source("spec", "2.4(b)", "large-eps regime"), Source("example", "2.1", "spec reconstruction")),
     ),
     "regime_b_bias": Check(
         "derived prediction (this project's reading of the large-eps correction, spec §2.4(b); not a statement or "
@@ -970,10 +972,14 @@ CHECKS = {
         ("momentum",),
         (),
         regime_b_bias,
-        figure="derived from the spec §2.4(b) correction",
+        sources=(Source("derived"), Source("spec", "2.4(b)")),
     ),
     "c5_rmsprop": Check(
-        "C5: C1 for RMSProp (beta = 0)", ("order_rmsprop",), (), c5_rmsprop, figure="Thm 3.1 (RMSProp)"
+        "C5: C1 for RMSProp (beta = 0)",
+        ("order_rmsprop",),
+        (),
+        c5_rmsprop,
+        sources=(Source("theorem", "3.1", "RMSProp"),),
     ),
     "fig4_hill": Check(
         "Fig. 4: as rho increases, the perturbed one-norm (peak of the hill after the initial period, seed mean) "
@@ -981,7 +987,8 @@ CHECKS = {
         ("sweep_rho",),
         (),
         fig4_hill,
-        figure="Fig. 4",
+        sources=(Source("figure", "4"),),
+        drawn_by="fig4",
     ),
     "fig5_hill": Check(
         "Fig. 5: as beta increases, the perturbed one-norm (peak of the hill after the initial period, seed mean) "
@@ -989,7 +996,8 @@ CHECKS = {
         ("sweep_beta",),
         (),
         fig5_hill,
-        figure="Fig. 5",
+        sources=(Source("figure", "5"),),
+        drawn_by="fig5",
     ),
     "matched_loss_rho": Check(
         "derived prediction (this project's reading of the first-order correction, not the paper's Fig. 4): at "
@@ -997,7 +1005,8 @@ CHECKS = {
         ("sweep_rho",),
         (),
         matched_loss_rho,
-        figure="derived from the Sec. 2.4 correction (fig4)",
+        sources=(Source("derived"), Source("section", "2.4")),
+        drawn_by="fig4",
     ),
     "matched_loss_beta": Check(
         "derived prediction (this project's reading of the first-order correction, not the paper's Fig. 5): at "
@@ -1005,7 +1014,8 @@ CHECKS = {
         ("sweep_beta",),
         (),
         matched_loss_beta,
-        figure="derived from the Sec. 2.4 correction (fig5)",
+        sources=(Source("derived"), Source("section", "2.4")),
+        drawn_by="fig5",
     ),
     "anti_penalty_flow": Check(
         "derived test of Sec. 2.4's reading (ours): on the preconditioned flow -D^-1(grad E + lambda grad N), "
@@ -1016,13 +1026,15 @@ CHECKS = {
         # no Adam runs here: to first order in lambda the change of dN/dE is (c b - a^2)/b^2 >= 0 by Cauchy-Schwarz
         # in the D^-1 inner product, so this checks what the term means on the flow, not the paper's claim about Adam
         kind="consistency",
-        figure="Sec. 2.4 anti-penalisation, on the flow (mech_lambda)",
+        sources=(Source("section", "2.4", "anti-penalisation, on the flow"),),
+        drawn_by="mech_lambda",
     ),
     "fig2_toy": Check(
         "Fig. 2: beta moves Adam toward the one-norm minimisers, rho away; h amplifies the larger",
         ("toy",),
         (),
         fig2_toy,
-        figure="Fig. 2",
+        sources=(Source("figure", "2"),),
+        drawn_by="fig2",
     ),
 }

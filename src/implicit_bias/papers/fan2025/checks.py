@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike
 from scipy.special import logsumexp
 
 from ... import multiclass as mc
-from ...checks import Artifacts, Check, Criterion, Verdict
+from ...checks import Artifacts, Check, Criterion, Source, Verdict
 from ...margins import normalized_margin
 from ...optimizers import learning_rate
 from .experiments import norm_name
@@ -875,7 +875,7 @@ CHECKS = {
         (),
         c1_lemmas,
         kind="consistency",
-        figure="Lemmas 4.1-4.3, B.4",
+        sources=(Source("lemma", "4.1-4.3"), Source("lemma", "B.4")),
     ),
     "c2_descent": Check(
         "Descent (8) holds for SignGD steps with alpha_s1 eta <= 1/2 from the runs' iterates (Lemma C.1)",
@@ -883,59 +883,70 @@ CHECKS = {
         (),
         c2_descent,
         kind="consistency",
-        figure="eq. (8), Lemma C.1",
+        sources=(Source("equation", "8"), Source("lemma", "C.1")),
     ),
     "c3_signgd_linf": Check(
-        "SignGD converges to the max-norm margin (Thm 5.3)", ("main",), (), c3_signgd_linf, figure="Fig. 1b"
+        "SignGD converges to the max-norm margin (Thm 5.3)",
+        ("main",),
+        (),
+        c3_signgd_linf,
+        sources=(Source("figure", "1b"),),
+        drawn_by="fig1",
     ),
     "c4_ngd_l2": Check(
         "NGD favours the l2 margin (2-gap < max-gap), not the max-norm one",
         ("main",),
         (),
         c4_ngd_l2,
-        figure="Fig. 1a-b",
+        sources=(Source("figure", "1a-b"),),
+        drawn_by="fig1",
     ),
     "c5_adam_linf": Check(
         "Adam (eps = 0, a = 2/3) converges to the max-norm margin (Thm 6.3)",
         ("long",),
         (),
         c5_adam_linf,
-        figure="Fig. 1a-b",
+        sources=(Source("figure", "1a-b"),),
+        drawn_by="fig1",
     ),
     "c6_correlations": Check(
         "SignGD and Adam correlate best with V_inf, NGD with V_2 (Fig. 1c-d)",
         ("main", "long"),
         (),
         c6_correlations,
-        figure="Fig. 1c-d",
+        sources=(Source("figure", "1c-d"),),
+        drawn_by="fig1",
     ),
     "c7_eps_robustness": Check(
         "Adam's implicit bias (claims (1), (2)) is the same for small eps > 0 as for eps = 0 (Fig. 1)",
         ("main",),
         (),
         c7_eps_robustness,
-        figure="Fig. 1",
+        sources=(Source("figure", "1"),),
+        drawn_by="fig1",
     ),
     "c8_nsd": Check(
         "NSD for an entry-wise p-norm approaches the p-norm margin at Cor. 5.4's rate (Remark 5.5)",
         ("nsd",),
         (),
         c8_nsd,
-        figure="Remark 5.5 (fig_nsd)",
+        sources=(Source("remark", "5.5"),),
+        drawn_by="fig_nsd",
     ),
     "c9_rates": Check(
         "Gap rates to T = 1e5: SignGD and NGD (log t + n)/t^(1/2) (Adam's is c5's)",
         ("long",),
         (),
         c9_rates,
-        figure="Thms 5.3, 6.3 (fig1_gaps)",
+        sources=(Source("theorem", "5.3"), Source("theorem", "6.3")),
+        drawn_by="fig1_gaps",
     ),
     "c10_classes": Check(
         "SignGD's gap is within Thm 5.3's bound (no k in its rate) at every number of classes k",
         ("classes",),
         (),
         c10_classes,
-        figure="Thm 5.3, Cor. 5.4",
+        sources=(Source("theorem", "5.3"), Source("corollary", "5.4")),
     ),
     "c11_adam_beta0": Check(
         "Adam with beta1 = beta2 = 0 reproduces SignGD exactly",
@@ -943,21 +954,23 @@ CHECKS = {
         (),
         c11_adam_beta0,
         kind="consistency",
-        figure="Adam at beta = 0",
+        sources=(Source("equation", "4", "SignGD is Adam at beta = 0"),),
     ),
     "c12_losses": Check(
         "SignGD and Adam reach the max-norm margin under the exponential loss and PairLogLoss (App. F)",
         ("losses",),
         (),
         c12_losses,
-        figure="Fig. losses",
+        sources=(Source("appendix", "F"),),
+        drawn_by="fig_losses",
     ),
     "c13_max_norm_favoured": Check(
         "SignGD and Adam favour the max-norm margin over the 2-norm one at Fig. 1's T = 1e4 (claim (1))",
         ("main", "long"),
         (),
         c13_max_norm_favoured,
-        figure="Fig. 1a-b",
+        sources=(Source("figure", "1a-b"),),
+        drawn_by="fig1",
     ),
     "cor5_4_decay_rates": Check(
         "SignGD with eta_t ~ t^-a (a = 1/3, 2/3): the max-norm gap decays at least as fast as t^-min(a, 1-a) "
@@ -965,7 +978,7 @@ CHECKS = {
         ("decay",),
         (),
         cor5_4_decay_rates,
-        figure="Cor. 5.4 (a != 1/2)",
+        sources=(Source("corollary", "5.4", "a != 1/2"),),
     ),
 }
 CHECKS.update(LEMMA_CHECKS)  # the lemmas checked on the runs (lemma_checks.py)

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...checks import Artifacts, Check, Criterion, Verdict
+from ...checks import Artifacts, Check, Criterion, Source, Verdict
 
 __all__ = [
     "LEMMA_CHECKS",
@@ -356,7 +356,7 @@ LEMMA_CHECKS = {
         (),
         l5_1_proxy_ratio,
         kind="consistency",
-        figure="Lemma 5.1 (B.5)",
+        sources=(Source("lemma", "5.1", "B.5"),),
     ),
     "l5_2_margin": Check(
         "Once L <= log2/n, SignGD's min-margin is at least gamma sum eta_s G/L - alpha_s2 sum eta_s^2",
@@ -364,7 +364,7 @@ LEMMA_CHECKS = {
         (),
         l5_2_margin,
         kind="consistency",
-        figure="Lemma 5.2 (C.2), eq. (9)",
+        sources=(Source("lemma", "5.2", "C.2"), Source("equation", "9")),
     ),
     "l6_1_first_moment": Check(
         "Adam's first moment tracks (1-beta1^(t+1)) grad L per class: error <= alpha_m eta_t (G_c + Q_c)",
@@ -372,7 +372,7 @@ LEMMA_CHECKS = {
         (),
         l6_1_first_moment,
         kind="consistency",
-        figure="Lemma 6.1 (D.2)",
+        sources=(Source("lemma", "6.1", "D.2"),),
     ),
     "l6_2_second_moment": Check(
         "Adam's second moment tracks sqrt(1-beta2^(t+1)) |grad L| per class: error <= alpha_v sqrt(eta_t) (G_c + Q_c)",
@@ -380,6 +380,6 @@ LEMMA_CHECKS = {
         (),
         l6_2_second_moment,
         kind="consistency",
-        figure="Lemma 6.2 (D.3)",
+        sources=(Source("lemma", "6.2", "D.3"),),
     ),
 }
