@@ -355,8 +355,9 @@ def cor_3_2(art: Artifacts) -> Verdict:
     a = np.abs(X[:, 0])
     n = X.shape[0]
     lag = (np.arange(n)[:, None] - np.arange(n)[None, :]) % n  # lag[i, j] = (i − j) mod N
-    measured, criteria = {"max | |x_j[k]| - a_j | (GR structure)": float(np.abs(np.abs(X) - a[:, None]).max())}, []
-    criteria.append(Criterion("max | |x_j[k]| - a_j | (GR structure)", "<", 1e-12, "GR data: |x_j[k]| = a_j"))
+    structure_key = "max | |x_j[k]| - a_j | (GR structure)"
+    measured, criteria = {structure_key: float(np.abs(np.abs(X) - a[:, None]).max())}, []
+    criteria.append(Criterion(structure_key, "<", 1e-12, "GR data: |x_j[k]| = a_j"))
     cases = [("gr_adam", "inc_adam")] + [("gr_beta_grid", r) for r in art.experiment("gr_beta_grid")["runs"]]
     for exp, run in cases:
         s = art.run_settings(exp, run)
@@ -376,14 +377,17 @@ def cor_3_2(art: Artifacts) -> Verdict:
             errors.append(float(np.linalg.norm(ours / np.linalg.norm(ours) + prop / np.linalg.norm(prop))))
         weights = np.asarray(weights)
         label = f"{exp}/{run} (beta1={b1:g}, beta2={b2:g})"
-        measured[f"{label}: min weight / c1"] = float(weights.min() / c1)
-        measured[f"{label}: max weight / c2"] = float(weights.max() / c2)
-        measured[f"{label}: max |decomposition - Prop. 2.5 direction|"] = max(errors)
+        lower_key = f"{label}: min weight / c1"
+        measured[lower_key] = float(weights.min() / c1)
+        upper_key = f"{label}: max weight / c2"
+        measured[upper_key] = float(weights.max() / c2)
+        direction_key = f"{label}: max |decomposition - Prop. 2.5 direction|"
+        measured[direction_key] = max(errors)
         criteria += [
-            Criterion(f"{label}: min weight / c1", ">=", 1 - 1e-12, "Cor. 3.2's lower bound c1, floating point slack"),
-            Criterion(f"{label}: max weight / c2", "<=", 1 + 1e-12, "Cor. 3.2's upper bound c2, floating point slack"),
+            Criterion(lower_key, ">=", 1 - 1e-12, "Cor. 3.2's lower bound c1, floating point slack"),
+            Criterion(upper_key, "<=", 1 + 1e-12, "Cor. 3.2's upper bound c2, floating point slack"),
             Criterion(
-                f"{label}: max |decomposition - Prop. 2.5 direction|",
+                direction_key,
                 "<",
                 1e-10,
                 "the weighted form is Prop. 2.5's epoch direction (unit vectors), floating point",
@@ -397,11 +401,14 @@ def ex_4_9(art: Artifacts) -> Verdict:
     refs = art.refs("gr")
     cos = float(cosine(refs["w_fp"][0], refs["w_l2"][0]))
     its = int(refs["fp_iterations"][0])
-    measured = {"cos(w_fp, w_l2)": cos, "iterations": its, "converged": bool(refs["fp_converged"][0])}
+    cos_key = "cos(w_fp, w_l2)"
+    iterations_key = "iterations"
+    converged_key = "converged"
+    measured = {cos_key: cos, iterations_key: its, converged_key: bool(refs["fp_converged"][0])}
     criteria = [
-        Criterion("cos(w_fp, w_l2)", ">", 0.9999, "the spec's pass level for Example 4.9"),
-        Criterion("iterations", "<=", 3, "the spec's 'within 3 iterations'"),
-        Criterion("converged", "==", True, "Alg. 3 met its own stopping tolerance (an engineering tolerance)"),
+        Criterion(cos_key, ">", 0.9999, "the spec's pass level for Example 4.9"),
+        Criterion(iterations_key, "<=", 3, "the spec's 'within 3 iterations'"),
+        Criterion(converged_key, "==", True, "Alg. 3 met its own stopping tolerance (an engineering tolerance)"),
     ]
     return measured, criteria
 
@@ -427,21 +434,25 @@ def ex_4_11(art: Artifacts) -> Verdict:
     _, lam = solve_proxy_problem(X, e0)
     lam_err = float(np.abs(lam - e0 / (X[0, 0] + (n - 1) * delta)).max())
     its = int(refs["fp_iterations"][0])
+    c_key = "||c - e0||_1"
+    iterations_key = "iterations"
+    one_minus_cos_key = "1 - cos(w_fp, 1)"
+    lambda_key = "max|lambda*(e0) - e0/(a0+(N-1)delta)|"
     measured = {
-        "||c - e0||_1": c_err,
-        "iterations": its,
+        c_key: c_err,
+        iterations_key: its,
         "cos(w_fp, 1)": cos_one,
-        "1 - cos(w_fp, 1)": 1 - cos_one,
-        "max|lambda*(e0) - e0/(a0+(N-1)delta)|": lam_err,
+        one_minus_cos_key: 1 - cos_one,
+        lambda_key: lam_err,
     }
     criteria = [
-        Criterion("||c - e0||_1", "<", 1e-6, "the spec's pass level for Example 4.11"),
-        Criterion("iterations", "<=", 20, "the spec's 'within 20 iterations'"),
+        Criterion(c_key, "<", 1e-6, "the spec's pass level for Example 4.11"),
+        Criterion(iterations_key, "<=", 20, "the spec's 'within 20 iterations'"),
         Criterion(
-            "1 - cos(w_fp, 1)", "<", 1e-9, "w_fp is exactly proportional to 1 (Example 4.11): floating-point identity"
+            one_minus_cos_key, "<", 1e-9, "w_fp is exactly proportional to 1 (Example 4.11): floating-point identity"
         ),
         Criterion(
-            "max|lambda*(e0) - e0/(a0+(N-1)delta)|",
+            lambda_key,
             "<",
             1e-6,
             "closed form of Example 4.11 against the QP solution: an engineering (solver) tolerance",
@@ -482,21 +493,23 @@ def alg_3(art: Artifacts) -> Verdict:
         its += [int(i) for i in refs["fp_iterations"]]
         conv += [bool(c) for c in refs["fp_converged"]]
         where += [f"{ds}[{s}]" for s in range(len(refs["fp_iterations"]))]
+    iterations_key = "iterations (per data set and seed)"
+    converged_key = "converged (per data set and seed)"
     measured = {
         "data set[seed]": where,
-        "iterations (per data set and seed)": its,
-        "converged (per data set and seed)": conv,
+        iterations_key: its,
+        converged_key: conv,
     }
     criteria = [
         Criterion(
-            "iterations (per data set and seed)",
+            iterations_key,
             "<=",
             20,
             "the paper's 'within 20 iterations in all settings'",
             each=True,
         ),
         Criterion(
-            "converged (per data set and seed)",
+            converged_key,
             "==",
             True,
             "Alg. 3 met its stopping threshold ||c_{k+1} - c_k||_1 < tol (the paper's threshold is not recovered; "
@@ -646,10 +659,11 @@ def thm_5_1(art: Artifacts) -> Verdict:
     measured, criteria = {}, []
     for r in SIGNUM_RUNS:
         measured[f"{r} gap (per seed)"] = _final(df, r, "gap_linf").tolist()
-        measured[f"{r} gap(T/10) / gap(T) (per seed)"] = _decade_ratio(df, r, "gap_linf").tolist()
+        ratio_key = f"{r} gap(T/10) / gap(T) (per seed)"
+        measured[ratio_key] = _decade_ratio(df, r, "gap_linf").tolist()
         criteria += [
             Criterion(
-                f"{r} gap(T/10) / gap(T) (per seed)",
+                ratio_key,
                 ">",
                 float(RATE_SLACK * np.sqrt(10)),
                 "Thm 5.1, eq. 7 with its rate: the gap of a converging sign method with eta_t ~ t^(-1/2) falls like "

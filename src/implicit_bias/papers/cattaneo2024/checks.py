@@ -63,11 +63,13 @@ def _order_check(art, name):
             criteria += [Criterion(local, ">=", low, why, each=True), Criterion(local, "<=", high, why, each=True)]
         measured[f"{key} err1 (largest h .. smallest)"] = err1[s].tolist()
         measured[f"{key} err2 (largest h .. smallest)"] = err2[s].tolist()
-        measured[f"{key} err1 - err2 (largest h .. smallest)"] = (err1[s] - err2[s]).tolist()
-        measured[f"{key} N_min*(1-max(beta,rho))"] = (T / h.max()) * (1.0 - max(b, rho))
+        gain_key = f"{key} err1 - err2 (largest h .. smallest)"
+        measured[gain_key] = (err1[s] - err2[s]).tolist()
+        memories_key = f"{key} N_min*(1-max(beta,rho))"
+        measured[memories_key] = (T / h.max()) * (1.0 - max(b, rho))
         criteria += [
             Criterion(
-                f"{key} err1 - err2 (largest h .. smallest)",
+                gain_key,
                 ">",
                 0.0,
                 "spec §3.2 C1 / §4 Figure 3: the second-order flow is closer than the first-order one, err2 < err1 at "
@@ -75,7 +77,7 @@ def _order_check(art, name):
                 each=True,
             ),
             Criterion(
-                f"{key} N_min*(1-max(beta,rho))",
+                memories_key,
                 ">=",
                 10.0,
                 "the asymptotics need N = T/h >> the memory 1/(1-max(beta,rho)) (spec §3.4 warning); 10 memories on "
@@ -103,8 +105,9 @@ def c1_order_toy(art: Artifacts) -> Verdict:
 def c5_rmsprop(art: Artifacts) -> Verdict:
     """Spec §3.2 C5: C1 for RMSProp (β = 0)."""
     measured, criteria = _order_check(art, "order_rmsprop")
-    measured["beta values"] = art.runs("order_rmsprop")["settings"][:, 0].tolist()
-    criteria.append(Criterion("beta values", "==", 0.0, "RMSProp is Adam with beta = 0 (spec §3.2 C5)", each=True))
+    beta_key = "beta values"
+    measured[beta_key] = art.runs("order_rmsprop")["settings"][:, 0].tolist()
+    criteria.append(Criterion(beta_key, "==", 0.0, "RMSProp is Adam with beta = 0 (spec §3.2 C5)", each=True))
     return measured, criteria
 
 
@@ -255,36 +258,40 @@ def c2_regimes(art: Artifacts) -> Verdict:
     a_const, c_const = (1 + b) / (1 - b) - (1 + r) / (1 - r), (1 + r) / (1 - r)
     crossing = e * (c_const / -a_const - 1.0)  # g*^2 where ½{A + C·ε/(g²+ε)} = 0
     predicted = np.where(gc * gc < crossing, 1.0, -1.0)
+    anti_penalised_key = "(a) rho > beta: max bracket from Adam's update"
+    penalised_key = "(a) beta > rho: min bracket from Adam's update"
+    large_eps_key = "(b) large eps: min bracket from Adam's update"
+    intermediate_key = "(c) coordinates whose bracket sign is sign(g*^2 - g_j^2)"
     measured.update(
         {
-            "(a) rho > beta: max bracket from Adam's update": float(neg.max()),
-            "(a) beta > rho: min bracket from Adam's update": float(pos.min()),
-            "(b) large eps: min bracket from Adam's update": float(large.min()),
-            "(c) coordinates whose bracket sign is sign(g*^2 - g_j^2)": (np.sign(bc) == predicted).tolist(),
+            anti_penalised_key: float(neg.max()),
+            penalised_key: float(pos.min()),
+            large_eps_key: float(large.min()),
+            intermediate_key: (np.sign(bc) == predicted).tolist(),
         }
     )
     criteria += [
         Criterion(
-            "(a) rho > beta: max bracket from Adam's update",
+            anti_penalised_key,
             "<",
             0.0,
             "spec §2.4(a): for sqrt(eps) << |g| and rho > beta the bracket is negative in every coordinate (the "
             "one-norm is anti-penalised)",
         ),
         Criterion(
-            "(a) beta > rho: min bracket from Adam's update",
+            penalised_key,
             ">",
             0.0,
             "spec §2.4(a): for sqrt(eps) << |g| and beta > rho the bracket is positive in every coordinate",
         ),
         Criterion(
-            "(b) large eps: min bracket from Adam's update",
+            large_eps_key,
             ">",
             0.0,
             "spec §2.4(b): for sqrt(eps) >> |g| the bracket tends to (1+beta)/(2(1-beta)) > 0 whatever rho (penalty)",
         ),
         Criterion(
-            "(c) coordinates whose bracket sign is sign(g*^2 - g_j^2)",
+            intermediate_key,
             "==",
             True,
             "spec §2.4(c): with rho > beta the bracket is positive where g_j^2 < g*^2 = eps(C/(-A) - 1) and negative "
@@ -302,7 +309,8 @@ def c3_figure1(art: Artifacts) -> Verdict:
     h, beta = meta["h"], meta["beta"]
     x, F, eps, rho = r["x"], r["F"], r["eps"], r["rho"]
     rel = np.abs(r["Fq_closed"] - r["Fq_quad"]) / np.maximum(np.abs(r["Fq_quad"]), 1e-300)
-    measured = {"max rel |closed - quad|": float(rel.max())}
+    quadrature_key = "max rel |closed - quad|"
+    measured = {quadrature_key: float(rel.max())}
     not_dec, not_inc, n_dec = 0, 0, 0
     pos = x > 0
     for i, e in enumerate(eps):
@@ -332,10 +340,12 @@ def c3_figure1(art: Artifacts) -> Verdict:
     near0_key = "max rel |F - h(1+b)x^2/(4(1-b)sqrt(eps))| at x = 1e-3 sqrt(eps)"
     measured[near0_key] = worst
     # sign of F(1) (spec §4, Figure 1)
-    measured["F(1), rho=0.999, eps=1e-4"] = float(adam_correction_1d(1.0, h=h, beta=beta, rho=0.999, eps=1e-4))
-    measured["F(1), rho=0.9, eps=1e-4"] = float(adam_correction_1d(1.0, h=h, beta=beta, rho=0.9, eps=1e-4))
+    f_rho_0999_key = "F(1), rho=0.999, eps=1e-4"
+    measured[f_rho_0999_key] = float(adam_correction_1d(1.0, h=h, beta=beta, rho=0.999, eps=1e-4))
+    f_rho_09_key = "F(1), rho=0.9, eps=1e-4"
+    measured[f_rho_09_key] = float(adam_correction_1d(1.0, h=h, beta=beta, rho=0.9, eps=1e-4))
     criteria = [
-        Criterion("max rel |closed - quad|", "<=", 1e-10, "spec §3.2 C3: closed form = quadrature to 1e-10 relative"),
+        Criterion(quadrature_key, "<=", 1e-10, "spec §3.2 C3: closed form = quadrature to 1e-10 relative"),
         Criterion(
             dec_key,
             "<=",
@@ -352,8 +362,8 @@ def c3_figure1(art: Artifacts) -> Verdict:
             "engineering tolerance above the next term of the expansion, relative O(x^2/eps) = 1e-6 at "
             "x = 1e-3 sqrt(eps)",
         ),
-        Criterion("F(1), rho=0.999, eps=1e-4", "<", 0.0, "spec §4 Figure 1: sign F(1) < 0 for rho = 0.999, eps = 1e-4"),
-        Criterion("F(1), rho=0.9, eps=1e-4", ">", 0.0, "spec §4 Figure 1: sign F(1) > 0 for rho = 0.9"),
+        Criterion(f_rho_0999_key, "<", 0.0, "spec §4 Figure 1: sign F(1) < 0 for rho = 0.999, eps = 1e-4"),
+        Criterion(f_rho_09_key, ">", 0.0, "spec §4 Figure 1: sign F(1) > 0 for rho = 0.9"),
     ]
     return measured, criteria
 
@@ -410,10 +420,11 @@ def momentum_eps_distance(art: Artifacts) -> Verdict:
     r = art.runs("momentum")
     eps_grid, eps_dist = r["eps_grid"], r["eps_dist"]
     key = "local slopes of log distance vs log eps (per decade of eps)"
+    large_eps_key = "smallest eps / max g_j^2 along the runs"
     measured = {
         "max_n |Adam(eps) - momentum|_inf over eps_grid (reported)": eps_dist.tolist(),
         key: local_slopes(eps_grid, eps_dist).tolist(),
-        "smallest eps / max g_j^2 along the runs": float(min(eps_grid.min(), r["eps"]) / r["max_grad_sq"]),
+        large_eps_key: float(min(eps_grid.min(), r["eps"]) / r["max_grad_sq"]),
     }
     rate = (
         "sqrt(v_hat + eps) = sqrt(eps)(1 + v_hat/(2 eps) + ...): at h = eta sqrt(eps) Adam's step differs from the "
@@ -424,7 +435,7 @@ def momentum_eps_distance(art: Artifacts) -> Verdict:
         Criterion(key, ">=", -1 - 0.2, rate, each=True),
         Criterion(key, "<=", -1 + 0.2, rate, each=True),
         Criterion(
-            "smallest eps / max g_j^2 along the runs",
+            large_eps_key,
             ">=",
             MUCH_LARGER,
             "the expansion needs v_hat << eps, i.e. sqrt(eps) >> |g| along the whole run (spec §2.4(b)); 10 is an "
@@ -442,15 +453,20 @@ def ex21_momentum_dynamics(art: Artifacts) -> Verdict:
     1.38, 1.62, 1.79, moving toward 2): not testable at this budget; β = 0.5 (configured) and 0.7 pass (README)."""
     r = art.runs("momentum")
     eta, err1, err2 = r["eta"], r["err1"], r["err2"]
+    slopes1_key = "local slopes1 over eta"
+    slopes2_key = "local slopes2 over eta"
+    gain_key = "err1 - err2 per eta"
+    loss_fall_key = "final loss / initial loss per eta"
+    large_eps_key = "smallest eps / max g_j^2 along the runs"
     measured = {
         "beta": float(r["beta"]),
         "err1 (gradient flow), largest eta .. smallest (reported)": err1.tolist(),
         "err2 (momentum modified flow), largest eta .. smallest (reported)": err2.tolist(),
-        "local slopes1 over eta": local_slopes(eta, err1).tolist(),
-        "local slopes2 over eta": local_slopes(eta, err2).tolist(),
-        "err1 - err2 per eta": (err1 - err2).tolist(),
-        "final loss / initial loss per eta": (r["loss_final"] / r["loss0"]).tolist(),
-        "smallest eps / max g_j^2 along the runs": float(r["eps"] / r["max_grad_sq"]),
+        slopes1_key: local_slopes(eta, err1).tolist(),
+        slopes2_key: local_slopes(eta, err2).tolist(),
+        gain_key: (err1 - err2).tolist(),
+        loss_fall_key: (r["loss_final"] / r["loss0"]).tolist(),
+        large_eps_key: float(r["eps"] / r["max_grad_sq"]),
     }
     lo1, hi1 = ORDER_BANDS[1]
     lo2, hi2 = ORDER_BANDS[2]
@@ -459,19 +475,19 @@ def ex21_momentum_dynamics(art: Artifacts) -> Verdict:
         "so each consecutive eta pair's local slope is in the spec's C1 band [{lo}, {hi}]"
     )
     criteria = [
-        Criterion("local slopes1 over eta", ">=", lo1, order_why.format(k=1, lo=lo1, hi=hi1), each=True),
-        Criterion("local slopes1 over eta", "<=", hi1, order_why.format(k=1, lo=lo1, hi=hi1), each=True),
-        Criterion("local slopes2 over eta", ">=", lo2, order_why.format(k=2, lo=lo2, hi=hi2), each=True),
-        Criterion("local slopes2 over eta", "<=", hi2, order_why.format(k=2, lo=lo2, hi=hi2), each=True),
+        Criterion(slopes1_key, ">=", lo1, order_why.format(k=1, lo=lo1, hi=hi1), each=True),
+        Criterion(slopes1_key, "<=", hi1, order_why.format(k=1, lo=lo1, hi=hi1), each=True),
+        Criterion(slopes2_key, ">=", lo2, order_why.format(k=2, lo=lo2, hi=hi2), each=True),
+        Criterion(slopes2_key, "<=", hi2, order_why.format(k=2, lo=lo2, hi=hi2), each=True),
         Criterion(
-            "err1 - err2 per eta",
+            gain_key,
             ">",
             0.0,
             "the flow penalising the squared two-norm is closer than the gradient flow at every eta",
             each=True,
         ),
         Criterion(
-            "final loss / initial loss per eta",
+            loss_fall_key,
             "<=",
             1.0 / TRAINING_FALL,
             "a training horizon: the loss falls at least 100-fold (two decades), so closeness is tested while the "
@@ -479,7 +495,7 @@ def ex21_momentum_dynamics(art: Artifacts) -> Verdict:
             each=True,
         ),
         Criterion(
-            "smallest eps / max g_j^2 along the runs",
+            large_eps_key,
             ">=",
             MUCH_LARGER,
             "regime (b) needs sqrt(eps) >> |g| along the whole run (spec §2.4(b)); 10 is an engineering reading of >>",
@@ -508,18 +524,21 @@ def regime_b_bias(art: Artifacts) -> Verdict:
     shift_flow = D(r["end_flow2"]) - D(r["end_flow1"])
     rel = np.abs(shift_adam - shift_flow) / np.abs(shift_adam)
     k_rel = "local slopes of |shift_Adam - shift_flow|/|shift_Adam| over eta"
+    shift_key = "shift of D, Adam(eps) - gradient flow, per eta"
+    slopes_key = "local slopes of |shift_Adam| over eta"
+    final_loss_key = "final loss of the Adam runs, max"
     measured = {
-        "shift of D, Adam(eps) - gradient flow, per eta": shift_adam.tolist(),
+        shift_key: shift_adam.tolist(),
         "shift of D, momentum flow - gradient flow, per eta (reported)": shift_flow.tolist(),
-        "local slopes of |shift_Adam| over eta": local_slopes(eta, np.abs(shift_adam)).tolist(),
+        slopes_key: local_slopes(eta, np.abs(shift_adam)).tolist(),
         "|shift_Adam - shift_flow|/|shift_Adam| per eta (reported)": rel.tolist(),
         k_rel + " (reported; implied by ex21's O(eta^2) closeness)": local_slopes(eta, rel).tolist(),
-        "final loss of the Adam runs, max": float(r["loss_final"].max()),
+        final_loss_key: float(r["loss_final"].max()),
     }
     lo, hi = ORDER_BANDS[1]
     criteria = [
         Criterion(
-            "shift of D, Adam(eps) - gradient flow, per eta",
+            shift_key,
             "<",
             0.0,
             "derived from spec §2.4(b) (ours): the modified flow penalises the squared two-norm, whose minimisers "
@@ -528,21 +547,21 @@ def regime_b_bias(art: Artifacts) -> Verdict:
             each=True,
         ),
         Criterion(
-            "local slopes of |shift_Adam| over eta",
+            slopes_key,
             ">=",
             lo,
             f"the shift is the O(eta) term of the modified flow: local slopes in the spec's C1 band [{lo}, {hi}]",
             each=True,
         ),
         Criterion(
-            "local slopes of |shift_Adam| over eta",
+            slopes_key,
             "<=",
             hi,
             f"the shift is the O(eta) term of the modified flow: local slopes in the spec's C1 band [{lo}, {hi}]",
             each=True,
         ),
         Criterion(
-            "final loss of the Adam runs, max",
+            final_loss_key,
             "<",
             SETTLED_LOSS,
             "the end points are on the minimiser set (the settled gate of fig2_toy, an engineering threshold)",
@@ -608,11 +627,14 @@ def _hill_check(art, name, sign):
     step_key = f"{'+' if sign > 0 else '-'}(seed-mean hill peak at the next {vary} - at this {vary}), per grid step"
     acc = r["max_test_acc"]
     word = "rises with rho" if sign > 0 else "falls with beta"
+    hill_key = "runs with a one-norm hill after the initial period (fraction of value x seed)"
+    eps_key = "eps of the runs"
+    fixed_key = f"{fixed} (fixed)"
     measured = {
         f"{vary} values": values.tolist(),
-        "runs with a one-norm hill after the initial period (fraction of value x seed)": float(np.mean(hills)),
-        "eps of the runs": float(meta["eps"]),
-        f"{fixed} (fixed)": float(meta[fixed]),
+        hill_key: float(np.mean(hills)),
+        eps_key: float(meta["eps"]),
+        fixed_key: float(meta[fixed]),
         step_key: (sign * np.diff(mean_peak)).tolist(),
         "initial period excluded, steps per value": cuts,
         "runs whose maximum after the initial period is at its first step (per value, of seeds)": at_cut,
@@ -627,14 +649,14 @@ def _hill_check(art, name, sign):
     }
     criteria = [
         Criterion(
-            "runs with a one-norm hill after the initial period (fraction of value x seed)",
+            hill_key,
             "==",
             1.0,
             "the paper's plotted norm is the peak of the hill after the initial period (Figs. 4-5 captions); a run "
             "without a hill has no such peak, and the claim is not testable on it",
         ),
-        Criterion("eps of the runs", "==", PAPER_EPS, "the paper's setting: eps = 1e-8 (Figs. 4-5 captions)"),
-        Criterion(f"{fixed} (fixed)", "==", paper_fixed, f"the paper's setting: {fixed} = {paper_fixed:g}"),
+        Criterion(eps_key, "==", PAPER_EPS, "the paper's setting: eps = 1e-8 (Figs. 4-5 captions)"),
+        Criterion(fixed_key, "==", paper_fixed, f"the paper's setting: {fixed} = {paper_fixed:g}"),
         Criterion(
             step_key,
             ">",
@@ -699,6 +721,10 @@ def _mechanism_check(art, name, sign):
     # correction holds only many memories in, whatever the run's total length
     rho_or_beta = np.maximum(values, float(meta[fixed]))[:, None, None]
     memories = np.where(r["matched_step"] >= 0, r["matched_step"] * (1.0 - rho_or_beta), np.nan)
+    reached_key = "fraction of (value, level, seed) reaching the level"
+    seeds_key = "seeds"
+    memories_key = "fewest memories 1/(1-max(beta,rho)) elapsed at a matched level (any value, level, seed)"
+    floor_key = "floor p*sqrt(eps) / smallest matched norm"
     measured = {
         f"{vary} values": values.tolist(),
         f"{fixed} (fixed)": float(meta[fixed]),
@@ -716,17 +742,11 @@ def _mechanism_check(art, name, sign):
         "memories 1/(1-max(beta,rho)) elapsed at each level, seed mean (rows values, cols levels) (reported)": (
             reached_mean(memories, axis=2).tolist()
         ),
-        "fraction of (value, level, seed) reaching the level": float(np.mean(r["matched_step"] >= 0)),
-        "seeds": S,
+        reached_key: float(np.mean(r["matched_step"] >= 0)),
+        seeds_key: S,
         "steps * (1 - max(beta, rho)) (reported)": steps * (1.0 - memory),
-        "fewest memories 1/(1-max(beta,rho)) elapsed at a matched level (any value, level, seed)": float(
-            np.nanmin(memories)
-        )
-        if np.isfinite(memories).any()
-        else float("nan"),
-        "floor p*sqrt(eps) / smallest matched norm": floor / float(np.nanmin(M))
-        if np.isfinite(M).any()
-        else float("nan"),
+        memories_key: float(np.nanmin(memories)) if np.isfinite(memories).any() else float("nan"),
+        floor_key: floor / float(np.nanmin(M)) if np.isfinite(M).any() else float("nan"),
         f"max test acc({vary}_max) - max test acc({vary}_min), seed mean (reported)": float(d_acc.mean()),
         f"same, in test images of {n_test}, per seed (reported)": (d_acc * n_test).round(2).tolist(),
         f"seeds with higher max test acc at {vary}_max / lower (reported)": [
@@ -746,14 +766,14 @@ def _mechanism_check(art, name, sign):
             each=True,
         ),
         Criterion(
-            "fraction of (value, level, seed) reaching the level",
+            reached_key,
             "==",
             1.0,
             "every run reaches every matched loss level, or the comparison is not at matched loss",
         ),
-        Criterion("seeds", ">=", MECHANISM_SEEDS, "a paired comparison on at least 10 initialisations"),
+        Criterion(seeds_key, ">=", MECHANISM_SEEDS, "a paired comparison on at least 10 initialisations"),
         Criterion(
-            "fewest memories 1/(1-max(beta,rho)) elapsed at a matched level (any value, level, seed)",
+            memories_key,
             ">=",
             MECHANISM_MEMORIES,
             "not testable unless met: the large-n form of the correction, on which the prediction rests, needs "
@@ -762,7 +782,7 @@ def _mechanism_check(art, name, sign):
             "memories in, whatever the run's total length",
         ),
         Criterion(
-            "floor p*sqrt(eps) / smallest matched norm",
+            floor_key,
             "<=",
             MECHANISM_FLOOR,
             "regime (a) of spec §2.4 needs sqrt(eps) << |g|: the eps floor p*sqrt(eps) of the perturbed one-norm is "
@@ -798,12 +818,13 @@ def anti_penalty_flow(art: Artifacts) -> Verdict:
     down = np.min(1.0 - M[2] / M[1], axis=0) - floor_seed
     key_up = "min over levels of N(-delta)/N(0) - 1, minus the reading floor, per seed"
     key_down = "min over levels of 1 - N(+delta)/N(0), minus the reading floor, per seed"
+    reached_key = "fraction of (lambda, level, seed) reaching the level"
     measured = {
         "lambdas": lambdas.tolist(),
         "levels": levels.tolist(),
         key_up: up.tolist(),
         key_down: down.tolist(),
-        "fraction of (lambda, level, seed) reaching the level": float(np.mean(np.isfinite(M))),
+        reached_key: float(np.mean(np.isfinite(M))),
         "N(-delta)/N(0) (rows levels, cols seeds)": (M[0] / M[1]).tolist(),
         "N(+delta)/N(0) (rows levels, cols seeds)": (M[2] / M[1]).tolist(),
         "reading floor |N(0, dt/2)/N(0, dt) - 1|, max per seed": floor_seed.tolist(),
@@ -821,7 +842,7 @@ def anti_penalty_flow(art: Artifacts) -> Verdict:
         Criterion(key_up, ">", 0.0, why.format("lambda < 0 leaves a larger one-norm at matched loss"), each=True),
         Criterion(key_down, ">", 0.0, why.format("lambda > 0 leaves a smaller one-norm at matched loss"), each=True),
         Criterion(
-            "fraction of (lambda, level, seed) reaching the level",
+            reached_key,
             "==",
             1.0,
             "every flow reaches every matched loss level, or the comparison is not at matched loss",
@@ -851,14 +872,17 @@ def fig2_toy(art: Artifacts) -> Verdict:
         sign = -1 if b > rho else +1  # larger h: smaller D if β > ρ, larger if ρ > β
         right.append(bool(sign * (d[i_mid] - d[i_small]) > tol))
     loss_key = "final loss, max over the runs asserted on"
+    rho_violations_key = "violations of 'D rises in rho by more than its resolution'"
+    beta_violations_key = "violations of 'D falls in beta by more than its resolution'"
+    right_panel_key = "right panel (h_mid vs h_min) as predicted beyond the resolution, per pair"
     measured = {
         "D grid (rows beta, cols rho)": D.round(4).tolist(),
         "resolution of D: max residual motion of a tail average, runs asserted on": tol,
         "smallest step of D along rho (reported)": float(np.diff(D, axis=1).min()),
         "smallest step of D along beta, -(D(beta') - D(beta)) (reported)": float(-np.diff(D, axis=0).max()),
-        "violations of 'D rises in rho by more than its resolution'": inc_rho,
-        "violations of 'D falls in beta by more than its resolution'": dec_beta,
-        "right panel (h_mid vs h_min) as predicted beyond the resolution, per pair": right,
+        rho_violations_key: inc_rho,
+        beta_violations_key: dec_beta,
+        right_panel_key: right,
         loss_key: float(max(r["grid_loss"].max(), r["pair_loss"][:, [i_small, i_mid]].max())),
         "final loss, max over every run (reported)": float(max(r["grid_loss"].max(), r["pair_loss"].max())),
     }
@@ -868,10 +892,10 @@ def fig2_toy(art: Artifacts) -> Verdict:
         "wrong way is a violation; one allowed per family (spec §4 soft check, edge of stability)"
     )
     criteria = [
-        Criterion("violations of 'D rises in rho by more than its resolution'", "<=", 1, soft),
-        Criterion("violations of 'D falls in beta by more than its resolution'", "<=", 1, soft),
+        Criterion(rho_violations_key, "<=", 1, soft),
+        Criterion(beta_violations_key, "<=", 1, soft),
         Criterion(
-            "right panel (h_mid vs h_min) as predicted beyond the resolution, per pair",
+            right_panel_key,
             "==",
             True,
             "Figure 2 right / spec §4: larger h gives smaller D if beta > rho, larger if rho > beta, for every pair, "

@@ -151,11 +151,13 @@ def c1_lemmas(art: Artifacts) -> Verdict:
             violations["4.2"] += int(np.sum(lhs > 4 * one_minus * np.max(np.abs(vv)) ** 2 * (1 + REL_TOL) + 1e-300))
     measured, criteria = {}, []
     for name in violations:
-        measured[f"violations {name}"] = int(violations[name])
-        measured[f"cases {name}"] = int(counts[name])
+        violations_key = f"violations {name}"
+        measured[violations_key] = int(violations[name])
+        cases_key = f"cases {name}"
+        measured[cases_key] = int(counts[name])
         criteria += [
-            Criterion(f"violations {name}", "==", 0, f"Lemma {name} is proved for every W (spec C1: zero violations)"),
-            Criterion(f"cases {name}", ">", 0, "a lemma tested on no case where its premise holds is not a pass"),
+            Criterion(violations_key, "==", 0, f"Lemma {name} is proved for every W (spec C1: zero violations)"),
+            Criterion(cases_key, ">", 0, "a lemma tested on no case where its premise holds is not a pass"),
         ]
     return measured, criteria
 
@@ -209,9 +211,11 @@ def c2_descent(art: Artifacts) -> Verdict:
         first_sep.append(int(below[0]) if below.size else None)
         t0s.append(float((2 * alpha * lr) ** (1 / decay) - 2))
         min_alpha_eta.append(float(alpha * eta.min()))
+    steps_key = "steps of size eta <= 1/(2 alpha_s1) from the logged iterates"
+    violations_key = "violations of (8) on those steps"
     measured = {
-        "steps of size eta <= 1/(2 alpha_s1) from the logged iterates": cases,
-        "violations of (8) on those steps": viol,
+        steps_key: cases,
+        violations_key: viol,
         "min over those steps of (L - L') / (gamma eta (1 - alpha_s1 eta) G) (1 = (8) tight)": min(slack),
         "theory t_0 (alpha_s1 eta_t <= 1/2) (per seed)": t0s,
         "min over t < T of alpha_s1 eta_t along the run (per seed; > 1: (8) is implied by no increase)": min_alpha_eta,
@@ -221,14 +225,14 @@ def c2_descent(art: Artifacts) -> Verdict:
     }
     criteria = [
         Criterion(
-            "violations of (8) on those steps",
+            violations_key,
             "==",
             0,
             "Lemma C.1 / (8) is proved for every W and step size; tested where alpha_s1 eta <= 1/2, so that its right"
             " side is a real descent (relative tolerance 1e-9)",
         ),
         Criterion(
-            "steps of size eta <= 1/(2 alpha_s1) from the logged iterates",
+            steps_key,
             ">",
             0,
             "an inequality tested on no case is not a pass",
@@ -614,10 +618,9 @@ def c8_nsd(art: Artifacts) -> Verdict:
         if rest:
             m, _ = rate_criteria(gaps[own][rest], RATE["nsd"], f"{run} gap_{own}, not testable at this T: ", why)
             measured.update(m)
-    measured["runs with a testable seed"] = testable_runs
-    criteria.append(
-        Criterion("runs with a testable seed", ">", 0, "a rate tested on no run in the theorem's regime is not a pass")
-    )
+    testable_key = "runs with a testable seed"
+    measured[testable_key] = testable_runs
+    criteria.append(Criterion(testable_key, ">", 0, "a rate tested on no run in the theorem's regime is not a pass"))
     return measured, criteria
 
 
@@ -746,6 +749,8 @@ def c10_classes(art: Artifacts) -> Verdict:
     def per_k(col, how):
         return [float(getattr(tab[tab["k"] == k][col], how)()) for k in ks]
 
+    testable_key = "signgd: testable runs (bound < 1)"
+    above_bound_key = "signgd: testable runs with gap > bound"
     measured = {
         "k": ks,
         "T": int(sub["step"].max()),
@@ -757,9 +762,9 @@ def c10_classes(art: Artifacts) -> Verdict:
             "t_sep", "max"
         ),
         "signgd: step at which the bound falls below 1 (extrapolated; per k, max over seeds)": per_k("reach", "max"),
-        "signgd: testable runs (bound < 1)": len(testable),
+        testable_key: len(testable),
         "signgd: runs": len(tab),
-        "signgd: testable runs with gap > bound": int(np.sum(testable["gap"] > testable["bound"])),
+        above_bound_key: int(np.sum(testable["gap"] > testable["bound"])),
         "signgd: slope of log bound vs log k (per seed)": [
             float(np.polyfit(logk, np.log(tab[tab["seed"] == s].sort_values("k")["bound"]), 1)[0]) for s in seeds
         ],
@@ -773,14 +778,14 @@ def c10_classes(art: Artifacts) -> Verdict:
         ]
     criteria = [
         Criterion(
-            "signgd: testable runs (bound < 1)",
+            testable_key,
             ">",
             0,
             "past t~ the data are separated (Lemma B.4) and the gap is below 1, so only a bound below 1 can fail;"
             " with no such run the bound is not testable at this T",
         ),
         Criterion(
-            "signgd: testable runs with gap > bound",
+            above_bound_key,
             "==",
             0,
             "Thm 5.3 / Cor. 5.4 (no k in the rate): the gap is at most the bound with its constants, on every run",
@@ -799,15 +804,17 @@ def c11_adam_beta0(art: Artifacts) -> Verdict:
         float(np.max(np.abs(runs[f"adam_beta0__w__{j}"] - runs[f"signgd__w__{j}"])))
         for j in range(len(_keys(art, "main")))
     )
-    measured = {"max |W_adam - W_signgd| over logged steps and seeds": diff, "same schedule": bool(same_schedule)}
+    distance_key = "max |W_adam - W_signgd| over logged steps and seeds"
+    schedule_key = "same schedule"
+    measured = {distance_key: diff, schedule_key: bool(same_schedule)}
     criteria = [
         Criterion(
-            "max |W_adam - W_signgd| over logged steps and seeds",
+            distance_key,
             "==",
             0.0,
             "an identity: with beta = 0, m/sqrt(v) = g/|g| = sign(g) exactly (0/0 := 0)",
         ),
-        Criterion("same schedule", "==", True, "the identity needs the same step sizes"),
+        Criterion(schedule_key, "==", True, "the identity needs the same step sizes"),
     ]
     return measured, criteria
 
