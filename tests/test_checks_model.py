@@ -171,6 +171,6 @@ def test_the_verdict_records_its_sources_as_data_and_the_ledger_shows_their_text
         {"kind": "corollary", "label": "5.4", "note": "a != 1/2"},
     ]
     assert v["source"] == "Thm 5.3, Cor. 5.4 (a != 1/2)" and v["drawn_by"] == "fig1"
-    assert "| name | claim | Thm 5.3, Cor. 5.4 (a != 1/2) (drawn in fig1) | a claim |" in summary_table([v])
+    assert "| name | claim | Thm 5.3, Cor. 5.4 (a != 1/2) — drawn in fig1 | a claim |" in summary_table([v])
     with pytest.raises(TypeError, match="tuple of Source"):
         Check("a claim", (), (), check.func, sources=("Thm 5.3",))

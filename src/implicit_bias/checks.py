@@ -354,7 +354,7 @@ def _row(v: dict, expected: dict[str, str]) -> str:
         verdict = "**FAIL**" + (f": {why}" if why else "")
         verdict += f" (expected: {reason})" if reason is not None else ""
     kind, source = v.get("kind", "claim"), v.get("source") or ""
-    source += f" (drawn in {v['drawn_by']})" if v.get("drawn_by") else ""
+    source += f" — drawn in {v['drawn_by']}" if v.get("drawn_by") else ""
     cells = [v["check"], kind, source, v["claim"], _criteria_text(v), _reported_text(v), verdict]
     return "| " + " | ".join(_cell(c) for c in cells) + " |"
 
