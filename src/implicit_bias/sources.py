@@ -64,9 +64,9 @@ class Source:
     def numbered(self) -> bool:
         return self.kind not in _UNNUMBERED
 
-    def text(self, plural: bool = False) -> str:
+    def text(self) -> str:
         """Readable form without the paper: "Thm 5.3", "Lemma 6.1 (D.2)", "eq. (9)", "spec §2.4(b)"."""
-        return _with_note(_prefix(self.kind, plural) + _label_text(self), self.note)
+        return _with_note(_prefix(self.kind, False) + _label_text(self), self.note)
 
 
 def _prefix(kind: str, plural: bool) -> str:
