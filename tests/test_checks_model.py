@@ -10,12 +10,14 @@ from implicit_bias.checks import (
     Artifacts,
     Check,
     Criterion,
+    Source,
     checks_of,
     expected_failures,
     reconcile,
     summary_table,
     verdict_of,
 )
+from implicit_bias.sources import render_sources
 
 NO_ARTIFACTS = Artifacts(runs={}, metrics={}, data={}, refs={})
 
@@ -115,3 +117,60 @@ def test_ledger_shows_each_comparison_applied_and_marks_the_failing_one():
     assert "✗ gap = 0.03 <= 0.02 (eq. 7)" in table
     assert "decreasing: True (a limit)" in table and "✗ decreasing" not in table
     assert "context: 1.5" in table  # a value no criterion decides on is still shown, in its own column
+
+
+# ------------------------------------------------------------------------------------------------ sources
+@pytest.mark.parametrize(
+    "sources,text",
+    [
+        ((Source("theorem", "5.3"), Source("corollary", "5.4")), "Thm 5.3, Cor. 5.4"),
+        ((Source("theorem", "5.3"), Source("theorem", "6.3")), "Thms 5.3, 6.3"),
+        ((Source("lemma", "4.1-4.3"), Source("lemma", "B.4")), "Lemmas 4.1-4.3, B.4"),
+        ((Source("lemma", "6.1", "D.2"),), "Lemma 6.1 (D.2)"),
+        ((Source("lemma", "5.2", "C.2"), Source("equation", "9")), "Lemma 5.2 (C.2), eq. (9)"),
+        ((Source("figure", "1a-b"),), "Fig. 1a-b"),
+        ((Source("derived"), Source("spec", "2.4(b)")), "derived, spec §2.4(b)"),
+        (
+            (Source("beyond"), Source("figure", "1", paper="fan2025"), Source("theorem", "5.3", paper="fan2025")),
+            "beyond the papers; fan2025 Fig. 1, Thm 5.3",
+        ),
+    ],
+)
+def test_sources_render_as_a_paper_cites_them(sources, text):
+    assert render_sources(sources) == text
+
+
+@pytest.mark.parametrize(
+    "args,match",
+    [
+        (("fig", "1"), "not one of"),
+        (("figure", "Fig. 1"), "not a paper's number"),
+        (("figure", "1, 3"), "not a paper's number"),
+        (("theorem", ""), "not a paper's number"),
+        (("derived", "2.4"), "cites no numbered item"),
+        (("lemma", "6.1", " D.2"), "stray whitespace"),
+    ],
+)
+def test_a_malformed_source_is_refused(args, match):
+    with pytest.raises(ValueError, match=match):
+        Source(*args)
+
+
+def test_the_verdict_records_its_sources_as_data_and_the_ledger_shows_their_text():
+    check = Check(
+        "a claim",
+        (),
+        (),
+        lambda art: ({"x": 1}, [Criterion("x", "==", 1, "r")]),
+        sources=(Source("theorem", "5.3"), Source("corollary", "5.4", "a != 1/2")),
+        drawn_by="fig1",
+    )
+    v = verdict_of(check, NO_ARTIFACTS, "paper", "name")
+    assert v["sources"] == [
+        {"kind": "theorem", "label": "5.3"},
+        {"kind": "corollary", "label": "5.4", "note": "a != 1/2"},
+    ]
+    assert v["source"] == "Thm 5.3, Cor. 5.4 (a != 1/2)" and v["drawn_by"] == "fig1"
+    assert "| name | claim | Thm 5.3, Cor. 5.4 (a != 1/2) — drawn in fig1 | a claim |" in summary_table([v])
+    with pytest.raises(TypeError, match="tuple of Source"):
+        Check("a claim", (), (), check.func, sources=("Thm 5.3",))

@@ -67,7 +67,7 @@ CASES = [
     (f"{FAN_MAIN}.beta2", 1.5, f"{FAN_MAIN}.beta2", "maximum of 1"),
     ("cattaneo2024.fig1.rho", [0.9, 1.0], "cattaneo2024.fig1.rho.1", "maximum of 1"),
     ("cattaneo2024.sweeps.grids.beta.values", [0.5, 0.8, INF], "cattaneo2024.sweeps.grids.beta.values.2", "finite"),
-    # beta1 > beta2 where Adam's theory requires beta1 <= beta2 (0.81 < 0.85: the old beta1^2 < beta2 let it pass)
+    # beta1 > beta2 where Adam's theory requires beta1 <= beta2 (0.81 < 0.85: a beta1^2 < beta2 rule would let it pass)
     (BAEK_RUN, {"beta1": 0.9, "beta2": 0.85}, BAEK_RUN, "beta1 <= beta2"),
     (f"{FAN_MAIN}.runs.adam_eps0", {"beta1": 0.95, "beta2": 0.92}, f"{FAN_MAIN}.runs.adam_eps0", "beta1 <= beta2"),
     # zero or negative steps

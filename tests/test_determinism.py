@@ -4,7 +4,7 @@ The smoke reproduction (conftest `smoke`) is the first run. The second builds, i
 narrow target that makes every kind of artifact (data sets, references and runs (.npz), metric tables (.csv),
 check verdicts (.json), figures (.png, .pdf)) and compares the SHA-256 of every file it wrote with the same file of
 the first run. The summaries and the report read every check, so they are rebuilt from the first run's checks
-and figures in a copy of its folder and compared the same way (the report used to carry its build time).
+and figures in a copy of its folder and compared the same way (a build time in the report would break this).
 
 Declared exception: results/benchmarks/ holds Snakemake's `benchmark:` records (wall time, memory of each job):
 measurements of the run, not results, and different every time. Nothing else is ignored, no field of any file.

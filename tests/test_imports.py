@@ -268,7 +268,7 @@ def _unannotated(tree: ast.Module) -> list[str]:
 
 
 def test_every_public_function_has_type_hints():
-    """The issue's "type hints on every public function of the package": public modules (the numba kernels in
+    """Every public function of the package's public modules has type hints (the numba kernels in
     private modules take no annotations; numba types them itself)."""
     missing = {}
     for path in sorted(package_dir().rglob("*.py")):

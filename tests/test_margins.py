@@ -136,7 +136,7 @@ def test_pair_matrix_is_pairwise_margin():
 
 def test_an_empty_class_is_refused():
     """Spec §1: every class has a point. A class with none, whether `num_classes` counts it or a larger label implies
-    it, is a ValueError naming it (it used to be padded in silently)."""
+    it, is a ValueError naming it (padding it in silently would train on a class with no point)."""
     H, y = multiclass_data(0, k=2, d=3, per_class=2)
     with pytest.raises(ValueError, match=r"classes \[2, 3, 4\] have no samples"):
         pair_matrix(H, y, num_classes=5)

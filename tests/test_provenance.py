@@ -20,7 +20,7 @@ from PIL import Image
 from implicit_bias.artifacts import COMMIT_ENV, git_commit, load_csv, load_npz, provenance, save_csv, save_npz
 from implicit_bias.checks import summary_table
 from implicit_bias.plots import save_figure
-from implicit_bias.report import provenance as report_provenance
+from implicit_bias.report import report_provenance
 
 VERSION = metadata.version("implicit-bias")
 TIMINGS = Path("results/benchmarks")  # Snakemake's `benchmark:` records, written by Snakemake itself

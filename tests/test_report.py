@@ -23,8 +23,8 @@ import pytest
 import yaml
 
 from implicit_bias.artifacts import load_json
-from implicit_bias.checks import PAPERS, Artifacts, Check, Criterion, checks_of, verdict_of
-from implicit_bias.report import docs_page, figure_for, provenance, render, report_context, report_status
+from implicit_bias.checks import PAPERS, Artifacts, Check, Criterion, Source, checks_of, verdict_of
+from implicit_bias.report import docs_page, render, report_context, report_provenance, report_status
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "workflow" / "templates" / "report.html.j2"
@@ -112,20 +112,24 @@ def tiny_png(path: Path) -> Path:
     return path
 
 
-def _verdict(paper, name, source, measured, criteria, kind="claim"):
+def _verdict(paper, name, source, measured, criteria, kind="claim", drawn_by=None):
     func = lambda art: (measured, criteria)  # noqa: E731
-    check = Check(claim=f"claim {name}", experiments=(), datasets=(), func=func, kind=kind, figure=source)
+    sources = (Source(*source),)
+    check = Check(f"claim {name}", (), (), func, kind=kind, sources=sources, drawn_by=drawn_by)
     return verdict_of(check, Artifacts(runs={}, metrics={}, data={}, refs={}), paper, name)
 
 
 def fake_verdicts() -> list[dict]:
     cos = Criterion("cos", ">", 0.99, "the paper's pass level <b>")  # markup in a reason must be escaped
     return [
-        _verdict("baek2025", "fig_two", "Fig. 2", {"cos": 0.999, "extra": 3.0}, [cos]),
-        _verdict("baek2025", "fig_ten", "Fig. 10", {"cos": 0.98}, [cos]),
-        _verdict("baek2025", "lemma", "Lemma D.1", {"cos": 0.995}, [cos]),
-        _verdict("baek2025", "identity", "Fig. 2", {"cos": 1.0}, [cos], kind="consistency"),
-        _verdict("fan2025", "nsd", "Remark 5.5 (fig_nsd)", {"cos": [0.995, 0.98]}, [replace(cos, each=True)]),
+        _verdict("baek2025", "fig_two", ("figure", "2"), {"cos": 0.999, "extra": 3.0}, [cos], drawn_by="fig2"),
+        _verdict("baek2025", "fig_ten", ("figure", "10"), {"cos": 0.98}, [cos], drawn_by="fig10"),
+        _verdict("baek2025", "lemma", ("lemma", "D.1"), {"cos": 0.995}, [cos]),
+        _verdict("baek2025", "unbuilt", ("figure", "7"), {"cos": 0.995}, [cos], drawn_by="fig7"),  # not configured
+        _verdict("baek2025", "identity", ("figure", "2"), {"cos": 1.0}, [cos], kind="consistency", drawn_by="fig2"),
+        _verdict(
+            "fan2025", "nsd", ("remark", "5.5"), {"cos": [0.995, 0.98]}, [replace(cos, each=True)], drawn_by="fig_nsd"
+        ),
     ]
 
 
@@ -138,30 +142,11 @@ def fake_figures(tmp: Path) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------------- units
-@pytest.mark.parametrize(
-    "source,expected",
-    [
-        ("Fig. 10", "fig10"),
-        ("Fig. 1a-b", "fig1"),
-        ("Fig. 1c-d", "fig1"),
-        ("Fig. losses", "fig_losses"),
-        ("Remark 5.5 (fig_nsd)", "fig_nsd"),
-        ("Thms 5.3, 6.3 (fig1_gaps)", "fig1_gaps"),
-        ("Thm 3.1 (toy)", None),
-        ("Prop. 2.5", None),
-        ("Fig. 7", None),  # a figure this paper's configuration does not build
-        (None, None),
-    ],
-)
-def test_figure_for_maps_a_check_source_to_the_papers_figure(source, expected):
-    figures = ["fig1", "fig10", "fig1_gaps", "fig_losses", "fig_nsd"]
-    assert figure_for(source, figures) == expected
-
-
-def test_every_real_check_with_a_figure_source_names_a_figure_of_its_paper():
-    """The checks' sources that say "Fig." resolve to a figure the default config builds (no silent mismatch)."""
-    import yaml
-
+def test_every_real_check_cites_a_source_and_is_drawn_by_a_figure_of_its_paper():
+    """Every check cites at least one source (each a kind, a label as in the paper, another paper's name when it
+    cites one), and the figure named as drawing it is one the default config builds for its paper; a check citing a
+    figure of its own paper names the pipeline figure that draws it."""
+    from implicit_bias.sources import render_sources
     from implicit_bias.targets import figures_of
 
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
@@ -169,8 +154,14 @@ def test_every_real_check_with_a_figure_source_names_a_figure_of_its_paper():
     assert figures["fan2025"] == ["fig1", "fig1_gaps", "fig_nsd", "fig_losses"]
     for paper in PAPERS:
         for name, check in checks_of(paper).items():
-            if check.figure and "fig" in check.figure.lower():
-                assert figure_for(check.figure, figures[paper]), (paper, name, check.figure)
+            assert check.sources and all(isinstance(s, Source) for s in check.sources), (paper, name)
+            assert render_sources(check.sources), (paper, name)
+            for s in check.sources:
+                assert s.paper in ("", *PAPERS) and s.paper != paper, (paper, name, s)
+            if check.drawn_by is not None:
+                assert check.drawn_by in figures[paper], (paper, name, check.drawn_by)
+            elif any(s.kind == "figure" and not s.paper for s in check.sources):
+                raise AssertionError(f"{paper}/{name} cites a figure of its paper but names none that draws it")
 
 
 def test_sections_group_claims_beside_their_figures_and_count_headlines(tmp_path):
@@ -182,19 +173,19 @@ def test_sections_group_claims_beside_their_figures_and_count_headlines(tmp_path
     assert [c["name"] for c in cards["fig2"]["claims"]] == ["fig_two"]
     assert cards["fig2"]["consistency"] == ["identity"]
     assert [c["name"] for c in cards["fig10"]["claims"]] == ["fig_ten"] and cards["fig1"]["claims"] == []
-    assert [c["name"] for c in baek["unfigured"]] == ["lemma"]
+    assert [c["name"] for c in baek["unfigured"]] == ["lemma", "unbuilt"]  # fig7 is not among the figures built
     assert [c["name"] for c in baek["consistency"]] == ["identity"]
-    assert (baek["n_claims_passed"], baek["n_claims"], baek["n_consistency_passed"]) == (2, 3, 1)
+    assert (baek["n_claims_passed"], baek["n_claims"], baek["n_consistency_passed"]) == (3, 4, 1)
     assert cards["fig10"]["claims"][0]["status"] == "expected"
     assert fan["figures"][1]["claims"][0]["status"] == "fail"  # fig_nsd: an each-criterion fails on one seed
     assert fan["figures"][1]["claims"][0]["criteria"][0]["holds_on"] == "1 of 2"
-    assert (ctx["n_claims_passed"], ctx["n_claims"]) == (2, 4)
+    assert (ctx["n_claims_passed"], ctx["n_claims"]) == (3, 5)
     assert ctx["unexpected"] == ["fan2025/nsd"]
 
 
 def test_each_paper_section_links_its_docs_page_and_the_page_exists(tmp_path):
     ctx = report_context(fake_verdicts(), fake_figures(tmp_path), {}, ["baek2025", "fan2025"])
-    ctx["provenance"] = provenance({}, ROOT)
+    ctx["provenance"] = report_provenance({}, ROOT)
     html = render(ctx, TEMPLATE)
     links = re.findall(r'<a href="([^"]+)" data-docs="(\w+)">', html)
     assert [paper for _, paper in links] == ["baek2025", "fan2025"]
@@ -207,9 +198,9 @@ def test_each_paper_section_links_its_docs_page_and_the_page_exists(tmp_path):
 
 
 def test_provenance_names_commit_config_hash_and_versions():
-    p = provenance({"b": 1, "a": [1, 2]}, ROOT)
-    assert p["config_hash"] == provenance({"a": [1, 2], "b": 1}, ROOT)["config_hash"]
-    assert p["config_hash"] != provenance({"a": [1, 3], "b": 1}, ROOT)["config_hash"]
+    p = report_provenance({"b": 1, "a": [1, 2]}, ROOT)
+    assert p["config_hash"] == report_provenance({"a": [1, 2], "b": 1}, ROOT)["config_hash"]
+    assert p["config_hash"] != report_provenance({"a": [1, 3], "b": 1}, ROOT)["config_hash"]
     assert p["versions"]["numpy"] and p["versions"]["jinja2"]
     assert p["commit"]
 
@@ -233,7 +224,7 @@ def test_report_in_a_browser_shows_every_figure_and_check_and_loads_nothing(tmp_
     verdicts = fake_verdicts()
     figures = fake_figures(tmp_path)
     ctx = report_context(verdicts, figures, {}, ["baek2025", "fan2025"])
-    ctx["provenance"] = provenance({}, ROOT)
+    ctx["provenance"] = report_provenance({}, ROOT)
     html = tmp_path / "report.html"
     html.write_text(render(ctx, TEMPLATE), encoding="utf-8")
     dom = dump_dom(chromium, html, tmp_path)
@@ -246,11 +237,12 @@ def test_report_in_a_browser_shows_every_figure_and_check_and_loads_nothing(tmp_
         "baek2025-fig_two": "pass",
         "baek2025-fig_ten": "fail",
         "baek2025-lemma": "pass",
+        "baek2025-unbuilt": "pass",
         "baek2025-identity": "pass",
         "fan2025-nsd": "fail",
     }
     assert "&lt;b&gt;" in dom and "<b>" not in dom  # a reason is text, not markup
-    assert "2 of 4 claims reproduced" in dom and "config hash" in dom
+    assert "3 of 5 claims reproduced" in dom and "config hash" in dom
 
 
 @pytest.mark.pipeline

@@ -26,6 +26,7 @@ import pandas as pd
 
 from .artifacts import load_csv, load_npz, load_record
 from .papers import PAPERS, home
+from .sources import Source, render_sources, source_record
 
 __all__ = [
     "ALL_EXPERIMENTS",
@@ -33,6 +34,7 @@ __all__ = [
     "Artifacts",
     "Check",
     "Criterion",
+    "Source",
     "Verdict",
     "checks_module",
     "checks_of",
@@ -134,11 +136,14 @@ class Check:
     datasets: tuple
     func: Callable[[Artifacts], Verdict]
     kind: str = "claim"
-    figure: str | None = None  # where in the paper the claim is (a figure, theorem, lemma), for the ledger
+    sources: tuple[Source, ...] = ()  # where the claim is: the paper's figures, theorems, lemmas (or "derived")
+    drawn_by: str | None = None  # the name of the paper's pipeline figure that draws the claim, if one does
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"check kind must be one of {KINDS}; got {self.kind!r}")
+        if not isinstance(self.sources, tuple) or not all(isinstance(s, Source) for s in self.sources):
+            raise TypeError(f"check sources must be a tuple of Source; got {self.sources!r}")
 
 
 class Artifacts:
@@ -219,7 +224,15 @@ def evaluate(paper: str, name: str, art: Artifacts) -> dict:
 def verdict_of(check: Check, art: Artifacts, paper: str, name: str) -> dict:
     """The JSON verdict of `check` on the artifacts `art`."""
     measured, criteria = check.func(art)
-    verdict = {"paper": paper, "check": name, "kind": check.kind, "claim": check.claim, "figure": check.figure}
+    verdict = {
+        "paper": paper,
+        "check": name,
+        "kind": check.kind,
+        "claim": check.claim,
+        "source": render_sources(check.sources),
+        "sources": [source_record(s) for s in check.sources],
+        "drawn_by": check.drawn_by,
+    }
     if not criteria:
         raise ValueError(f"check {paper}/{name} states no criteria: it could never fail")
     records = [c.evaluate(measured) for c in criteria]
@@ -338,8 +351,9 @@ def _row(v: dict, expected: dict[str, str]) -> str:
         why = why_failed(v)
         verdict = "**FAIL**" + (f": {why}" if why else "")
         verdict += f" (expected: {reason})" if reason is not None else ""
-    kind, figure = v.get("kind", "claim"), v.get("figure") or ""
-    cells = [v["check"], kind, figure, v["claim"], _criteria_text(v), _reported_text(v), verdict]
+    kind, source = v.get("kind", "claim"), v.get("source") or ""
+    source += f" — drawn in {v['drawn_by']}" if v.get("drawn_by") else ""
+    cells = [v["check"], kind, source, v["claim"], _criteria_text(v), _reported_text(v), verdict]
     return "| " + " | ".join(_cell(c) for c in cells) + " |"
 
 

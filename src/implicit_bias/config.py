@@ -211,7 +211,7 @@ def validate_config(config: dict, schema_dir: str | Path, configfiles: Iterable[
     """Raise `ConfigError` (one line naming the dotted key path) unless `config` is a valid pipeline config.
 
     `config` is the merged configuration (config.yaml updated by every --configfile, as Snakemake merges them);
-    `configfiles` are the files it came from, checked for duplicated keys, which the merge no longer shows."""
+    `configfiles` are the files it came from, checked for duplicated keys, which the merged dict cannot show."""
     for path in configfiles:
         error = duplicate_keys(path)
         if error is not None:

@@ -431,7 +431,7 @@ def solve_proxy_problem(
 _ANDERSON_MEMORY = 8
 #: After this many extrapolations in a row are rejected, the accelerated iteration goes on with plain steps: where F
 #: is locally non-smooth or degenerate (multiclass P_b(c) with whole classes out of the dual's support) every
-#: extrapolation was rejected, and each rejection costs a full solve (a third of them, wasted).
+#: extrapolation is rejected, and each rejection costs a full solve (a third of them, wasted).
 _ANDERSON_GIVE_UP = 3
 
 

@@ -25,12 +25,11 @@ __all__ = [
     "config_hash",
     "data_uri",
     "docs_page",
-    "figure_for",
     "figure_name",
     "paper_section",
-    "provenance",
     "render",
     "report_context",
+    "report_provenance",
     "report_status",
     "show_status_at_exit",
 ]
@@ -56,23 +55,10 @@ def _natural(name: str) -> tuple:
     return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name))
 
 
-def figure_for(source: str | None, figures: Iterable[str]) -> str | None:
-    """The figure (of `figures`, a paper's figure names) a check's source names, or None (a theorem, a lemma).
-
-    A figure named in parentheses wins ("Remark 5.5 (fig_nsd)" -> fig_nsd); otherwise "Fig. N…" is figN
-    ("Fig. 1a-b" -> fig1, "Fig. 10" -> fig10) and "Fig. word" is fig_word ("Fig. losses" -> fig_losses).
-    """
-    figures = set(figures)
-    if not source:
-        return None
-    for token in re.findall(r"\((\w+)\)", source):
-        if token in figures:
-            return token
-    m = re.search(r"\bFig\.?\s*(\d+|[A-Za-z_]\w*)", source)
-    if m is None:
-        return None
-    label = m[1]
-    name = f"fig{label}" if label.isdigit() else f"fig_{label}"
+def _drawn_in(v: dict, figures: dict[str, str]) -> str | None:
+    """The figure of `figures` that draws the check with verdict `v`, or None (a theorem, a lemma, a figure this
+    configuration does not build)."""
+    name = v.get("drawn_by")
     return name if name in figures else None
 
 
@@ -108,7 +94,7 @@ def _check_row(v: dict, expected: dict[str, str], figure: str | None) -> dict:
         "name": v["check"],
         "kind": v.get("kind", "claim"),
         "claim": v["claim"],
-        "source": v.get("figure") or "",
+        "source": v.get("source") or "",
         "figure": figure,
         "criteria": [_criterion_row(c, v["measured"]) for c in v["criteria"]],
         "also": [{"key": k, "value": format_value(x)} for k, x in v["measured"].items() if k not in decided],
@@ -122,9 +108,10 @@ def _check_row(v: dict, expected: dict[str, str], figure: str | None) -> dict:
 
 def paper_section(paper: str, verdicts: list[dict], figures: dict[str, str], expected: dict[str, str]) -> dict:
     """One paper's part of the report. `figures`: figure name -> PNG path; each figure carries the claims whose
-    source it is, in figure order; claims with no figure and the consistency checks are listed apart."""
+    source it is, in figure order; claims with no figure and the consistency checks are listed apart. A check sits
+    beside the figure its verdict says draws it (`drawn_by`) when that figure is among `figures`."""
     names = sorted(figures, key=_natural)
-    rows = [_check_row(v, expected, figure_for(v.get("figure"), names)) for v in verdicts]
+    rows = [_check_row(v, expected, _drawn_in(v, figures)) for v in verdicts]
     rows.sort(key=lambda r: r["name"])
     claims = [r for r in rows if r["kind"] == "claim"]
     consistency = [r for r in rows if r["kind"] != "claim"]
@@ -156,9 +143,11 @@ def config_hash(config: dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def provenance(config: dict, root: str | os.PathLike[str] = ".") -> dict:
-    """Commit (`artifacts.git_commit`: the one every artifact of the run records, with a dirty mark), config hash
-    and library versions: the report's footer. No build date: two runs at one commit give the same page."""
+def report_provenance(config: dict, root: str | os.PathLike[str] = ".") -> dict:
+    """The report's footer: commit (`artifacts.git_commit`: the one every artifact of the run records, with a dirty
+    mark), config hash and library versions. Where `artifacts.provenance` stores an artifact's config subset itself,
+    the footer shows a hash of the whole run's config, and the workflow's libraries beside the numerical ones. No
+    build date: two runs at one commit give the same page."""
     return {
         "commit": git_commit(root),
         "config_hash": config_hash(config),

@@ -3,12 +3,12 @@
 from _common import setup
 
 from implicit_bias.artifacts import atomic_path, load_json
-from implicit_bias.report import provenance, render, report_context
+from implicit_bias.report import render, report_context, report_provenance
 
 setup(snakemake)
 verdicts = [load_json(p) for p in snakemake.input.checks]
 context = report_context(verdicts, snakemake.input.figures, snakemake.params.expected, snakemake.params.papers)
-context["provenance"] = provenance(snakemake.config, root=snakemake.scriptdir)
+context["provenance"] = report_provenance(snakemake.config, root=snakemake.scriptdir)
 html = render(context, snakemake.input.template)
 with atomic_path(snakemake.output[0], suffix=".html") as tmp:
     tmp.write_text(html, encoding="utf-8")

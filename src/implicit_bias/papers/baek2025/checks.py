@@ -20,7 +20,16 @@ import numpy as np
 import pandas as pd
 from scipy.special import logsumexp
 
-from ...checks import ALL_EXPERIMENTS, Artifacts, Check, Criterion, Verdict, direction_rate, direction_rate_reason
+from ...checks import (
+    ALL_EXPERIMENTS,
+    Artifacts,
+    Check,
+    Criterion,
+    Source,
+    Verdict,
+    direction_rate,
+    direction_rate_reason,
+)
 from ...fixed_point import mahalanobis_diag, solve_proxy_problem
 from ...losses import scaled_gradient
 from ...margins import cosine
@@ -346,8 +355,9 @@ def cor_3_2(art: Artifacts) -> Verdict:
     a = np.abs(X[:, 0])
     n = X.shape[0]
     lag = (np.arange(n)[:, None] - np.arange(n)[None, :]) % n  # lag[i, j] = (i − j) mod N
-    measured, criteria = {"max | |x_j[k]| - a_j | (GR structure)": float(np.abs(np.abs(X) - a[:, None]).max())}, []
-    criteria.append(Criterion("max | |x_j[k]| - a_j | (GR structure)", "<", 1e-12, "GR data: |x_j[k]| = a_j"))
+    structure_key = "max | |x_j[k]| - a_j | (GR structure)"
+    measured, criteria = {structure_key: float(np.abs(np.abs(X) - a[:, None]).max())}, []
+    criteria.append(Criterion(structure_key, "<", 1e-12, "GR data: |x_j[k]| = a_j"))
     cases = [("gr_adam", "inc_adam")] + [("gr_beta_grid", r) for r in art.experiment("gr_beta_grid")["runs"]]
     for exp, run in cases:
         s = art.run_settings(exp, run)
@@ -367,14 +377,17 @@ def cor_3_2(art: Artifacts) -> Verdict:
             errors.append(float(np.linalg.norm(ours / np.linalg.norm(ours) + prop / np.linalg.norm(prop))))
         weights = np.asarray(weights)
         label = f"{exp}/{run} (beta1={b1:g}, beta2={b2:g})"
-        measured[f"{label}: min weight / c1"] = float(weights.min() / c1)
-        measured[f"{label}: max weight / c2"] = float(weights.max() / c2)
-        measured[f"{label}: max |decomposition - Prop. 2.5 direction|"] = max(errors)
+        lower_key = f"{label}: min weight / c1"
+        measured[lower_key] = float(weights.min() / c1)
+        upper_key = f"{label}: max weight / c2"
+        measured[upper_key] = float(weights.max() / c2)
+        direction_key = f"{label}: max |decomposition - Prop. 2.5 direction|"
+        measured[direction_key] = max(errors)
         criteria += [
-            Criterion(f"{label}: min weight / c1", ">=", 1 - 1e-12, "Cor. 3.2's lower bound c1, floating point slack"),
-            Criterion(f"{label}: max weight / c2", "<=", 1 + 1e-12, "Cor. 3.2's upper bound c2, floating point slack"),
+            Criterion(lower_key, ">=", 1 - 1e-12, "Cor. 3.2's lower bound c1, floating point slack"),
+            Criterion(upper_key, "<=", 1 + 1e-12, "Cor. 3.2's upper bound c2, floating point slack"),
             Criterion(
-                f"{label}: max |decomposition - Prop. 2.5 direction|",
+                direction_key,
                 "<",
                 1e-10,
                 "the weighted form is Prop. 2.5's epoch direction (unit vectors), floating point",
@@ -388,11 +401,14 @@ def ex_4_9(art: Artifacts) -> Verdict:
     refs = art.refs("gr")
     cos = float(cosine(refs["w_fp"][0], refs["w_l2"][0]))
     its = int(refs["fp_iterations"][0])
-    measured = {"cos(w_fp, w_l2)": cos, "iterations": its, "converged": bool(refs["fp_converged"][0])}
+    cos_key = "cos(w_fp, w_l2)"
+    iterations_key = "iterations"
+    converged_key = "converged"
+    measured = {cos_key: cos, iterations_key: its, converged_key: bool(refs["fp_converged"][0])}
     criteria = [
-        Criterion("cos(w_fp, w_l2)", ">", 0.9999, "the spec's pass level for Example 4.9"),
-        Criterion("iterations", "<=", 3, "the spec's 'within 3 iterations'"),
-        Criterion("converged", "==", True, "Alg. 3 met its own stopping tolerance (an engineering tolerance)"),
+        Criterion(cos_key, ">", 0.9999, "the spec's pass level for Example 4.9"),
+        Criterion(iterations_key, "<=", 3, "the spec's 'within 3 iterations'"),
+        Criterion(converged_key, "==", True, "Alg. 3 met its own stopping tolerance (an engineering tolerance)"),
     ]
     return measured, criteria
 
@@ -418,21 +434,25 @@ def ex_4_11(art: Artifacts) -> Verdict:
     _, lam = solve_proxy_problem(X, e0)
     lam_err = float(np.abs(lam - e0 / (X[0, 0] + (n - 1) * delta)).max())
     its = int(refs["fp_iterations"][0])
+    c_key = "||c - e0||_1"
+    iterations_key = "iterations"
+    one_minus_cos_key = "1 - cos(w_fp, 1)"
+    lambda_key = "max|lambda*(e0) - e0/(a0+(N-1)delta)|"
     measured = {
-        "||c - e0||_1": c_err,
-        "iterations": its,
+        c_key: c_err,
+        iterations_key: its,
         "cos(w_fp, 1)": cos_one,
-        "1 - cos(w_fp, 1)": 1 - cos_one,
-        "max|lambda*(e0) - e0/(a0+(N-1)delta)|": lam_err,
+        one_minus_cos_key: 1 - cos_one,
+        lambda_key: lam_err,
     }
     criteria = [
-        Criterion("||c - e0||_1", "<", 1e-6, "the spec's pass level for Example 4.11"),
-        Criterion("iterations", "<=", 20, "the spec's 'within 20 iterations'"),
+        Criterion(c_key, "<", 1e-6, "the spec's pass level for Example 4.11"),
+        Criterion(iterations_key, "<=", 20, "the spec's 'within 20 iterations'"),
         Criterion(
-            "1 - cos(w_fp, 1)", "<", 1e-9, "w_fp is exactly proportional to 1 (Example 4.11): floating-point identity"
+            one_minus_cos_key, "<", 1e-9, "w_fp is exactly proportional to 1 (Example 4.11): floating-point identity"
         ),
         Criterion(
-            "max|lambda*(e0) - e0/(a0+(N-1)delta)|",
+            lambda_key,
             "<",
             1e-6,
             "closed form of Example 4.11 against the QP solution: an engineering (solver) tolerance",
@@ -473,21 +493,23 @@ def alg_3(art: Artifacts) -> Verdict:
         its += [int(i) for i in refs["fp_iterations"]]
         conv += [bool(c) for c in refs["fp_converged"]]
         where += [f"{ds}[{s}]" for s in range(len(refs["fp_iterations"]))]
+    iterations_key = "iterations (per data set and seed)"
+    converged_key = "converged (per data set and seed)"
     measured = {
         "data set[seed]": where,
-        "iterations (per data set and seed)": its,
-        "converged (per data set and seed)": conv,
+        iterations_key: its,
+        converged_key: conv,
     }
     criteria = [
         Criterion(
-            "iterations (per data set and seed)",
+            iterations_key,
             "<=",
             20,
             "the paper's 'within 20 iterations in all settings'",
             each=True,
         ),
         Criterion(
-            "converged (per data set and seed)",
+            converged_key,
             "==",
             True,
             "Alg. 3 met its stopping threshold ||c_{k+1} - c_k||_1 < tol (the paper's threshold is not recovered; "
@@ -637,10 +659,11 @@ def thm_5_1(art: Artifacts) -> Verdict:
     measured, criteria = {}, []
     for r in SIGNUM_RUNS:
         measured[f"{r} gap (per seed)"] = _final(df, r, "gap_linf").tolist()
-        measured[f"{r} gap(T/10) / gap(T) (per seed)"] = _decade_ratio(df, r, "gap_linf").tolist()
+        ratio_key = f"{r} gap(T/10) / gap(T) (per seed)"
+        measured[ratio_key] = _decade_ratio(df, r, "gap_linf").tolist()
         criteria += [
             Criterion(
-                f"{r} gap(T/10) / gap(T) (per seed)",
+                ratio_key,
                 ">",
                 float(RATE_SLACK * np.sqrt(10)),
                 "Thm 5.1, eq. 7 with its rate: the gap of a converging sign method with eta_t ~ t^(-1/2) falls like "
@@ -947,21 +970,21 @@ CHECKS = {
         (),
         lemma_d1,
         kind="consistency",
-        figure="Lemma D.1",
+        sources=(Source("lemma", "D.1"),),
     ),
     "prop_2_5": Check(
         "Prop 2.5: Inc-Adam's epoch update follows the weighted preconditioned formula, error O(eta)",
         ("gaussian_adam",),
         ("gaussian",),
         prop_2_5,
-        figure="Prop. 2.5",
+        sources=(Source("proposition", "2.5"),),
     ),
     "prop_2_4": Check(
         "Prop 2.4: Det-Adam's step tends to a SignGD step on coordinates meeting the condition",
         ("gaussian_adam",),
         ("gaussian",),
         prop_2_4,
-        figure="Prop. 2.4",
+        sources=(Source("proposition", "2.4"),),
     ),
     "fig1": Check(
         "Fig 1: on Gaussian data Det-Adam -> linf max-margin; batch-size-1 Adam ends closer to l2 than to linf, "
@@ -969,14 +992,16 @@ CHECKS = {
         ("gaussian_adam",),
         ("gaussian",),
         fig1,
-        figure="Fig. 1",
+        sources=(Source("figure", "1"),),
+        drawn_by="fig1",
     ),
     "thm_3_3": Check(
         "Thm 3.3 / Fig 2: on GR data batch-size-1 Adam -> l2 max-margin, Det-Adam -> linf max-margin",
         ("gr_adam",),
         ("gr",),
         thm_3_3,
-        figure="Fig. 2",
+        sources=(Source("figure", "2"),),
+        drawn_by="fig2",
     ),
     "cor_3_2": Check(
         "Cor 3.2: on GR data Inc-Adam's epoch update is normalised GD with weights between two constants",
@@ -984,7 +1009,7 @@ CHECKS = {
         ("gr",),
         cor_3_2,
         kind="consistency",
-        figure="Corollary 3.2",
+        sources=(Source("corollary", "3.2"),),
     ),
     "ex_4_9": Check(
         "Example 4.9: on GR data the AdamProxy fixed point is the l2 max-margin solution",
@@ -992,14 +1017,15 @@ CHECKS = {
         ("gr",),
         ex_4_9,
         kind="consistency",
-        figure="Example 4.9",
+        sources=(Source("example", "4.9"),),
     ),
     "ex_4_9_dynamics": Check(
         "Example 4.9: on GR data AdamProxy converges in direction to the l2 max-margin solution",
         ("gr_adam",),
         ("gr",),
         ex_4_9_dynamics,
-        figure="Example 4.9 (fig2)",
+        sources=(Source("example", "4.9"),),
+        drawn_by="fig2",
     ),
     "ex_4_11": Check(
         "Example 4.11: on shifted-diagonal data c = e_0 is the fixed point and w_fp is the linf solution",
@@ -1007,21 +1033,22 @@ CHECKS = {
         ("shifted_diagonal",),
         ex_4_11,
         kind="consistency",
-        figure="Example 4.11",
+        sources=(Source("example", "4.11"),),
     ),
     "fig4": Check(
         "Fig 4: on shifted-diagonal data AdamProxy and batch-size-1 Adam -> linf max-margin; GD -> l2",
         ("shifted_diagonal_adam",),
         ("shifted_diagonal",),
         fig4,
-        figure="Fig. 4",
+        sources=(Source("figure", "4"),),
+        drawn_by="fig4",
     ),
     "alg_3": Check(
         "App C: Algorithm 3 converges within 20 iterations in all settings",
         (),
         ("gaussian", "gr", "shifted_diagonal"),
         alg_3,
-        figure="Algorithm 3",
+        sources=(Source("algorithm", "3"),),
     ),
     "fp_kkt": Check(
         "Thm 4.8: the fixed point Alg. 3 returns is a KKT point of P(c*)",
@@ -1029,14 +1056,15 @@ CHECKS = {
         ("gaussian", "gr", "shifted_diagonal"),
         fp_kkt,
         kind="consistency",
-        figure="Definition 4.6",
+        sources=(Source("definition", "4.6"),),
     ),
     "thm_4_8": Check(
         "Thm 4.8 / Example 4.10: on Gaussian data AdamProxy converges in direction to the fixed point of Alg. 3",
         ("gaussian_adam",),
         ("gaussian",),
         thm_4_8,
-        figure="Thm 4.8 (fig3)",
+        sources=(Source("theorem", "4.8"),),
+        drawn_by="fig3",
     ),
     "fig3": Check(
         "Fig 3: on Gaussian data batch-size-1 Adam at (beta1, beta2) = (0.9, 0.95) converges in direction to the "
@@ -1044,7 +1072,8 @@ CHECKS = {
         ("gaussian_adam",),
         ("gaussian",),
         fig3,
-        figure="Fig. 3",
+        sources=(Source("figure", "3"),),
+        drawn_by="fig3",
     ),
     "lemma_4_5": Check(
         "Lemma 4.5: AdamProxy's limit satisfies w ~ D(c)^-1 sum_i c_i x_i with c supported on the support vectors",
@@ -1052,42 +1081,47 @@ CHECKS = {
         ("gaussian",),
         lemma_4_5,
         kind="consistency",
-        figure="Lemma 4.5",
+        sources=(Source("lemma", "4.5"),),
     ),
     "fig6": Check(
         "Fig 6: Inc-Adam's linf alignment grows with the batch size; b = N recovers full batch",
         ("gaussian_adam_batch",),
         ("gaussian",),
         fig6,
-        figure="Fig. 6",
+        sources=(Source("figure", "6"),),
+        drawn_by="fig6",
     ),
     "thm_5_1": Check(
         "Thm 5.1: Signum with beta = 0.99 reaches the linf max margin (normalised margin) at every batch size",
         ("gaussian_signum",),
         ("gaussian",),
         thm_5_1,
-        figure="Thm 5.1 (fig5)",
+        sources=(Source("theorem", "5.1"),),
+        drawn_by="fig5",
     ),
     "fig5": Check(
         "Fig 5: Signum with beta = 0.99 converges in direction to the linf max-margin solution at every batch size",
         ("gaussian_signum",),
         ("gaussian",),
         fig5,
-        figure="Fig. 5",
+        sources=(Source("figure", "5"),),
+        drawn_by="fig5",
     ),
     "fig9": Check(
         "Thm 3.3 / Fig 9: on GR data Inc-Adam -> l2 max-margin for every (beta1, beta2) of the grid",
         ("gr_beta_grid",),
         ("gr",),
         fig9,
-        figure="Fig. 9",
+        sources=(Source("figure", "9"),),
+        drawn_by="fig9",
     ),
     "fig10": Check(
         "Fig 10: at batch size 1 Signum needs beta close to 1 to keep the linf bias",
         ("gaussian_signum_grid",),
         ("gaussian",),
         fig10,
-        figure="Fig. 10",
+        sources=(Source("figure", "10"),),
+        drawn_by="fig10",
     ),
     "signsgd": Check(
         "App G: SignSGD (beta = 0, b = 1) moves along sum_i sign(x_i) (by algebra)",
@@ -1095,21 +1129,23 @@ CHECKS = {
         ("gaussian",),
         signsgd,
         kind="consistency",
-        figure="App. G",
+        sources=(Source("appendix", "G"),),
     ),
     "prop_4_1": Check(
         "Prop 4.1 / Fig 7: with beta2 close to 1, beta1 does not change the limit, the fixed point of Alg. 3",
         ("gaussian_beta1_sweep",),
         ("gaussian",),
         prop_4_1,
-        figure="Fig. 7",
+        sources=(Source("figure", "7"),),
+        drawn_by="fig7",
     ),
     "fig8": Check(
         "Fig 8: with beta1 fixed, the smaller beta2, the further from the fixed point the run settles",
         ("gaussian_beta2_sweep",),
         ("gaussian",),
         fig8,
-        figure="Fig. 8",
+        sources=(Source("figure", "8"),),
+        drawn_by="fig8",
     ),
     "lemma_a1": Check(
         "Lemma A.1 (eq. 8): at finite beta2 Inc-Adam's limit is parallel to its own epoch direction, not to eq. 5",
@@ -1117,14 +1153,15 @@ CHECKS = {
         ("gaussian",),
         lemma_a1,
         kind="consistency",
-        figure="Lemma A.1 (fig8)",
+        sources=(Source("lemma", "A.1"),),
+        drawn_by="fig8",
     ),
     "prop_4_3": Check(
         "Prop 4.3: AdamProxy drives the training loss to 0",
         PROXY_EXPERIMENTS,
         (),
         prop_4_3,
-        figure="Prop. 4.3",
+        sources=(Source("proposition", "4.3"),),
     ),
     "loss_sanity": Check(
         "Every run's training loss still falls at T (SignSGD aside)",
@@ -1132,20 +1169,20 @@ CHECKS = {
         (),
         loss_sanity,
         kind="consistency",
-        figure="Prop. 4.3",
+        sources=(Source("proposition", "4.3"),),
     ),
     "logistic_loss": Check(
         "Logistic loss: Det-Adam -> linf, AdamProxy -> the fixed point, Inc-Adam on GR -> l2",
         ("gaussian_variants", "gr_variants"),
         ("gaussian", "gr"),
         logistic_loss,
-        figure="Assumption 2.1",
+        sources=(Source("assumption", "2.1"),),
     ),
     "decay_a": Check(
         "eta_t ~ t^(-2/3): Det-Adam -> linf, AdamProxy -> the fixed point, Inc-Adam on GR -> l2",
         ("gaussian_variants", "gr_variants"),
         ("gaussian", "gr"),
         decay_a,
-        figure="Assumption 2.3",
+        sources=(Source("assumption", "2.3"),),
     ),
 }

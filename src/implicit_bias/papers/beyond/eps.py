@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ...checks import Artifacts, Check, Criterion, Verdict
+from ...checks import Artifacts, Check, Criterion, Source, Verdict
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -286,9 +286,12 @@ def _eps_per_sample(art: Artifacts) -> Verdict:
         l2_gain.append(float(np.min(gain)) if np.all(np.isfinite(gain)) else float("nan"))
         zero = df[(df["seed"] == seed) & (df["eps"] == 0)].sort_values("step")
         end_fp0.append(float(zero["cos_fp"].iloc[-1]) if len(zero) else float("nan"))
+    slope_key = "slope_log_grad_on_log_eps"
+    gain_key = "min_gain_cos_l2_departure_to_end"
+    end_cos_key = "eps0_end_cos_fp"
     measured = {
         "seeds": [int(s) for s in seeds],
-        "slope_log_grad_on_log_eps": slope_grad,
+        slope_key: slope_grad,
         "slope_log_loss_on_log_eps": slope_loss,
         "mean_log_grad_minus_log_eps_at_departure": intercept_grad,
         "eps_runs_departed": departed,
@@ -297,8 +300,8 @@ def _eps_per_sample(art: Artifacts) -> Verdict:
             float(df.loc[df["seed"] == s, "departure_threshold"].iloc[0]) for s in seeds
         ],
         "slope_log_grad_on_log_eps at a threshold ten times smaller (reported)": slope_finer,
-        "min_gain_cos_l2_departure_to_end": l2_gain,
-        "eps0_end_cos_fp": end_fp0,
+        gain_key: l2_gain,
+        end_cos_key: end_fp0,
     }
     band = (
         "the theory's slope 1: while ε is small against the per-sample gradients the ε run follows ε = 0 up to a "
@@ -309,10 +312,10 @@ def _eps_per_sample(art: Artifacts) -> Verdict:
         "fixed time) would not give slope 1 in log g"
     )
     criteria = [
-        Criterion("slope_log_grad_on_log_eps", ">=", SLOPE_BAND[0], band, each=True),
-        Criterion("slope_log_grad_on_log_eps", "<=", SLOPE_BAND[1], band, each=True),
+        Criterion(slope_key, ">=", SLOPE_BAND[0], band, each=True),
+        Criterion(slope_key, "<=", SLOPE_BAND[1], band, each=True),
         Criterion(
-            "eps0_end_cos_fp",
+            end_cos_key,
             ">=",
             END_COS_FP,
             "ε = 0 never departs: per-sample Adam converges to its fixed point (the baek2025 spec's pass level 0.995, "
@@ -320,7 +323,7 @@ def _eps_per_sample(art: Artifacts) -> Verdict:
             each=True,
         ),
         Criterion(
-            "min_gain_cos_l2_departure_to_end",
+            gain_key,
             ">",
             0.0,
             "after the departure the iterates drift towards ℓ2 (GD's limit): cos(w, ℓ2) at the end exceeds its "
@@ -342,7 +345,8 @@ CHECKS = {
         datasets=(),
         func=_eps_per_sample,
         kind="claim",
-        figure=f"beyond the papers ({FIGURE})",  # the report shows the check beside its figure
+        sources=(Source("beyond"),),
+        drawn_by=FIGURE,  # the report shows the check beside its figure
     )
 }
 

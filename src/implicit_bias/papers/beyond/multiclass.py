@@ -13,7 +13,7 @@ accelerated iteration can stop at another fixed point there, so the full-batch r
 The fixed point is a β2 → 1 statement (baek2025 Prop 4.1: the second moment averages the squared gradients of a
 whole epoch): the mini-batch runs need an EMA window 1/(1 − β2) of at least an epoch, N/b steps (500 for b = 1 here),
 hence β2 = 0.999 in the default config rather than fan2025's 0.99 (window 100; with it the b = 1 run peaks near fp_b1
-and turns away, pilot of 2026-11-30). The full-batch run keeps fan2025's own settings (β2 = 0.99, a = 2/3), under
+and turns away, in a pilot run). The full-batch run keeps fan2025's own settings (β2 = 0.99, a = 2/3), under
 which fan2025 states its claim and its rate: β2 = 0.999 stalls full-batch Adam without bias correction (spec §2).
 
 References are only as good as their convergence. The plain iteration of P_b(c) can lose a class: the pairs
@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ...checks import Artifacts, Check, Criterion, Verdict
+from ...checks import Artifacts, Check, Criterion, Source, Verdict
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -513,7 +513,8 @@ def check_multiclass_fixed_point_exists(art: Artifacts) -> Verdict:
     measured: dict[str, Any] = {"fixed points (data set/reference)": tags}
     missing = [tag for tag, (_, r) in zip(tags, refs.iterrows()) if not r["own_converged"]]
     measured["fixed points not established (solver did not converge)"] = missing
-    measured["number of fixed points not established (solver did not converge)"] = len(missing)
+    unsolved_key = "number of fixed points not established (solver did not converge)"
+    measured[unsolved_key] = len(missing)
     measured["plain P_b(c) fixed point exists, per fixed point (reported)"] = refs["own_plain_converged"].tolist()
     measured["classes set in later stages, per fixed point (reported)"] = [str(v) for v in refs["own_lost_classes"]]
     measured["lexicographic stages, per fixed point (reported)"] = refs["own_stages"].tolist()
@@ -526,26 +527,26 @@ def check_multiclass_fixed_point_exists(art: Artifacts) -> Verdict:
         t = np.array(str(levels).split(), dtype=np.float64)
         return float(np.diff(t).min()) if t.size > 1 else 0.0
 
-    measured["smallest increase of the margin level between stages, per fixed point"] = [
-        level_step(v) for v in refs["own_levels"]
-    ]
+    increase_key = "smallest increase of the margin level between stages, per fixed point"
+    measured[increase_key] = [level_step(v) for v in refs["own_levels"]]
     last = _final(art.metrics(STUDY))
     judged = last[last["own_ref"] != "V_inf"].groupby(["dataset", "own_ref"])["cos_own"].max()
     nearest = [float(1.0 - judged.loc[(r["dataset"], r["own_ref"])]) for _, r in refs.iterrows()]
     measured["smallest 1 - cos(W_T, fp_b) over the runs judged against it, per fixed point (reported)"] = nearest
-    measured["estimated remaining turn of w / (1% of that distance), per fixed point"] = [
+    turn_key = "estimated remaining turn of w / (1% of that distance), per fixed point"
+    measured[turn_key] = [
         float(r["own_remaining_turn"]) / (MOTION_FRACTION * d) for (_, r), d in zip(refs.iterrows(), nearest)
     ]
     criteria = [
         Criterion(
-            "number of fixed points not established (solver did not converge)",
+            unsolved_key,
             "==",
             0,
             "established: every stage's c residual is below tol (the resolution of c) and the stages' margin "
             "levels do not decrease",
         ),
         Criterion(
-            "smallest increase of the margin level between stages, per fixed point",
+            increase_key,
             ">=",
             0.0,
             "the lexicographic order: a later stage's pairs must have the larger margins, or their loss "
@@ -553,7 +554,7 @@ def check_multiclass_fixed_point_exists(art: Artifacts) -> Verdict:
             each=True,
         ),
         Criterion(
-            "estimated remaining turn of w / (1% of that distance), per fixed point",
+            turn_key,
             "<=",
             1.0,
             "accuracy vs the resolution the claim needs: the motion of w left to the limit (one step's turn / "
@@ -611,9 +612,8 @@ def check_multiclass_fixed_point(art: Artifacts) -> Verdict:
         raise ValueError(f"{STUDY}: the mini-batch runs have different step-size exponents {decays}; one rate each")
     decay = decays[0] if decays else 0.5
     measured["1 - cos(W_T, fp_b) per mini-batch run (reported)"] = (1.0 - kept["cos_own"]).tolist()
-    measured["(1 - cos(W_T/10, fp_b)) / (1 - cos(W_T, fp_b)) per mini-batch run"] = [
-        fall(r) for _, r in kept.iterrows()
-    ]
+    fall_key = "(1 - cos(W_T/10, fp_b)) / (1 - cos(W_T, fp_b)) per mini-batch run"
+    measured[fall_key] = [fall(r) for _, r in kept.iterrows()]
     measured["1 - cos(W_T, plain fp_b) per mini-batch run (reported)"] = (1.0 - kept["cos_own_plain"]).tolist()
     later = mini[mini["own_stages"] > 1]
     measured["runs whose fp_b has later stages (reported)"] = [_tag(r) for _, r in later.iterrows()]
@@ -634,20 +634,19 @@ def check_multiclass_fixed_point(art: Artifacts) -> Verdict:
             motion = abs(lead - float(before["cos_own"] - before[f"cos_{rival}"]))
             leads.append(lead - motion)
     measured["rankings not decided (references nearer than the run's distance to fp_b at T)"] = undecided
-    measured["lead of fp_b over the rival at T minus its last-interval motion, per run and rival apart from fp_b"] = (
-        leads
-    )
+    lead_key = "lead of fp_b over the rival at T minus its last-interval motion, per run and rival apart from fp_b"
+    measured[lead_key] = leads
 
     criteria = [
         Criterion(
-            "(1 - cos(W_T/10, fp_b)) / (1 - cos(W_T, fp_b)) per mini-batch run",
+            fall_key,
             ">=",
             direction_rate(decay),
             "the conjecture, judged by trend: " + direction_rate_reason(decay),
             each=True,
         ),
         Criterion(
-            "lead of fp_b over the rival at T minus its last-interval motion, per run and rival apart from fp_b",
+            lead_key,
             ">",
             0.0,
             "the limit is fp_b, so at T the run is nearer to it than to the other candidate limits, V_inf (fan2025, "
@@ -678,10 +677,10 @@ def check_multiclass_leaves_v_inf(art: Artifacts) -> Verdict:
     if len(decays) > 1:
         raise ValueError(f"{STUDY}: the per-sample runs have different step-size exponents {decays}; one rate each")
     decay = decays[0] if decays else 0.5
-    measured["cos(W_T, V_inf) - (1 + cos(fp_b1, V_inf))/2 per per-sample run"] = [
-        float(r["cos_V_inf"] - (1.0 + r["own_cos_V_inf"]) / 2) for _, r in per_sample.iterrows()
-    ]
-    measured["(1 - cos(W_T/10, V_inf)) / (1 - cos(W_T, V_inf)) per per-sample run"] = [
+    departure_key = "cos(W_T, V_inf) - (1 + cos(fp_b1, V_inf))/2 per per-sample run"
+    measured[departure_key] = [float(r["cos_V_inf"] - (1.0 + r["own_cos_V_inf"]) / 2) for _, r in per_sample.iterrows()]
+    fall_key = "(1 - cos(W_T/10, V_inf)) / (1 - cos(W_T, V_inf)) per per-sample run"
+    measured[fall_key] = [
         float((1.0 - decade.loc[(r["dataset"], r["run"])]["cos_V_inf"]) / (1.0 - r["cos_V_inf"]))
         for _, r in per_sample.iterrows()
     ]
@@ -690,7 +689,7 @@ def check_multiclass_leaves_v_inf(art: Artifacts) -> Verdict:
     measured["max-norm gap of fp_b1 per per-sample run (reported)"] = per_sample["own_gap_inf"].tolist()
     criteria = [
         Criterion(
-            "cos(W_T, V_inf) - (1 + cos(fp_b1, V_inf))/2 per per-sample run",
+            departure_key,
             "<",
             0.0,
             "level: a run heading to V_inf ends with cos(W, V_inf) near 1, one heading to fp_b1 near "
@@ -698,7 +697,7 @@ def check_multiclass_leaves_v_inf(art: Artifacts) -> Verdict:
             each=True,
         ),
         Criterion(
-            "(1 - cos(W_T/10, V_inf)) / (1 - cos(W_T, V_inf)) per per-sample run",
+            fall_key,
             "<",
             direction_rate(decay),
             "trend: a run converging to V_inf would close its distance to it at least at this rate over the last "
@@ -720,7 +719,8 @@ CHECKS = {
         datasets=(),
         func=check_multiclass_fixed_point_exists,
         kind="consistency",
-        figure=f"beyond the papers ({FIGURE})",
+        sources=(Source("beyond"),),
+        drawn_by=FIGURE,
     ),
     "multiclass_leaves_v_inf": Check(
         claim=(
@@ -733,7 +733,8 @@ CHECKS = {
         datasets=(),
         func=check_multiclass_leaves_v_inf,
         kind="claim",
-        figure=f"beyond the papers ({FIGURE})",
+        sources=(Source("beyond"),),
+        drawn_by=FIGURE,
     ),
     "multiclass_fixed_point": Check(
         claim=(
@@ -747,6 +748,7 @@ CHECKS = {
         datasets=(),
         func=check_multiclass_fixed_point,
         kind="claim",
-        figure=f"beyond the papers ({FIGURE})",  # the report shows the check beside its figure
+        sources=(Source("beyond"),),
+        drawn_by=FIGURE,  # the report shows the check beside its figure
     ),
 }

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ...checks import Artifacts, Check, Criterion, Verdict
+from ...checks import Artifacts, Check, Criterion, Source, Verdict
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -353,16 +353,17 @@ def batch_fixed_point(art: Artifacts) -> Verdict:
                                                          float(g["fall_per_decade"].max())]  # fmt: skip
         return out
 
+    fall_key = "fall of 1 - cos(w_t, fp_b) per decade over [T/10, T], per asserted run"
+    lead_key = "lead of fp_b over the nearest rival at T minus the lead's last-interval motion, per asserted run"
+    converged_key = "all fixed points converged"
     measured = {
         f"runs with beta2 >= {CLOSE_TO_ONE:g} (the claim's scope)": len(scope),
         "runs asserted (near a candidate limit at T)": len(asserted),
         "asserted runs (data set/run)": _tags(asserted),
-        "fall of 1 - cos(w_t, fp_b) per decade over [T/10, T], per asserted run": asserted["fall_per_decade"].tolist(),
-        "lead of fp_b over the nearest rival at T minus the lead's last-interval motion, per asserted run": (
-            asserted["lead"] - asserted["lead_motion"]
-        ).tolist(),
+        fall_key: asserted["fall_per_decade"].tolist(),
+        lead_key: (asserted["lead"] - asserted["lead_motion"]).tolist(),
         "1 - cos(w_T, fp_b) per asserted run (reported)": asserted["dist"].tolist(),
-        "all fixed points converged": bool(df["fp_converged"].all()),
+        converged_key: bool(df["fp_converged"].all()),
         # not testable at this T: farther from every candidate limit than the candidates are from each other
         "runs not testable at this T (data set/run)": _tags(waiting),
         "not testable, still approaching (far from every candidate, falling at the rate): runs": len(approaching),
@@ -383,7 +384,7 @@ def batch_fixed_point(art: Artifacts) -> Verdict:
     }
     criteria = [
         Criterion(
-            "fall of 1 - cos(w_t, fp_b) per decade over [T/10, T], per asserted run",
+            fall_key,
             ">=",
             float(MIN_FALL_PER_DECADE),
             "a limit, judged by its trend: the distance to fp_b falls over the last decade of steps at least at the "
@@ -393,7 +394,7 @@ def batch_fixed_point(art: Artifacts) -> Verdict:
             each=True,
         ),
         Criterion(
-            "lead of fp_b over the nearest rival at T minus the lead's last-interval motion, per asserted run",
+            lead_key,
             ">",
             0.0,
             "fp_b explains the run better than the paper's fp_1, the ℓ∞ and the ℓ2 max margins (each where it is "
@@ -402,7 +403,7 @@ def batch_fixed_point(art: Artifacts) -> Verdict:
             "approach within it)",
             each=True,
         ),
-        Criterion("all fixed points converged", "==", True, "Alg. 3 met its own stopping tolerance"),
+        Criterion(converged_key, "==", True, "Alg. 3 met its own stopping tolerance"),
     ]
     return measured, criteria
 
@@ -418,6 +419,7 @@ CHECKS = {
         datasets=(),
         func=batch_fixed_point,
         kind="claim",
-        figure=f"beyond the papers ({FIGURE})",  # the report shows the check beside its figure
+        sources=(Source("beyond"),),
+        drawn_by=FIGURE,  # the report shows the check beside its figure
     ),
 }

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ...checks import Artifacts, Check, Criterion, Verdict
+from ...checks import Artifacts, Check, Criterion, Source, Verdict
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -404,13 +404,15 @@ def real_data_binary(art: Artifacts) -> Verdict:
     criteria = []
     for r in ("adam", "signgd"):
         fin = _final(df, r)
-        measured[f"{r}: margin_inf/gamma_inf at T"] = _values(fin, "margin_inf")
-        measured[f"{r}: cos(l_inf) at T (pairs with a unique l_inf)"] = _values(fin[unique], "cos_linf")
+        margin_key = f"{r}: margin_inf/gamma_inf at T"
+        measured[margin_key] = _values(fin, "margin_inf")
+        linf_cos_key = f"{r}: cos(l_inf) at T (pairs with a unique l_inf)"
+        measured[linf_cos_key] = _values(fin[unique], "cos_linf")
         measured[f"{r}: cos(l_inf) at T (every pair, reported)"] = _values(fin, "cos_linf")
         measured[f"{r}: cos(l_inf interior-point solution) at T (reported)"] = _values(fin, "cos_linf_interior")
         criteria.append(
             Criterion(
-                f"{r}: margin_inf/gamma_inf at T",
+                margin_key,
                 ">=",
                 LINF_MARGIN,
                 "baek2025 check 10's level for convergence to the l_inf max margin, in margin terms (defined even "
@@ -421,7 +423,7 @@ def real_data_binary(art: Artifacts) -> Verdict:
         if unique.any():
             criteria.append(
                 Criterion(
-                    f"{r}: cos(l_inf) at T (pairs with a unique l_inf)",
+                    linf_cos_key,
                     ">=",
                     DET_ADAM_COS,
                     "baek2025 check 8: Det-Adam cos(l_inf) > 0.99 (SignGD has the same limit); only where the "
@@ -430,36 +432,39 @@ def real_data_binary(art: Artifacts) -> Verdict:
                 )
             )
     fin = _final(df, "ngd")
-    measured["ngd: cos(l2) at T"] = _values(fin, "cos_l2")
+    ngd_cos_key = "ngd: cos(l2) at T"
+    measured[ngd_cos_key] = _values(fin, "cos_l2")
     criteria.append(
-        Criterion("ngd: cos(l2) at T", ">=", GD_COS_L2, "baek2025 check 7: GD cos(l2) > 0.98 (log-slow)", each=True)
+        Criterion(ngd_cos_key, ">=", GD_COS_L2, "baek2025 check 7: GD cos(l2) > 0.98 (log-slow)", each=True)
     )
     fin = _final(df, "adam_b1")
-    measured["adam_b1: cos(fp) at T"] = _values(fin, "cos_fp")
-    measured["adam_b1: cos(fp) - cos(l2) at T"] = list(fin["cos_fp"].to_numpy() - fin["cos_l2"].to_numpy())
-    measured["adam_b1: cos(fp) - cos(l_inf) at T"] = list(fin["cos_fp"].to_numpy() - fin["cos_linf"].to_numpy())
+    fp_cos_key = "adam_b1: cos(fp) at T"
+    measured[fp_cos_key] = _values(fin, "cos_fp")
+    fp_over_l2_key = "adam_b1: cos(fp) - cos(l2) at T"
+    measured[fp_over_l2_key] = list(fin["cos_fp"].to_numpy() - fin["cos_l2"].to_numpy())
+    fp_over_linf_key = "adam_b1: cos(fp) - cos(l_inf) at T"
+    measured[fp_over_linf_key] = list(fin["cos_fp"].to_numpy() - fin["cos_linf"].to_numpy())
     measured["adam_b1: EMA window 1/(1-beta2) in epochs"] = _values(fin, "window_epochs")
-    measured["fixed point converged"] = [bool(v == 1) for v in fin["fp_converged"]]
+    converged_key = "fixed point converged"
+    measured[converged_key] = [bool(v == 1) for v in fin["fp_converged"]]
     criteria += [
+        Criterion(fp_cos_key, ">=", FP_COS, "baek2025 check 8: per-sample Adam cos(fp) > 0.995", each=True),
         Criterion(
-            "adam_b1: cos(fp) at T", ">=", FP_COS, "baek2025 check 8: per-sample Adam cos(fp) > 0.995", each=True
-        ),
-        Criterion(
-            "adam_b1: cos(fp) - cos(l2) at T",
+            fp_over_l2_key,
             ">",
             0.0,
             "baek2025 check 8: per-sample Adam is closer to the fixed point than to l2",
             each=True,
         ),
         Criterion(
-            "adam_b1: cos(fp) - cos(l_inf) at T",
+            fp_over_linf_key,
             ">",
             0.0,
             "baek2025 Thm 4.8: per-sample Adam leaves the l_inf max margin for the fixed point",
             each=True,
         ),
         Criterion(
-            "fixed point converged",
+            converged_key,
             "==",
             True,
             "Algorithm 3's stopping rule ||c_{k+1} - c_k||_1 < tol: an unconverged iterate is no reference",
@@ -503,7 +508,8 @@ def real_data_multiclass(art: Artifacts) -> Verdict:
             int(wrong.max()) if wrong.size else None
         )
         slope, ci, _ = loglog_slope(steps, gap[p], T / 10, T)
-        measured[f"{r}: slope of log gap_{p} on log t over [T/10, T]"] = slope
+        slope_key = f"{r}: slope of log gap_{p} on log t over [T/10, T]"
+        measured[slope_key] = slope
         measured[f"{r}: its 95% interval (reported)"] = ci
         criteria += [
             Criterion(
@@ -525,7 +531,7 @@ def real_data_multiclass(art: Artifacts) -> Verdict:
             "adam": (ADAM_SLOPE, "fan2025 C5: Adam's max-norm gap falls like t^(-1/3) (Cor. 6.4, a = 2/3)"),
             "ngd": (0.0, "fan2025 C4: NGD's l2 gap is decreasing"),
         }[r]
-        criteria.append(Criterion(f"{r}: slope of log gap_{p} on log t over [T/10, T]", "<", rate[0], rate[1]))
+        criteria.append(Criterion(slope_key, "<", rate[0], rate[1]))
     return measured, criteria
 
 
@@ -536,14 +542,27 @@ CHECKS = {
         (STUDY,),
         (),
         real_data_binary,
-        figure=f"beyond the papers ({FIGURE}); baek2025 Thm 4.8 / Figs. 1, 3; fan2025 Thm 5.3",
+        sources=(
+            Source("beyond"),
+            Source("theorem", "4.8", paper="baek2025"),
+            Source("figure", "1", paper="baek2025"),
+            Source("figure", "3", paper="baek2025"),
+            Source("theorem", "5.3", paper="fan2025"),
+        ),
+        drawn_by=FIGURE,
     ),
     "real_data_multiclass": Check(
         "On all ten digits: Adam and SignGD favour the max-norm margin, NGD the l2 margin, at the theory's rates",
         (STUDY,),
         (),
         real_data_multiclass,
-        figure=f"beyond the papers ({FIGURE}); fan2025 Fig. 1, Thms 5.3, 6.3",
+        sources=(
+            Source("beyond"),
+            Source("figure", "1", paper="fan2025"),
+            Source("theorem", "5.3", paper="fan2025"),
+            Source("theorem", "6.3", paper="fan2025"),
+        ),
+        drawn_by=FIGURE,
     ),
 }
 

@@ -15,7 +15,7 @@ from numpy.typing import ArrayLike
 
 from ...backward_error import adam_correction_1d, modified_field
 from ...backward_error_reference import adam_direction, extracted_correction, momentum_direction
-from ...checks import Artifacts, Check, Criterion, Verdict
+from ...checks import Artifacts, Check, Criterion, Source, Verdict
 from .experiments import reached_mean
 
 __all__ = ["CHECKS", "fitted_slope", "initial_period", "local_slopes", "post_initial_hill"]
@@ -63,11 +63,13 @@ def _order_check(art, name):
             criteria += [Criterion(local, ">=", low, why, each=True), Criterion(local, "<=", high, why, each=True)]
         measured[f"{key} err1 (largest h .. smallest)"] = err1[s].tolist()
         measured[f"{key} err2 (largest h .. smallest)"] = err2[s].tolist()
-        measured[f"{key} err1 - err2 (largest h .. smallest)"] = (err1[s] - err2[s]).tolist()
-        measured[f"{key} N_min*(1-max(beta,rho))"] = (T / h.max()) * (1.0 - max(b, rho))
+        gain_key = f"{key} err1 - err2 (largest h .. smallest)"
+        measured[gain_key] = (err1[s] - err2[s]).tolist()
+        memories_key = f"{key} N_min*(1-max(beta,rho))"
+        measured[memories_key] = (T / h.max()) * (1.0 - max(b, rho))
         criteria += [
             Criterion(
-                f"{key} err1 - err2 (largest h .. smallest)",
+                gain_key,
                 ">",
                 0.0,
                 "spec §3.2 C1 / §4 Figure 3: the second-order flow is closer than the first-order one, err2 < err1 at "
@@ -75,7 +77,7 @@ def _order_check(art, name):
                 each=True,
             ),
             Criterion(
-                f"{key} N_min*(1-max(beta,rho))",
+                memories_key,
                 ">=",
                 10.0,
                 "the asymptotics need N = T/h >> the memory 1/(1-max(beta,rho)) (spec §3.4 warning); 10 memories on "
@@ -103,8 +105,9 @@ def c1_order_toy(art: Artifacts) -> Verdict:
 def c5_rmsprop(art: Artifacts) -> Verdict:
     """Spec §3.2 C5: C1 for RMSProp (β = 0)."""
     measured, criteria = _order_check(art, "order_rmsprop")
-    measured["beta values"] = art.runs("order_rmsprop")["settings"][:, 0].tolist()
-    criteria.append(Criterion("beta values", "==", 0.0, "RMSProp is Adam with beta = 0 (spec §3.2 C5)", each=True))
+    beta_key = "beta values"
+    measured[beta_key] = art.runs("order_rmsprop")["settings"][:, 0].tolist()
+    criteria.append(Criterion(beta_key, "==", 0.0, "RMSProp is Adam with beta = 0 (spec §3.2 C5)", each=True))
     return measured, criteria
 
 
@@ -255,36 +258,40 @@ def c2_regimes(art: Artifacts) -> Verdict:
     a_const, c_const = (1 + b) / (1 - b) - (1 + r) / (1 - r), (1 + r) / (1 - r)
     crossing = e * (c_const / -a_const - 1.0)  # g*^2 where ½{A + C·ε/(g²+ε)} = 0
     predicted = np.where(gc * gc < crossing, 1.0, -1.0)
+    anti_penalised_key = "(a) rho > beta: max bracket from Adam's update"
+    penalised_key = "(a) beta > rho: min bracket from Adam's update"
+    large_eps_key = "(b) large eps: min bracket from Adam's update"
+    intermediate_key = "(c) coordinates whose bracket sign is sign(g*^2 - g_j^2)"
     measured.update(
         {
-            "(a) rho > beta: max bracket from Adam's update": float(neg.max()),
-            "(a) beta > rho: min bracket from Adam's update": float(pos.min()),
-            "(b) large eps: min bracket from Adam's update": float(large.min()),
-            "(c) coordinates whose bracket sign is sign(g*^2 - g_j^2)": (np.sign(bc) == predicted).tolist(),
+            anti_penalised_key: float(neg.max()),
+            penalised_key: float(pos.min()),
+            large_eps_key: float(large.min()),
+            intermediate_key: (np.sign(bc) == predicted).tolist(),
         }
     )
     criteria += [
         Criterion(
-            "(a) rho > beta: max bracket from Adam's update",
+            anti_penalised_key,
             "<",
             0.0,
             "spec §2.4(a): for sqrt(eps) << |g| and rho > beta the bracket is negative in every coordinate (the "
             "one-norm is anti-penalised)",
         ),
         Criterion(
-            "(a) beta > rho: min bracket from Adam's update",
+            penalised_key,
             ">",
             0.0,
             "spec §2.4(a): for sqrt(eps) << |g| and beta > rho the bracket is positive in every coordinate",
         ),
         Criterion(
-            "(b) large eps: min bracket from Adam's update",
+            large_eps_key,
             ">",
             0.0,
             "spec §2.4(b): for sqrt(eps) >> |g| the bracket tends to (1+beta)/(2(1-beta)) > 0 whatever rho (penalty)",
         ),
         Criterion(
-            "(c) coordinates whose bracket sign is sign(g*^2 - g_j^2)",
+            intermediate_key,
             "==",
             True,
             "spec §2.4(c): with rho > beta the bracket is positive where g_j^2 < g*^2 = eps(C/(-A) - 1) and negative "
@@ -302,7 +309,8 @@ def c3_figure1(art: Artifacts) -> Verdict:
     h, beta = meta["h"], meta["beta"]
     x, F, eps, rho = r["x"], r["F"], r["eps"], r["rho"]
     rel = np.abs(r["Fq_closed"] - r["Fq_quad"]) / np.maximum(np.abs(r["Fq_quad"]), 1e-300)
-    measured = {"max rel |closed - quad|": float(rel.max())}
+    quadrature_key = "max rel |closed - quad|"
+    measured = {quadrature_key: float(rel.max())}
     not_dec, not_inc, n_dec = 0, 0, 0
     pos = x > 0
     for i, e in enumerate(eps):
@@ -332,10 +340,12 @@ def c3_figure1(art: Artifacts) -> Verdict:
     near0_key = "max rel |F - h(1+b)x^2/(4(1-b)sqrt(eps))| at x = 1e-3 sqrt(eps)"
     measured[near0_key] = worst
     # sign of F(1) (spec §4, Figure 1)
-    measured["F(1), rho=0.999, eps=1e-4"] = float(adam_correction_1d(1.0, h=h, beta=beta, rho=0.999, eps=1e-4))
-    measured["F(1), rho=0.9, eps=1e-4"] = float(adam_correction_1d(1.0, h=h, beta=beta, rho=0.9, eps=1e-4))
+    f_rho_0999_key = "F(1), rho=0.999, eps=1e-4"
+    measured[f_rho_0999_key] = float(adam_correction_1d(1.0, h=h, beta=beta, rho=0.999, eps=1e-4))
+    f_rho_09_key = "F(1), rho=0.9, eps=1e-4"
+    measured[f_rho_09_key] = float(adam_correction_1d(1.0, h=h, beta=beta, rho=0.9, eps=1e-4))
     criteria = [
-        Criterion("max rel |closed - quad|", "<=", 1e-10, "spec §3.2 C3: closed form = quadrature to 1e-10 relative"),
+        Criterion(quadrature_key, "<=", 1e-10, "spec §3.2 C3: closed form = quadrature to 1e-10 relative"),
         Criterion(
             dec_key,
             "<=",
@@ -352,8 +362,8 @@ def c3_figure1(art: Artifacts) -> Verdict:
             "engineering tolerance above the next term of the expansion, relative O(x^2/eps) = 1e-6 at "
             "x = 1e-3 sqrt(eps)",
         ),
-        Criterion("F(1), rho=0.999, eps=1e-4", "<", 0.0, "spec §4 Figure 1: sign F(1) < 0 for rho = 0.999, eps = 1e-4"),
-        Criterion("F(1), rho=0.9, eps=1e-4", ">", 0.0, "spec §4 Figure 1: sign F(1) > 0 for rho = 0.9"),
+        Criterion(f_rho_0999_key, "<", 0.0, "spec §4 Figure 1: sign F(1) < 0 for rho = 0.999, eps = 1e-4"),
+        Criterion(f_rho_09_key, ">", 0.0, "spec §4 Figure 1: sign F(1) > 0 for rho = 0.9"),
     ]
     return measured, criteria
 
@@ -410,10 +420,11 @@ def momentum_eps_distance(art: Artifacts) -> Verdict:
     r = art.runs("momentum")
     eps_grid, eps_dist = r["eps_grid"], r["eps_dist"]
     key = "local slopes of log distance vs log eps (per decade of eps)"
+    large_eps_key = "smallest eps / max g_j^2 along the runs"
     measured = {
         "max_n |Adam(eps) - momentum|_inf over eps_grid (reported)": eps_dist.tolist(),
         key: local_slopes(eps_grid, eps_dist).tolist(),
-        "smallest eps / max g_j^2 along the runs": float(min(eps_grid.min(), r["eps"]) / r["max_grad_sq"]),
+        large_eps_key: float(min(eps_grid.min(), r["eps"]) / r["max_grad_sq"]),
     }
     rate = (
         "sqrt(v_hat + eps) = sqrt(eps)(1 + v_hat/(2 eps) + ...): at h = eta sqrt(eps) Adam's step differs from the "
@@ -424,7 +435,7 @@ def momentum_eps_distance(art: Artifacts) -> Verdict:
         Criterion(key, ">=", -1 - 0.2, rate, each=True),
         Criterion(key, "<=", -1 + 0.2, rate, each=True),
         Criterion(
-            "smallest eps / max g_j^2 along the runs",
+            large_eps_key,
             ">=",
             MUCH_LARGER,
             "the expansion needs v_hat << eps, i.e. sqrt(eps) >> |g| along the whole run (spec §2.4(b)); 10 is an "
@@ -435,7 +446,7 @@ def momentum_eps_distance(art: Artifacts) -> Verdict:
 
 
 def ex21_momentum_dynamics(art: Artifacts) -> Verdict:
-    """Spec reconstruction of Example 2.1 (the paper's own parametrisation of it was not seen), run: at √ε ≫ |g|,
+    """Spec reconstruction of Example 2.1 (the paper's own parametrisation is not in the spec), run: at √ε ≫ |g|,
     Adam with h = η√ε is GD with EMA momentum at step η (`momentum_eps_distance`), and its iterates follow the
     momentum method's modified flow, which penalises the squared two-norm (spec §2.4(b)), to O(η²) over a training
     horizon, against O(η) for the gradient flow. At β = 0.9 this η grid is pre-asymptotic (second-order local slopes
@@ -443,15 +454,20 @@ def ex21_momentum_dynamics(art: Artifacts) -> Verdict:
     (docs/papers/cattaneo2024.md)."""
     r = art.runs("momentum")
     eta, err1, err2 = r["eta"], r["err1"], r["err2"]
+    slopes1_key = "local slopes1 over eta"
+    slopes2_key = "local slopes2 over eta"
+    gain_key = "err1 - err2 per eta"
+    loss_fall_key = "final loss / initial loss per eta"
+    large_eps_key = "smallest eps / max g_j^2 along the runs"
     measured = {
         "beta": float(r["beta"]),
         "err1 (gradient flow), largest eta .. smallest (reported)": err1.tolist(),
         "err2 (momentum modified flow), largest eta .. smallest (reported)": err2.tolist(),
-        "local slopes1 over eta": local_slopes(eta, err1).tolist(),
-        "local slopes2 over eta": local_slopes(eta, err2).tolist(),
-        "err1 - err2 per eta": (err1 - err2).tolist(),
-        "final loss / initial loss per eta": (r["loss_final"] / r["loss0"]).tolist(),
-        "smallest eps / max g_j^2 along the runs": float(r["eps"] / r["max_grad_sq"]),
+        slopes1_key: local_slopes(eta, err1).tolist(),
+        slopes2_key: local_slopes(eta, err2).tolist(),
+        gain_key: (err1 - err2).tolist(),
+        loss_fall_key: (r["loss_final"] / r["loss0"]).tolist(),
+        large_eps_key: float(r["eps"] / r["max_grad_sq"]),
     }
     lo1, hi1 = ORDER_BANDS[1]
     lo2, hi2 = ORDER_BANDS[2]
@@ -460,19 +476,19 @@ def ex21_momentum_dynamics(art: Artifacts) -> Verdict:
         "so each consecutive eta pair's local slope is in the spec's C1 band [{lo}, {hi}]"
     )
     criteria = [
-        Criterion("local slopes1 over eta", ">=", lo1, order_why.format(k=1, lo=lo1, hi=hi1), each=True),
-        Criterion("local slopes1 over eta", "<=", hi1, order_why.format(k=1, lo=lo1, hi=hi1), each=True),
-        Criterion("local slopes2 over eta", ">=", lo2, order_why.format(k=2, lo=lo2, hi=hi2), each=True),
-        Criterion("local slopes2 over eta", "<=", hi2, order_why.format(k=2, lo=lo2, hi=hi2), each=True),
+        Criterion(slopes1_key, ">=", lo1, order_why.format(k=1, lo=lo1, hi=hi1), each=True),
+        Criterion(slopes1_key, "<=", hi1, order_why.format(k=1, lo=lo1, hi=hi1), each=True),
+        Criterion(slopes2_key, ">=", lo2, order_why.format(k=2, lo=lo2, hi=hi2), each=True),
+        Criterion(slopes2_key, "<=", hi2, order_why.format(k=2, lo=lo2, hi=hi2), each=True),
         Criterion(
-            "err1 - err2 per eta",
+            gain_key,
             ">",
             0.0,
             "the flow penalising the squared two-norm is closer than the gradient flow at every eta",
             each=True,
         ),
         Criterion(
-            "final loss / initial loss per eta",
+            loss_fall_key,
             "<=",
             1.0 / TRAINING_FALL,
             "a training horizon: the loss falls at least 100-fold (two decades), so closeness is tested while the "
@@ -480,7 +496,7 @@ def ex21_momentum_dynamics(art: Artifacts) -> Verdict:
             each=True,
         ),
         Criterion(
-            "smallest eps / max g_j^2 along the runs",
+            large_eps_key,
             ">=",
             MUCH_LARGER,
             "regime (b) needs sqrt(eps) >> |g| along the whole run (spec §2.4(b)); 10 is an engineering reading of >>",
@@ -509,18 +525,21 @@ def regime_b_bias(art: Artifacts) -> Verdict:
     shift_flow = D(r["end_flow2"]) - D(r["end_flow1"])
     rel = np.abs(shift_adam - shift_flow) / np.abs(shift_adam)
     k_rel = "local slopes of |shift_Adam - shift_flow|/|shift_Adam| over eta"
+    shift_key = "shift of D, Adam(eps) - gradient flow, per eta"
+    slopes_key = "local slopes of |shift_Adam| over eta"
+    final_loss_key = "final loss of the Adam runs, max"
     measured = {
-        "shift of D, Adam(eps) - gradient flow, per eta": shift_adam.tolist(),
+        shift_key: shift_adam.tolist(),
         "shift of D, momentum flow - gradient flow, per eta (reported)": shift_flow.tolist(),
-        "local slopes of |shift_Adam| over eta": local_slopes(eta, np.abs(shift_adam)).tolist(),
+        slopes_key: local_slopes(eta, np.abs(shift_adam)).tolist(),
         "|shift_Adam - shift_flow|/|shift_Adam| per eta (reported)": rel.tolist(),
         k_rel + " (reported; implied by ex21's O(eta^2) closeness)": local_slopes(eta, rel).tolist(),
-        "final loss of the Adam runs, max": float(r["loss_final"].max()),
+        final_loss_key: float(r["loss_final"].max()),
     }
     lo, hi = ORDER_BANDS[1]
     criteria = [
         Criterion(
-            "shift of D, Adam(eps) - gradient flow, per eta",
+            shift_key,
             "<",
             0.0,
             "derived from spec §2.4(b) (ours): the modified flow penalises the squared two-norm, whose minimisers "
@@ -529,21 +548,21 @@ def regime_b_bias(art: Artifacts) -> Verdict:
             each=True,
         ),
         Criterion(
-            "local slopes of |shift_Adam| over eta",
+            slopes_key,
             ">=",
             lo,
             f"the shift is the O(eta) term of the modified flow: local slopes in the spec's C1 band [{lo}, {hi}]",
             each=True,
         ),
         Criterion(
-            "local slopes of |shift_Adam| over eta",
+            slopes_key,
             "<=",
             hi,
             f"the shift is the O(eta) term of the modified flow: local slopes in the spec's C1 band [{lo}, {hi}]",
             each=True,
         ),
         Criterion(
-            "final loss of the Adam runs, max",
+            final_loss_key,
             "<",
             SETTLED_LOSS,
             "the end points are on the minimiser set (the settled gate of fig2_toy, an engineering threshold)",
@@ -609,11 +628,14 @@ def _hill_check(art, name, sign):
     step_key = f"{'+' if sign > 0 else '-'}(seed-mean hill peak at the next {vary} - at this {vary}), per grid step"
     acc = r["max_test_acc"]
     word = "rises with rho" if sign > 0 else "falls with beta"
+    hill_key = "runs with a one-norm hill after the initial period (fraction of value x seed)"
+    eps_key = "eps of the runs"
+    fixed_key = f"{fixed} (fixed)"
     measured = {
         f"{vary} values": values.tolist(),
-        "runs with a one-norm hill after the initial period (fraction of value x seed)": float(np.mean(hills)),
-        "eps of the runs": float(meta["eps"]),
-        f"{fixed} (fixed)": float(meta[fixed]),
+        hill_key: float(np.mean(hills)),
+        eps_key: float(meta["eps"]),
+        fixed_key: float(meta[fixed]),
         step_key: (sign * np.diff(mean_peak)).tolist(),
         "initial period excluded, steps per value": cuts,
         "runs whose maximum after the initial period is at its first step (per value, of seeds)": at_cut,
@@ -628,14 +650,14 @@ def _hill_check(art, name, sign):
     }
     criteria = [
         Criterion(
-            "runs with a one-norm hill after the initial period (fraction of value x seed)",
+            hill_key,
             "==",
             1.0,
             "the paper's plotted norm is the peak of the hill after the initial period (Figs. 4-5 captions); a run "
             "without a hill has no such peak, and the claim is not testable on it",
         ),
-        Criterion("eps of the runs", "==", PAPER_EPS, "the paper's setting: eps = 1e-8 (Figs. 4-5 captions)"),
-        Criterion(f"{fixed} (fixed)", "==", paper_fixed, f"the paper's setting: {fixed} = {paper_fixed:g}"),
+        Criterion(eps_key, "==", PAPER_EPS, "the paper's setting: eps = 1e-8 (Figs. 4-5 captions)"),
+        Criterion(fixed_key, "==", paper_fixed, f"the paper's setting: {fixed} = {paper_fixed:g}"),
         Criterion(
             step_key,
             ">",
@@ -700,6 +722,10 @@ def _mechanism_check(art, name, sign):
     # correction holds only many memories in, whatever the run's total length
     rho_or_beta = np.maximum(values, float(meta[fixed]))[:, None, None]
     memories = np.where(r["matched_step"] >= 0, r["matched_step"] * (1.0 - rho_or_beta), np.nan)
+    reached_key = "fraction of (value, level, seed) reaching the level"
+    seeds_key = "seeds"
+    memories_key = "fewest memories 1/(1-max(beta,rho)) elapsed at a matched level (any value, level, seed)"
+    floor_key = "floor p*sqrt(eps) / smallest matched norm"
     measured = {
         f"{vary} values": values.tolist(),
         f"{fixed} (fixed)": float(meta[fixed]),
@@ -717,17 +743,11 @@ def _mechanism_check(art, name, sign):
         "memories 1/(1-max(beta,rho)) elapsed at each level, seed mean (rows values, cols levels) (reported)": (
             reached_mean(memories, axis=2).tolist()
         ),
-        "fraction of (value, level, seed) reaching the level": float(np.mean(r["matched_step"] >= 0)),
-        "seeds": S,
+        reached_key: float(np.mean(r["matched_step"] >= 0)),
+        seeds_key: S,
         "steps * (1 - max(beta, rho)) (reported)": steps * (1.0 - memory),
-        "fewest memories 1/(1-max(beta,rho)) elapsed at a matched level (any value, level, seed)": float(
-            np.nanmin(memories)
-        )
-        if np.isfinite(memories).any()
-        else float("nan"),
-        "floor p*sqrt(eps) / smallest matched norm": floor / float(np.nanmin(M))
-        if np.isfinite(M).any()
-        else float("nan"),
+        memories_key: float(np.nanmin(memories)) if np.isfinite(memories).any() else float("nan"),
+        floor_key: floor / float(np.nanmin(M)) if np.isfinite(M).any() else float("nan"),
         f"max test acc({vary}_max) - max test acc({vary}_min), seed mean (reported)": float(d_acc.mean()),
         f"same, in test images of {n_test}, per seed (reported)": (d_acc * n_test).round(2).tolist(),
         f"seeds with higher max test acc at {vary}_max / lower (reported)": [
@@ -747,14 +767,14 @@ def _mechanism_check(art, name, sign):
             each=True,
         ),
         Criterion(
-            "fraction of (value, level, seed) reaching the level",
+            reached_key,
             "==",
             1.0,
             "every run reaches every matched loss level, or the comparison is not at matched loss",
         ),
-        Criterion("seeds", ">=", MECHANISM_SEEDS, "a paired comparison on at least 10 initialisations"),
+        Criterion(seeds_key, ">=", MECHANISM_SEEDS, "a paired comparison on at least 10 initialisations"),
         Criterion(
-            "fewest memories 1/(1-max(beta,rho)) elapsed at a matched level (any value, level, seed)",
+            memories_key,
             ">=",
             MECHANISM_MEMORIES,
             "not testable unless met: the large-n form of the correction, on which the prediction rests, needs "
@@ -763,7 +783,7 @@ def _mechanism_check(art, name, sign):
             "memories in, whatever the run's total length",
         ),
         Criterion(
-            "floor p*sqrt(eps) / smallest matched norm",
+            floor_key,
             "<=",
             MECHANISM_FLOOR,
             "regime (a) of spec §2.4 needs sqrt(eps) << |g|: the eps floor p*sqrt(eps) of the perturbed one-norm is "
@@ -799,12 +819,13 @@ def anti_penalty_flow(art: Artifacts) -> Verdict:
     down = np.min(1.0 - M[2] / M[1], axis=0) - floor_seed
     key_up = "min over levels of N(-delta)/N(0) - 1, minus the reading floor, per seed"
     key_down = "min over levels of 1 - N(+delta)/N(0), minus the reading floor, per seed"
+    reached_key = "fraction of (lambda, level, seed) reaching the level"
     measured = {
         "lambdas": lambdas.tolist(),
         "levels": levels.tolist(),
         key_up: up.tolist(),
         key_down: down.tolist(),
-        "fraction of (lambda, level, seed) reaching the level": float(np.mean(np.isfinite(M))),
+        reached_key: float(np.mean(np.isfinite(M))),
         "N(-delta)/N(0) (rows levels, cols seeds)": (M[0] / M[1]).tolist(),
         "N(+delta)/N(0) (rows levels, cols seeds)": (M[2] / M[1]).tolist(),
         "reading floor |N(0, dt/2)/N(0, dt) - 1|, max per seed": floor_seed.tolist(),
@@ -822,7 +843,7 @@ def anti_penalty_flow(art: Artifacts) -> Verdict:
         Criterion(key_up, ">", 0.0, why.format("lambda < 0 leaves a larger one-norm at matched loss"), each=True),
         Criterion(key_down, ">", 0.0, why.format("lambda > 0 leaves a smaller one-norm at matched loss"), each=True),
         Criterion(
-            "fraction of (lambda, level, seed) reaching the level",
+            reached_key,
             "==",
             1.0,
             "every flow reaches every matched loss level, or the comparison is not at matched loss",
@@ -852,14 +873,17 @@ def fig2_toy(art: Artifacts) -> Verdict:
         sign = -1 if b > rho else +1  # larger h: smaller D if β > ρ, larger if ρ > β
         right.append(bool(sign * (d[i_mid] - d[i_small]) > tol))
     loss_key = "final loss, max over the runs asserted on"
+    rho_violations_key = "violations of 'D rises in rho by more than its resolution'"
+    beta_violations_key = "violations of 'D falls in beta by more than its resolution'"
+    right_panel_key = "right panel (h_mid vs h_min) as predicted beyond the resolution, per pair"
     measured = {
         "D grid (rows beta, cols rho)": D.round(4).tolist(),
         "resolution of D: max residual motion of a tail average, runs asserted on": tol,
         "smallest step of D along rho (reported)": float(np.diff(D, axis=1).min()),
         "smallest step of D along beta, -(D(beta') - D(beta)) (reported)": float(-np.diff(D, axis=0).max()),
-        "violations of 'D rises in rho by more than its resolution'": inc_rho,
-        "violations of 'D falls in beta by more than its resolution'": dec_beta,
-        "right panel (h_mid vs h_min) as predicted beyond the resolution, per pair": right,
+        rho_violations_key: inc_rho,
+        beta_violations_key: dec_beta,
+        right_panel_key: right,
         loss_key: float(max(r["grid_loss"].max(), r["pair_loss"][:, [i_small, i_mid]].max())),
         "final loss, max over every run (reported)": float(max(r["grid_loss"].max(), r["pair_loss"].max())),
     }
@@ -869,10 +893,10 @@ def fig2_toy(art: Artifacts) -> Verdict:
         "wrong way is a violation; one allowed per family (spec §4 soft check, edge of stability)"
     )
     criteria = [
-        Criterion("violations of 'D rises in rho by more than its resolution'", "<=", 1, soft),
-        Criterion("violations of 'D falls in beta by more than its resolution'", "<=", 1, soft),
+        Criterion(rho_violations_key, "<=", 1, soft),
+        Criterion(beta_violations_key, "<=", 1, soft),
         Criterion(
-            "right panel (h_mid vs h_min) as predicted beyond the resolution, per pair",
+            right_panel_key,
             "==",
             True,
             "Figure 2 right / spec §4: larger h gives smaller D if beta > rho, larger if rho > beta, for every pair, "
@@ -897,7 +921,7 @@ CHECKS = {
         ("order_toy",),
         (),
         c1_order_toy,
-        figure="Thm 3.1 (toy)",
+        sources=(Source("theorem", "3.1", "toy"),),
     ),
     "c1_order_long": Check(
         "C1 over a pre-convergence training horizon: first-order flow O(h), second-order O(h^2) per h pair while "
@@ -907,7 +931,7 @@ CHECKS = {
         ("order_long",),
         (),
         c1_order_long,
-        figure="Thm 3.1 (training horizon)",
+        sources=(Source("theorem", "3.1", "training horizon"),),
     ),
     "c1_order_mlp": Check(
         "Fig. 3's comparison, short-horizon check (T = 0.003125, not a training horizon; loss fall reported): "
@@ -916,7 +940,8 @@ CHECKS = {
         ("order_mlp",),
         (),
         c1_order_mlp,
-        figure="Fig. 3 (short horizon)",
+        sources=(Source("figure", "3", "short horizon"),),
+        drawn_by="fig3",
     ),
     "c2_regimes": Check(
         "C2: the code's second-order correction is the O(h) term of Adam's own update in each eps regime and on an "
@@ -926,7 +951,7 @@ CHECKS = {
         (),
         c2_regimes,
         kind="consistency",
-        figure="eps regimes (spec §2.2-2.4)",
+        sources=(Source("spec", "2.2-2.4", "eps regimes"),),
     ),
     "c3_figure1": Check(
         "C3: Figure-1 F closed form = quadrature; shape as stated",
@@ -934,7 +959,8 @@ CHECKS = {
         (),
         c3_figure1,
         kind="consistency",
-        figure="Fig. 1",
+        sources=(Source("figure", "1"),),
+        drawn_by="fig1",
     ),
     "c4_momentum_limit": Check(
         "C4: at large eps (h = eta sqrt(eps)) the code's Adam field is the modified flow of GD with EMA momentum, "
@@ -943,7 +969,7 @@ CHECKS = {
         (),
         c4_momentum_limit,
         kind="consistency",
-        figure="eps -> infinity limit",
+        sources=(Source("spec", "2.4(b)", "eps -> infinity limit"),),
     ),
     "momentum_eps_distance": Check(
         "Large-eps limit, by algebra: at h = eta sqrt(eps) Adam's iterates approach GD with EMA momentum at step eta "
@@ -952,7 +978,7 @@ CHECKS = {
         (),
         momentum_eps_distance,
         kind="consistency",
-        figure="eps -> infinity limit (run)",
+        sources=(Source("spec", "2.4(b)", "eps -> infinity limit, run"),),
     ),
     "ex21_momentum_dynamics": Check(
         "Spec reconstruction of Example 2.1, run: at large eps Adam (h = eta sqrt(eps)) follows, over a training "
@@ -962,7 +988,7 @@ CHECKS = {
         ("momentum",),
         (),
         ex21_momentum_dynamics,
-        figure="large-eps regime (spec §2.4(b)), Example 2.1 (spec reconstruction)",
+        sources=(Source("spec", "2.4(b)", "large-eps regime"), Source("example", "2.1", "spec reconstruction")),
     ),
     "regime_b_bias": Check(
         "derived prediction (this project's reading of the large-eps correction, spec §2.4(b); not a statement or "
@@ -971,10 +997,14 @@ CHECKS = {
         ("momentum",),
         (),
         regime_b_bias,
-        figure="derived from the spec §2.4(b) correction",
+        sources=(Source("derived"), Source("spec", "2.4(b)")),
     ),
     "c5_rmsprop": Check(
-        "C5: C1 for RMSProp (beta = 0)", ("order_rmsprop",), (), c5_rmsprop, figure="Thm 3.1 (RMSProp)"
+        "C5: C1 for RMSProp (beta = 0)",
+        ("order_rmsprop",),
+        (),
+        c5_rmsprop,
+        sources=(Source("theorem", "3.1", "RMSProp"),),
     ),
     "fig4_hill": Check(
         "Fig. 4: as rho increases, the perturbed one-norm (peak of the hill after the initial period, seed mean) "
@@ -982,7 +1012,8 @@ CHECKS = {
         ("sweep_rho",),
         (),
         fig4_hill,
-        figure="Fig. 4",
+        sources=(Source("figure", "4"),),
+        drawn_by="fig4",
     ),
     "fig5_hill": Check(
         "Fig. 5: as beta increases, the perturbed one-norm (peak of the hill after the initial period, seed mean) "
@@ -990,7 +1021,8 @@ CHECKS = {
         ("sweep_beta",),
         (),
         fig5_hill,
-        figure="Fig. 5",
+        sources=(Source("figure", "5"),),
+        drawn_by="fig5",
     ),
     "matched_loss_rho": Check(
         "derived prediction (this project's reading of the first-order correction, not the paper's Fig. 4): at "
@@ -998,7 +1030,8 @@ CHECKS = {
         ("sweep_rho",),
         (),
         matched_loss_rho,
-        figure="derived from the Sec. 2.4 correction (fig4)",
+        sources=(Source("derived"), Source("section", "2.4")),
+        drawn_by="fig4",
     ),
     "matched_loss_beta": Check(
         "derived prediction (this project's reading of the first-order correction, not the paper's Fig. 5): at "
@@ -1006,7 +1039,8 @@ CHECKS = {
         ("sweep_beta",),
         (),
         matched_loss_beta,
-        figure="derived from the Sec. 2.4 correction (fig5)",
+        sources=(Source("derived"), Source("section", "2.4")),
+        drawn_by="fig5",
     ),
     "anti_penalty_flow": Check(
         "derived test of Sec. 2.4's reading (ours): on the preconditioned flow -D^-1(grad E + lambda grad N), "
@@ -1017,13 +1051,15 @@ CHECKS = {
         # no Adam runs here: to first order in lambda the change of dN/dE is (c b - a^2)/b^2 >= 0 by Cauchy-Schwarz
         # in the D^-1 inner product, so this checks what the term means on the flow, not the paper's claim about Adam
         kind="consistency",
-        figure="Sec. 2.4 anti-penalisation, on the flow (mech_lambda)",
+        sources=(Source("section", "2.4", "anti-penalisation, on the flow"),),
+        drawn_by="mech_lambda",
     ),
     "fig2_toy": Check(
         "Fig. 2: beta moves Adam toward the one-norm minimisers, rho away; h amplifies the larger",
         ("toy",),
         (),
         fig2_toy,
-        figure="Fig. 2",
+        sources=(Source("figure", "2"),),
+        drawn_by="fig2",
     ),
 }

@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike
 from scipy.special import logsumexp
 
 from ... import multiclass as mc
-from ...checks import Artifacts, Check, Criterion, Verdict
+from ...checks import Artifacts, Check, Criterion, Source, Verdict
 from ...margins import normalized_margin
 from ...optimizers import learning_rate
 from .experiments import norm_name
@@ -151,11 +151,13 @@ def c1_lemmas(art: Artifacts) -> Verdict:
             violations["4.2"] += int(np.sum(lhs > 4 * one_minus * np.max(np.abs(vv)) ** 2 * (1 + REL_TOL) + 1e-300))
     measured, criteria = {}, []
     for name in violations:
-        measured[f"violations {name}"] = int(violations[name])
-        measured[f"cases {name}"] = int(counts[name])
+        violations_key = f"violations {name}"
+        measured[violations_key] = int(violations[name])
+        cases_key = f"cases {name}"
+        measured[cases_key] = int(counts[name])
         criteria += [
-            Criterion(f"violations {name}", "==", 0, f"Lemma {name} is proved for every W (spec C1: zero violations)"),
-            Criterion(f"cases {name}", ">", 0, "a lemma tested on no case where its premise holds is not a pass"),
+            Criterion(violations_key, "==", 0, f"Lemma {name} is proved for every W (spec C1: zero violations)"),
+            Criterion(cases_key, ">", 0, "a lemma tested on no case where its premise holds is not a pass"),
         ]
     return measured, criteria
 
@@ -209,9 +211,11 @@ def c2_descent(art: Artifacts) -> Verdict:
         first_sep.append(int(below[0]) if below.size else None)
         t0s.append(float((2 * alpha * lr) ** (1 / decay) - 2))
         min_alpha_eta.append(float(alpha * eta.min()))
+    steps_key = "steps of size eta <= 1/(2 alpha_s1) from the logged iterates"
+    violations_key = "violations of (8) on those steps"
     measured = {
-        "steps of size eta <= 1/(2 alpha_s1) from the logged iterates": cases,
-        "violations of (8) on those steps": viol,
+        steps_key: cases,
+        violations_key: viol,
         "min over those steps of (L - L') / (gamma eta (1 - alpha_s1 eta) G) (1 = (8) tight)": min(slack),
         "theory t_0 (alpha_s1 eta_t <= 1/2) (per seed)": t0s,
         "min over t < T of alpha_s1 eta_t along the run (per seed; > 1: (8) is implied by no increase)": min_alpha_eta,
@@ -221,14 +225,14 @@ def c2_descent(art: Artifacts) -> Verdict:
     }
     criteria = [
         Criterion(
-            "violations of (8) on those steps",
+            violations_key,
             "==",
             0,
             "Lemma C.1 / (8) is proved for every W and step size; tested where alpha_s1 eta <= 1/2, so that its right"
             " side is a real descent (relative tolerance 1e-9)",
         ),
         Criterion(
-            "steps of size eta <= 1/(2 alpha_s1) from the logged iterates",
+            steps_key,
             ">",
             0,
             "an inequality tested on no case is not a pass",
@@ -614,10 +618,9 @@ def c8_nsd(art: Artifacts) -> Verdict:
         if rest:
             m, _ = rate_criteria(gaps[own][rest], RATE["nsd"], f"{run} gap_{own}, not testable at this T: ", why)
             measured.update(m)
-    measured["runs with a testable seed"] = testable_runs
-    criteria.append(
-        Criterion("runs with a testable seed", ">", 0, "a rate tested on no run in the theorem's regime is not a pass")
-    )
+    testable_key = "runs with a testable seed"
+    measured[testable_key] = testable_runs
+    criteria.append(Criterion(testable_key, ">", 0, "a rate tested on no run in the theorem's regime is not a pass"))
     return measured, criteria
 
 
@@ -746,6 +749,8 @@ def c10_classes(art: Artifacts) -> Verdict:
     def per_k(col, how):
         return [float(getattr(tab[tab["k"] == k][col], how)()) for k in ks]
 
+    testable_key = "signgd: testable runs (bound < 1)"
+    above_bound_key = "signgd: testable runs with gap > bound"
     measured = {
         "k": ks,
         "T": int(sub["step"].max()),
@@ -757,9 +762,9 @@ def c10_classes(art: Artifacts) -> Verdict:
             "t_sep", "max"
         ),
         "signgd: step at which the bound falls below 1 (extrapolated; per k, max over seeds)": per_k("reach", "max"),
-        "signgd: testable runs (bound < 1)": len(testable),
+        testable_key: len(testable),
         "signgd: runs": len(tab),
-        "signgd: testable runs with gap > bound": int(np.sum(testable["gap"] > testable["bound"])),
+        above_bound_key: int(np.sum(testable["gap"] > testable["bound"])),
         "signgd: slope of log bound vs log k (per seed)": [
             float(np.polyfit(logk, np.log(tab[tab["seed"] == s].sort_values("k")["bound"]), 1)[0]) for s in seeds
         ],
@@ -773,14 +778,14 @@ def c10_classes(art: Artifacts) -> Verdict:
         ]
     criteria = [
         Criterion(
-            "signgd: testable runs (bound < 1)",
+            testable_key,
             ">",
             0,
             "past t~ the data are separated (Lemma B.4) and the gap is below 1, so only a bound below 1 can fail;"
             " with no such run the bound is not testable at this T",
         ),
         Criterion(
-            "signgd: testable runs with gap > bound",
+            above_bound_key,
             "==",
             0,
             "Thm 5.3 / Cor. 5.4 (no k in the rate): the gap is at most the bound with its constants, on every run",
@@ -799,15 +804,17 @@ def c11_adam_beta0(art: Artifacts) -> Verdict:
         float(np.max(np.abs(runs[f"adam_beta0__w__{j}"] - runs[f"signgd__w__{j}"])))
         for j in range(len(_keys(art, "main")))
     )
-    measured = {"max |W_adam - W_signgd| over logged steps and seeds": diff, "same schedule": bool(same_schedule)}
+    distance_key = "max |W_adam - W_signgd| over logged steps and seeds"
+    schedule_key = "same schedule"
+    measured = {distance_key: diff, schedule_key: bool(same_schedule)}
     criteria = [
         Criterion(
-            "max |W_adam - W_signgd| over logged steps and seeds",
+            distance_key,
             "==",
             0.0,
             "an identity: with beta = 0, m/sqrt(v) = g/|g| = sign(g) exactly (0/0 := 0)",
         ),
-        Criterion("same schedule", "==", True, "the identity needs the same step sizes"),
+        Criterion(schedule_key, "==", True, "the identity needs the same step sizes"),
     ]
     return measured, criteria
 
@@ -875,7 +882,7 @@ CHECKS = {
         (),
         c1_lemmas,
         kind="consistency",
-        figure="Lemmas 4.1-4.3, B.4",
+        sources=(Source("lemma", "4.1-4.3"), Source("lemma", "B.4")),
     ),
     "c2_descent": Check(
         "Descent (8) holds for SignGD steps with alpha_s1 eta <= 1/2 from the runs' iterates (Lemma C.1)",
@@ -883,59 +890,70 @@ CHECKS = {
         (),
         c2_descent,
         kind="consistency",
-        figure="eq. (8), Lemma C.1",
+        sources=(Source("equation", "8"), Source("lemma", "C.1")),
     ),
     "c3_signgd_linf": Check(
-        "SignGD converges to the max-norm margin (Thm 5.3)", ("main",), (), c3_signgd_linf, figure="Fig. 1b"
+        "SignGD converges to the max-norm margin (Thm 5.3)",
+        ("main",),
+        (),
+        c3_signgd_linf,
+        sources=(Source("figure", "1b"),),
+        drawn_by="fig1",
     ),
     "c4_ngd_l2": Check(
         "NGD favours the l2 margin (2-gap < max-gap), not the max-norm one",
         ("main",),
         (),
         c4_ngd_l2,
-        figure="Fig. 1a-b",
+        sources=(Source("figure", "1a-b"),),
+        drawn_by="fig1",
     ),
     "c5_adam_linf": Check(
         "Adam (eps = 0, a = 2/3) converges to the max-norm margin (Thm 6.3)",
         ("long",),
         (),
         c5_adam_linf,
-        figure="Fig. 1a-b",
+        sources=(Source("figure", "1a-b"),),
+        drawn_by="fig1",
     ),
     "c6_correlations": Check(
         "SignGD and Adam correlate best with V_inf, NGD with V_2 (Fig. 1c-d)",
         ("main", "long"),
         (),
         c6_correlations,
-        figure="Fig. 1c-d",
+        sources=(Source("figure", "1c-d"),),
+        drawn_by="fig1",
     ),
     "c7_eps_robustness": Check(
         "Adam's implicit bias (claims (1), (2)) is the same for small eps > 0 as for eps = 0 (Fig. 1)",
         ("main",),
         (),
         c7_eps_robustness,
-        figure="Fig. 1",
+        sources=(Source("figure", "1"),),
+        drawn_by="fig1",
     ),
     "c8_nsd": Check(
         "NSD for an entry-wise p-norm approaches the p-norm margin at Cor. 5.4's rate (Remark 5.5)",
         ("nsd",),
         (),
         c8_nsd,
-        figure="Remark 5.5 (fig_nsd)",
+        sources=(Source("remark", "5.5"),),
+        drawn_by="fig_nsd",
     ),
     "c9_rates": Check(
         "Gap rates to T = 1e5: SignGD and NGD (log t + n)/t^(1/2) (Adam's is c5's)",
         ("long",),
         (),
         c9_rates,
-        figure="Thms 5.3, 6.3 (fig1_gaps)",
+        sources=(Source("theorem", "5.3"), Source("theorem", "6.3")),
+        drawn_by="fig1_gaps",
     ),
     "c10_classes": Check(
         "SignGD's gap is within Thm 5.3's bound (no k in its rate) at every number of classes k",
         ("classes",),
         (),
         c10_classes,
-        figure="Thm 5.3, Cor. 5.4",
+        sources=(Source("theorem", "5.3"), Source("corollary", "5.4")),
     ),
     "c11_adam_beta0": Check(
         "Adam with beta1 = beta2 = 0 reproduces SignGD exactly",
@@ -943,21 +961,23 @@ CHECKS = {
         (),
         c11_adam_beta0,
         kind="consistency",
-        figure="Adam at beta = 0",
+        sources=(Source("equation", "4", "SignGD is Adam at beta = 0"),),
     ),
     "c12_losses": Check(
         "SignGD and Adam reach the max-norm margin under the exponential loss and PairLogLoss (App. F)",
         ("losses",),
         (),
         c12_losses,
-        figure="Fig. losses",
+        sources=(Source("appendix", "F"),),
+        drawn_by="fig_losses",
     ),
     "c13_max_norm_favoured": Check(
         "SignGD and Adam favour the max-norm margin over the 2-norm one at Fig. 1's T = 1e4 (claim (1))",
         ("main", "long"),
         (),
         c13_max_norm_favoured,
-        figure="Fig. 1a-b",
+        sources=(Source("figure", "1a-b"),),
+        drawn_by="fig1",
     ),
     "cor5_4_decay_rates": Check(
         "SignGD with eta_t ~ t^-a (a = 1/3, 2/3): the max-norm gap decays at least as fast as t^-min(a, 1-a) "
@@ -965,7 +985,7 @@ CHECKS = {
         ("decay",),
         (),
         cor5_4_decay_rates,
-        figure="Cor. 5.4 (a != 1/2)",
+        sources=(Source("corollary", "5.4", "a != 1/2"),),
     ),
 }
 CHECKS.update(LEMMA_CHECKS)  # the lemmas checked on the runs (lemma_checks.py)

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...checks import Artifacts, Check, Criterion, Verdict
+from ...checks import Artifacts, Check, Criterion, Source, Verdict
 
 __all__ = [
     "LEMMA_CHECKS",
@@ -165,13 +165,17 @@ def _moment_lemma(art: Artifacts, which: str) -> Verdict:
         growth.append(_decade_growth(ratio))
         worst_global.append(float((err_global[j] / shape)[on].max()) if t0 < eta.size else None)
     lhs = "|m_t - (1-beta1^(t+1)) grad|" if which == "m" else "|sqrt(v_t) - sqrt(1-beta2^(t+1)) |grad||"
+    steps_key = f"steps t >= t_0 (the premise; per seed, of T = {eta.size})"
+    violations_key = f"violations of Lemma {name} on t >= t_0 (per seed)"
+    early_violations_key = "violations of the per-step bound before Ass. 3.4, every t (per seed)"
+    trace_key = "max |W_trace - W_run|_max / |W_run|_max (per seed)"
     measured = {
-        f"steps t >= t_0 (the premise; per seed, of T = {eta.size})": premise,
+        steps_key: premise,
         "t_0 (Ass. 3.4 with c_2 = 2 lim S_t/eta_t; per seed)": t0s,
         "t_0 estimate, c_1 sum_{u<t} eta_u = t log(1/beta) (per seed; reported)": t0_est,
-        f"violations of Lemma {name} on t >= t_0 (per seed)": viol_lemma,
-        "violations of the per-step bound before Ass. 3.4, every t (per seed)": viol_step,
-        "max |W_trace - W_run|_max / |W_run|_max (per seed)": dev.tolist(),
+        violations_key: viol_lemma,
+        early_violations_key: viol_step,
+        trace_key: dev.tolist(),
         f"alpha_{which} (per seed)": consts,
         f"max over t >= t_0 of {lhs} / ((G_c+Q_c) {rate}) (per seed)": worst,
         f"alpha_{which} / that max (the bound's slack; per seed)": slack,
@@ -182,7 +186,7 @@ def _moment_lemma(art: Artifacts, which: str) -> Verdict:
     measured[f"c_1 = {2 if which == 'm' else 4} B alpha (per seed)"] = c1s
     criteria = [
         Criterion(
-            f"steps t >= t_0 (the premise; per seed, of T = {eta.size})",
+            steps_key,
             ">",
             0,
             f"Lemma {name} holds for t >= t_0 of Ass. 3.4 (c_1 = {2 if which == 'm' else 4} B alpha, beta ="
@@ -190,7 +194,7 @@ def _moment_lemma(art: Artifacts, which: str) -> Verdict:
             each=True,
         ),
         Criterion(
-            f"violations of Lemma {name} on t >= t_0 (per seed)",
+            violations_key,
             "==",
             0,
             f"Lemma {name} with the proof's constants (alpha_{which} from c_2 of Ass. 3.4), every step t >= t_0,"
@@ -198,7 +202,7 @@ def _moment_lemma(art: Artifacts, which: str) -> Verdict:
             each=True,
         ),
         Criterion(
-            "violations of the per-step bound before Ass. 3.4, every t (per seed)",
+            early_violations_key,
             "==",
             0,
             f"the proof of Lemma {name} (D.{2 if which == 'm' else 3}) bounds the error by the Ass. 3.4 sum S_t itself"
@@ -206,7 +210,7 @@ def _moment_lemma(art: Artifacts, which: str) -> Verdict:
             each=True,
         ),
         Criterion(
-            "max |W_trace - W_run|_max / |W_run|_max (per seed)",
+            trace_key,
             "<=",
             TRACE_TOL,
             "the traced moments are the run's: the reference Adam loop ends at the run's iterate up to the kernels'"
@@ -257,19 +261,21 @@ def l5_1_proxy_ratio(art: Artifacts) -> Verdict:
         viol.append(n_viol)
         cases.append(n_case)
         slack.append(worst)
-    measured["violations (per seed; SignGD and Adam steps)"] = viol
-    measured["steps tested (per seed)"] = cases
+    violations_key = "violations (per seed; SignGD and Adam steps)"
+    measured[violations_key] = viol
+    steps_key = "steps tested (per seed)"
+    measured[steps_key] = cases
     measured["max |log G(W_t+1) - log G(W_t)| / (2B |Delta_t|_max) (per seed; reported)"] = slack
     criteria = [
         Criterion(
-            "violations (per seed; SignGD and Adam steps)",
+            violations_key,
             "==",
             0,
             "Lemma 5.1 holds for every W and Delta (each s_ic moves by a factor within exp(+-2B|Delta|_max));"
             " tolerance 1e-9 in log G",
             each=True,
         ),
-        Criterion("steps tested (per seed)", ">", 0, "a lemma tested on no case is not a pass", each=True),
+        Criterion(steps_key, ">", 0, "a lemma tested on no case is not a pass", each=True),
     ]
     return measured, criteria
 
@@ -315,30 +321,33 @@ def l5_2_margin(art: Artifacts) -> Verdict:
         cases.append(n_case)
         informative.append(n_info)
         lowest.append(float(worst))
+    steps_key = "logged steps t > t~ (per seed)"
+    violations_key = "violations of (9) (per seed)"
+    positive_key = "logged steps where the right-hand side of (9) is positive (per seed)"
     measured = {
         "t~ (first step from which L <= log2/n; per seed)": t_tilde,
-        "logged steps t > t~ (per seed)": cases,
-        "violations of (9) (per seed)": viol,
-        "logged steps where the right-hand side of (9) is positive (per seed)": informative,
+        steps_key: cases,
+        violations_key: viol,
+        positive_key: informative,
         "min over the tested steps of min-margin - right-hand side (per seed; reported)": lowest,
     }
     criteria = [
         Criterion(
-            "logged steps t > t~ (per seed)",
+            steps_key,
             ">",
             0,
             "the lemma's premise (L <= log2/n from t~ on) must hold somewhere in the run",
             each=True,
         ),
         Criterion(
-            "violations of (9) (per seed)",
+            violations_key,
             "==",
             0,
             "Lemma 5.2 with the paper's constants (gamma_inf, alpha_s2 = 2B^2 e^(2B eta_0)), relative tolerance 1e-9",
             each=True,
         ),
         Criterion(
-            "logged steps where the right-hand side of (9) is positive (per seed)",
+            positive_key,
             ">",
             0,
             "not testable unless met: once L <= log2/n the data are separated (Lemma B.4, c1), so the min-margin is "
@@ -356,7 +365,7 @@ LEMMA_CHECKS = {
         (),
         l5_1_proxy_ratio,
         kind="consistency",
-        figure="Lemma 5.1 (B.5)",
+        sources=(Source("lemma", "5.1", "B.5"),),
     ),
     "l5_2_margin": Check(
         "Once L <= log2/n, SignGD's min-margin is at least gamma sum eta_s G/L - alpha_s2 sum eta_s^2",
@@ -364,7 +373,7 @@ LEMMA_CHECKS = {
         (),
         l5_2_margin,
         kind="consistency",
-        figure="Lemma 5.2 (C.2), eq. (9)",
+        sources=(Source("lemma", "5.2", "C.2"), Source("equation", "9")),
     ),
     "l6_1_first_moment": Check(
         "Adam's first moment tracks (1-beta1^(t+1)) grad L per class: error <= alpha_m eta_t (G_c + Q_c)",
@@ -372,7 +381,7 @@ LEMMA_CHECKS = {
         (),
         l6_1_first_moment,
         kind="consistency",
-        figure="Lemma 6.1 (D.2)",
+        sources=(Source("lemma", "6.1", "D.2"),),
     ),
     "l6_2_second_moment": Check(
         "Adam's second moment tracks sqrt(1-beta2^(t+1)) |grad L| per class: error <= alpha_v sqrt(eta_t) (G_c + Q_c)",
@@ -380,6 +389,6 @@ LEMMA_CHECKS = {
         (),
         l6_2_second_moment,
         kind="consistency",
-        figure="Lemma 6.2 (D.3)",
+        sources=(Source("lemma", "6.2", "D.3"),),
     ),
 }
