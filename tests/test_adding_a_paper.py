@@ -82,7 +82,7 @@ import json, runpy, sys
 from pathlib import Path
 import yaml
 from implicit_bias.papers import PAPERS
-from implicit_bias.report import provenance, render, report_context
+from implicit_bias.report import render, report_context, report_provenance
 from implicit_bias.targets import listing
 
 paper = sys.argv[1]
@@ -93,7 +93,7 @@ for name, fn in tests.items():
 verdicts = [json.loads(p.read_text()) for p in sorted(Path(f"results/checks/{paper}").glob("*.json"))]
 figures = [str(p) for p in sorted(Path(f"results/figures/{paper}").glob("*.png"))]
 config = yaml.safe_load(open("config.yaml"))
-context = {**report_context(verdicts, figures, {}, PAPERS), "provenance": provenance(config)}
+context = {**report_context(verdicts, figures, {}, PAPERS), "provenance": report_provenance(config)}
 html = render(context, "workflow/templates/report.html.j2")
 rows = [row for row in listing(config) if row[0] == paper]
 print(json.dumps({"papers": list(PAPERS), "html": html, "listing": rows, "tests": sorted(tests)}))
