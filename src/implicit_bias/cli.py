@@ -297,16 +297,24 @@ def find_root(start: Path | None = None) -> Path:
 
 
 def load_config(root: Path, configfile: str | None) -> dict:
-    """The workflow's configuration as Snakemake sees it: config.yaml with `configfile` merged over it."""
+    """The workflow's configuration as Snakemake sees it: config.yaml with `configfile` merged over it, validated
+    and with the schemas' defaults filled in by the Snakefile's own function (`implicit_bias.config`)."""
     import yaml
 
-    config = yaml.safe_load((root / "config.yaml").read_text())
+    from .config import ConfigError, validate_config
+
+    files = [root / "config.yaml"]
+    config = yaml.safe_load(files[0].read_text())
     if configfile:
         extra = Path(configfile)
         if not extra.is_file():
             raise CLIError(f"no such config file: {configfile}")
         _merge(config, yaml.safe_load(extra.read_text()) or {})
-    return config
+        files.append(extra)
+    try:
+        return validate_config(config, configfiles=files)
+    except ConfigError as err:
+        raise CLIError(str(err)) from None
 
 
 def _merge(base: dict, extra: dict) -> None:
