@@ -153,6 +153,35 @@ CASES = [
         "must divide the number of samples",
     ),
     ("beyond.real_data.pairs", [[6, 6]], "beyond.real_data.pairs", "not a pair of two different digits"),
+    # beyond: the rules the studies' own code made and their schema now says (with the cross-field ones kept)
+    ("beyond.eps.colour", "red", "beyond.eps", "'colour' was unexpected"),
+    ("beyond.eps.eps", [1.0e-12, 1.0e-8, 1.0e-4], "beyond.eps.eps", "has no item 0"),
+    ("beyond.eps.eps", [0.0, NAN, 1.0e-4], "beyond.eps.eps.1", "not a finite number"),
+    ("beyond.eps.departure_fraction", 1.0, "beyond.eps.departure_fraction", "maximum of 1"),
+    ("beyond.eps.fixed_point", {"tolerance": 1e-6}, "beyond.eps.fixed_point", "'tolerance' was unexpected"),
+    ("beyond.eps.batch_size", 10, "beyond.eps.batch_size", "must be below eps.n = 10"),
+    ("beyond.eps.beta2", -0.1, "beyond.eps.beta2", "less than the minimum of 0"),
+    (
+        "beyond.multiclass.runs.b10_cyclic.sampling",
+        "replacement",
+        "beyond.multiclass.runs.b10_cyclic.sampling",
+        "is not one of",
+    ),
+    ("beyond.multiclass.adam.momentum", 0.9, "beyond.multiclass.adam", "'momentum' was unexpected"),
+    ("beyond.multiclass.fixed_point.tol", 1.0, "beyond.multiclass.fixed_point.tol", "maximum of 1"),
+    ("beyond.multiclass.data.sigma", -1.0, "beyond.multiclass.data.sigma", "minimum of 0"),
+    ("beyond.multiclass.runs.full.beta1", 0.995, "beyond.multiclass.runs.full", "beta1 <= beta2"),
+    ("beyond.real_data.pairs", [[3, 8], [8, 3]], "beyond.real_data.pairs", "listed twice"),
+    ("beyond.real_data.pairs", [[3, 11]], "beyond.real_data.pairs.0.1", "maximum of 9"),
+    ("beyond.real_data.per_class", 0, "beyond.real_data.per_class", "less than the minimum of 1"),
+    ("beyond.real_data.binary_runs.adam.momentum", 0.9, "beyond.real_data.binary_runs.adam", "'momentum' was"),
+    (
+        "beyond.real_data.binary_runs.adam_b1.batch_size",
+        2,
+        "beyond.real_data.binary_runs.adam_b1",
+        "is checked as adam with batch_size 1",
+    ),
+    ("beyond.real_data.binary_runs.ngd.steps", 10.5, "beyond.real_data.binary_runs.ngd.steps", "not an integer"),
 ]
 
 

@@ -129,6 +129,8 @@ def _problem(error) -> str:
         if not math.isfinite(x):
             return f"{x} is not a finite number"
         return f"{x!r} is not an integer (write it without a decimal point)"
+    if error.validator == "contains":  # jsonschema says only "does not contain items matching the given schema"
+        return f"{x!r} has no item {_describe(error.validator_value)}"
     if error.validator in ("anyOf", "oneOf"):  # jsonschema says only "not valid under any of the given schemas"
         return f"{x!r} is none of: " + "; ".join(_describe(option) for option in error.validator_value)
     return error.message
@@ -276,7 +278,7 @@ def _cross_references(config: dict) -> None:
     figures and checks read; a ValueError whose message starts with the dotted key path."""
     from .checks import checks_of
     from .papers.baek2025 import experiments as baek
-    from .papers.beyond import experiments as beyond
+    from .papers.beyond import STUDIES
     from .papers.cattaneo2024 import experiments as cat
     from .papers.fan2025 import experiments as fan
     from .targets import FIXED_FIGURES
@@ -285,7 +287,8 @@ def _cross_references(config: dict) -> None:
     _check_baek_figures(config)
     fan.check_config(config["fan2025"])
     cat.check_config(config["cattaneo2024"])
-    beyond.check_config(config["beyond"])
+    for study in STUDIES:
+        _check_study(study, config["beyond"][study])
     for paper, module in (("baek2025", baek), ("fan2025", fan)):
         for name, exp in config[paper]["experiments"].items():
             _check_labels(f"{paper}.experiments.{name}", module.run_specs(exp))
@@ -353,9 +356,18 @@ def check_section(dotted: str, section: dict) -> None:
     if error is not None:
         raise error
     if paper == "beyond" and len(keys) == 1:
-        from .papers.beyond import study_module
-
         try:
-            study_module(keys[0]).check_config(section)
-        except ValueError as err:  # a study's messages are "<study>.<key>: <problem>"
-            raise _as_config_error(ValueError(f"beyond.{err}")) from None
+            _check_study(keys[0], section)
+        except ValueError as err:
+            raise _as_config_error(err) from None
+
+
+def _check_study(study: str, cfg: dict) -> None:
+    """A beyond study's `check_config` (the rules its schema cannot say), its messages "<study>.<key>: <problem>"
+    raised as "beyond.<study>.<key>: <problem>"."""
+    from .papers.beyond import study_module
+
+    try:
+        study_module(study).check_config(cfg)
+    except ValueError as err:
+        raise ValueError(f"beyond.{err}") from None

@@ -1,5 +1,4 @@
-"""The `beyond` studies as a whole: their config cross-references, their data-set names, one study end
-to end in one process.
+"""The `beyond` studies as a whole: their data-set names, one study end to end in one process.
 
 The workflow's generic rules (workflow/rules/beyond.smk) call each study module (`implicit_bias.papers.beyond.<study>`,
 the interface is in the package's docstring) by name. The study modules import their heavy dependencies inside their
@@ -12,19 +11,10 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from . import STUDIES, study_module
+from ...config import check_section
+from . import study_module
 
-__all__ = ["check_config", "datasets", "run_study"]
-
-
-def check_config(config: dict) -> None:
-    """The cross-references of the `beyond` section the schema cannot express (each study's `check_config`, whose
-    messages start with "<study>.<key>"); raised as "beyond.<study>.<key>: <problem>"."""
-    for study in STUDIES:
-        try:
-            study_module(study).check_config(config[study])
-        except ValueError as err:
-            raise ValueError(f"beyond.{err}") from None
+__all__ = ["datasets", "run_study"]
 
 
 def datasets(config: dict, study: str) -> list[str]:
@@ -36,8 +26,10 @@ def run_study(
     study: str, cfg: dict, log: Callable[[str], object] = print
 ) -> tuple[dict[str, tuple[dict, dict, dict]], pd.DataFrame]:
     """One study end to end in this process, without Snakemake (a notebook, a test): every data set's (data,
-    references, runs) and the metric table; `cfg` is the study's own section."""
+    references, runs) and the metric table; `cfg` is the study's own section, refused first as the Snakefile
+    refuses it (`implicit_bias.config.check_section`: its schema, then the study's `check_config`)."""
     module = study_module(study)
+    check_section(f"beyond.{study}", cfg)
     inputs = {}
     for name in module.datasets(cfg):
         data = module.make_dataset(cfg, name)
