@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ...checks import Artifacts, Check, Criterion, Verdict
+from ...hyperparameters import TRAIN_DEFAULTS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -63,9 +64,11 @@ __all__ = [
 STUDY = "multiclass"
 FIGURE = "multiclass_per_sample"
 
-#: Every run inherits these (fan2025's Adam, spec §2: CE loss, W_0 = 0, no bias correction, ε = 0), then the study's
-#: `adam` section, then its own keys.
-RUN_DEFAULTS = dict(lr=0.1, decay=0.5, beta1=0.9, beta2=0.99, eps=0.0)
+#: Every run inherits these (fan2025's Adam, spec §2: CE loss, W_0 = 0, no bias correction, ε = 0: `train`'s
+#: defaults but fan2025's β2 = 0.99), then the study's `adam` section, then its own keys.
+RUN_DEFAULTS = dict(
+    **{key: TRAIN_DEFAULTS[key] for key in ("lr", "decay", "beta1")}, beta2=0.99, eps=TRAIN_DEFAULTS["eps"]
+)
 #: the fixed point must be located to 1% of the smallest distance 1 − cos(W_T, fp_b) it is judged at: its estimated
 #: remaining motion (a geometric tail of its last steps) at most this fraction of that distance
 MOTION_FRACTION = 0.01
