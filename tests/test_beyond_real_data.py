@@ -11,6 +11,7 @@ import pytest
 from implicit_bias import cosine, max_margin, normalized_margin
 from implicit_bias.artifacts import save_csv, save_npz
 from implicit_bias.checks import Artifacts, verdict_of
+from implicit_bias.config import check_section
 from implicit_bias.papers.beyond import real_data as rd
 
 # A tiny cfg: 6 images per class (a pair: N = 12; ten classes: n = 60), short runs.
@@ -212,16 +213,21 @@ def _bad(**change) -> dict:
         ({"pairs": [[3, 8], [8, 3]]}, "listed twice"),
         ({"per_class": 0}, r"real_data\.per_class"),
         ({"binary_runs__adam_b1__batch_size": 0}, r"real_data\.binary_runs\.adam_b1\.batch_size"),
-        ({"binary_runs__adam_b1__batch_size": 2}, r"real_data\.binary_runs\.adam_b1 is checked as adam"),
-        ({"binary_runs__ngd__optimizer": "gd"}, r"real_data\.binary_runs\.ngd is checked as ngd"),
-        ({"binary_runs__adam__momentum": 0.9}, r"real_data\.binary_runs\.adam: unknown keys"),
-        ({"ten_class_runs": {"adam": TINY["ten_class_runs"]["adam"]}}, r"ten_class_runs must include the run"),
-        ({"colour": "red"}, "real_data: unknown keys"),
+        ({"binary_runs__adam_b1__batch_size": 2}, r"real_data\.binary_runs\.adam_b1: is checked as adam"),
+        ({"binary_runs__ngd__optimizer": "gd"}, r"real_data\.binary_runs\.ngd: is checked as ngd"),
+        ({"binary_runs__adam__momentum": 0.9}, r"real_data\.binary_runs\.adam: .*'momentum' was unexpected"),
+        (
+            {"ten_class_runs": {"adam": TINY["ten_class_runs"]["adam"]}},
+            r"real_data\.ten_class_runs: must include the run",
+        ),
+        ({"colour": "red"}, r"real_data: .*'colour' was unexpected"),
     ],
 )
 def test_bad_cfg_is_a_value_error_naming_the_key(change, match):
-    with pytest.raises(ValueError, match=match):
-        rd.datasets(_bad(**change))
+    """Refused by the Snakefile's function (the schema, then the study's `check_config`), naming the key."""
+    with pytest.raises(ValueError, match=match) as info:
+        check_section("beyond.real_data", _bad(**change))
+    assert str(info.value).startswith("config error: beyond.real_data")
 
 
 def test_a_batch_size_that_does_not_fit_the_data_is_refused_naming_the_run_section(tiny):

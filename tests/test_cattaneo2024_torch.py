@@ -7,7 +7,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from implicit_bias.torch_full import full_batch_adam, load_cifar10, resnet, torch_sweep, write_fake_cifar10  # noqa: E402
+from implicit_bias.papers.cattaneo2024.full_scale import torch_sweep  # noqa: E402
+from implicit_bias.torch_full import full_batch_adam, load_cifar10, resnet, write_fake_cifar10  # noqa: E402
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -18,7 +18,6 @@ from snakemake.utils import update_config
 from implicit_bias.config import ConfigError, validate_config
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMAS = ROOT / "workflow" / "schemas"
 DEFAULT = yaml.safe_load((ROOT / "config.yaml").read_text())
 
 
@@ -154,6 +153,35 @@ CASES = [
         "must divide the number of samples",
     ),
     ("beyond.real_data.pairs", [[6, 6]], "beyond.real_data.pairs", "not a pair of two different digits"),
+    # beyond: the rules the studies' own code made and their schema now says (with the cross-field ones kept)
+    ("beyond.eps.colour", "red", "beyond.eps", "'colour' was unexpected"),
+    ("beyond.eps.eps", [1.0e-12, 1.0e-8, 1.0e-4], "beyond.eps.eps", "has no item 0"),
+    ("beyond.eps.eps", [0.0, NAN, 1.0e-4], "beyond.eps.eps.1", "not a finite number"),
+    ("beyond.eps.departure_fraction", 1.0, "beyond.eps.departure_fraction", "maximum of 1"),
+    ("beyond.eps.fixed_point", {"tolerance": 1e-6}, "beyond.eps.fixed_point", "'tolerance' was unexpected"),
+    ("beyond.eps.batch_size", 10, "beyond.eps.batch_size", "must be below eps.n = 10"),
+    ("beyond.eps.beta2", -0.1, "beyond.eps.beta2", "less than the minimum of 0"),
+    (
+        "beyond.multiclass.runs.b10_cyclic.sampling",
+        "replacement",
+        "beyond.multiclass.runs.b10_cyclic.sampling",
+        "is not one of",
+    ),
+    ("beyond.multiclass.adam.momentum", 0.9, "beyond.multiclass.adam", "'momentum' was unexpected"),
+    ("beyond.multiclass.fixed_point.tol", 1.0, "beyond.multiclass.fixed_point.tol", "maximum of 1"),
+    ("beyond.multiclass.data.sigma", -1.0, "beyond.multiclass.data.sigma", "minimum of 0"),
+    ("beyond.multiclass.runs.full.beta1", 0.995, "beyond.multiclass.runs.full", "beta1 <= beta2"),
+    ("beyond.real_data.pairs", [[3, 8], [8, 3]], "beyond.real_data.pairs", "listed twice"),
+    ("beyond.real_data.pairs", [[3, 11]], "beyond.real_data.pairs.0.1", "maximum of 9"),
+    ("beyond.real_data.per_class", 0, "beyond.real_data.per_class", "less than the minimum of 1"),
+    ("beyond.real_data.binary_runs.adam.momentum", 0.9, "beyond.real_data.binary_runs.adam", "'momentum' was"),
+    (
+        "beyond.real_data.binary_runs.adam_b1.batch_size",
+        2,
+        "beyond.real_data.binary_runs.adam_b1",
+        "is checked as adam with batch_size 1",
+    ),
+    ("beyond.real_data.binary_runs.ngd.steps", 10.5, "beyond.real_data.binary_runs.ngd.steps", "not an integer"),
 ]
 
 
@@ -168,14 +196,14 @@ def test_the_valid_configs_pass():
     large = yaml.safe_load((ROOT / "config" / "large.yaml").read_text())
     files = [ROOT / "config.yaml", ROOT / "tests" / "smoke_config.yaml", ROOT / "config" / "large.yaml"]
     for config in (merged(), merged(smoke), merged(large)):
-        validate_config(config, SCHEMAS, configfiles=files)
+        validate_config(config, configfiles=files)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
 def test_invalid_config_is_refused_in_one_line_naming_the_key(case):
     key, value, where, says = case
     with pytest.raises(ConfigError) as info:
-        validate_config(merged(at(key, value)), SCHEMAS)
+        validate_config(merged(at(key, value)))
     line = str(info.value)
     assert "\n" not in line and line.startswith(f"config error: {where}: "), line
     assert info.value.where == where and says in info.value.problem, line
@@ -193,7 +221,7 @@ def test_an_experiment_a_figure_or_check_reads_is_required():
     config = merged()
     del config["fan2025"]["experiments"]["nsd"]
     with pytest.raises(ConfigError) as info:
-        validate_config(config, SCHEMAS)
+        validate_config(config)
     assert str(info.value).startswith("config error: fan2025.experiments.nsd: figure "), info.value
 
 
@@ -213,9 +241,9 @@ def test_duplicated_run_key_in_a_config_file(tmp_path):
     path = tmp_path / "dup.yaml"
     path.write_text(DUPLICATED_RUN)
     config = merged(yaml.safe_load(DUPLICATED_RUN))
-    validate_config(config, SCHEMAS)  # the merged config alone cannot show it: one det_adam is gone
+    validate_config(config)  # the merged config alone cannot show it: one det_adam is gone
     with pytest.raises(ConfigError) as info:
-        validate_config(config, SCHEMAS, configfiles=[ROOT / "config.yaml", path])
+        validate_config(config, configfiles=[ROOT / "config.yaml", path])
     assert info.value.where == "baek2025.experiments.gr_adam.runs.det_adam"
     assert "lines 6 and 8" in info.value.problem
 
@@ -244,3 +272,65 @@ def test_snakemake_refuses_before_any_job_in_one_line(workflow_copy, snakemake, 
     assert len(lines) == 1 and lines[0].startswith(f"config error: {where}: "), out
     assert out.splitlines()[-1] == lines[0] and "Traceback" not in out and 'File "' not in out, out
     assert not (wd / "results").exists()
+
+
+# ------------------------------------------------------------------------------ schemas: shipped, shared, filling
+def test_defaults_are_filled_after_validation():
+    """The schemas' defaults reach the jobs (a figure's style and fall, expected_failures), set by
+    `validate_config` itself, after the cross-references (which refuse a key a heatmap would not draw)."""
+    config = merged()
+    config.pop("expected_failures", None)
+    spec = config["baek2025"]["figures"]["fig1"]
+    spec.pop("style", None), spec.pop("fall", None)
+    assert validate_config(config) is config
+    assert config["expected_failures"] == [] and spec["style"] == "curves" and spec["fall"] is False
+
+
+def test_shared_bounds_are_written_once():
+    """A beta's [0, 1) and a learning rate's > 0 live in defs.schema.yaml; the other schemas refer to them."""
+    from implicit_bias.config import SCHEMA_DIR
+
+    for path in SCHEMA_DIR.glob("*.schema.yaml"):
+        text = path.read_text()
+        once = path.name == "defs.schema.yaml"
+        assert ("minimum: 0\n    exclusiveMaximum: 1" in text) == once, path.name
+        assert ("minimum: 0, exclusiveMaximum: 1" in text) is False, path.name
+        assert ("lr: {type: number" in text) == once, path.name
+
+
+def test_an_installed_package_validates_with_its_own_schemas(tmp_path):
+    """The schemas are package data: a wheel built from the project holds them, and the package installed from it
+    (no checkout on its path) refuses a bad config and passes config.yaml."""
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "src", project / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, project / name)
+    pip = [sys.executable, "-m", "pip"]
+    subprocess.run([*pip, "wheel", str(project), "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path)],
+                   check=True, capture_output=True, cwd=tmp_path)  # fmt: skip
+    (wheel,) = tmp_path.glob("*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {f"implicit_bias/schemas/{p.name}" for p in (ROOT / "src/implicit_bias/schemas").glob("*.yaml")} <= names
+    target = tmp_path / "site"
+    subprocess.run([*pip, "install", str(wheel), "--no-deps", "-q", "--target", str(target)], check=True,
+                   capture_output=True)  # fmt: skip
+    probe = (
+        "import sys, yaml, implicit_bias.config as c; assert c.__file__.startswith(sys.argv[1]), c.__file__; "
+        "cfg = yaml.safe_load(open(sys.argv[2])); c.validate_config(cfg); cfg['fan2025']['num_log'] = 1.5\n"
+        "try: c.validate_config(cfg)\nexcept c.ConfigError as e: print(e)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, str(target), str(ROOT / "config.yaml")],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
+    )
+    refusal = "config error: fan2025.num_log: 1.5 is not an integer (write it without a decimal point)"
+    assert proc.stdout.strip() == refusal

@@ -167,6 +167,36 @@ def test_lazy_imports_are_still_rule_inputs():
 
 
 # --------------------------------------------------------------------------------------------- import graph
+# The modules that dispatch to the papers by design, each by the papers' registry (`papers.PAPERS`, a study by name):
+# the check registry (each paper's CHECKS), the target lists (each paper's figures and checks) and the config's
+# cross-references (each paper's `check_config`). Every other module outside `papers` is shared: it imports no paper.
+DISPATCHERS = {"implicit_bias.checks", "implicit_bias.targets", "implicit_bias.config"}
+
+
+def _shared_importing_a_paper(graph: dict[str, set[str]]) -> dict[str, list[str]]:
+    """{shared module: the paper modules it imports} over `graph` (module- and function-level imports)."""
+    out = {}
+    for module, deps in graph.items():
+        if module == "implicit_bias.papers" or module.startswith("implicit_bias.papers.") or module in DISPATCHERS:
+            continue
+        papers = sorted(d for d in deps if d == "implicit_bias.papers" or d.startswith("implicit_bias.papers."))
+        if papers:
+            out[module] = papers
+    return out
+
+
+def test_shared_modules_import_no_paper():
+    """A shared module (the maths, the kernels, the artifacts, torch_full, ...) imports no `implicit_bias.papers`
+    module, at module or function level: a paper builds on the shared code, never the other way round."""
+    graph = import_graph()
+    assert {"implicit_bias.torch_full", "implicit_bias.training", "implicit_bias.cli"} <= set(graph)
+    assert not _shared_importing_a_paper(graph), _shared_importing_a_paper(graph)
+    # the rule bites: a shared module importing a paper module (or the papers package) is reported
+    fake = {**graph, "implicit_bias.torch_full": {*graph["implicit_bias.torch_full"], "implicit_bias.papers.fan2025"}}
+    fake["implicit_bias.margins"] = {"implicit_bias.papers"}
+    assert set(_shared_importing_a_paper(fake)) == {"implicit_bias.torch_full", "implicit_bias.margins"}
+
+
 def test_package_has_no_import_cycle():
     """Module- and function-level, absolute and relative imports: the package's import graph is acyclic."""
     graph = import_graph()

@@ -22,14 +22,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .hyperparameters import OPTIMIZERS, SAMPLINGS, TRAIN_DEFAULTS
+
 if TYPE_CHECKING:
     import numpy as np
 
 __all__ = ["CLIError", "main"]
 
-# The defaults of `implicit_bias.train` (tests check that they agree).
-OPTIMIZERS = ("gd", "ngd", "signgd", "signum", "adam", "adam_proxy", "nsd")
-SAMPLINGS = ("cyclic", "replacement", "reshuffle")
 # the `fit` options passed to `train` as they are
 TRAIN_OPTIONS = ("optimizer", "steps", "lr", "decay", "beta1", "beta2", "eps", "eps_inside", "bias_correction")
 TRAIN_OPTIONS += ("batch_size", "sampling", "seed", "loss", "p")
@@ -297,16 +296,24 @@ def find_root(start: Path | None = None) -> Path:
 
 
 def load_config(root: Path, configfile: str | None) -> dict:
-    """The workflow's configuration as Snakemake sees it: config.yaml with `configfile` merged over it."""
+    """The workflow's configuration as Snakemake sees it: config.yaml with `configfile` merged over it, validated
+    and with the schemas' defaults filled in by the Snakefile's own function (`implicit_bias.config`)."""
     import yaml
 
-    config = yaml.safe_load((root / "config.yaml").read_text())
+    from .config import ConfigError, validate_config
+
+    files = [root / "config.yaml"]
+    config = yaml.safe_load(files[0].read_text())
     if configfile:
         extra = Path(configfile)
         if not extra.is_file():
             raise CLIError(f"no such config file: {configfile}")
         _merge(config, yaml.safe_load(extra.read_text()) or {})
-    return config
+        files.append(extra)
+    try:
+        return validate_config(config, configfiles=files)
+    except ConfigError as err:
+        raise CLIError(str(err)) from None
 
 
 def _merge(base: dict, extra: dict) -> None:
@@ -398,21 +405,46 @@ def build_parser() -> argparse.ArgumentParser:
     )
     f.add_argument("data", metavar="DATA.npz", help="arrays X and, for multiclass data, y")
     f.add_argument("--optimizer", default="adam", choices=OPTIMIZERS, help="update rule (default: adam)")
-    f.add_argument("--batch-size", type=_positive_int, default=None, help="samples per step (default: full batch)")
-    f.add_argument("--sampling", default="cyclic", choices=SAMPLINGS, help="mini-batch order (default: cyclic)")
+    f.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=TRAIN_DEFAULTS["batch_size"],
+        help="samples per step (default: full batch)",
+    )
+    f.add_argument(
+        "--sampling", default=TRAIN_DEFAULTS["sampling"], choices=SAMPLINGS, help="mini-batch order (default: cyclic)"
+    )
     f.add_argument("--steps", type=_positive_int, default=100_000, help="number of steps (default: 100000)")
-    f.add_argument("--lr", type=float, default=0.1, help="eta_t = lr*(t+2)^-decay (default: 0.1)")
-    f.add_argument("--decay", type=float, default=0.5, help="learning-rate decay exponent (default: 0.5)")
-    f.add_argument("--beta1", type=float, default=0.9, help="first-moment / Signum momentum (default: 0.9)")
-    f.add_argument("--beta2", type=float, default=0.95, help="second-moment EMA of Adam (default: 0.95)")
-    f.add_argument("--eps", type=float, default=0.0, help="Adam's epsilon (default: 0, as in baek2025)")
+    f.add_argument(
+        "--lr", type=float, default=TRAIN_DEFAULTS["lr"], help="eta_t = lr*(t+2)^-decay (default: %(default)s)"
+    )
+    f.add_argument(
+        "--decay",
+        type=float,
+        default=TRAIN_DEFAULTS["decay"],
+        help="learning-rate decay exponent (default: %(default)s)",
+    )
+    f.add_argument(
+        "--beta1",
+        type=float,
+        default=TRAIN_DEFAULTS["beta1"],
+        help="first-moment / Signum momentum (default: %(default)s)",
+    )
+    f.add_argument(
+        "--beta2", type=float, default=TRAIN_DEFAULTS["beta2"], help="second-moment EMA of Adam (default: %(default)s)"
+    )
+    f.add_argument(
+        "--eps", type=float, default=TRAIN_DEFAULTS["eps"], help="Adam's epsilon (default: 0, as in baek2025)"
+    )
     f.add_argument("--eps-inside", action="store_true", help="add eps inside the square root")
     f.add_argument("--bias-correction", action="store_true", help="Adam's bias correction (default: off)")
-    f.add_argument("--p", type=float, default=2.0, help="the entry-wise norm of nsd (default: 2)")
+    f.add_argument("--p", type=float, default=TRAIN_DEFAULTS["p"], help="the entry-wise norm of nsd (default: 2)")
     f.add_argument(
         "--loss", default=None, help="binary: exp (default) or logistic; multiclass: ce (default), exp or pairlog"
     )
-    f.add_argument("--seed", type=int, default=0, help="seed of the mini-batch sampling (default: 0)")
+    f.add_argument(
+        "--seed", type=int, default=TRAIN_DEFAULTS["seed"], help="seed of the mini-batch sampling (default: 0)"
+    )
     f.add_argument("--plot", metavar="OUT.png", help="draw the alignments and margins against the step")
     f.add_argument("--json", metavar="OUT.json", help="write the results (and the logged trajectory) as JSON")
     f.add_argument("--quiet", action="store_true", help="no progress lines on stderr")

@@ -8,7 +8,8 @@ Four layers, in order:
 
 1. duplicated keys in a config file (YAML and JSON keep the last of two equal keys without a word, so a second run
    named like the first would silently replace it);
-2. the JSON schemas of workflow/schemas/ (types, ranges, enums, unknown keys), with two stricter types than JSON
+2. the JSON schemas shipped in the package (implicit_bias/schemas/; types, ranges, enums, unknown keys; the bounds
+   many keys share written once in defs.schema.yaml), with two stricter types than JSON
    Schema's: a number must be finite (NaN passes every comparison of `minimum`/`maximum`, and an infinite lr or
    beta is no setting), and an integer must be written as one (JSON Schema takes 1000.0 for an integer; the jobs
    would then get a float step count);
@@ -17,10 +18,15 @@ Four layers, in order:
    the config (`PATH_KEYS`) must stay inside the project (relative, no '..');
 4. the cross-references the schemas cannot express: each home's `cross_references` (its
    experiments.py: its section's `check_config`, and what its figures and checks read).
+
+Then the schemas' `default`s are filled in (`fill_defaults`), so every caller (the Snakefile, the CLI, a study run
+in a notebook through `check_section`) gets the same filled config.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import math
 import re
 from collections.abc import Iterable
@@ -30,8 +36,11 @@ __all__ = [
     "NAME",
     "PATH_KEYS",
     "SCHEMAS",
+    "SCHEMA_DIR",
     "ConfigError",
+    "check_section",
     "duplicate_keys",
+    "fill_defaults",
     "schema_error",
     "schemas",
     "unsafe_path",
@@ -45,14 +54,16 @@ NAME = r"[A-Za-z0-9][A-Za-z0-9_.+-]*"
 PATH_KEYS = ("cattaneo2024.full.data_dir",)
 
 
+# The schemas, package data (pyproject.toml), so an installed package validates without a checkout.
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 # The top-level schema (section None = the whole config); each home adds its own section's (`schemas`).
 SCHEMAS = {None: "config.schema.yaml"}
 
 
 def schemas() -> dict[str | None, str]:
-    """Config section (None = the whole config) -> its schema in workflow/schemas/: the top-level schema, which
-    checks the sections of the homes that declare no schema of their own (baek2025) and the benchmark section, then
-    each home's own schema (its declaration's `schema`), in the registry's order."""
+    """Config section (None = the whole config) -> its schema in SCHEMA_DIR: the top-level schema, which checks the
+    sections of the homes that declare no schema of their own (baek2025) and the benchmark section, then each home's
+    own schema (its declaration's `schema`), in the registry's order."""
     from .papers import PAPERS, home
 
     return {**SCHEMAS, **{paper: home(paper).schema for paper in PAPERS if home(paper).schema is not None}}
@@ -74,13 +85,46 @@ def _integer(checker, instance) -> bool:
     return isinstance(instance, int) and not isinstance(instance, bool)
 
 
-def _validator(schema: dict):
-    """The schema's JSON Schema validator with the stricter `number` (finite) and `integer` (no 1000.0) types."""
+@functools.cache
+def _registry():
+    """Every schema of SCHEMA_DIR under its file URI, so that `$ref: "defs.schema.yaml#/$defs/beta"` resolves."""
+    import yaml
+    from referencing import Registry, Resource
+
+    resources = []
+    for path in sorted(SCHEMA_DIR.glob("*.schema.yaml")):
+        schema = yaml.safe_load(path.read_text(encoding="utf-8"))
+        schema["$id"] = path.as_uri()
+        resources.append((schema["$id"], Resource.from_contents(schema)))
+    return Registry().with_resources(resources)
+
+
+def _schema(name: str) -> dict:
+    """The schema file `name` of SCHEMA_DIR (with its `$id`, as registered)."""
+    return _registry()[(SCHEMA_DIR / name).as_uri()].contents
+
+
+def _validator(schema: dict, fill: bool = False):
+    """The schema's JSON Schema validator with the stricter `number` (finite) and `integer` (no 1000.0) types;
+    with `fill`, one that also sets each absent property that has a `default` (as Snakemake's `validate` does)."""
     import jsonschema
 
     base = jsonschema.validators.validator_for(schema)
     types = base.TYPE_CHECKER.redefine_many({"number": _finite_number, "integer": _integer})
-    return jsonschema.validators.extend(base, type_checker=types)(schema)
+    validators = {}
+    if fill:
+        properties = base.VALIDATORS["properties"]
+
+        def set_defaults(validator, props, instance, subschema):
+            if isinstance(instance, dict):
+                for key, sub in props.items():
+                    if "default" in sub:
+                        instance.setdefault(key, copy.deepcopy(sub["default"]))
+            yield from properties(validator, props, instance, subschema)
+
+        validators["properties"] = set_defaults
+    cls = jsonschema.validators.extend(base, validators=validators, type_checker=types)
+    return cls(schema, registry=_registry())
 
 
 def _problem(error) -> str:
@@ -90,6 +134,8 @@ def _problem(error) -> str:
         if not math.isfinite(x):
             return f"{x} is not a finite number"
         return f"{x!r} is not an integer (write it without a decimal point)"
+    if error.validator == "contains":  # jsonschema says only "does not contain items matching the given schema"
+        return f"{x!r} has no item {_describe(error.validator_value)}"
     if error.validator in ("anyOf", "oneOf"):  # jsonschema says only "not valid under any of the given schemas"
         return f"{x!r} is none of: " + "; ".join(_describe(option) for option in error.validator_value)
     return error.message
@@ -191,13 +237,6 @@ def unsafe_path(config: dict) -> ConfigError | None:
     return None
 
 
-def _load_schema(schema_dir: Path, name: str) -> dict:
-    import yaml
-
-    with open(Path(schema_dir) / name, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
-
-
 def _cross_references(config: dict) -> None:
     """Each home's `check_config` (its declaration in papers/<paper>/__init__.py), in the registry's order; a
     ValueError whose message starts with the dotted key path."""
@@ -207,18 +246,30 @@ def _cross_references(config: dict) -> None:
         home(paper).check_config(config)
 
 
-def validate_config(config: dict, schema_dir: str | Path, configfiles: Iterable[str | Path] = ()) -> None:
-    """Raise `ConfigError` (one line naming the dotted key path) unless `config` is a valid pipeline config.
+def fill_defaults(config: dict) -> dict:
+    """Set, in place, every absent key whose schema has a `default` (the schemas' `properties` walk, as Snakemake's
+    `validate` fills them); returns `config`. Run on a validated config."""
+    for section, name in schemas().items():
+        part = config if section is None else config[section]
+        for _ in _validator(_schema(name), fill=True).iter_errors(part):
+            pass
+    return config
+
+
+def validate_config(config: dict, configfiles: Iterable[str | Path] = ()) -> dict:
+    """Raise `ConfigError` (one line naming the dotted key path) unless `config` is a valid pipeline config; then
+    fill in the schemas' defaults (in place) and return it.
 
     `config` is the merged configuration (config.yaml updated by every --configfile, as Snakemake merges them);
-    `configfiles` are the files it came from, checked for duplicated keys, which the merged dict cannot show."""
+    `configfiles` are the files it came from, checked for duplicated keys, which the merged dict cannot show. The
+    defaults are filled last: the cross-references refuse keys a figure would not draw, which a default is not."""
     for path in configfiles:
         error = duplicate_keys(path)
         if error is not None:
             raise error
     for section, name in schemas().items():
         part = config if section is None else config[section]
-        error = schema_error(part, _load_schema(schema_dir, name), section or "")
+        error = schema_error(part, _schema(name), section or "")
         if error is not None:
             raise error
     error = unsafe_path(config)
@@ -227,5 +278,42 @@ def validate_config(config: dict, schema_dir: str | Path, configfiles: Iterable[
     try:
         _cross_references(config)
     except ValueError as err:  # check_config's messages are "<dotted key path>: <problem>"
-        where, _, problem = str(err).partition(": ")
-        raise ConfigError(where, problem) from None
+        raise _as_config_error(err) from None
+    return fill_defaults(config)
+
+
+def _as_config_error(err: ValueError) -> ConfigError:
+    where, _, problem = str(err).partition(": ")
+    return ConfigError(where, problem)
+
+
+def check_section(dotted: str, section: dict) -> None:
+    """Refuse one section of the config on its own (`dotted`, e.g. "beyond.eps": a study run without Snakemake):
+    its part of the schema, then its study's `check_config`; a `ConfigError` naming the dotted key path."""
+    paper, _, rest = dotted.partition(".")
+    known = schemas()
+    if paper in known:
+        name, keys = known[paper], rest.split(".") if rest else []
+    else:
+        name, keys = known[None], dotted.split(".")
+    pointer = "".join(f"/properties/{key}" for key in keys)
+    schema = {"$ref": f"{(SCHEMA_DIR / name).as_uri()}#{pointer}"}
+    error = schema_error(section, schema, dotted)
+    if error is not None:
+        raise error
+    if paper == "beyond" and len(keys) == 1:
+        try:
+            _check_study(keys[0], section)
+        except ValueError as err:
+            raise _as_config_error(err) from None
+
+
+def _check_study(study: str, cfg: dict) -> None:
+    """A beyond study's `check_config` (the rules its schema cannot say), its messages "<study>.<key>: <problem>"
+    raised as "beyond.<study>.<key>: <problem>"."""
+    from .papers.beyond import study_module
+
+    try:
+        study_module(study).check_config(cfg)
+    except ValueError as err:
+        raise ValueError(f"beyond.{err}") from None

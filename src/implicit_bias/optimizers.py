@@ -26,6 +26,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .hyperparameters import OPTIMIZERS, SAMPLINGS, TRAIN_DEFAULTS
+
 __all__ = [
     "OPTIMIZERS",
     "SAMPLINGS",
@@ -45,9 +47,6 @@ __all__ = [
     "step_size",
 ]
 
-# The one table of optimizers; the numba kernels use the position in this tuple as the optimizer's code.
-OPTIMIZERS = ("gd", "ngd", "signgd", "signum", "adam", "adam_proxy", "nsd")
-SAMPLINGS = ("cyclic", "replacement", "reshuffle")
 
 # the scalar parts take numpy arrays (the reference) or floats (compiled into the kernels)
 ArrayOrFloat = np.ndarray | float
@@ -63,12 +62,14 @@ class UpdateRule:
     """The optimizer's update rule. For Signum the momentum parameter is `beta1`."""
 
     name: str
-    beta1: float = 0.9
-    beta2: float = 0.95
-    eps: float = 0.0
-    eps_inside: bool = False  # ε inside the square root (Cattaneo et al.) instead of outside (PyTorch)
-    bias_correction: bool = False
-    p: float = 2.0  # NSD's entry-wise norm (fan2025 eq 5): 1 = steepest coordinate, 2 = NGD, inf = SignGD
+    beta1: float = TRAIN_DEFAULTS["beta1"]
+    beta2: float = TRAIN_DEFAULTS["beta2"]
+    eps: float = TRAIN_DEFAULTS["eps"]
+    # ε inside the square root (Cattaneo et al.) instead of outside (PyTorch)
+    eps_inside: bool = TRAIN_DEFAULTS["eps_inside"]
+    bias_correction: bool = TRAIN_DEFAULTS["bias_correction"]
+    # NSD's entry-wise norm (fan2025 eq 5): 1 = steepest coordinate, 2 = NGD, inf = SignGD
+    p: float = TRAIN_DEFAULTS["p"]
 
     def __post_init__(self) -> None:
         if self.name not in OPTIMIZERS:

@@ -11,15 +11,15 @@ Install with `pip install .[full]`; torch is imported lazily, so the default (CP
   over physical batches (CrossEntropy(sum)/N, as in the paper's repo). The update is the package's one Adam rule
   (`optimizers.step_direction` on the flattened float64 gradient, ε inside the root, bias-corrected); one transfer
   per epoch, which is negligible next to the forward/backward passes.
-* Records the same arrays as `cattaneo2024.experiments.adam_sweep`, so the figures and checks read either.
+* The sweep over (β, ρ) built from these pieces, with the arrays of `cattaneo2024.experiments.adam_sweep`, is the
+  paper's (`papers.cattaneo2024.full_scale.torch_sweep`): this module imports no paper.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,10 +31,11 @@ from .optimizers import UpdateRule, init_state, step_direction
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["full_batch_adam", "load_cifar10", "resnet", "torch_sweep", "write_fake_cifar10"]
+__all__ = ["full_batch_adam", "load_cifar10", "resnet", "torch_module", "write_fake_cifar10"]
 
 
-def _torch() -> Any:
+def torch_module() -> Any:
+    """PyTorch, or an ImportError that says how to install it."""
     try:
         import torch
     except ImportError as err:  # pragma: no cover - depends on the environment
@@ -82,7 +83,7 @@ def write_fake_cifar10(data_dir: str | os.PathLike[str], n_train: int = 20, n_te
 
 def resnet(blocks: Sequence[int] = (3, 4, 6, 3), width: int = 64, classes: int = 10) -> torch.nn.Sequential:
     """CIFAR ResNet with Bottleneck blocks (expansion 4); blocks (3, 4, 6, 3) and width 64 is ResNet-50."""
-    torch = _torch()
+    torch = torch_module()
     nn = torch.nn
 
     class Bottleneck(nn.Module):
@@ -138,7 +139,7 @@ def full_batch_adam(
 ) -> dict[str, np.ndarray]:
     """Full-batch Adam on `model`; returns per-step loss and ‖∇E‖_{1,ε} (before the step), accuracies every
     `eval_every` steps. BatchNorm stays in train mode while the gradient is accumulated (as in the paper's repo)."""
-    torch = _torch()
+    torch = torch_module()
     Xtr, ytr, Xte, yte = (torch.as_tensor(a) for a in data)
     n = len(ytr)
     model = model.to(device)
@@ -185,42 +186,3 @@ def full_batch_adam(
         with torch.no_grad():
             torch.nn.utils.vector_to_parameters(torch.as_tensor(theta, dtype=params[0].dtype, device=device), params)
     return dict(loss=loss, norm=norm, eval_steps=ev, test_acc=test_acc, train_acc=train_acc, theta=theta)
-
-
-def torch_sweep(cfg: dict, sweep: dict, full: dict, log: Callable[[str], object] = print) -> dict:
-    """The `scale: full` analogue of `cattaneo2024.experiments.adam_sweep` (same arrays): one run per (value, seed)."""
-    torch = _torch()
-    data = load_cifar10(full["data_dir"], full.get("limit_train"), full.get("limit_test"))
-    seeds = list(cfg["seeds"])
-    values = np.asarray(sweep["values"], float)
-    steps = cfg["steps"]
-    out = dict(values=values, seeds=np.asarray(seeds))
-    from .papers.cattaneo2024.experiments import PER_VALUE, sweep_points, sweep_summaries
-
-    for v, (beta, rho) in enumerate(sweep_points(sweep)):
-        runs = []
-        for s in seeds:
-            started = time.perf_counter()
-            torch.manual_seed(s)
-            model = resnet(tuple(full["blocks"]), full["width"])
-            runs.append(
-                full_batch_adam(
-                    model,
-                    data,
-                    h=cfg["h"],
-                    beta=beta,
-                    rho=rho,
-                    eps=cfg["eps"],
-                    steps=steps,
-                    eval_every=cfg["eval_every"],
-                    physical_batch=full["physical_batch"],
-                    device=full["device"],
-                )
-            )
-            log(f"beta={beta} rho={rho} seed={s}: [{time.perf_counter() - started:.1f} s]")
-        for key in PER_VALUE:
-            out[f"{key}_{v}"] = np.stack([r[key] for r in runs], axis=1)
-        out["eval_steps"] = runs[0]["eval_steps"]
-    out.update(sweep_summaries(out, cfg))
-    out.update(num_params=np.int64(runs[0]["theta"].size), n_test=np.int64(len(data[3])))
-    return out

@@ -22,6 +22,7 @@ from numpy.typing import ArrayLike
 
 from . import multiclass as mc
 from .data import as_design_matrix
+from .hyperparameters import TRAIN_DEFAULTS
 from .losses import LOSSES, log_total_loss, scaled_gradient
 from .optimizers import UpdateRule, batch_schedule, init_state, learning_rate, step_direction, step_size
 
@@ -354,22 +355,22 @@ def train(
     *,
     optimizer: str,
     steps: int,
-    lr: float = 0.1,
-    decay: float = 0.5,
-    beta1: float = 0.9,
-    beta2: float = 0.95,
-    eps: float = 0.0,
-    eps_inside: bool = False,
-    bias_correction: bool = False,
-    batch_size: int | None = None,
-    sampling: str = "cyclic",
-    seed: int = 0,
+    lr: float = TRAIN_DEFAULTS["lr"],
+    decay: float = TRAIN_DEFAULTS["decay"],
+    beta1: float = TRAIN_DEFAULTS["beta1"],
+    beta2: float = TRAIN_DEFAULTS["beta2"],
+    eps: float = TRAIN_DEFAULTS["eps"],
+    eps_inside: bool = TRAIN_DEFAULTS["eps_inside"],
+    bias_correction: bool = TRAIN_DEFAULTS["bias_correction"],
+    batch_size: int | None = TRAIN_DEFAULTS["batch_size"],
+    sampling: str = TRAIN_DEFAULTS["sampling"],
+    seed: int = TRAIN_DEFAULTS["seed"],
     loss: str | None = None,
     w0: np.ndarray | None = None,
     num_log: int = 200,
     log_steps: ArrayLike = (),
     backend: str = "numba",
-    p: float = 2.0,
+    p: float = TRAIN_DEFAULTS["p"],
     num_classes: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Trajectory:
@@ -380,6 +381,7 @@ def train(
     Multiclass (fan2025): pass features H (n, d) as `X` and integer labels `y` in [0, k); W ∈ R^{k×d} starts at 0
     (or `w0`), `loss` ∈ {"ce" (default), "exp", "pairlog"}, `.w` is (K, k, d) and `.w_final` (k, d).
 
+    The optimizer settings and their defaults and ranges are declared once, in `hyperparameters.TRAIN_PARAMETERS`.
     optimizer ∈ {"gd", "ngd", "signgd", "signum", "adam", "adam_proxy" (binary only), "nsd"}; for "signum" the
     momentum is `beta1`; "nsd" is normalised steepest descent for the entry-wise `p`-norm (p = 1, 2, ∞ or any
     p > 1; fan2025 eq 5). η_t = lr·(t+2)^(−decay). batch_size None is full batch; `sampling` ∈ {"cyclic",

@@ -2,8 +2,6 @@
 import os
 from pathlib import Path
 
-from snakemake.utils import validate
-
 from implicit_bias._imports import local_modules, package_modules
 from implicit_bias.artifacts import COMMIT_ENV, git_commit
 from implicit_bias.checks import (
@@ -14,24 +12,17 @@ from implicit_bias.checks import (
     expected_failures,
 )
 from implicit_bias.config import NAME as CONFIG_NAME
-from implicit_bias.config import ConfigError, schemas, validate_config
+from implicit_bias.config import ConfigError, validate_config
 from implicit_bias.papers import home
 from implicit_bias.targets import figure_path, figures_of
 
-# Refuse a bad config before any job runs, in one line naming the dotted key path (implicit_bias.config: duplicated
-# keys in the config files, the schemas of workflow/schemas/, the cross-references; tests/test_config_refusals.py
-# runs the same function on a table of invalid configs). Then Snakemake's `validate`, which fills in the schemas'
-# defaults.
+# Refuse a bad config before any job runs, in one line naming the dotted key path, then fill in the schemas'
+# defaults (implicit_bias.config: duplicated keys in the config files, the schemas shipped in the package, the
+# cross-references; the CLI and tests/test_config_refusals.py run the same function).
 try:
-    validate_config(
-        config,
-        Path(workflow.basedir) / "workflow" / "schemas",
-        configfiles=workflow.configfiles,
-    )
+    validate_config(config, configfiles=workflow.configfiles)
 except ConfigError as err:
     raise SystemExit(str(err))
-for _section, _schema in schemas().items():
-    validate(config if _section is None else config[_section], f"../schemas/{_schema}")
 # checks known not to reproduce on this configuration: {"<paper>/<check>": reason}
 EXPECTED = expected_failures(config.get("expected_failures", []))
 

@@ -18,7 +18,7 @@ setup(snakemake)
 spec = snakemake.params.spec
 point = {"vary": "rho", "beta": spec["beta"], "values": [spec["rho"]]}
 if spec["scale"] == "full":
-    from implicit_bias.torch_full import torch_sweep
+    from implicit_bias.papers.cattaneo2024.full_scale import torch_sweep
 
     out = torch_sweep(spec["sweeps"], point, spec["full"])
 else:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ...data import make_dataset
 from ...fixed_point import proxy_fixed_point
+from ...hyperparameters import TRAIN_DEFAULTS
 from ...margins import cosine, max_margin, normalized_margin
 from ...training import log_progress, train
 from .. import check_run_labels
@@ -31,18 +32,12 @@ __all__ = [
     "trajectory_metrics",
 ]
 
-# Defaults of a run (baek2025 spec §2: (β1, β2) = (0.9, 0.95), η_t = 0.1·(t+2)^{-1/2}, ε = 0, exponential loss).
+# Defaults of a run: Adam with `train`'s defaults, which are baek2025's setting (spec §2: (β1, β2) = (0.9, 0.95),
+# η_t = 0.1·(t+2)^{-1/2}, ε = 0, no bias correction, full batch), and the exponential loss.
 RUN_DEFAULTS = dict(
     optimizer="adam",
-    lr=0.1,
-    decay=0.5,
-    beta1=0.9,
-    beta2=0.95,
-    eps=0.0,
-    eps_inside=False,
-    bias_correction=False,
-    batch_size=None,
-    sampling="cyclic",
+    **{key: TRAIN_DEFAULTS[key] for key in ("lr", "decay", "beta1", "beta2", "eps", "eps_inside", "bias_correction")},
+    **{key: TRAIN_DEFAULTS[key] for key in ("batch_size", "sampling")},
     loss="exp",
     log_epochs=[],
 )

@@ -1,5 +1,4 @@
-"""The `beyond` studies as a whole: their config cross-references, their data-set names, one study end
-to end in one process.
+"""The `beyond` studies as a whole: their data-set names, one study end to end in one process.
 
 The workflow's generic rules (workflow/rules/beyond.smk) call each study module (`implicit_bias.papers.beyond.<study>`,
 the interface is in the package's docstring) by name. The study modules import their heavy dependencies inside their
@@ -12,6 +11,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from ...config import check_section
 from . import STUDIES, study_module
 
 __all__ = ["check_config", "cross_references", "datasets", "run_study"]
@@ -36,8 +36,10 @@ def run_study(
     study: str, cfg: dict, log: Callable[[str], object] = print
 ) -> tuple[dict[str, tuple[dict, dict, dict]], pd.DataFrame]:
     """One study end to end in this process, without Snakemake (a notebook, a test): every data set's (data,
-    references, runs) and the metric table; `cfg` is the study's own section."""
+    references, runs) and the metric table; `cfg` is the study's own section, refused first as the Snakefile
+    refuses it (`implicit_bias.config.check_section`: its schema, then the study's `check_config`)."""
     module = study_module(study)
+    check_section(f"beyond.{study}", cfg)
     inputs = {}
     for name in module.datasets(cfg):
         data = module.make_dataset(cfg, name)

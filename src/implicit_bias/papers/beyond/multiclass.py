@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ...checks import Artifacts, Check, Criterion, Source, Verdict
+from ...hyperparameters import TRAIN_DEFAULTS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -63,16 +64,14 @@ __all__ = [
 STUDY = "multiclass"
 FIGURE = "multiclass_per_sample"
 
-#: Every run inherits these (fan2025's Adam, spec §2: CE loss, W_0 = 0, no bias correction, ε = 0), then the study's
-#: `adam` section, then its own keys.
-RUN_DEFAULTS = dict(lr=0.1, decay=0.5, beta1=0.9, beta2=0.99, eps=0.0)
-RUN_KEYS = {"label", "batch_size", "sampling", "steps", *RUN_DEFAULTS}
-DATA_KEYS = ("classes", "dim", "per_class", "sigma")
-FIXED_POINT_KEYS = ("tol", "max_iter", "plain_iter")
+#: Every run inherits these (fan2025's Adam, spec §2: CE loss, W_0 = 0, no bias correction, ε = 0: `train`'s
+#: defaults but fan2025's β2 = 0.99), then the study's `adam` section, then its own keys.
+RUN_DEFAULTS = dict(
+    **{key: TRAIN_DEFAULTS[key] for key in ("lr", "decay", "beta1")}, beta2=0.99, eps=TRAIN_DEFAULTS["eps"]
+)
 #: the fixed point must be located to 1% of the smallest distance 1 − cos(W_T, fp_b) it is judged at: its estimated
 #: remaining motion (a geometric tail of its last steps) at most this fraction of that distance
 MOTION_FRACTION = 0.01
-SAMPLINGS = ("cyclic", "reshuffle")  # the schedules whose D_b(c) `proxy_fixed_point` knows and the study runs
 
 
 # ------------------------------------------------------------------------------------------------ configuration
@@ -80,51 +79,27 @@ def _fail(key: str, message: str) -> None:
     raise ValueError(f"{STUDY}.{key}: {message}")
 
 
-def _whole(value: Any, key: str, low: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        _fail(key, f"must be an integer >= {low}; got {value!r}")
-    return int(value)
-
-
 def _num_samples(cfg: dict) -> int:
-    data = cfg.get("data")
-    if not isinstance(data, dict) or set(data) != set(DATA_KEYS):
-        _fail("data", f"needs exactly the keys {', '.join(DATA_KEYS)}; got {data!r}")
-    for key in ("classes", "dim", "per_class"):
-        _whole(data[key], f"data.{key}", 2 if key == "classes" else 1)
-    if not (isinstance(data["sigma"], (int, float)) and data["sigma"] >= 0):
-        _fail("data.sigma", f"must be a number >= 0; got {data['sigma']!r}")
-    return int(data["classes"]) * int(data["per_class"])
+    return int(cfg["data"]["classes"]) * int(cfg["data"]["per_class"])
 
 
 def run_specs(cfg: dict) -> dict[str, dict]:
-    """Each run's full settings (RUN_DEFAULTS < cfg `adam` < the run's keys), checked; batch_size None = full batch.
+    """Each run's full settings (RUN_DEFAULTS < cfg `adam` < the run's keys); batch_size None = full batch (N).
 
-    Raises ValueError naming the key: unknown keys, a batch size that is not a divisor of N in [1, N], an unknown
-    sampling, β1 > β2 (Adam's |m/√v| bound needs β1 ≤ β2), steps < 1.
+    The schema (beyond.schema.yaml) has checked every key; this refuses, naming the key, what it cannot say: a
+    batch size that does not divide N, and β1 > β2 once the run's keys are merged (Adam's |m/√v| bound needs
+    β1 ≤ β2).
     """
     n = _num_samples(cfg)
     adam = cfg.get("adam", {})
-    unknown = set(adam) - set(RUN_DEFAULTS)
-    if unknown:
-        _fail("adam", f"unknown keys {sorted(unknown)}; allowed: {sorted(RUN_DEFAULTS)}")
-    runs = cfg.get("runs")
-    if not isinstance(runs, dict) or not runs:
-        _fail("runs", "needs at least one run")
     specs = {}
-    for run_id, run in runs.items():
+    for run_id, run in cfg["runs"].items():
         key = f"runs.{run_id}"
-        unknown = set(run) - RUN_KEYS
-        if unknown:
-            _fail(key, f"unknown keys {sorted(unknown)}; allowed: {sorted(RUN_KEYS)}")
         spec = {**RUN_DEFAULTS, **adam, "sampling": "cyclic", "batch_size": None, "label": run_id, **run}
-        spec["steps"] = _whole(spec.get("steps"), f"{key}.steps")
-        b = n if spec["batch_size"] is None else _whole(spec["batch_size"], f"{key}.batch_size")
+        b = n if spec["batch_size"] is None else spec["batch_size"]
         if not 1 <= b <= n or n % b:
             _fail(f"{key}.batch_size", f"must divide the number of samples N = {n} and lie in [1, N]; got {b}")
         spec["batch_size"] = b
-        if spec["sampling"] not in SAMPLINGS:
-            _fail(f"{key}.sampling", f"must be one of {SAMPLINGS}; got {spec['sampling']!r}")
         if spec["beta1"] > spec["beta2"]:
             _fail(key, f"Adam needs beta1 <= beta2; got beta1={spec['beta1']}, beta2={spec['beta2']}")
         specs[run_id] = spec
@@ -132,9 +107,8 @@ def run_specs(cfg: dict) -> dict[str, dict]:
 
 
 def check_config(cfg: dict) -> None:
-    """The study's settings, checked before any job runs (messages "multiclass.<key>: <problem>")."""
+    """What the schema cannot say, checked before any job runs (messages "multiclass.<key>: <problem>")."""
     run_specs(cfg)
-    _fixed_point_settings(cfg)
 
 
 def reference_key(batch_size: int, sampling: str, n: int) -> str:
@@ -145,30 +119,9 @@ def reference_key(batch_size: int, sampling: str, n: int) -> str:
     return "fp_b1" if batch_size == 1 else f"fp_b{batch_size}_{sampling}"
 
 
-def _fixed_point_settings(cfg: dict) -> dict:
-    fp = cfg.get("fixed_point")
-    if not isinstance(fp, dict) or set(fp) != set(FIXED_POINT_KEYS):
-        _fail("fixed_point", f"needs exactly the keys {', '.join(FIXED_POINT_KEYS)}; got {fp!r}")
-    for key in ("tol",):
-        if not (isinstance(fp[key], (int, float)) and 0 < fp[key] < 1):
-            _fail(f"fixed_point.{key}", f"must be a number in (0, 1); got {fp[key]!r}")
-    _whole(fp["max_iter"], "fixed_point.max_iter")
-    _whole(fp["plain_iter"], "fixed_point.plain_iter", 0)
-    return fp
-
-
 def datasets(cfg: dict) -> list[str]:
     """One data set per seed: "s0", "s1", ..."""
-    seeds = cfg.get("seeds")
-    if not isinstance(seeds, list) or not seeds:
-        _fail("seeds", f"must be a non-empty list of integers; got {seeds!r}")
-    for seed in seeds:
-        _whole(seed, "seeds", 0)
-    if len(set(seeds)) != len(seeds):
-        _fail("seeds", f"must not repeat a seed; got {seeds}")
-    run_specs(cfg)  # a bad run is reported before any job starts
-    _fixed_point_settings(cfg)
-    return [f"s{seed}" for seed in seeds]
+    return [f"s{seed}" for seed in cfg["seeds"]]
 
 
 def _seed_of(cfg: dict, name: str) -> int:
@@ -264,7 +217,7 @@ def references(cfg: dict, name: str, data: dict) -> dict[str, np.ndarray]:
     n = H.shape[0]
     v2 = max_margin(H, y, 2)
     out = {"V_inf": data["V_inf"], "gamma_inf": data["gamma_inf"], "V_2": v2.w, "gamma_2": v2.gamma}
-    settings = _fixed_point_settings(cfg)
+    settings = cfg["fixed_point"]
     for spec in run_specs(cfg).values():
         key = reference_key(spec["batch_size"], spec["sampling"], n)
         if key in out:

@@ -1,0 +1,60 @@
+"""The parameters of `train`, declared once: name, type, default and allowed values or range.
+
+`train`'s signature takes its defaults from `TRAIN_DEFAULTS`, the CLI's `fit` options its choices and defaults from
+`TRAIN_PARAMETERS`, and tests/test_train_parameters.py checks the config schemas' run keys against the table (same
+names, same bounds). A light module (no numpy), so that `implicit-bias --help` answers at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["OPTIMIZERS", "SAMPLINGS", "TRAIN_DEFAULTS", "TRAIN_PARAMETERS", "Parameter"]
+
+# The one table of optimizers; the numba kernels use the position in this tuple as the optimizer's code.
+OPTIMIZERS = ("gd", "ngd", "signgd", "signum", "adam", "adam_proxy", "nsd")
+SAMPLINGS = ("cyclic", "replacement", "reshuffle")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter of `train`. `default` is `REQUIRED` for one `train` has no default for; the bounds are JSON
+    Schema's (`minimum`, `exclusive_minimum`, `exclusive_maximum`; None = unbounded), the values a config or the
+    CLI may give (`train` itself also runs 0 steps); `nullable`: None is allowed (and means what the doc says)."""
+
+    name: str
+    type: type
+    default: Any
+    doc: str
+    choices: tuple = ()
+    minimum: float | None = None
+    exclusive_minimum: float | None = None
+    exclusive_maximum: float | None = None
+    nullable: bool = False
+
+
+REQUIRED = object()  # the `default` of a parameter `train` requires
+
+TRAIN_PARAMETERS: dict[str, Parameter] = {
+    p.name: p
+    for p in (
+        Parameter("optimizer", str, REQUIRED, "the update rule (adam_proxy: binary data only)", choices=OPTIMIZERS),
+        Parameter("steps", int, REQUIRED, "number of steps T", minimum=1),
+        Parameter("lr", float, 0.1, "eta_0 of eta_t = lr (t+2)^-decay", exclusive_minimum=0),
+        Parameter("decay", float, 0.5, "the exponent a of eta_t = lr (t+2)^-a", minimum=0),
+        # (0.9, 0.95) and eps = 0 without bias correction: baek2025's Adam (§2), the package's reference setting
+        Parameter("beta1", float, 0.9, "Adam's first-moment decay; Signum's momentum", minimum=0, exclusive_maximum=1),
+        Parameter("beta2", float, 0.95, "Adam's second-moment decay", minimum=0, exclusive_maximum=1),
+        Parameter("eps", float, 0.0, "Adam's epsilon (outside the square root unless eps_inside)", minimum=0),
+        Parameter("eps_inside", bool, False, "eps inside the square root (cattaneo2024) instead of outside"),
+        Parameter("bias_correction", bool, False, "Adam's bias correction"),
+        Parameter("batch_size", int, None, "samples per step (None: full batch)", minimum=1, nullable=True),
+        Parameter("sampling", str, "cyclic", "how mini-batches are drawn", choices=SAMPLINGS),
+        Parameter("seed", int, 0, "seed of the mini-batch sampling", minimum=0),
+        Parameter("p", float, 2.0, "the entry-wise norm of nsd (inf: SignGD)", minimum=1),
+    )
+}
+
+# `train`'s defaults (the parameters it does not require)
+TRAIN_DEFAULTS: dict[str, Any] = {n: p.default for n, p in TRAIN_PARAMETERS.items() if p.default is not REQUIRED}
