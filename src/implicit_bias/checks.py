@@ -130,7 +130,7 @@ Verdict = tuple[dict, list[Criterion]]
 @dataclass(frozen=True)
 class Check:
     claim: str
-    experiments: tuple
+    experiments: tuple | str  # or ALL_EXPERIMENTS
     datasets: tuple
     func: Callable[[Artifacts], Verdict]
     kind: str = "claim"
@@ -150,7 +150,7 @@ class Artifacts:
 
     def __init__(self, runs: dict, metrics: dict, data: dict, refs: dict) -> None:
         self._paths = dict(runs=runs, metrics=metrics, data=data, refs=refs)
-        self._cache = {}
+        self._cache: dict[tuple[str, str], Any] = {}
 
     def _load(self, kind: str, name: str) -> tuple:
         key = (kind, name)
@@ -221,6 +221,7 @@ def evaluate(paper: str, name: str, art: Artifacts) -> dict:
 def verdict_of(check: Check, art: Artifacts, paper: str, name: str) -> dict:
     """The JSON verdict of `check` on the artifacts `art`."""
     measured, criteria = check.func(art)
+    verdict: dict[str, Any]
     verdict = {"paper": paper, "check": name, "kind": check.kind, "claim": check.claim, "figure": check.figure}
     if not criteria:
         raise ValueError(f"check {paper}/{name} states no criteria: it could never fail")

@@ -25,6 +25,7 @@ import math
 import re
 from collections.abc import Iterable
 from pathlib import Path, PurePath
+from typing import Any
 
 __all__ = [
     "NAME",
@@ -131,14 +132,14 @@ def duplicate_keys(path: str | Path) -> ConfigError | None:
     except yaml.YAMLError:
         return None  # not ours to report: Snakemake's loader refuses the file with its own message
     seen_nodes = set()
-    stack = [(root, [])]
+    stack: list[tuple[Any, list]] = [(root, [])]
     while stack:
         node, keys = stack.pop()
         if id(node) in seen_nodes:  # an alias of an anchored node: already walked
             continue
         seen_nodes.add(id(node))
         if isinstance(node, yaml.MappingNode):
-            first_line = {}
+            first_line: dict[str, int] = {}
             for key_node, value_node in node.value:
                 key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
                 if key is not None and key != "<<":
@@ -158,7 +159,7 @@ def duplicate_keys(path: str | Path) -> ConfigError | None:
 
 def unsafe_path(config: dict) -> ConfigError | None:
     """The first key that is not a plain `NAME`, or path value (`PATH_KEYS`) that leaves the project, or None."""
-    stack = [(config, [])]
+    stack: list[tuple[Any, list]] = [(config, [])]
     while stack:
         node, keys = stack.pop()
         if isinstance(node, dict):
@@ -186,7 +187,7 @@ def unsafe_path(config: dict) -> ConfigError | None:
     return None
 
 
-def _load_schema(schema_dir: Path, name: str) -> dict:
+def _load_schema(schema_dir: str | Path, name: str) -> dict:
     import yaml
 
     with open(Path(schema_dir) / name, encoding="utf-8") as fh:
@@ -196,7 +197,7 @@ def _load_schema(schema_dir: Path, name: str) -> dict:
 def _check_labels(key: str, specs: dict[str, dict]) -> None:
     """Two runs of one experiment must not share a label (`key`: the experiment's dotted path): the figures tell
     runs apart by label, so their curves would share a colour and a legend entry."""
-    run_of = {}
+    run_of: dict[str, str] = {}
     for run_id, spec in specs.items():
         other = run_of.setdefault(spec["label"], run_id)
         if other != run_id:
@@ -219,7 +220,7 @@ def _check_baek_figures(config: dict) -> None:
             if grid["rows"] == grid["columns"]:
                 raise ValueError(f"{key}.heatmap: rows and columns are both {grid['rows']!r}")
             specs = run_specs(cfg["experiments"][spec["experiment"]])
-            cells = {}
+            cells: dict[tuple, str] = {}
             for run in spec["runs"]:
                 cell = (specs[run][grid["rows"]], specs[run][grid["columns"]])
                 other = cells.setdefault(cell, run)

@@ -85,7 +85,7 @@ def resnet(blocks: Sequence[int] = (3, 4, 6, 3), width: int = 64, classes: int =
     torch = _torch()
     nn = torch.nn
 
-    class Bottleneck(nn.Module):
+    class Bottleneck(nn.Module):  # type: ignore[name-defined]  # torch is imported lazily (_torch)
         expansion = 4
 
         def __init__(self, cin, planes, stride):
@@ -176,7 +176,7 @@ def full_batch_adam(
             batch_loss = loss_fn(out, ytr[i : i + physical_batch].to(device)) / n
             batch_loss.backward()
             total += float(batch_loss.detach())
-        g = torch.cat([p.grad.reshape(-1) for p in params]).detach().cpu().double().numpy()
+        g = torch.cat([p.grad.reshape(-1) for p in params]).detach().cpu().double().numpy()  # type: ignore[union-attr]
         loss[step], norm[step] = total, perturbed_one_norm(g, eps)
         d, state = step_direction(rule, state, step, 0.0, g)
         theta = theta - h * d
@@ -194,7 +194,7 @@ def torch_sweep(cfg: dict, sweep: dict, full: dict, log: Callable[[str], object]
     seeds = list(cfg["seeds"])
     values = np.asarray(sweep["values"], float)
     steps = cfg["steps"]
-    out = dict(values=values, seeds=np.asarray(seeds))
+    out: dict[str, Any] = dict(values=values, seeds=np.asarray(seeds))
     from .papers.cattaneo2024.experiments import PER_VALUE, sweep_points, sweep_summaries
 
     for v, (beta, rho) in enumerate(sweep_points(sweep)):
