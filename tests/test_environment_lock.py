@@ -1,6 +1,7 @@
 """Pinned environments: requirements.lock pins every dependency of pyproject.toml (and the test extra) to one
-version; environment.yml pins the same versions; CI installs with the lock as constraints, while pyproject.toml
-keeps ranges so that `pip install -e .` works for library users.
+version; environment.yml (the developer's conda environment) and workflow/envs/python.yaml (the rules' conda
+environment, `snakemake --use-conda`) pin the same versions; CI installs with the lock as constraints, while
+pyproject.toml keeps ranges so that `pip install -e .` works for library users.
 """
 
 from __future__ import annotations
@@ -69,8 +70,10 @@ def test_pyproject_keeps_ranges_for_library_users(project):
     assert project["requires-python"] == ">=3.11"
 
 
-def test_environment_yml_pins_the_locks_versions(project):
-    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+def conda_pins(path: Path) -> tuple[list[str], dict[str, str]]:
+    """(conda specs, {name: version}) of a conda environment file; every package but python and pip (its conda
+    list and its pip list) must be an exact pin `name==version`, and agree with requirements.lock."""
+    env = yaml.safe_load(path.read_text())
     conda = [dep for dep in env["dependencies"] if isinstance(dep, str)]
     pip = next(dep["pip"] for dep in env["dependencies"] if isinstance(dep, dict))
     pins = lock_pins()
@@ -80,12 +83,32 @@ def test_environment_yml_pins_the_locks_versions(project):
         if name in ("python", "pip"):
             continue
         m = re.fullmatch(r"[A-Za-z0-9._-]+==(\S+)", spec.strip())
-        assert m, f"environment.yml: {spec!r} is not an exact pin (name==version)"
-        assert pins.get(name) == m[1], f"environment.yml pins {spec}, requirements.lock {name}=={pins.get(name)}"
+        assert m, f"{path.name}: {spec!r} is not an exact pin (name==version)"
+        assert pins.get(name) == m[1], f"{path.name} pins {spec}, requirements.lock {name}=={pins.get(name)}"
+        assert name not in listed, f"{path.name} lists {name} twice"
         listed[name] = m[1]
+    assert "python=3.11" in conda  # the oldest Python pyproject allows, the one the lock and CI use
+    return conda, listed
+
+
+def test_environment_yml_pins_the_locks_versions(project):
+    _, listed = conda_pins(ROOT / "environment.yml")
     missing = {requirement_name(req) for req in direct_requirements(project)} - set(listed)
     assert not missing, f"environment.yml lacks {sorted(missing)}"
-    assert "python=3.11" in conda  # the oldest Python pyproject allows, the one the lock and CI use
+
+
+def test_the_rules_conda_env_is_the_runtime_dependencies_at_the_locks_versions(project):
+    """workflow/envs/python.yaml (every rule's `conda:`) holds exactly pyproject's runtime dependencies, pinned to
+    the lock, and installs the package from the checkout: a `--use-conda` run computes with the versions CI tests."""
+    path = ROOT / "workflow" / "envs" / "python.yaml"
+    _, listed = conda_pins(path)
+    runtime = {requirement_name(req) for req in project["dependencies"]}
+    assert set(listed) == runtime, (
+        f"{path.name}: lacks {sorted(runtime - set(listed))}, extra {sorted(set(listed) - runtime)}"
+    )
+    env = yaml.safe_load(path.read_text())
+    pip = next(dep["pip"] for dep in env["dependencies"] if isinstance(dep, dict))
+    assert "-e ../.." in pip and (path.parent / "../..").resolve() == ROOT
 
 
 def test_ci_installs_with_the_lock_as_constraints():

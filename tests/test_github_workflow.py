@@ -1,5 +1,6 @@
 """The GitHub Actions workflow (.github/workflows/ci.yml): it installs with the README's Quick-start lines, runs the
-tests, the smoke reproduction and `verify`, and uploads the report, the checks and the figures.
+tests, the smoke reproduction and `verify`, and uploads the report, the checks and the figures; a `lint` job runs every
+pre-commit hook, a `coverage` job the tests under coverage, uploading its report.
 
 The workflow cannot run here; these tests read it: its structure, that it agrees with the README, that every
 Snakemake command it runs plans (a dry run on a copy of the workflow), and `actionlint` where it is installed.
@@ -12,6 +13,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -89,10 +91,22 @@ def test_steps_run_in_order_within_their_job(workflow):
     assert smoke < verify < min(uploads)
 
 
+def job_running(workflow, command: str) -> dict:
+    """The one job with a step whose command line starts with `command`."""
+    found = [
+        job
+        for job in workflow["jobs"].values()
+        if any(line.strip().startswith(command) for step in job["steps"] for line in step.get("run", "").splitlines())
+    ]
+    assert len(found) == 1, f"{len(found)} jobs run {command!r}"
+    return found[0]
+
+
 def test_uploads_report_checks_and_figures(workflow):
+    reproduce = job_running(workflow, "snakemake --cores all verify")
     uploads = {
         step["with"]["path"].rstrip("/"): step
-        for _, step in steps(workflow)
+        for step in reproduce["steps"]
         if step.get("uses") == UPLOAD and step.get("if") != "${{ failure() }}"
     }
     assert set(uploads) == {"results/report.html", "results/checks", "results/figures"}
@@ -101,6 +115,34 @@ def test_uploads_report_checks_and_figures(workflow):
     for step in uploads.values():
         # published when `verify` fails too (that is when the evidence is read), not after a cancel
         assert "!cancelled()" in step["if"]
+
+
+def test_lint_job_runs_every_pre_commit_hook(workflow):
+    """`lint` runs the pre-commit hooks (ruff, ruff format, snakefmt, snakemake --lint, mypy) on every file, apart
+    from the tests, so that a style failure and a test failure are told apart."""
+    lint = job_running(workflow, "pre-commit run --all-files")
+    runs = [step.get("run", "") for step in lint["steps"]]
+    assert not any(r.startswith("pytest") for r in runs)
+    hooks = {
+        hook["id"]
+        for repo in yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())["repos"]
+        for hook in repo["hooks"]
+    }
+    assert {"ruff-check", "ruff-format", "snakefmt", "snakemake-lint", "mypy"} <= hooks
+
+
+def test_coverage_job_publishes_its_report(workflow):
+    """`coverage` runs the tests under pytest-cov (in the test extra) and uploads the XML and HTML reports, also when
+    a test fails; the `tests` job keeps the README's plain `pytest`."""
+    coverage = job_running(workflow, "pytest --cov")
+    run = next(step for step in coverage["steps"] if step.get("run", "").startswith("pytest --cov"))
+    assert {"--cov-report=xml", "--cov-report=html", "--cov-report=term"} <= set(run["run"].split())
+    upload = next(step for step in coverage["steps"] if step.get("uses") == UPLOAD)
+    assert set(upload["with"]["path"].split()) == {"coverage.xml", "htmlcov/"}
+    assert "!cancelled()" in upload["if"] and upload["with"]["if-no-files-found"] == "error"
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert any(req.startswith("pytest-cov") for req in extras["test"])
+    assert "pytest" in run_lines(workflow)
 
 
 @pytest.mark.pipeline

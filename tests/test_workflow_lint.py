@@ -1,7 +1,9 @@
-"""Static checks: ruff (lint and format), Snakemake's linter, snakefmt, and a dry run of the full default config."""
+"""Static checks: ruff (lint and format), mypy on src/, Snakemake's linter, snakefmt, and a dry run of the full default
+config."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
 import subprocess
@@ -41,6 +43,14 @@ def test_ruff_check_is_clean():
 def test_ruff_format_is_clean():
     proc = _run("ruff", "format", "--check", *PY_TREES)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.skipif(importlib.util.find_spec("mypy") is None, reason="mypy is in the [test] extra")
+def test_mypy_is_clean():
+    """The type check of src/ with pyproject.toml's [tool.mypy] settings (about 20 s of CPU without a cache)."""
+    proc = _run(sys.executable, "-m", "mypy")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Success" in proc.stdout
 
 
 def test_snakemake_lint_is_clean():

@@ -137,7 +137,7 @@ def package_modules(script_path: str | os.PathLike, extra: Iterable[str] = ()) -
 @cache
 def _local_modules(script: Path) -> tuple[str, ...]:
     tree = ast.parse(script.read_text(), filename=str(script))
-    names = set()
+    names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)

@@ -45,7 +45,7 @@ _PACKAGES = ("implicit-bias", "numpy", "scipy", "numba", "cvxpy", "clarabel", "h
 
 def versions(extra: tuple[str, ...] = ()) -> dict[str, str | None]:
     """Python and library versions, recorded in every artifact (plus the `extra` packages asked for)."""
-    out = {"python": platform.python_version()}
+    out: dict[str, str | None] = {"python": platform.python_version()}
     for name in _PACKAGES + extra:
         try:
             out[name] = metadata.version(name)
@@ -153,7 +153,7 @@ def save_npz(path: str | os.PathLike[str], arrays: dict, meta: dict) -> None:
     payload = {k: np.asarray(v) for k, v in arrays.items()}
     payload["__meta__"] = np.array(json.dumps(record, sort_keys=True))
     with atomic_path(path, suffix=".npz") as tmp:
-        np.savez_compressed(tmp, **payload)
+        np.savez_compressed(tmp, **payload)  # type: ignore[arg-type]  # numpy types **kwds as its own options
 
 
 class CorruptArtifactError(ValueError):

@@ -132,7 +132,7 @@ Verdict = tuple[dict, list[Criterion]]
 @dataclass(frozen=True)
 class Check:
     claim: str
-    experiments: tuple
+    experiments: tuple | str  # or ALL_EXPERIMENTS
     datasets: tuple
     func: Callable[[Artifacts], Verdict]
     kind: str = "claim"
@@ -155,7 +155,7 @@ class Artifacts:
 
     def __init__(self, runs: dict, metrics: dict, data: dict, refs: dict) -> None:
         self._paths = dict(runs=runs, metrics=metrics, data=data, refs=refs)
-        self._cache = {}
+        self._cache: dict[tuple[str, str], Any] = {}
 
     def _load(self, kind: str, name: str) -> tuple:
         key = (kind, name)
@@ -224,7 +224,7 @@ def evaluate(paper: str, name: str, art: Artifacts) -> dict:
 def verdict_of(check: Check, art: Artifacts, paper: str, name: str) -> dict:
     """The JSON verdict of `check` on the artifacts `art`."""
     measured, criteria = check.func(art)
-    verdict = {
+    verdict: dict[str, Any] = {
         "paper": paper,
         "check": name,
         "kind": check.kind,

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .hyperparameters import OPTIMIZERS, SAMPLINGS, TRAIN_DEFAULTS
 
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["CLIError", "main"]
 
 # the `fit` options passed to `train` as they are
+TRAIN_OPTIONS: tuple[str, ...]
 TRAIN_OPTIONS = ("optimizer", "steps", "lr", "decay", "beta1", "beta2", "eps", "eps_inside", "bias_correction")
 TRAIN_OPTIONS += ("batch_size", "sampling", "seed", "loss", "p")
 EXIT_USAGE = 2  # bad input, as argparse's own usage errors
@@ -142,7 +143,7 @@ def fit(X: np.ndarray, y: np.ndarray | None, args: argparse.Namespace, progress:
         train(X, y, **{**settings, "steps": 1}, backend="numpy")
     except (ValueError, FloatingPointError) as exc:
         raise CLIError(str(exc)) from None
-    norms = {"l2": 2, "linf": "inf"}
+    norms: dict[str, int | str] = {"l2": 2, "linf": "inf"}
     references = {}
     for key in norms:
         progress.stage(f"max-margin {key} solution")
@@ -165,7 +166,7 @@ def fit(X: np.ndarray, y: np.ndarray | None, args: argparse.Namespace, progress:
     progress.stage("margins and alignments")
     W = traj.w_final
     names = {"l2": "V_2", "linf": "V_inf"} if multiclass else {"l2": "w_l2", "linf": "w_linf"}
-    result = {
+    result: dict[str, Any] = {
         "data": {"kind": "multiclass" if multiclass else "binary", "samples": X.shape[0], "features": X.shape[1]},
         "settings": traj.settings,
         "final_log_loss": float(traj.log_loss[-1]),
@@ -175,15 +176,16 @@ def fit(X: np.ndarray, y: np.ndarray | None, args: argparse.Namespace, progress:
         "trajectory": {
             "steps": traj.steps.tolist(),
             "log_loss": traj.log_loss.tolist(),
-            **{f"cosine_{names[key]}": cosine(traj.w, references[key].w).tolist() for key in norms},
-            **{f"margin_{key}": normalized_margin(traj.w, X, y, norm=norm).tolist() for key, norm in norms.items()},
+            **{f"cosine_{names[key]}": cosine(traj.w, references[key].w).tolist() for key in norms},  # type: ignore[union-attr]
+            **{f"margin_{key}": normalized_margin(traj.w, X, y, norm=norm).tolist() for key, norm in norms.items()},  # type: ignore[union-attr]
         },
     }
     if multiclass:
         result["data"]["classes"] = int(W.shape[0])
     else:
+        assert fixed is not None  # binary data: solved above
         result["cosine"]["adam_proxy_fixed_point"] = float(cosine(W, fixed.w))
-        result["trajectory"]["cosine_adam_proxy_fixed_point"] = cosine(traj.w, fixed.w).tolist()
+        result["trajectory"]["cosine_adam_proxy_fixed_point"] = cosine(traj.w, fixed.w).tolist()  # type: ignore[union-attr]
         result["fixed_point"] = {"converged": bool(fixed.converged), "iterations": int(fixed.iterations)}
     # NaN (the zero iterate w_0 has no direction) is written as JSON null
     result["trajectory"] = {k: [None if v != v else v for v in vals] for k, vals in result["trajectory"].items()}

@@ -31,6 +31,7 @@ import math
 import re
 from collections.abc import Iterable
 from pathlib import Path, PurePath
+from typing import Any
 
 __all__ = [
     "NAME",
@@ -182,14 +183,14 @@ def duplicate_keys(path: str | Path) -> ConfigError | None:
     except yaml.YAMLError:
         return None  # not ours to report: Snakemake's loader refuses the file with its own message
     seen_nodes = set()
-    stack = [(root, [])]
+    stack: list[tuple[Any, list]] = [(root, [])]
     while stack:
         node, keys = stack.pop()
         if id(node) in seen_nodes:  # an alias of an anchored node: already walked
             continue
         seen_nodes.add(id(node))
         if isinstance(node, yaml.MappingNode):
-            first_line = {}
+            first_line: dict[str, int] = {}
             for key_node, value_node in node.value:
                 key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
                 if key is not None and key != "<<":
@@ -209,7 +210,7 @@ def duplicate_keys(path: str | Path) -> ConfigError | None:
 
 def unsafe_path(config: dict) -> ConfigError | None:
     """The first key that is not a plain `NAME`, or path value (`PATH_KEYS`) that leaves the project, or None."""
-    stack = [(config, [])]
+    stack: list[tuple[Any, list]] = [(config, [])]
     while stack:
         node, keys = stack.pop()
         if isinstance(node, dict):

@@ -37,6 +37,7 @@ module (see `implicit_bias.margins`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -435,7 +436,7 @@ _ANDERSON_MEMORY = 8
 _ANDERSON_GIVE_UP = 3
 
 
-def _normalised_dual(problem: _ProxyProblem, c: np.ndarray) -> np.ndarray:
+def _normalised_dual(problem: _ProxyProblem | _WorkingSetProblem, c: np.ndarray) -> np.ndarray:
     """F(c) = lambda*(c) / ||lambda*(c)||_1 (baek2025 Algorithm 3)."""
     _, lam, _ = problem.solve(c)
     total = lam.sum()
@@ -797,8 +798,9 @@ def lexicographic_fixed_point(
     H, labels, k = check_labels(H, y, num_classes)
     system = constraint_system(H, labels, k, batch_size, sampling)
     touching = np.abs(system.A.reshape(system.A.shape[0], k, -1)).sum(axis=2) > 0
-    common = dict(tol=tol, batch_size=batch_size, sampling=sampling)
+    common: dict[str, Any] = dict(tol=tol, batch_size=batch_size, sampling=sampling)
     primary = None
+    deferred: list[int]
     kept, deferred = list(range(k)), []
     while True:  # stage 1, on the classes that keep weight
         mask = np.isin(labels, kept)
@@ -853,7 +855,7 @@ def lexicographic_fixed_point(
                 free = [r for r in free if r not in absorbed]
             if best is None or result[1] < best[1][1]:
                 best = (free, result)
-        free, (w, t, residual, its, turn, _, rate) = best
+        free, (w, t, residual, its, turn, _, rate) = best  # type: ignore[misc]  # the loop runs at least once
         cols = np.zeros(W.shape, dtype=bool)
         cols[free] = True
         W[cols] = w

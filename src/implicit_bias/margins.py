@@ -236,7 +236,7 @@ def _norm_objective(v: cp.Variable, norm):
         return cp.Minimize(cp.norm1(v))
     # General p: cvxpy represents pnorm with power/SOC cones; for non-integer p
     # it uses a rational approximation of p (max denominator 1024).
-    return cp.Minimize(cp.pnorm(v, float(norm)))
+    return cp.Minimize(cp.pnorm(v, float(norm)))  # type: ignore[arg-type]  # cvxpy takes a float p, typed int
 
 
 def _default_solver(norm) -> str:
@@ -336,7 +336,7 @@ def max_margin(
         if num_classes is not None:
             raise ValueError("num_classes is only meaningful for multiclass data (y given)")
         A = as_design_matrix(X, "X")
-        out_shape = (A.shape[1],)
+        out_shape: tuple[int, ...] = (A.shape[1],)
     else:
         H = as_design_matrix(X, "X")
         A = pair_matrix(H, y, num_classes=num_classes)

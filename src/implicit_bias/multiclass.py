@@ -96,13 +96,13 @@ def make_multiclass(
     raise ValueError(f"no separable draw in {max_tries} tries (k={k}, d={d}, per_class={per_class}, sigma={sigma})")
 
 
-def pairwise_margins(W: ArrayLike, H: ArrayLike, y: ArrayLike) -> np.ndarray:
+def pairwise_margins(W: ArrayLike, H: np.ndarray, y: np.ndarray) -> np.ndarray:
     """m_ic = z_{i,y_i} − z_ic for every (i, c), shape (n, k); the entries c = y_i are 0."""
     Z = H @ np.asarray(W, dtype=np.float64).T
     return Z[np.arange(H.shape[0]), y][:, None] - Z
 
 
-def min_margin(W: ArrayLike, H: ArrayLike, y: ArrayLike) -> float:
+def min_margin(W: ArrayLike, H: np.ndarray, y: np.ndarray) -> float:
     """min_{i, c≠y_i} m_ic (un-normalised)."""
     M = pairwise_margins(W, H, y)
     M[np.arange(H.shape[0]), y] = np.inf
@@ -121,7 +121,7 @@ def _margins_and_negatives(W, H, y):
     return M, neg
 
 
-def log_weights(W: ArrayLike, H: ArrayLike, y: ArrayLike, loss: str = "ce") -> np.ndarray:
+def log_weights(W: ArrayLike, H: np.ndarray, y: np.ndarray, loss: str = "ce") -> np.ndarray:
     """u_ic = log w_ic (module docstring), shape (n, k), −inf at c = y_i."""
     _check_loss(loss)
     M, neg = _margins_and_negatives(W, H, y)
@@ -136,7 +136,7 @@ def log_weights(W: ArrayLike, H: ArrayLike, y: ArrayLike, loss: str = "ce") -> n
     return neg - _softplus(a)[:, None]
 
 
-def scaled_gradient(W: ArrayLike, H: ArrayLike, y: ArrayLike, loss: str = "ce") -> tuple[float, np.ndarray]:
+def scaled_gradient(W: ArrayLike, H: np.ndarray, y: np.ndarray, loss: str = "ce") -> tuple[float, np.ndarray]:
     """(C, ĝ) with ∇L(W) = e^C ĝ, ĝ of shape (k, d) and max-entry weight 1 (C = max u_ic)."""
     U = log_weights(W, H, y, loss)
     C = float(U.max())
@@ -147,7 +147,7 @@ def scaled_gradient(W: ArrayLike, H: ArrayLike, y: ArrayLike, loss: str = "ce") 
     return C, ghat
 
 
-def gradient(W: ArrayLike, H: ArrayLike, y: ArrayLike, loss: str = "ce") -> np.ndarray:
+def gradient(W: ArrayLike, H: np.ndarray, y: np.ndarray, loss: str = "ce") -> np.ndarray:
     """∇L(W) in plain float64 (underflows to 0 at large margins; use `scaled_gradient` for anything iterative)."""
     C, ghat = scaled_gradient(W, H, y, loss)
     return np.exp(C) * ghat
@@ -167,7 +167,7 @@ def log_log1p_exp(a: ArrayLike) -> np.ndarray:
     return out
 
 
-def log_loss_terms(W: ArrayLike, H: ArrayLike, y: ArrayLike, loss: str = "ce") -> np.ndarray:
+def log_loss_terms(W: ArrayLike, H: np.ndarray, y: np.ndarray, loss: str = "ce") -> np.ndarray:
     """log ℓ_i per sample (finite at every finite W)."""
     _check_loss(loss)
     _M, neg = _margins_and_negatives(W, H, y)
@@ -181,19 +181,19 @@ def log_loss_terms(W: ArrayLike, H: ArrayLike, y: ArrayLike, loss: str = "ce") -
     return logsumexp(T, axis=1)
 
 
-def log_loss(W: ArrayLike, H: ArrayLike, y: ArrayLike, loss: str = "ce") -> float:
+def log_loss(W: ArrayLike, H: np.ndarray, y: np.ndarray, loss: str = "ce") -> float:
     """log L(W) = log((1/n) Σ_i ℓ_i)."""
     return float(logsumexp(log_loss_terms(W, H, y, loss)) - np.log(H.shape[0]))
 
 
-def log_proxy(W: ArrayLike, H: ArrayLike, y: ArrayLike, loss: str = "ce") -> float:
+def log_proxy(W: ArrayLike, H: np.ndarray, y: np.ndarray, loss: str = "ce") -> float:
     """log G(W), G = (1/n) Σ_{i, c≠y_i} w_ic (= (1/n)Σ(1 − s_{iy}) for CE, spec eq 7)."""
     U = log_weights(W, H, y, loss)
     return float(logsumexp(U) - np.log(H.shape[0]))
 
 
 def class_proxies(
-    W: ArrayLike, H: ArrayLike, y: ArrayLike, loss: str = "ce", k: int | None = None
+    W: ArrayLike, H: np.ndarray, y: np.ndarray, loss: str = "ce", k: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """(G_c, Q_c) per class, in plain float64 (spec §1).
 

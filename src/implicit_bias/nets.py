@@ -130,7 +130,7 @@ class TanhMLP:
 
     def loss(self, theta: ArrayLike, X: np.ndarray | None = None, y: ArrayLike | None = None) -> np.ndarray | float:
         X = self.X if X is None else X
-        Y = self.Y if y is None else np.eye(self.k)[y]
+        Y = self.Y if y is None else np.eye(self.k)[y]  # type: ignore[index]  # integer labels
         _, Z, _P = self._forward(theta, X)
         logp = Z - np.log(np.exp(Z).sum(axis=-1, keepdims=True))
         return -np.mean(np.sum(Y * logp, axis=-1), axis=-1)

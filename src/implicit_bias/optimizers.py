@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -48,8 +49,8 @@ __all__ = [
 ]
 
 
-# the scalar parts take numpy arrays (the reference) or floats (compiled into the kernels)
-ArrayOrFloat = np.ndarray | float
+# the scalar parts take numpy arrays (the reference) or floats (compiled into the kernels), and return the same kind
+ArrayOrFloat = TypeVar("ArrayOrFloat", np.ndarray, float)
 
 # exp() overflows at 709.78; an ε-term beyond e^{700} makes the Adam step ≤ e^{-700}·|m̂|, i.e. zero in any sum with w.
 MAX_LOG = 700.0
@@ -126,7 +127,7 @@ class RuleState:
     s: float  # log-scale; −inf before the first step (m_{−1} = v_{−1} = 0)
 
 
-def init_state(rule: UpdateRule, d: int) -> RuleState:
+def init_state(rule: UpdateRule, d: int | tuple[int, ...]) -> RuleState:
     return RuleState(m=np.zeros(d), v=np.zeros(d), s=-np.inf)
 
 
@@ -235,7 +236,7 @@ def step_direction(
         return nsd_direction(ghat, rule.norm_p), state
     if name == "adam_proxy":
         # Def. 4.2: P(w)^{-1}∇L with P = diag(sqrt((1/N)Σ_i ∇L_i²)); the common factor e^c cancels.
-        return _safe_divide(ghat, np.sqrt(g2hat)), state
+        return _safe_divide(ghat, np.sqrt(g2hat)), state  # type: ignore[arg-type]  # adam_proxy comes with g2hat
 
     s_new = new_log_scale(state.s, c, rule.log_state_decay)
     decay = math.exp(state.s - s_new)  # 0 on the first step

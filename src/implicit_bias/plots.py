@@ -52,7 +52,7 @@ def series_colors(labels: Iterable[str]) -> dict[str, tuple[float, float, float]
     out: dict[str, tuple[float, float, float]] = {}
     spare = [c for c in (*_PALETTE, *sns.color_palette("dark", 10)) if c not in ALGORITHM_COLORS.values()]
     for lab in labels:
-        col = tuple(ALGORITHM_COLORS.get(lab, colors.get(lab)))
+        col = tuple(ALGORITHM_COLORS.get(lab, colors.get(lab)))  # type: ignore[arg-type]  # every label has one
         if col in out.values():
             col = tuple(next(c for c in spare if tuple(c) not in out.values()))
         out[lab] = col

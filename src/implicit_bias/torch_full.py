@@ -86,7 +86,7 @@ def resnet(blocks: Sequence[int] = (3, 4, 6, 3), width: int = 64, classes: int =
     torch = torch_module()
     nn = torch.nn
 
-    class Bottleneck(nn.Module):
+    class Bottleneck(nn.Module):  # type: ignore[name-defined]  # torch is imported lazily (torch_module)
         expansion = 4
 
         def __init__(self, cin, planes, stride):
@@ -177,7 +177,7 @@ def full_batch_adam(
             batch_loss = loss_fn(out, ytr[i : i + physical_batch].to(device)) / n
             batch_loss.backward()
             total += float(batch_loss.detach())
-        g = torch.cat([p.grad.reshape(-1) for p in params]).detach().cpu().double().numpy()
+        g = torch.cat([p.grad.reshape(-1) for p in params]).detach().cpu().double().numpy()  # type: ignore[union-attr]
         loss[step], norm[step] = total, perturbed_one_norm(g, eps)
         d, state = step_direction(rule, state, step, 0.0, g)
         theta = theta - h * d

@@ -194,7 +194,7 @@ def _prepare(args: dict[str, Any]) -> _Run:
         if a.optimizer == "adam_proxy":
             raise ValueError("optimizer 'adam_proxy' (baek2025 Def. 4.2) is defined for binary data only")
         n, d = X.shape
-        shape = (k, d)
+        shape: tuple[int, ...] = (k, d)
     else:
         if a.num_classes is not None:
             raise ValueError("num_classes is only meaningful for multiclass data (y given)")
@@ -438,8 +438,8 @@ def train_many(
     """
     signature = inspect.signature(train)
     prepared = []
-    for run in runs:
-        bound = signature.bind(X, y, backend=backend, **{**common, **run})
+    for overrides in runs:
+        bound = signature.bind(X, y, backend=backend, **{**common, **overrides})
         bound.apply_defaults()  # `train`'s defaults, from `train` itself
         if bound.arguments["progress"] is not None:
             raise ValueError("progress is reported by `train` only, not by `train_many`")
@@ -454,7 +454,7 @@ def train_many(
     for members in groups.values():
         for i, out in zip(members, _execute_batch([prepared[i] for i in members], threads), strict=True):
             results[i] = out
-    return [_finish(run, *out, name=f"run {i} of train_many: ") for i, (run, out) in enumerate(zip(prepared, results))]
+    return [_finish(run, *out, name=f"run {i} of train_many: ") for i, (run, out) in enumerate(zip(prepared, results))]  # type: ignore[misc]
 
 
 def _execute_batch(runs: list[_Run], threads: int | None) -> list[tuple]:

@@ -15,6 +15,7 @@ if it holds at every logged step of the last decade and by more than the differe
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -364,6 +365,7 @@ def cor_3_2(art: Artifacts) -> Verdict:
         b1, b2 = s["beta1"], s["beta2"]
         c1 = inc_adam_constant(b1, b2, n) * (1 - b1**n) / (1 - b1)  # Σ_i β1^((i−j) mod N) = (1 − β1^N)/(1 − β1)
         c2 = c1 * b2 ** (-(n - 1) / 2)
+        weights: Any
         weights, errors = [], []
         for w in art.runs(exp)[f"{run}__w"][0][1:]:  # every logged iterate but w_0 = 0
             logl = per_sample_log_weights(X, w, s["loss"])

@@ -121,7 +121,7 @@ def run_experiment(
 
 def reference_solutions(X: np.ndarray, fp_tol: float = 1e-6, fp_max_iter: int = 50) -> dict[str, np.ndarray]:
     """ℓ2 and ℓ∞ max-margin directions and margins and the AdamProxy fixed point (Alg. 3), per seed."""
-    out = {
+    out: dict[str, list] = {
         k: []
         for k in (
             "w_l2",

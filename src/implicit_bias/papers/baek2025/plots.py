@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from matplotlib.colors import LogNorm, TwoSlopeNorm
+from matplotlib.colors import LogNorm, Normalize, TwoSlopeNorm
 
 from ...plots import series_colors
 from .checks import RATE_SLACK
@@ -235,9 +235,9 @@ def plot_curves(
                     _room_below(low, 0.35)
                     _fall_box(low, low_falls)
             elif slope_panel:
-                rate = guide["slope"]
+                rate = guide["slope"]  # type: ignore[index]  # a slope panel has its guide
                 line = low.axhline(rate, color="black", ls="--", lw=1.2)
-                line.set_label(f"$\\propto {_rate_text(rate)}$ ({guide['label']})")
+                line.set_label(f"$\\propto {_rate_text(rate)}$ ({guide['label']})")  # type: ignore[index]
                 low.set_xscale("log")
                 low.set_xlabel("iteration $t$")
                 low.set_ylabel(r"$d\,\log(\mathrm{gap}) / d\,\log t$")
@@ -345,8 +345,8 @@ def plot_heatmap(
     row_axis = (SETTINGS.get(rows, rows), [_tick(rows, v, settings) for v in row_values])
     col_axis = (SETTINGS.get(columns, columns), [_tick(columns, v, settings) for v in col_values])
     fig, (left, right) = plt.subplots(1, 2, figsize=(12.5, 0.8 * len(row_values) + 2.4), layout="constrained")
-    fig.get_layout_engine().set(wspace=0.12)
-    norm = LogNorm(vmin=np.nanmin(level), vmax=np.nanmax(level))
+    fig.get_layout_engine().set(wspace=0.12)  # type: ignore[union-attr, call-arg]  # the constrained engine
+    norm: Normalize = LogNorm(vmin=np.nanmin(level), vmax=np.nanmax(level))
     _heat(left, level, level_text, "viridis", norm, row_axis, col_axis, f"{stem} at $T$ (log scale)", fig)
     left.set_title(f"{stem} at $T$: seed mean (min–max)")
     label = "gap(T/10) / gap(T)" if metric == "gap_linf" else "value(T/10) / value(T)"
@@ -358,7 +358,7 @@ def plot_heatmap(
         norm = TwoSlopeNorm(vcenter=rate, vmin=low, vmax=2 * rate - low)
         bar = _heat(right, fall, fall_text, "RdBu", norm, row_axis, col_axis, label, fig)
         ticks = {low: f"{low:.3g} (flat)", RATE_SLACK * rate: f"{RATE_SLACK * rate:.2f} (slower than the rate below)"}
-        ticks[rate] = f"{rate:.2f}: ${_rate_text(guide['slope'])}$ ({guide['label']})"
+        ticks[rate] = f"{rate:.2f}: ${_rate_text(guide['slope'])}$ ({guide['label']})"  # type: ignore[index]  # a rate comes with its guide
         bar.set_ticks(list(ticks), labels=list(ticks.values()))
     right.set_title("fall over the last decade: of the seed mean (min–max of the seeds')")
     if rate is not None:

@@ -30,7 +30,7 @@ established, judged by trend and ranking). Full batch → V_∞ is fan2025's C5/
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 
@@ -75,7 +75,7 @@ MOTION_FRACTION = 0.01
 
 
 # ------------------------------------------------------------------------------------------------ configuration
-def _fail(key: str, message: str) -> None:
+def _fail(key: str, message: str) -> NoReturn:
     raise ValueError(f"{STUDY}.{key}: {message}")
 
 
@@ -131,7 +131,7 @@ def _seed_of(cfg: dict, name: str) -> int:
 
 
 # ------------------------------------------------------------------------------------------------ data, references
-def make_dataset(cfg: dict, name: str) -> dict[str, np.ndarray]:
+def make_dataset(cfg: dict, name: str) -> dict[str, Any]:
     """fan2025's data for one seed; the max-norm LP that certifies separability (spec §3) comes with it (V_∞, γ_∞)."""
     from ...multiclass import make_multiclass
 
@@ -324,7 +324,7 @@ def metrics(cfg: dict, inputs: dict) -> pd.DataFrame:
             table["own_plain_converged"] = int(bool(refs[f"{own}__plain_converged"])) if fixed else 1
             # every class set in a later stage (lost by the plain iteration, or again in stage 1's re-solve), as
             # "[1, 7]" so that the CSV column stays text
-            lost = np.flatnonzero(refs[f"{own}__stage"] > 1) if fixed else []
+            lost: Any = np.flatnonzero(refs[f"{own}__stage"] > 1) if fixed else []
             table["own_lost_classes"] = "[" + ", ".join(str(int(r)) for r in lost) + "]"
             table["own_stages"] = int(refs[f"{own}__stage"].max()) if fixed else 1
             table["own_levels"] = " ".join(f"{t:.4g}" for t in refs[f"{own}__levels"]) if fixed else "1"

@@ -171,7 +171,7 @@ def _lead(w: np.ndarray, cands: dict, rivals: tuple[str, ...]) -> float:
     """cos(w, fp_b) − max over the rivals of cos(w, rival)."""
     from ...margins import cosine
 
-    return cosine(w, cands["cos_fp_b"]) - max(cosine(w, cands[r]) for r in rivals)
+    return cosine(w, cands["cos_fp_b"]) - max(cosine(w, cands[r]) for r in rivals)  # type: ignore[return-value]  # vectors
 
 
 def metrics(cfg: dict, inputs: dict) -> pd.DataFrame:

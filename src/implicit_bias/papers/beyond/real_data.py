@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -457,6 +457,7 @@ def real_data_multiclass(art: Artifacts) -> Verdict:
     df = df[df["dataset"] == TEN_CLASS]
     if df.empty:
         raise ValueError(f"real_data_multiclass: the metric table has no {TEN_CLASS!r} rows (real_data.ten_class)")
+    measured: dict[str, Any]
     measured, criteria = {}, []
     for r, favoured in PREDICTIONS["multiclass"].items():
         sub = df[(df["run"] == r) & (df["step"] > 0)].sort_values("step")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -102,7 +103,7 @@ def tail_motion(traj: np.ndarray, last: int) -> float:
 def toy_trajectories(cfg: dict, log: Callable[[str], object] = print) -> dict:
     """Adam on the toy problem: grid (β, ρ) at h = cfg['h'] (left panel), and (β, ρ) pairs over cfg['h_grid']."""
     toy = ToyProblem()
-    out = {}
+    out: dict[str, Any] = {}
     theta0 = np.asarray(cfg["theta0"], float)
     eps, T, last = cfg["eps"], cfg["T"], cfg["tail"]
     thin = cfg["num_plot"]
@@ -191,7 +192,7 @@ def order_of_accuracy(cfg: dict, log: Callable[[str], object] = print) -> dict:
     err2 = np.empty_like(err1)
     loss0, lossT, min_abs_grad = np.empty_like(err1), np.empty_like(err1), np.empty_like(err1)
     field_lip = np.empty_like(err1)
-    out = {}
+    out: dict[str, Any] = {}
     for s, (b, r, e) in enumerate(settings):
         for i, h in enumerate(hs):
             started = time.perf_counter()
@@ -441,7 +442,7 @@ def adam_sweep(cfg: dict, sweep: dict, log: Callable[[str], object] = print) -> 
     seeds = list(cfg["seeds"])
     theta0 = np.stack([mlp.init(s) for s in seeds])
     values = np.asarray(sweep["values"], float)
-    out = dict(values=values, seeds=np.asarray(seeds))
+    out: dict[str, Any] = dict(values=values, seeds=np.asarray(seeds))
     fixed = {key: cfg[key] for key in ("h", "eps", "steps", "eval_every")}  # the settings every value shares
     for v, (beta, rho) in enumerate(sweep_points(sweep)):
         started = time.perf_counter()

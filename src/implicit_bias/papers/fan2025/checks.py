@@ -10,6 +10,7 @@ threshold. Rates are judged by one rule (`rate_criteria`); every other threshold
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -281,6 +282,7 @@ def rate_criteria(tab: pd.DataFrame, r: float, label: str, why: str, log_factor:
     approaches its rate from a steeper transient flattens too, but stays within it. `label` prefixes the measured
     keys, `why` the reasons."""
     T = float(tab.index[-1])
+    measured: dict[str, Any]
     measured, criteria = {f"{label}T": int(T)}, []
     slopes, cis = [], []
     for lo, hi in rate_windows(T):
@@ -582,6 +584,7 @@ def c8_nsd(art: Artifacts) -> Verdict:
     Reported: spec C8's "own-norm gap is the smallest of the four at T" (an ordering the remark does not state)."""
     df = _metrics(art, "nsd")
     norms = sorted(c[len("gap_") :] for c in df.columns if c.startswith("gap_"))
+    measured: dict[str, Any]
     measured, criteria = {}, []
     # how the reference solutions were obtained, where it is anything but "optimal" (fan2025 experiments)
     notes = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -89,7 +90,7 @@ def _pnorm_margin_loose(H: np.ndarray, y: np.ndarray, p: float) -> SimpleNamespa
     A = pair_matrix(H, y)
     scale = float(np.max(np.abs(A)))
     v = cp.Variable(A.shape[1])
-    prob = cp.Problem(cp.Minimize(cp.pnorm(v, p)), [(A / scale) @ v >= 1])
+    prob = cp.Problem(cp.Minimize(cp.pnorm(v, p)), [(A / scale) @ v >= 1])  # type: ignore[arg-type]  # a float p
     prob.solve(solver=cp.CLARABEL, tol_gap_abs=1e-9, tol_gap_rel=1e-9, tol_feas=1e-9)
     if prob.status != cp.OPTIMAL:
         raise RuntimeError(f"CLARABEL status {prob.status!r} for the p = {p} max margin")
@@ -102,7 +103,7 @@ def _pnorm_margin_loose(H: np.ndarray, y: np.ndarray, p: float) -> SimpleNamespa
 
 def reference_solutions(
     H: np.ndarray, y: np.ndarray, norms: Iterable[str | float], known: dict | None = None
-) -> dict[str, np.ndarray | float]:
+) -> dict[str, np.ndarray | float | str]:
     """V_p (unit entry-wise p-norm) and γ_p for each norm, plus B; `known` maps a norm name to a solution already
     computed (the max-norm LP of the separability test).
 
@@ -110,7 +111,7 @@ def reference_solutions(
     tolerances), or, for a general p whose solve at 1e-10 came back 'optimal_inaccurate', that it is the optimum at
     the looser tolerance 1e-9 — so that the ledger can show it instead of a warning in a log.
     """
-    out = {"B": data_bound(H)}
+    out: dict[str, np.ndarray | float | str] = {"B": data_bound(H)}
     known = known or {}
     for norm in norms:
         name = norm_name(norm)
@@ -188,7 +189,7 @@ def adam_moment_trace(
     rule = UpdateRule("adam", beta1=beta1, beta2=beta2)
     state = init_state(rule, (k, d))
     W = np.zeros((k, d))
-    out = {key: np.empty(steps) for key in MOMENT_TRACE_KEYS[:6]}
+    out: dict[str, np.ndarray] = {key: np.empty(steps) for key in MOMENT_TRACE_KEYS[:6]}
     out["log_loss"], out["log_proxy"] = np.empty(steps + 1), np.empty(steps + 1)
     eta = learning_rate(np.arange(steps), lr, decay)
     for t in range(steps + 1):
@@ -245,6 +246,7 @@ def run_experiment(
     arrays = {}
     for run_id, spec in run_specs(experiment).items():
         started = time.perf_counter()
+        trajs: list[Any]
         trajs, traces, moments = [], [], []
         for H, y in datasets:
             kw = dict(
@@ -265,13 +267,13 @@ def run_experiment(
                 traces.append(trace_log_loss_and_proxy(full.w, H, y, spec["loss"]))
             if spec["moments"]:
                 keep = ("steps", "lr", "decay", "beta1", "beta2")
-                tr = adam_moment_trace(H, y, **{key: kw[key] for key in keep})
+                tr: dict[str, Any] = adam_moment_trace(H, y, **{key: kw[key] for key in keep})
                 W_run = trajs[-1].w[-1]
                 tr["dev"] = float(np.max(np.abs(tr.pop("w_final") - W_run)) / np.max(np.abs(W_run)))
                 moments.append(tr)
         arrays[f"{run_id}__steps"] = trajs[0].steps
-        for j, tr in enumerate(trajs):
-            arrays[f"{run_id}__w__{j}"] = tr.w
+        for j, traj in enumerate(trajs):
+            arrays[f"{run_id}__w__{j}"] = traj.w
         arrays[f"{run_id}__log_loss"] = np.stack([t.log_loss for t in trajs])
         arrays[f"{run_id}__max_direction"] = np.array([t.max_direction for t in trajs])
         if traces:

@@ -248,6 +248,7 @@ def l5_1_proxy_ratio(art: Artifacts) -> Verdict:
     _, _, logG, eta = _signgd_trace(art)
     _, eta_a = _moment_setting(art)
     logG_a, step_a = _trace(art, "log_proxy"), _trace(art, "step_max")
+    measured: dict[str, list]
     measured, viol, cases, slack = {}, [], [], []
     for j, key in enumerate(_keys(art, EXP)):
         B = float(art.refs(_ds_name(key))["B"])
