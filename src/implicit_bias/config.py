@@ -58,7 +58,7 @@ PATH_KEYS = ("cattaneo2024.full.data_dir",)
 # The schemas, package data (pyproject.toml), so an installed package validates without a checkout.
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 # The top-level schema (section None = the whole config); each home adds its own section's (`schemas`).
-SCHEMAS = {None: "config.schema.yaml"}
+SCHEMAS: dict[str | None, str] = {None: "config.schema.yaml"}
 
 
 def schemas() -> dict[str | None, str]:
@@ -67,7 +67,8 @@ def schemas() -> dict[str | None, str]:
     own schema (its declaration's `schema`), in the registry's order."""
     from .papers import PAPERS, home
 
-    return {**SCHEMAS, **{paper: home(paper).schema for paper in PAPERS if home(paper).schema is not None}}
+    own: dict[str | None, str] = {paper: schema for paper in PAPERS if (schema := home(paper).schema) is not None}
+    return {**SCHEMAS, **own}
 
 
 class ConfigError(ValueError):

@@ -89,8 +89,8 @@ def render_sources(sources: Iterable[Source]) -> str:
     parts = []
     for paper, of_paper in groupby(sources, key=lambda s: s.paper):
         items = []
-        for (kind, bare), run in groupby(of_paper, key=lambda s: (s.kind, not s.note and s.numbered)):
-            run = list(run)
+        for (kind, bare), group in groupby(of_paper, key=lambda s: (s.kind, not s.note and s.numbered)):
+            run = list(group)
             if bare and len(run) > 1:
                 items.append(_prefix(kind, True) + ", ".join(_label_text(s) for s in run))
             else:

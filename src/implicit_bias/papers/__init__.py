@@ -169,7 +169,7 @@ def run_specs(experiment: dict, defaults: dict, structural: Iterable[str] = ("ru
 def check_run_labels(key: str, specs: dict[str, dict]) -> None:
     """Two runs of one experiment must not share a label (`key`: the experiment's dotted path): the figures tell
     runs apart by label, so their curves would share a colour and a legend entry."""
-    run_of = {}
+    run_of: dict[str, str] = {}
     for run_id, spec in specs.items():
         other = run_of.setdefault(spec["label"], run_id)
         if other != run_id:

@@ -198,7 +198,7 @@ def check_figures(config: dict) -> None:
             if grid["rows"] == grid["columns"]:
                 raise ValueError(f"{key}.heatmap: rows and columns are both {grid['rows']!r}")
             specs = run_specs(cfg["experiments"][spec["experiment"]])
-            cells = {}
+            cells: dict[tuple, str] = {}
             for run in spec["runs"]:
                 cell = (specs[run][grid["rows"]], specs[run][grid["columns"]])
                 other = cells.setdefault(cell, run)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -23,7 +24,7 @@ def torch_sweep(cfg: dict, sweep: dict, full: dict, log: Callable[[str], object]
     seeds = list(cfg["seeds"])
     values = np.asarray(sweep["values"], float)
     steps = cfg["steps"]
-    out = dict(values=values, seeds=np.asarray(seeds))
+    out: dict[str, Any] = dict(values=values, seeds=np.asarray(seeds))
     for v, (beta, rho) in enumerate(sweep_points(sweep)):
         runs = []
         for s in seeds:
