@@ -148,7 +148,7 @@ def test_a_minimal_paper_added_by_the_guide_runs_through_dag_ledger_and_report(t
     )
     assert out.returncode == 0, out.stderr[-3000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert result["papers"][-1] == PAPER and "test_a_flat_or_growing_gap_fails" in result["tests"]
+    assert result["papers"][-1] == PAPER and "test_a_plateau_a_rising_gap_or_one_stuck_seed_fails" in result["tests"]
     html = result["html"]  # the home's section, its figure and its check beside it
     assert all(f'id="{anchor}"' in html for anchor in (PAPER, f"fig-{PAPER}-fig_gap", f"check-{PAPER}-thm3_margin"))
     assert [row[1:3] for row in result["listing"]] == [["figure", "fig_gap"], ["check", "thm3_margin"]]
