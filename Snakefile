@@ -2,7 +2,7 @@
 #   snakemake --cores all                    every figure and check, and results/checks/summary.md
 #   snakemake --cores all report             results/report.html: every claim beside its figure, the criteria, the
 #                                            verdicts and the provenance, in one self-contained page (in `all` too)
-#   snakemake --cores all verify             the gate: fails if any theorem check failed
+#   snakemake --cores all verify             the gate: fails on any unexpected verdict (config.yaml's expected_failures)
 #   snakemake --cores all baek2025           one paper: its figures, checks and results/checks/baek2025/summary.md,
 #                                            and no job of another paper (likewise every home of
 #                                            implicit_bias.papers.PAPERS)

@@ -153,7 +153,7 @@ CASES = [
         "must divide the number of samples",
     ),
     ("beyond.real_data.pairs", [[6, 6]], "beyond.real_data.pairs", "not a pair of two different digits"),
-    # beyond: the rules the studies' own code made and their schema now says (with the cross-field ones kept)
+    # beyond: the schema's bounds (the cross-field rules are the studies' check_config)
     ("beyond.eps.colour", "red", "beyond.eps", "'colour' was unexpected"),
     ("beyond.eps.eps", [1.0e-12, 1.0e-8, 1.0e-4], "beyond.eps.eps", "has no item 0"),
     ("beyond.eps.eps", [0.0, NAN, 1.0e-4], "beyond.eps.eps.1", "not a finite number"),
