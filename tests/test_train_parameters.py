@@ -110,3 +110,16 @@ def test_schema_run_keys_match_the_table(file, pointer):
             assert node["default"] == parameter.default, name
         checked += 1
     assert checked >= 3
+
+
+@pytest.mark.parametrize(
+    ("key", "inside", "outside"),
+    [("beta1", 0.0, 1.0), ("beta1", 0.999, -0.1), ("beta2", 0.0, 1.0), ("eps", 0.0, -1e-12), ("p", 1.0, 0.99)],
+)
+def test_update_rule_refuses_exactly_outside_the_tables_bounds(key, inside, outside):
+    """UpdateRule (what train and train_many build) applies the table's bounds, the ones the schemas apply."""
+    UpdateRule("adam" if key != "p" else "nsd", **{key: inside})
+    with pytest.raises(ValueError, match=rf"^{key} must "):
+        UpdateRule("adam" if key != "p" else "nsd", **{key: outside})
+    with pytest.raises(ValueError, match=rf"^{key} must "):
+        UpdateRule("adam" if key != "p" else "nsd", **{key: float("nan")})

@@ -33,6 +33,27 @@ class Parameter:
     exclusive_maximum: float | None = None
     nullable: bool = False
 
+    def range_problem(self, value: float) -> str | None:
+        """What is wrong with the number `value` for this parameter's bounds ("beta1 must lie in [0, 1)"), or None.
+        A NaN fails every bound."""
+        low = self.minimum if self.minimum is not None else self.exclusive_minimum
+        if low is None and self.exclusive_maximum is None:
+            return None
+        above = value >= self.minimum if self.minimum is not None else True
+        above = above and (value > self.exclusive_minimum if self.exclusive_minimum is not None else True)
+        below = value < self.exclusive_maximum if self.exclusive_maximum is not None else True
+        if above and below and value == value:
+            return None
+        if self.exclusive_maximum is None:
+            op = ">=" if self.minimum is not None else ">"
+            return f"{self.name} must be {op} {_number(low)}"
+        opening = "[" if self.minimum is not None else "("
+        return f"{self.name} must lie in {opening}{_number(low)}, {_number(self.exclusive_maximum)})"
+
+
+def _number(x: float | None) -> str:
+    return "-inf" if x is None else f"{x:g}"
+
 
 REQUIRED = object()  # the `default` of a parameter `train` requires
 

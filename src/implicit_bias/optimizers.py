@@ -27,7 +27,7 @@ from typing import TypeVar
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .hyperparameters import OPTIMIZERS, SAMPLINGS, TRAIN_DEFAULTS
+from .hyperparameters import OPTIMIZERS, SAMPLINGS, TRAIN_DEFAULTS, TRAIN_PARAMETERS
 
 __all__ = [
     "OPTIMIZERS",
@@ -75,14 +75,12 @@ class UpdateRule:
     def __post_init__(self) -> None:
         if self.name not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {self.name!r}; expected one of {OPTIMIZERS}")
-        for key in ("beta1", "beta2"):
-            value = getattr(self, key)
-            if not 0.0 <= value < 1.0:
-                raise ValueError(f"{key} must lie in [0, 1); got {value}")
-        if not self.eps >= 0.0:
-            raise ValueError(f"eps must be >= 0; got {self.eps}")
-        if not float(self.p) >= 1.0:
-            raise ValueError(f"p must be >= 1 (an entry-wise norm); got {self.p}")
+        # the bounds of `train`'s parameter table, the same the config schemas and the CLI apply
+        for key in ("beta1", "beta2", "eps", "p"):
+            value = float(getattr(self, key))
+            problem = TRAIN_PARAMETERS[key].range_problem(value)
+            if problem is not None:
+                raise ValueError(f"{problem}; got {value}")
 
     @property
     def code(self) -> int:
