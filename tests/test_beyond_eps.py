@@ -18,6 +18,9 @@ from implicit_bias.checks import Artifacts, verdict_of
 from implicit_bias.config import check_section
 from implicit_bias.papers.beyond import eps as study
 from implicit_bias.papers.beyond import study_module
+from implicit_bias.papers.beyond.eps import checks as study_checks
+from implicit_bias.papers.beyond.eps import experiments as study_exp
+from implicit_bias.papers.beyond.eps import plots as study_plots
 from implicit_bias.papers.beyond.experiments import run_study
 
 TINY = dict(seeds=[0, 1], n=4, d=8, eps=[0.0, 1e-8, 1e-4], steps=3000, num_log=60)
@@ -29,11 +32,18 @@ def tiny():
     return run_study("eps", TINY, log=lambda line: None)
 
 
-def test_the_module_is_the_registered_study():
+def test_the_modules_are_the_registered_study():
     assert study_module("eps") is study
+    assert [study_module("eps", layer) for layer in ("experiments", "checks", "plots")] == [
+        study_exp,
+        study_checks,
+        study_plots,
+    ]
+    with pytest.raises(ValueError, match="unknown layer 'figure'"):
+        study_module("eps", "figure")
     assert study.FIGURE == "eps_per_sample"
-    assert set(study.CHECKS) == {"eps_per_sample"}
-    assert study.CHECKS["eps_per_sample"].experiments == ("eps",)
+    assert set(study_checks.CHECKS) == {"eps_per_sample"}
+    assert study_checks.CHECKS["eps_per_sample"].experiments == ("eps",)
 
 
 def test_interface_shapes(tiny):
@@ -44,7 +54,7 @@ def test_interface_shapes(tiny):
     for key in ("fp", "l2", "linf"):
         assert refs[key].shape == (8,)
         assert np.isfinite(refs[key]).all()
-    names = [study.run_name(e) for e in TINY["eps"]]
+    names = [study_exp.run_name(e) for e in TINY["eps"]]
     assert list(runs["runs"]) == names and np.array_equal(runs["eps"], TINY["eps"])
     n_log = runs["steps"].size
     for name in names:
@@ -66,36 +76,36 @@ def test_interface_shapes(tiny):
 
 
 def test_the_data_are_the_seeds_gaussian_data_and_deterministic():
-    a, b = study.make_dataset(TINY, "s1"), study.make_dataset(TINY, "s1")
+    a, b = study_exp.make_dataset(TINY, "s1"), study_exp.make_dataset(TINY, "s1")
     assert np.array_equal(a["X"], b["X"])
-    assert not np.array_equal(a["X"], study.make_dataset(TINY, "s0")["X"])
+    assert not np.array_equal(a["X"], study_exp.make_dataset(TINY, "s0")["X"])
 
 
 def test_log_grad_is_the_largest_per_sample_gradient_entry(tiny):
     inputs, df = tiny
     data, _, runs = inputs["s0"]
     X = data["X"]
-    w = runs[f"{study.run_name(1e-4)}__w"][10]
+    w = runs[f"{study_exp.run_name(1e-4)}__w"][10]
     direct = max(np.max(np.abs(np.exp(-X[i] @ w) * X[i])) for i in range(X.shape[0]))
-    row = df[(df["dataset"] == "s0") & (df["run"] == study.run_name(1e-4))].iloc[10]
+    row = df[(df["dataset"] == "s0") & (df["run"] == study_exp.run_name(1e-4))].iloc[10]
     assert row["log_grad"] == pytest.approx(np.log(direct), rel=1e-12)
 
 
 def test_departure_is_where_the_run_leaves_eps_0_for_good():
     """The first logged step from which 1 - cos(w_eps, w_0) stays above the threshold to the end."""
     dev = lambda *d: 1.0 - np.array(d)  # noqa: E731 (cos from distances)
-    assert study.departure_step(dev(0, 0, 1e-5, 1e-3, 2e-3, 3e-3), 1e-4) == 3
-    assert study.departure_step(dev(0, 0, 1e-5, 5e-5, 8e-5, 9e-5), 1e-4) is None  # never apart: no departure
+    assert study_checks.departure_step(dev(0, 0, 1e-5, 1e-3, 2e-3, 3e-3), 1e-4) == 3
+    assert study_checks.departure_step(dev(0, 0, 1e-5, 5e-5, 8e-5, 9e-5), 1e-4) is None  # never apart: no departure
     # an early blip above the threshold (ε on the small-gradient coordinates in the first steps) is not the departure
-    assert study.departure_step(dev(2e-4, 1e-6, 1e-7, 1e-3, 2e-3), 1e-4) == 3
+    assert study_checks.departure_step(dev(2e-4, 1e-6, 1e-7, 1e-3, 2e-3), 1e-4) == 3
     # a run that rejoins ε = 0 at the end has not departed
-    assert study.departure_step(dev(0, 1e-3, 2e-3, 1e-5), 1e-4) is None
-    assert study.departure_step(np.array([np.nan, 1.0, 0.99, 0.98]), 1e-3) == 2
+    assert study_checks.departure_step(dev(0, 1e-3, 2e-3, 1e-5), 1e-4) is None
+    assert study_checks.departure_step(np.array([np.nan, 1.0, 0.99, 0.98]), 1e-3) == 2
 
 
 def test_figure_draws(tiny):
     _, df = tiny
-    fig = study.figure(df, TINY)
+    fig = study_plots.figure(df, TINY)
     assert len(fig.axes) == 4
     assert all(ax.get_xlabel() and ax.get_ylabel() for ax in fig.axes)
     assert "band" in fig._suptitle.get_text()
@@ -119,7 +129,7 @@ def _artifacts(tmp_path, inputs, df) -> Artifacts:
 
 def test_check_evaluates_on_tiny_artifacts_and_fails_on_swapped_references(tiny, tmp_path):
     inputs, df = tiny
-    check = study.CHECKS["eps_per_sample"]
+    check = study_checks.CHECKS["eps_per_sample"]
     v = verdict_of(check, _artifacts(tmp_path, inputs, df), "beyond", "eps_per_sample")
     assert {c["key"] for c in v["criteria"]} == {
         "slope_log_grad_on_log_eps",
@@ -129,7 +139,7 @@ def test_check_evaluates_on_tiny_artifacts_and_fails_on_swapped_references(tiny,
     assert len(v["measured"]["eps0_end_cos_fp"]) == 2
     # the ℓ2 max margin in place of the fixed point: ε = 0 does not end at "fp" any more
     swapped = {n: (d, {**r, "fp": r["l2"], "l2": r["fp"]}, ru) for n, (d, r, ru) in inputs.items()}
-    bad = study.metrics(TINY, swapped)
+    bad = study_exp.metrics(TINY, swapped)
     (tmp_path / "bad").mkdir()
     v = verdict_of(check, _artifacts(tmp_path / "bad", swapped, bad), "beyond", "eps_per_sample")
     assert v["passed"] is False
@@ -167,7 +177,7 @@ def _synthetic(slope=1.0, end_fp0=0.999, drift=0.01, depart=True, same_step=Fals
                     dict(
                         dataset=f"s{seed}",
                         seed=seed,
-                        run=study.run_name(e),
+                        run=study_exp.run_name(e),
                         label=f"ε = {e:g}",
                         eps=e,
                         step=t,
@@ -183,7 +193,7 @@ def _synthetic(slope=1.0, end_fp0=0.999, drift=0.01, depart=True, same_step=Fals
 
 
 def _verdict(df):
-    return verdict_of(study.CHECKS["eps_per_sample"], Stub(df), "beyond", "eps_per_sample")
+    return verdict_of(study_checks.CHECKS["eps_per_sample"], Stub(df), "beyond", "eps_per_sample")
 
 
 def test_check_passes_on_slope_one_and_each_criterion_can_fail():
@@ -235,6 +245,6 @@ def test_bad_cfg_raises_naming_the_key(change, key):
 
 def test_non_separable_data_raise_naming_the_keys():
     cfg = {**TINY, "n": 60, "d": 2}
-    data = study.make_dataset(cfg, "s0")
+    data = study_exp.make_dataset(cfg, "s0")
     with pytest.raises(ValueError, match=r"eps\.n = 60, eps\.d = 2.*not linearly separable"):
-        study.references(cfg, "s0", data)
+        study_exp.references(cfg, "s0", data)

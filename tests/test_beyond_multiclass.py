@@ -1,4 +1,4 @@
-"""The `multiclass` study (papers/beyond/multiclass.py): interface, references with their convergence
+"""The `multiclass` study (papers/beyond/multiclass/): interface, references with their convergence
 record and lexicographic completion, the two checks (the references exist; the runs follow them: each must be able to
 fail, and the claim must leave out a reference not established), the figure."""
 
@@ -18,6 +18,9 @@ from implicit_bias.papers.beyond import study_module
 from implicit_bias.papers.beyond.experiments import run_study
 
 m = study_module("multiclass")
+m_checks = study_module("multiclass", "checks")
+m_exp = study_module("multiclass", "experiments")
+m_plots = study_module("multiclass", "plots")
 CHECK = "multiclass_fixed_point"
 EXISTS = "multiclass_fixed_point_exists"
 TREND = "(1 - cos(W_T/10, fp_b)) / (1 - cos(W_T, fp_b))"
@@ -59,7 +62,7 @@ def _artifacts(tmp_path, inputs, df) -> Artifacts:
 
 
 def _verdict(tmp_path, inputs, df, check: str = CHECK) -> dict:
-    return verdict_of(m.CHECKS[check], _artifacts(tmp_path, inputs, df), "beyond", check)
+    return verdict_of(m_checks.CHECKS[check], _artifacts(tmp_path, inputs, df), "beyond", check)
 
 
 def _criterion(verdict: dict, start: str) -> dict:
@@ -68,8 +71,8 @@ def _criterion(verdict: dict, start: str) -> dict:
 
 def test_interface_shapes(built):
     inputs, df = built
-    assert m.FIGURE == "multiclass_per_sample" and set(m.CHECKS) == {CHECK, EXISTS, LEAVES}
-    assert m.datasets(TINY) == ["s0", "s1"]
+    assert m.FIGURE == "multiclass_per_sample" and set(m_checks.CHECKS) == {CHECK, EXISTS, LEAVES}
+    assert m_exp.datasets(TINY) == ["s0", "s1"]
     data, refs, runs = inputs["s0"]
     assert data["H"].shape == (12, 6) and data["V_inf"].shape == (3, 6)
     # b = 1 cyclic and reshuffled share one fixed point (D_1(c) has no batches); b = N is compared with V_inf
@@ -90,9 +93,9 @@ def test_interface_shapes(built):
 
 
 def test_make_dataset_is_deterministic_and_carries_the_lp_certificate():
-    a, b = m.make_dataset(TINY, "s1"), m.make_dataset(TINY, "s1")
+    a, b = m_exp.make_dataset(TINY, "s1"), m_exp.make_dataset(TINY, "s1")
     assert np.array_equal(a["H"], b["H"]) and np.array_equal(a["V_inf"], b["V_inf"])
-    assert not np.array_equal(a["H"], m.make_dataset(TINY, "s0")["H"])
+    assert not np.array_equal(a["H"], m_exp.make_dataset(TINY, "s0")["H"])
     assert float(a["gamma_inf"]) > 0
 
 
@@ -211,13 +214,13 @@ def test_a_reference_that_does_not_exist_fails_the_existence_check_not_the_claim
     inputs, _ = built
     data = inputs["s0"][0]
     settings = {**TINY["fixed_point"], "max_iter": 1, "plain_iter": 0}
-    record = m.fixed_point_reference(data["H"], data["y"], 4, "cyclic", settings)
+    record = m_exp.fixed_point_reference(data["H"], data["y"], 4, "cyclic", settings)
     assert int(record["converged"]) == 0 and record["stage_iterations"].tolist() == [1]
     assert float(record["residual"]) >= settings["tol"]
     # a table built on it: the existence check names it and fails; the claim leaves the run out and holds on the rest
     doctored = {name: (d, dict(r), runs) for name, (d, r, runs) in inputs.items()}
     doctored["s0"][1]["fp_b4_cyclic__converged"] = record["converged"]
-    df = _converging(m.metrics(TINY, doctored))
+    df = _converging(m_exp.metrics(TINY, doctored))
     exists = _verdict(tmp_path, doctored, df, check=EXISTS)
     assert not exists["passed"] and exists["measured"]["fixed points not established (solver did not converge)"] == [
         "s0/fp_b4_cyclic"
@@ -232,14 +235,14 @@ def test_a_reference_that_does_not_exist_fails_the_existence_check_not_the_claim
     # fp_b1 not established takes its runs out, and is no rival of the b > 1 runs
     doctored["s0"][1]["fp_b4_cyclic__converged"] = np.int64(1)
     doctored["s0"][1]["fp_b1__converged"] = np.int64(0)
-    verdict = _verdict(tmp_path, doctored, _converging(m.metrics(TINY, doctored)))
+    verdict = _verdict(tmp_path, doctored, _converging(m_exp.metrics(TINY, doctored)))
     assert verdict["measured"][
         "mini-batch runs left out (their reference is not established: solver did not converge)"
     ] == [
         "s0/b1_cyclic",
         "s0/b1_reshuffle",
     ]
-    leaves = _verdict(tmp_path, doctored, _converging(m.metrics(TINY, doctored)), check=LEAVES)
+    leaves = _verdict(tmp_path, doctored, _converging(m_exp.metrics(TINY, doctored)), check=LEAVES)
     assert leaves["measured"]["per-sample runs (data set/run)"] == ["s1/b1_cyclic", "s1/b1_reshuffle"]
 
 
@@ -247,7 +250,7 @@ def test_plain_fallback_finishes_what_the_accelerated_iteration_left(built):
     """Stopped after 3 accelerated steps, the plain steps from there reach the same fixed point as a full run."""
     data, refs, _ = built[0]["s0"]
     settings = {**TINY["fixed_point"], "max_iter": 3, "plain_iter": 200}
-    record = m.fixed_point_reference(data["H"], data["y"], 1, "cyclic", settings)
+    record = m_exp.fixed_point_reference(data["H"], data["y"], 1, "cyclic", settings)
     assert int(record["converged"]) == 1 and int(record["stage_iterations"][0]) > 3
     assert cosine(record["w"], refs["fp_b1"]) > 1 - 1e-8
 
@@ -302,7 +305,7 @@ def test_lexicographic_equals_the_plain_fixed_point_where_no_class_is_lost(built
 def test_figure_draws(built):
     import matplotlib.pyplot as plt
 
-    fig = m.figure(built[1], TINY)
+    fig = m_plots.figure(built[1], TINY)
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert len(visible) == len(TINY["runs"]) + 1
     assert all(ax.get_xlabel() and ax.get_ylabel() for ax in visible)
@@ -344,12 +347,12 @@ def test_bad_config_names_the_key(path, value, names):
 def test_inseparable_data_name_the_data_section():
     cfg = _with("data", {"classes": 3, "dim": 1, "per_class": 4, "sigma": 100.0})
     with pytest.raises(ValueError, match=r"multiclass\.data: no separable draw"):
-        m.make_dataset(cfg, "s0")
+        m_exp.make_dataset(cfg, "s0")
 
 
 def test_unknown_dataset_name():
     with pytest.raises(ValueError, match="unknown data set 's7'"):
-        m.make_dataset(TINY, "s7")
+        m_exp.make_dataset(TINY, "s7")
 
 
 def test_boundary_stop_is_multiclass_only_and_checked():

@@ -11,8 +11,10 @@ import pytest
 
 from implicit_bias.artifacts import save_csv
 from implicit_bias.checks import Artifacts, verdict_of
-from implicit_bias.papers.beyond import phase
 from implicit_bias.papers.beyond.experiments import run_study
+from implicit_bias.papers.beyond.phase import checks as phase_checks
+from implicit_bias.papers.beyond.phase import experiments as phase_exp
+from implicit_bias.papers.beyond.phase import plots as phase_plots
 
 CFG = dict(
     seeds=[0, 1],
@@ -35,7 +37,7 @@ def table():
 
 
 def test_grid_skips_beta1_above_beta2_and_reshuffled_full_batch():
-    grid = phase.run_grid(CFG, n=4)
+    grid = phase_exp.run_grid(CFG, n=4)
     assert all(g["beta1"] <= g["beta2"] for g in grid)
     assert not [g for g in grid if g["batch_size"] == 4 and g["sampling"] != "cyclic"]
     # b in {1, 2} x 2 samplings x 3 (beta1, beta2) pairs + full batch x 3
@@ -44,7 +46,7 @@ def test_grid_skips_beta1_above_beta2_and_reshuffled_full_batch():
 
 def test_batch_sizes_must_divide_n():
     with pytest.raises(ValueError, match=r"phase\.batch_sizes: 3 must divide data\.n = 4"):
-        phase.make_dataset({**CFG, "batch_sizes": [1, 3]}, "s0")
+        phase_exp.make_dataset({**CFG, "batch_sizes": [1, 3]}, "s0")
 
 
 def test_references_are_the_fixed_points_of_each_batch_problem(table):
@@ -63,7 +65,7 @@ def test_metrics_table_measures_the_final_iterate_and_the_decade_before(table):
     from implicit_bias.margins import cosine
 
     inputs, df = table
-    assert len(df) == 2 * len(phase.run_grid(CFG, 4))
+    assert len(df) == 2 * len(phase_exp.run_grid(CFG, 4))
     _, refs, runs = inputs["s1"]
     row = df[df["dataset"] == "s1"].iloc[3]
     assert row["cos_linf"] == pytest.approx(cosine(runs["w"][3, -1], refs["w_linf"]))
@@ -74,14 +76,14 @@ def test_metrics_table_measures_the_final_iterate_and_the_decade_before(table):
     fp = refs[f"fp__b{row['batch_size']}_{row['sampling']}"]
     assert row["cos_fp_b_decade"] == pytest.approx(cosine(runs["w"][3, k], fp))
     # fp_1 at b = 1 and the l_inf max margin at b = N are fp_b itself, never its rival
-    assert phase._rivals(1, 4) == ("cos_linf", "cos_l2") and phase._rivals(4, 4) == ("cos_fp_1", "cos_l2")
+    assert phase_exp._rivals(1, 4) == ("cos_linf", "cos_l2") and phase_exp._rivals(4, 4) == ("cos_fp_1", "cos_l2")
 
 
 def _verdict(df: pd.DataFrame, tmp_path):
     path = tmp_path / "phase.csv"
     save_csv(path, df, {})
     art = Artifacts(runs={}, metrics={"phase": path}, data={}, refs={})
-    return verdict_of(phase.CHECKS["batch_fixed_point"], art, "beyond", "batch_fixed_point")
+    return verdict_of(phase_checks.CHECKS["batch_fixed_point"], art, "beyond", "batch_fixed_point")
 
 
 def _synthetic(fall=100.0, dist=1e-4, fp1_dist=None, beta2=(0.5, 0.99, 0.999), seeds=(0, 1, 2)) -> pd.DataFrame:
@@ -181,7 +183,7 @@ def test_runs_far_from_every_candidate_are_not_testable_and_reported(tmp_path):
 
 def test_figure_draws_log_distance_to_every_reference_and_keeps_empty_columns(table):
     _, df = table
-    fig = phase.figure(df, CFG)
+    fig = phase_plots.figure(df, CFG)
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
     assert len(titles) == 4 * len(CFG["beta1"]) and all("β1" in t and "log10(1 − cos" in t for t in titles)
     assert any("fp_1" in t for t in titles)

@@ -13,6 +13,9 @@ from implicit_bias.artifacts import save_csv, save_npz
 from implicit_bias.checks import Artifacts, verdict_of
 from implicit_bias.config import check_section
 from implicit_bias.papers.beyond import real_data as rd
+from implicit_bias.papers.beyond.real_data import checks as rd_checks
+from implicit_bias.papers.beyond.real_data import experiments as rd_exp
+from implicit_bias.papers.beyond.real_data import plots as rd_plots
 
 # A tiny cfg: 6 images per class (a pair: N = 12; ten classes: n = 60), short runs.
 TINY = {
@@ -43,16 +46,16 @@ def tiny(tmp_path_factory):
     root = tmp_path_factory.mktemp("real_data")
     lines: list[str] = []
     inputs, paths = {}, {"runs": {}, "data": {}, "refs": {}, "metrics": {}}
-    for name in rd.datasets(TINY):
-        data = rd.make_dataset(TINY, name)
-        refs = rd.references(TINY, name, data)
-        runs = rd.run(TINY, name, data, lines.append)
+    for name in rd_exp.datasets(TINY):
+        data = rd_exp.make_dataset(TINY, name)
+        refs = rd_exp.references(TINY, name, data)
+        runs = rd_exp.run(TINY, name, data, lines.append)
         inputs[name] = (data, refs, runs)
         for kind, arrays in (("data", data), ("refs", refs), ("runs", runs)):
             path = root / f"{kind}_{name}.npz"
             save_npz(path, arrays, {"study": rd.STUDY, "dataset": name})
             paths[kind][f"{rd.STUDY}/{name}"] = path
-    df = rd.metrics(TINY, inputs)
+    df = rd_exp.metrics(TINY, inputs)
     paths["metrics"][rd.STUDY] = root / "metrics.csv"
     save_csv(paths["metrics"][rd.STUDY], df, TINY)
     return dict(inputs=inputs, df=df, paths=paths, lines=lines, root=root)
@@ -67,7 +70,7 @@ def _artifacts_with(tiny, df: pd.DataFrame) -> Artifacts:
 # ------------------------------------------------------------------------------------------------ interface
 def test_interface_names_and_shapes(tiny):
     assert rd.FIGURE == "real_data"
-    assert rd.datasets(TINY) == ["pair6v7", "pair1v7", "digits10"]
+    assert rd_exp.datasets(TINY) == ["pair6v7", "pair1v7", "digits10"]
     data, refs, runs = tiny["inputs"]["pair6v7"]
     n, d = data["X"].shape
     assert n == 12 and d == data["pixel"].size <= 64
@@ -95,7 +98,7 @@ def test_data_are_label_absorbed_standardised_and_the_lp_is_the_linf_reference(t
     assert gamma > 0 and gamma == pytest.approx(float(data["gamma_inf"]), rel=1e-6)
     # the interior-point solution of the same LP has the same margin; uniqueness is their agreement
     assert normalized_margin(data["linf_interior"], data["X"], norm="inf") == pytest.approx(gamma, rel=1e-6)
-    assert int(data["linf_unique"]) == int(cosine(data["linf"], data["linf_interior"]) >= rd.UNIQUE_COS)
+    assert int(data["linf_unique"]) == int(cosine(data["linf"], data["linf_interior"]) >= rd_exp.UNIQUE_COS)
     assert cosine(refs["l2"], max_margin(data["X"]).w) == pytest.approx(1.0, abs=1e-9)
     ten, _, _ = tiny["inputs"]["digits10"]
     g10 = normalized_margin(ten["linf"], ten["X"], ten["y"], norm="inf")
@@ -104,7 +107,7 @@ def test_data_are_label_absorbed_standardised_and_the_lp_is_the_linf_reference(t
 
 def test_metrics_table_columns_and_values(tiny):
     df = tiny["df"]
-    for col in ("dataset", "run", "label", "step", "predicts", *rd.METRIC_COLUMNS, "linf_unique", "window_epochs"):
+    for col in ("dataset", "run", "label", "step", "predicts", *rd_exp.METRIC_COLUMNS, "linf_unique", "window_epochs"):
         assert col in df.columns, col
     data, refs, runs = tiny["inputs"]["pair1v7"]
     row = df[(df["dataset"] == "pair1v7") & (df["run"] == "adam_b1")].iloc[-1]
@@ -120,7 +123,7 @@ def test_metrics_table_columns_and_values(tiny):
 def test_figure_draws(tiny):
     import matplotlib.pyplot as plt
 
-    fig = rd.figure(tiny["df"], TINY)
+    fig = rd_plots.figure(tiny["df"], TINY)
     assert len(fig.axes) >= 2 * 3 and fig._suptitle.get_text()
     assert all(ax.get_xlabel() for ax in fig.axes[:3])
     plt.close(fig)
@@ -129,11 +132,11 @@ def test_figure_draws(tiny):
 # ------------------------------------------------------------------------------------------------ checks
 def test_checks_evaluate_on_the_tiny_artifacts(tiny):
     art = Artifacts(**tiny["paths"])
-    for name, check in rd.CHECKS.items():
+    for name, check in rd_checks.CHECKS.items():
         assert check.kind == "claim" and check.experiments == (rd.STUDY,)
         v = verdict_of(check, art, "beyond", name)
         assert v["criteria"] and all(c["reason"] for c in v["criteria"])
-    v = verdict_of(rd.CHECKS["real_data_binary"], art, "beyond", "real_data_binary")
+    v = verdict_of(rd_checks.CHECKS["real_data_binary"], art, "beyond", "real_data_binary")
     assert v["measured"]["pairs"] == ["pair6v7", "pair1v7"]
     assert all(c.get("holds_on", "").endswith(" of 2") for c in v["criteria"] if "unique" not in c["key"])
 
@@ -162,13 +165,13 @@ def _ideal(df: pd.DataFrame) -> pd.DataFrame:
 def test_checks_pass_on_ideal_metrics_and_fail_when_the_references_are_swapped(tiny):
     ideal = _ideal(tiny["df"])
     art = _artifacts_with(tiny, ideal)
-    for name, check in rd.CHECKS.items():
+    for name, check in rd_checks.CHECKS.items():
         v = verdict_of(check, art, "beyond", name)
         assert v["passed"], [c for c in v["criteria"] if not c["passed"]]
     swapped = ideal.copy()  # the l_inf and l2 references (cosines and margins) trade places
     swapped[["cos_linf", "cos_l2", "margin_inf", "margin_2"]] = ideal[["cos_l2", "cos_linf", "margin_2", "margin_inf"]]
     art = _artifacts_with(tiny, swapped)
-    for name, check in rd.CHECKS.items():
+    for name, check in rd_checks.CHECKS.items():
         v = verdict_of(check, art, "beyond", name)
         assert not v["passed"], name
 
@@ -177,7 +180,7 @@ def test_binary_check_fails_when_one_pair_misses_the_fixed_point(tiny):
     df = _ideal(tiny["df"])
     last = df.groupby(["dataset", "run"])["step"].transform("max") == df["step"]
     df.loc[last & (df["dataset"] == "pair1v7") & (df["run"] == "adam_b1"), "cos_fp"] = 0.99  # < 0.995
-    v = verdict_of(rd.CHECKS["real_data_binary"], _artifacts_with(tiny, df), "beyond", "real_data_binary")
+    v = verdict_of(rd_checks.CHECKS["real_data_binary"], _artifacts_with(tiny, df), "beyond", "real_data_binary")
     failed = [c for c in v["criteria"] if not c["passed"]]
     assert not v["passed"] and [c["key"] for c in failed] == ["adam_b1: cos(fp) at T"]
     assert failed[0]["holds_on"] == "1 of 2"
@@ -187,7 +190,8 @@ def test_multiclass_check_fails_when_signgd_stalls(tiny):
     df = _ideal(tiny["df"])
     rows = (df["dataset"] == rd.TEN_CLASS) & (df["run"] == "signgd") & (df["step"] > 0)
     df.loc[rows, "margin_inf"] = 0.9  # a flat gap: slope 0, not t^(-1/2)
-    v = verdict_of(rd.CHECKS["real_data_multiclass"], _artifacts_with(tiny, df), "beyond", "real_data_multiclass")
+    check = rd_checks.CHECKS["real_data_multiclass"]
+    v = verdict_of(check, _artifacts_with(tiny, df), "beyond", "real_data_multiclass")
     failed = [c["key"] for c in v["criteria"] if not c["passed"]]
     assert failed == ["signgd: slope of log gap_inf on log t over [T/10, T]"]
 
@@ -235,7 +239,7 @@ def test_a_batch_size_that_does_not_fit_the_data_is_refused_naming_the_run_secti
     cfg["binary_runs"]["extra"] = {"optimizer": "adam", "batch_size": 5, "steps": 10}  # 5 does not divide N = 12
     data = tiny["inputs"]["pair6v7"][0]
     with pytest.raises(ValueError, match=r"real_data\.binary_runs on 'pair6v7'.*batch_size"):
-        rd.run(cfg, "pair6v7", data, print)
+        rd_exp.run(cfg, "pair6v7", data, print)
 
 
 def test_a_non_separable_pair_is_a_value_error_naming_it(monkeypatch):
@@ -248,9 +252,9 @@ def test_a_non_separable_pair_is_a_value_error_naming_it(monkeypatch):
     labels = np.concatenate([np.full((digits == 6).sum(), 6), np.full((digits == 6).sum(), 7)])
     monkeypatch.setattr(skd, "load_digits", lambda return_X_y=True: (both, labels))
     with pytest.raises(ValueError, match=r"pair6v7.*digits 6 \(\+1\) vs 7 \(-1\).*separable"):
-        rd.make_dataset({**TINY, "pairs": [[6, 7]], "ten_class": False}, "pair6v7")
+        rd_exp.make_dataset({**TINY, "pairs": [[6, 7]], "ten_class": False}, "pair6v7")
 
 
 def test_unknown_dataset_name_is_refused():
     with pytest.raises(ValueError, match="unknown data set 'pair2v9'"):
-        rd.make_dataset(TINY, "pair2v9")
+        rd_exp.make_dataset(TINY, "pair2v9")

@@ -12,8 +12,8 @@ from implicit_bias.backward_error import perturbed_one_norm
 from implicit_bias.checks import Artifacts, verdict_of
 from implicit_bias.nets import MLPBuffers, TanhMLP, digits_data
 from implicit_bias.optimizers import UpdateRule, init_state, step_direction
-from implicit_bias.papers.cattaneo2024.checks import CHECKS, fitted_slope, local_slopes
-from implicit_bias.papers.cattaneo2024.experiments import check_config, reached_mean, run_sweep
+from implicit_bias.papers.cattaneo2024.checks import CHECKS, fitted_slope, local_slopes, reached_mean
+from implicit_bias.papers.cattaneo2024.experiments import check_config, run_sweep
 
 
 def test_batched_sweep_matches_single_seed_reference():

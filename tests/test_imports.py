@@ -14,7 +14,8 @@ import pytest
 
 from implicit_bias._imports import import_graph, local_modules, module_file, package_dir, package_modules
 from implicit_bias.checks import PAPERS, checks_module
-from implicit_bias.papers import home
+from implicit_bias.papers import HOMES, home
+from implicit_bias.papers.beyond import STUDIES, study_module_name
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = sorted(p for p in (ROOT / "workflow" / "scripts").glob("*.py") if not p.name.startswith("_"))
@@ -37,6 +38,32 @@ print(json.dumps(sorted(m.__file__ for k, m in list(sys.modules.items()) if k.sp
 """
 
 
+def _bey_layers() -> dict[str, str]:
+    """script -> the layer of its study it imports by name, as workflow/rules/beyond.smk declares it (`bey_lib`)."""
+    text = (ROOT / "workflow" / "rules" / "beyond.smk").read_text()
+    return dict(re.findall(r'bey_lib\(\s*"\.\./scripts/(\w+\.py)",\s*"(\w+)"\s*\)', text))
+
+
+def _extras(script: Path) -> list[list[str]]:
+    """The modules a script imports by name, one list per job kind it runs: each paper's checks (check.py), each
+    beyond study's layer (bey_*.py, as its rule declares it); none for the others."""
+    if script.name == "check.py":
+        return [[checks_module(paper)] for paper in PAPERS]
+    if script.name.startswith("bey_"):
+        layer = _bey_layers()[script.name]
+        return [[study_module_name(study, layer)] for study in STUDIES]
+    return [[]]
+
+
+def test_every_beyond_script_declares_the_layer_it_imports():
+    """Each bey_*.py script's rule names the layer of the study it runs: the figure its plots, the others their
+    experiments (the extras the tests below import)."""
+    bey = {s.name for s in SCRIPTS if s.name.startswith("bey_")}
+    layers = _bey_layers()
+    assert set(layers) == bey, layers
+    assert layers["bey_figure.py"] == "plots" and set(layers.values()) == {"plots", "experiments"}
+
+
 def _loaded(script: Path, extra=()) -> set[str]:
     proc = subprocess.run(
         [sys.executable, "-c", _PROBE, str(script), json.dumps(list(extra))],
@@ -50,8 +77,7 @@ def _loaded(script: Path, extra=()) -> set[str]:
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
 def test_derived_rule_inputs_cover_the_modules_a_script_loads(script):
     """`package_modules` (static, transitive) is a superset of what importing the script's modules loads."""
-    extras = [[checks_module(paper)] for paper in PAPERS] if script.name == "check.py" else [[]]
-    for extra in extras:
+    for extra in _extras(script):
         derived = {str(Path(p).resolve()) for p in package_modules(script, extra=tuple(extra))}
         missing = _loaded(script, extra) - derived
         assert not missing, f"{script.name} {extra}: imports not declared as rule inputs: {sorted(missing)}"
@@ -124,11 +150,13 @@ def _import_names(text: str) -> set[str]:
 def test_a_figure_job_loads_no_solver_and_no_kernel(script):
     """Every package module a figure script may import (the derived closure, function-level imports included)
     imports without cvxpy or numba: a figure job pays for matplotlib, not for the solvers and kernels."""
-    modules = {_module_name(Path(p)) for p in package_modules(script)}
-    assert any(m.endswith(".plots") for m in modules), modules
-    loaded = _heavy_loaded(modules)
-    assert "matplotlib" in loaded  # the probe sees what it should: a figure job does import matplotlib
-    assert not loaded & {"cvxpy", "numba"}, f"{script.name} loads {sorted(loaded)}"
+    for extra in _extras(script):
+        modules = {_module_name(Path(p)) for p in package_modules(script, extra=tuple(extra))}
+        assert any(m.endswith(".plots") for m in modules), modules
+        assert set(extra) <= modules  # a beyond figure job: its study's plots module is among its inputs
+        loaded = _heavy_loaded(modules)
+        assert "matplotlib" in loaded  # the probe sees what it should: a figure job does import matplotlib
+        assert not loaded & {"cvxpy", "numba"}, f"{script.name} {extra} loads {sorted(loaded)}"
 
 
 def test_the_snakefile_imports_only_what_builds_the_dag():
@@ -195,6 +223,148 @@ def test_shared_modules_import_no_paper():
     fake = {**graph, "implicit_bias.torch_full": {*graph["implicit_bias.torch_full"], "implicit_bias.papers.fan2025"}}
     fake["implicit_bias.margins"] = {"implicit_bias.papers"}
     assert set(_shared_importing_a_paper(fake)) == {"implicit_bias.torch_full", "implicit_bias.margins"}
+
+
+# ---------------------------------------------------------------------------------------------------- layering
+# A home (papers/__init__.py) is layered: `experiments` (config -> data, references, runs, metric tables), `checks`
+# (verdicts read off the artifacts), `plots` (figures from the metric tables). A beyond study is a home within the
+# `beyond` home, laid out the same way (papers/beyond/<study>/). A kernel or solver module is one that imports
+# numba, cvxpy or PyTorch anywhere in its source (found here, not listed): the kernels, training, the LP/QP solvers.
+_KERNEL_LIBRARIES = ("numba", "torch")
+_SOLVER_LIBRARIES = ("cvxpy",)
+
+# Imports from one home into another, each by design and with its reason; any other is a failure.
+ALLOWED_CROSS_HOME = {
+    ("implicit_bias.papers.beyond.real_data.checks", "implicit_bias.papers.fan2025.checks"): (
+        "real_data_multiclass judges fan2025's rate claims (C3, C5) on the ten digits with fan2025's own slope fit "
+        "and interval (`loglog_slope`), so that the two verdicts are read the same way"
+    ),
+}
+
+
+def _importers_of(libraries: tuple[str, ...]) -> set[str]:
+    """The package modules whose source imports one of the third-party `libraries` (module or function level)."""
+    out = set()
+    for path in sorted(package_dir().rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            else:
+                continue
+            if any(name.split(".")[0] in libraries for name in names):
+                out.add(_module_name(path))
+                break
+    return out
+
+
+def _home_of(module: str) -> str | None:
+    """The home `module` belongs to: the paper's name (fan2025, ...), beyond for the beyond home's own modules,
+    beyond.<study> for a beyond study's; None outside the homes (the registry `implicit_bias.papers` included)."""
+    parts = module.split(".")
+    if parts[:2] != ["implicit_bias", "papers"] or len(parts) < 3:
+        return None
+    if parts[2] == "beyond" and len(parts) > 3 and parts[3] in STUDIES:
+        return f"beyond.{parts[3]}"
+    return parts[2]
+
+
+def _cross_home_imports(graph: dict[str, frozenset[str]]) -> set[tuple[str, str]]:
+    """(importer, imported) across two homes; a home may import its own studies and a study its own home (the
+    registry of `beyond` collects its studies' checks, a study's package is a submodule of beyond's)."""
+    out = set()
+    for module, deps in graph.items():
+        a = _home_of(module)
+        for dep in deps:
+            b = _home_of(dep)
+            if a and b and a != b and not b.startswith(f"{a}.") and not a.startswith(f"{b}."):
+                out.add((module, dep))
+    return out
+
+
+def _closure(graph: dict[str, frozenset[str]], root: str) -> set[str]:
+    """`root` and every module it imports, transitively (module and function level, parent packages included)."""
+    seen: set[str] = set()
+    todo = [root]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        parts = name.split(".")
+        todo += [".".join(parts[:i]) for i in range(1, len(parts))]
+        todo += sorted(graph[name])
+    return seen
+
+
+def _plots_violations(graph: dict[str, frozenset[str]], kernels: set[str], solvers: set[str]) -> list[str]:
+    """A home's plots module imports no experiments module and no kernel or solver module; and what a figure job
+    declares (the plots module's closure) holds no experiments module and no kernel. A plots module may import its
+    home's checks (a figure marks a check's verdict or threshold); through them it may reach a solver module (baek2025's
+    checks solve the proxy problem), whose cvxpy loads only when it solves (the figure-job test above)."""
+    experiments = {m for m in graph if _home_of(m) and m.endswith(".experiments")}
+    bad = []
+    for plots in sorted(m for m in graph if _home_of(m) and m.endswith(".plots")):
+        direct = graph[plots] & (experiments | kernels | solvers)
+        bad += [f"{plots} imports {dep}" for dep in sorted(direct)]
+        reached = (_closure(graph, plots) & (experiments | kernels)) - direct
+        bad += [f"{plots} reaches {dep}" for dep in sorted(reached)]
+    return bad
+
+
+def test_a_plots_module_imports_no_experiments_and_no_kernel_or_solver():
+    graph = import_graph()
+    kernels, solvers = _importers_of(_KERNEL_LIBRARIES), _importers_of(_SOLVER_LIBRARIES)
+    assert {"implicit_bias._fast", "implicit_bias.training", "implicit_bias.torch_full"} <= kernels
+    assert {"implicit_bias.margins", "implicit_bias.fixed_point"} <= solvers
+    plots = {m for m in graph if _home_of(m) and m.endswith(".plots")}
+    assert {f"implicit_bias.papers.{h}.plots" for h in HOMES if h != "beyond"} <= plots
+    assert {f"implicit_bias.papers.beyond.{s}.plots" for s in STUDIES} <= plots
+    assert not _plots_violations(graph, kernels, solvers), _plots_violations(graph, kernels, solvers)
+    # the rule bites: a plots module importing its experiments, a solver, or reaching a kernel through its checks
+    fake = dict(graph)
+    fake["implicit_bias.papers.beyond.eps.plots"] = graph["implicit_bias.papers.beyond.eps.plots"] | {
+        "implicit_bias.papers.beyond.eps.experiments",
+        "implicit_bias.margins",
+    }
+    fake["implicit_bias.papers.beyond.phase.checks"] = graph["implicit_bias.papers.beyond.phase.checks"] | {
+        "implicit_bias.training"
+    }
+    reported = _plots_violations(fake, kernels, solvers)
+    assert {
+        "implicit_bias.papers.beyond.eps.plots imports implicit_bias.margins",
+        "implicit_bias.papers.beyond.eps.plots imports implicit_bias.papers.beyond.eps.experiments",
+        "implicit_bias.papers.beyond.eps.plots reaches implicit_bias._fast",  # through its experiments
+        "implicit_bias.papers.beyond.phase.plots reaches implicit_bias.training",
+        "implicit_bias.papers.beyond.phase.plots reaches implicit_bias._fast",
+    } <= set(reported)
+    assert {line.split()[0] for line in reported} == {
+        "implicit_bias.papers.beyond.eps.plots",
+        "implicit_bias.papers.beyond.phase.plots",
+    }
+
+
+def test_no_home_imports_another_home():
+    """A paper's home (and a beyond study) builds on the shared modules, never on another home, except by the
+    allowed edges (ALLOWED_CROSS_HOME), each with its reason; an allowed edge that no longer exists is stale."""
+    graph = import_graph()
+    cross = _cross_home_imports(graph)
+    assert not cross - set(ALLOWED_CROSS_HOME), sorted(cross - set(ALLOWED_CROSS_HOME))
+    assert set(ALLOWED_CROSS_HOME) <= cross, "stale allowed edges: " + str(sorted(set(ALLOWED_CROSS_HOME) - cross))
+    # the rule bites: a paper importing another paper, a study another study; the beyond registry its studies is fine
+    fake = dict(graph)
+    fake["implicit_bias.papers.baek2025.plots"] = graph["implicit_bias.papers.baek2025.plots"] | {
+        "implicit_bias.papers.fan2025.tables"
+    }
+    fake["implicit_bias.papers.beyond.eps.checks"] = graph["implicit_bias.papers.beyond.eps.checks"] | {
+        "implicit_bias.papers.beyond.phase.checks"
+    }
+    assert _cross_home_imports(fake) - cross == {
+        ("implicit_bias.papers.baek2025.plots", "implicit_bias.papers.fan2025.tables"),
+        ("implicit_bias.papers.beyond.eps.checks", "implicit_bias.papers.beyond.phase.checks"),
+    }
+    assert ("implicit_bias.papers.beyond.checks", "implicit_bias.papers.beyond.eps.checks") not in cross
 
 
 def test_package_has_no_import_cycle():

@@ -316,6 +316,6 @@ def _check_study(study: str, cfg: dict) -> None:
     from .papers.beyond import study_module
 
     try:
-        study_module(study).check_config(cfg)
+        study_module(study, "experiments").check_config(cfg)
     except ValueError as err:
         raise ValueError(f"beyond.{err}") from None

@@ -13,7 +13,7 @@ rule beyond:
 
 rule bey_dataset:
     input:
-        lib=bey_lib("../scripts/bey_dataset.py"),
+        lib=bey_lib("../scripts/bey_dataset.py", "experiments"),
     output:
         "results/data/beyond/{study}/{dataset}.npz",
     log:
@@ -29,7 +29,7 @@ rule bey_dataset:
 rule bey_reference:
     input:
         data="results/data/beyond/{study}/{dataset}.npz",
-        lib=bey_lib("../scripts/bey_reference.py"),
+        lib=bey_lib("../scripts/bey_reference.py", "experiments"),
     output:
         "results/references/beyond/{study}/{dataset}.npz",
     log:
@@ -51,7 +51,7 @@ rule bey_reference:
 rule bey_run:
     input:
         data="results/data/beyond/{study}/{dataset}.npz",
-        lib=bey_lib("../scripts/bey_run.py"),
+        lib=bey_lib("../scripts/bey_run.py", "experiments"),
     output:
         "results/runs/beyond/{study}/{dataset}.npz",
     log:
@@ -73,7 +73,7 @@ rule bey_run:
 rule bey_metrics:
     input:
         unpack(bey_metrics_inputs),
-        lib=bey_lib("../scripts/bey_metrics.py"),
+        lib=bey_lib("../scripts/bey_metrics.py", "experiments"),
     output:
         "results/metrics/beyond/{study}.csv",
     log:
@@ -90,7 +90,7 @@ rule bey_metrics:
 rule bey_figure:
     input:
         metrics=bey_figure_metrics,
-        lib=bey_lib("../scripts/bey_figure.py"),
+        lib=bey_lib("../scripts/bey_figure.py", "plots"),
     output:
         png="results/figures/beyond/{fig}.png",
         pdf="results/figures/beyond/{fig}.pdf",

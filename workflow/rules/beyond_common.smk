@@ -1,9 +1,11 @@
-# Input functions and target lists of `beyond` (questions beyond the three papers). One study per module
-# of implicit_bias.papers.beyond; the rules of beyond.smk are generic over {study}, each job declaring only its own
-# study's module as an input (an edit to one study re-runs that study alone).
+# Input functions and target lists of `beyond` (questions beyond the three papers). One study per subpackage
+# of implicit_bias.papers.beyond, one layer per module (experiments, checks, plots); the rules of beyond.smk are
+# generic over {study}, each job declaring as inputs only the layer of its own study it runs and what that imports
+# (an edit to one study's experiments re-runs that study's runs alone, an edit to its plots its figure alone).
 from implicit_bias.papers.beyond import experiments as bey_exp
 from implicit_bias.papers.beyond import STUDIES as BEY_STUDIES
 from implicit_bias.papers.beyond import figure_studies as bey_figure_studies
+from implicit_bias.papers.beyond import study_module_name as bey_study_module_name
 
 BEY = config["beyond"]
 BEY_CHECKS = checks_of("beyond")
@@ -30,16 +32,14 @@ def bey_config(wildcards):
     return BEY[bey_study(wildcards)]
 
 
-def bey_study_module(wildcards):
-    """The study's own module, for package_inputs (the scripts import it by name)."""
-    return f"implicit_bias.papers.beyond.{bey_study(wildcards)}"
-
-
-def bey_lib(script):
-    """Input function: the package files `script` imports plus the study's module and what it imports."""
+def bey_lib(script, layer):
+    """Input function: the package files `script` imports plus the study's `layer` module ("experiments" or
+    "plots", which the script imports by name) and what that imports."""
 
     def lib(wildcards):
-        return package_inputs(script, extra=[bey_study_module(wildcards)])
+        return package_inputs(
+            script, extra=[bey_study_module_name(bey_study(wildcards), layer)]
+        )
 
     return lib
 

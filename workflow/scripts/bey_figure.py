@@ -8,6 +8,6 @@ from implicit_bias.plots import save_figure
 
 setup(snakemake)
 (df, record) = load_csv(snakemake.input.metrics[0])
-fig = study_module(snakemake.params.study).figure(df, snakemake.params.config)
+fig = study_module(snakemake.params.study, "plots").figure(df, snakemake.params.config)
 save_figure(fig, snakemake.output.png, snakemake.output.pdf, config=record.get("config"))
 print(f"wrote {snakemake.output.png}")

@@ -13,6 +13,6 @@ inputs = {
         snakemake.params.datasets, snakemake.input.data, snakemake.input.references, snakemake.input.runs, strict=True
     )
 }
-df = study_module(study).metrics(snakemake.params.config, inputs)
+df = study_module(study, "experiments").metrics(snakemake.params.config, inputs)
 save_csv(snakemake.output[0], df, {"study": study, "config": snakemake.params.config})
 print(f"{study}: {len(df)} rows")

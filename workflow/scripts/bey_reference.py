@@ -11,6 +11,6 @@ setup(snakemake)
 study, name = snakemake.wildcards.study, snakemake.wildcards.dataset
 data, record = load_npz(snakemake.input.data)
 started = time.perf_counter()
-refs = study_module(study).references(snakemake.params.config, name, data)
+refs = study_module(study, "experiments").references(snakemake.params.config, name, data)
 print(f"{study}/{name}: {len(refs)} reference arrays in {time.perf_counter() - started:.1f} s")
 save_npz(snakemake.output[0], refs, {"dataset": record["meta"]["dataset"], "config": snakemake.params.config})

@@ -15,6 +15,6 @@ os.environ["NUMBA_NUM_THREADS"] = str(snakemake.threads)
 study, name = snakemake.wildcards.study, snakemake.wildcards.dataset
 data, record = load_npz(snakemake.input.data)
 started = time.perf_counter()
-runs = study_module(study).run(snakemake.params.config, name, data, print)
+runs = study_module(study, "experiments").run(snakemake.params.config, name, data, print)
 print(f"{study}/{name}: done in {time.perf_counter() - started:.1f} s")
 save_npz(snakemake.output[0], runs, {"dataset": record["meta"]["dataset"], "config": snakemake.params.config})

@@ -1,9 +1,12 @@
-"""Checks of the `beyond` studies: each study module keeps its own checks next to its maths; this is the
-registry the workflow and the ledger read (one `CHECKS` per home, as for the papers)."""
+"""Checks of the `beyond` studies: each study keeps its own checks in its `checks` module, next to the tables they
+read; this is the registry the workflow and the ledger read (one `CHECKS` per home, as for the papers)."""
 
 from __future__ import annotations
 
-from . import eps, multiclass, phase, real_data
+from .eps import checks as eps
+from .multiclass import checks as multiclass
+from .phase import checks as phase
+from .real_data import checks as real_data
 
 __all__ = ["CHECKS"]
 

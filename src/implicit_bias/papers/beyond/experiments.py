@@ -1,8 +1,8 @@
 """The `beyond` studies as a whole: their data-set names, one study end to end in one process.
 
-The workflow's generic rules (workflow/rules/beyond.smk) call each study module (`implicit_bias.papers.beyond.<study>`,
-the interface is in the package's docstring) by name. The study modules import their heavy dependencies inside their
-functions, so this module and the checks registry stay light.
+The workflow's generic rules (workflow/rules/beyond.smk) call each study's `experiments` module
+(`implicit_bias.papers.beyond.<study>.experiments`, the interface is in the package's docstring) by name. Those
+modules import their heavy dependencies inside their functions, so this module stays light.
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ def check_config(config: dict) -> None:
     messages start with "<study>.<key>"); raised as "beyond.<study>.<key>: <problem>"."""
     for study in STUDIES:
         try:
-            study_module(study).check_config(config[study])
+            study_module(study, "experiments").check_config(config[study])
         except ValueError as err:
             raise ValueError(f"beyond.{err}") from None
 
 
 def datasets(config: dict, study: str) -> list[str]:
     """The data-set names of one study (`config`: the `beyond` section)."""
-    return study_module(study).datasets(config[study])
+    return study_module(study, "experiments").datasets(config[study])
 
 
 def run_study(
@@ -38,7 +38,7 @@ def run_study(
     """One study end to end in this process, without Snakemake (a notebook, a test): every data set's (data,
     references, runs) and the metric table; `cfg` is the study's own section, refused first as the Snakefile
     refuses it (`implicit_bias.config.check_section`: its schema, then the study's `check_config`)."""
-    module = study_module(study)
+    module = study_module(study, "experiments")
     check_section(f"beyond.{study}", cfg)
     inputs = {}
     for name in module.datasets(cfg):

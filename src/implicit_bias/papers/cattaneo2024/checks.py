@@ -16,9 +16,8 @@ from numpy.typing import ArrayLike
 from ...backward_error import adam_correction_1d, modified_field
 from ...backward_error_reference import adam_direction, extracted_correction, momentum_direction
 from ...checks import Artifacts, Check, Criterion, Source, Verdict
-from .experiments import reached_mean
 
-__all__ = ["CHECKS", "fitted_slope", "initial_period", "local_slopes", "post_initial_hill"]
+__all__ = ["CHECKS", "fitted_slope", "initial_period", "local_slopes", "post_initial_hill", "reached_mean"]
 
 # Order bands of C1 / C5 / Fig. 3 (spec §3.2): the global error of the order-k flow is O(h^k) (backward error
 # analysis), so on an h grid of ratio 2 every consecutive pair's local slope log(err(h)/err(h/2))/log 2 tends to k.
@@ -31,6 +30,18 @@ TRAINING_FALL = 100.0
 # "a >> b" read as a >= 10 b (as the 10 memories of the order checks): regime (a) |g| >= 10 sqrt(eps), regime (b)
 # eps >= 10 max g^2
 MUCH_LARGER = 10.0
+
+
+def reached_mean(a: ArrayLike, axis: int) -> np.ndarray:
+    """Mean along `axis` (the seeds) over the entries that are not NaN, i.e. the seeds that reached a loss level
+    (`matched_loss_norms` gives NaN for the others); NaN where no seed reached it. `np.nanmean` without its
+    "Mean of empty slice" warning: a level no seed reaches within the run is an outcome (a short smoke run), not an
+    error. Same sum and count as `np.nanmean`, so the same bits."""
+    a = np.asarray(a, dtype=np.float64)
+    reached = ~np.isnan(a)
+    count = reached.sum(axis=axis)
+    total = np.where(reached, a, 0.0).sum(axis=axis)
+    return np.divide(total, count, out=np.full(count.shape, np.nan), where=count > 0)
 
 
 def fitted_slope(h: ArrayLike, err: ArrayLike) -> float:

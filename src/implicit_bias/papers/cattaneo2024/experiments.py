@@ -58,7 +58,6 @@ __all__ = [
     "momentum_limit",
     "one_norm_distance",
     "order_of_accuracy",
-    "reached_mean",
     "run_sweep",
     "sweep_points",
     "sweep_summaries",
@@ -365,18 +364,6 @@ def matched_loss_norms(loss: np.ndarray, norm: np.ndarray, levels: ArrayLike) ->
         step[k] = np.where(reached, first, -1)
         out[k] = np.where(reached, norm[first, np.arange(S)], np.nan)
     return out, step
-
-
-def reached_mean(a: ArrayLike, axis: int) -> np.ndarray:
-    """Mean along `axis` (the seeds) over the entries that are not NaN, i.e. the seeds that reached a loss level
-    (`matched_loss_norms` gives NaN for the others); NaN where no seed reached it. `np.nanmean` without its
-    "Mean of empty slice" warning: a level no seed reaches within the run is an outcome (a short smoke run), not an
-    error. Same sum and count as `np.nanmean`, so the same bits."""
-    a = np.asarray(a, dtype=np.float64)
-    reached = ~np.isnan(a)
-    count = reached.sum(axis=axis)
-    total = np.where(reached, a, 0.0).sum(axis=axis)
-    return np.divide(total, count, out=np.full(count.shape, np.nan), where=count > 0)
 
 
 def sweep_summaries(out: dict, cfg: dict) -> dict:

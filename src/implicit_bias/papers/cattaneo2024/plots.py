@@ -13,7 +13,7 @@ import seaborn as sns
 from matplotlib.ticker import NullFormatter
 
 from ...nets import ToyProblem
-from .experiments import reached_mean
+from .checks import reached_mean
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
