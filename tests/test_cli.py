@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from implicit_bias import cosine, gaussian, max_margin, normalized_margin, proxy_fixed_point, train
-from implicit_bias.cli import OPTIMIZERS, SAMPLINGS, TRAIN_OPTIONS, build_parser, main, snakemake_command
+from implicit_bias.cli import OPTIMIZERS, SAMPLINGS, TRAIN_OPTIONS, build_parser, main, snakemake_command, verdict_text
 from implicit_bias.multiclass import make_multiclass
 from implicit_bias.optimizers import OPTIMIZERS as TRAIN_OPTIMIZERS
 from implicit_bias.optimizers import SAMPLINGS as TRAIN_SAMPLINGS
@@ -250,6 +250,14 @@ def test_check_shortcut_passes_the_options_through():
     assert cmd[:4] == [sys.executable, "-m", "snakemake", "results/checks/fan2025/c3_signgd_linf.json"]
     assert cmd[cmd.index("--cores") + 1] == "2" and "--dry-run" in cmd
     assert cmd[cmd.index("--configfile") + 1] == str(Path("c.y").resolve())
+
+
+def test_check_prints_its_verdict_in_one_line():
+    claim = {"paper": "fan2025", "check": "c8_nsd", "kind": "claim", "passed": False}
+    assert verdict_text({**claim, "passed": True}, {}) == "fan2025/c8_nsd (claim): reproduced"
+    assert verdict_text(claim, {}) == "fan2025/c8_nsd (claim): not reproduced"
+    assert verdict_text(claim, {"fan2025/c8_nsd": "rate at T"}).endswith("not reproduced (expected: rate at T)")
+    assert verdict_text({**claim, "kind": "consistency"}, {}) == "fan2025/c8_nsd (consistency): fails"
 
 
 @pytest.mark.parametrize(

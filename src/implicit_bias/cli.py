@@ -351,13 +351,31 @@ def snakemake_command(target: str, args: argparse.Namespace) -> list[str]:
     return cmd
 
 
+def verdict_text(verdict: dict, expected: dict[str, str]) -> str:
+    """One check's verdict in one line: "fan2025/c9_rates (claim): reproduced", with the reason when a failure is
+    an expected one (config `expected_failures`)."""
+    name = f"{verdict['paper']}/{verdict['check']}"
+    held, failed = ("reproduced", "not reproduced") if verdict["kind"] == "claim" else ("holds", "fails")
+    text = f"{name} ({verdict['kind']}): {held if verdict['passed'] else failed}"
+    if not verdict["passed"] and name in expected:
+        text += f" (expected: {expected[name]})"
+    return text
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     root = find_root()
-    target = target_of(args.command, args.paper, args.name, load_config(root, args.configfile))
+    config = load_config(root, args.configfile)
+    target = target_of(args.command, args.paper, args.name, config)
     cmd = snakemake_command(target, args)
     print(f"implicit-bias: building {target} in {root}", file=sys.stderr, flush=True)
     status = subprocess.run(cmd, cwd=root, check=False).returncode
     if status == 0 and not args.dry_run:
+        if args.command == "check":  # the verdict is in the JSON (the job's own line went to its log)
+            from .artifacts import load_json
+            from .checks import expected_failures
+
+            expected = expected_failures(config.get("expected_failures", []))
+            print(verdict_text(load_json(root / target), expected), file=sys.stderr)
         print(root / target)
     return status
 
