@@ -13,7 +13,6 @@ import base64
 import hashlib
 import json
 import os
-import re
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -48,11 +47,6 @@ def figure_name(path: str | os.PathLike[str]) -> tuple[str, str]:
     """(paper, figure) of a figure path results/figures/<paper>/<figure>.png."""
     p = Path(path)
     return p.parent.name, p.stem
-
-
-def _natural(name: str) -> tuple:
-    """fig2 before fig10."""
-    return tuple(int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name))
 
 
 def _drawn_in(v: dict, figures: dict[str, str]) -> str | None:
@@ -107,10 +101,11 @@ def _check_row(v: dict, expected: dict[str, str], figure: str | None) -> dict:
 
 
 def paper_section(paper: str, verdicts: list[dict], figures: dict[str, str], expected: dict[str, str]) -> dict:
-    """One paper's part of the report. `figures`: figure name -> PNG path; each figure carries the claims whose
-    source it is, in figure order; claims with no figure and the consistency checks are listed apart. A check sits
-    beside the figure its verdict says draws it (`drawn_by`) when that figure is among `figures`."""
-    names = sorted(figures, key=_natural)
+    """One paper's part of the report. `figures`: figure name -> PNG path, in the order the paper declares them
+    (the workflow passes them so); each figure carries the claims it draws; claims with no figure and the
+    consistency checks are listed apart. A check sits beside the figure its verdict says draws it (`drawn_by`) when
+    that figure is among `figures`."""
+    names = list(figures)
     rows = [_check_row(v, expected, _drawn_in(v, figures)) for v in verdicts]
     rows.sort(key=lambda r: r["name"])
     claims = [r for r in rows if r["kind"] == "claim"]
