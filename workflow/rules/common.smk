@@ -44,8 +44,6 @@ wildcard_constraints:
     dataset=NAME,
     experiment=NAME,
     fig=NAME,
-    classes=r"\d+",
-    seed=r"\d+",
     problem="toy|rmsprop|mlp|long",
     sweep="rho|beta",
     beta=r"[0-9][0-9.e+-]*",

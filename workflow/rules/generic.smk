@@ -1,10 +1,13 @@
 # The generic rule set (helpers, paths and the contract: workflow/rules/generic_common.smk): per generic home,
-# data set -> references -> runs (one job per data set) -> one metric table -> figures; its check rule is in
-# checks.smk. Rule names carry the home's prefix, like every other rule's.
+# data set -> references -> runs (one job per data set, or per experiment) -> metric tables -> figures; its check
+# rule is in checks.smk. Rule names carry the home's prefix, like every other rule's; a step script learns its home
+# from its rule's name (implicit_bias.papers.home_of_rule), so a job's params are its settings alone.
 
 
 for _paper in GENERIC:
     _prefix = home(_paper).prefix
+    _unit = generic_unit(_paper)  # the wildcard of the run and metric jobs
+    _resources = home(_paper).resources
 
     rule:
         name:
@@ -26,9 +29,10 @@ for _paper in GENERIC:
             f"logs/{_paper}/dataset/{{dataset}}.log",
         conda:
             PYENV
+        resources:
+            **_resources.get("dataset", {}),
         params:
-            paper=_paper,
-            config=config[_paper],
+            **generic_params(_paper, "dataset", "dataset"),
         script:
             "../scripts/generic_dataset.py"
 
@@ -44,12 +48,15 @@ for _paper in GENERIC:
             f"results/references/{_paper}/{{dataset}}.npz",
         log:
             f"logs/{_paper}/reference/{{dataset}}.log",
+        benchmark:
+            f"results/benchmarks/{_paper}/reference/{{dataset}}.tsv"
         conda:
             PYENV
         threads: 1
+        resources:
+            **_resources.get("reference", {}),
         params:
-            paper=_paper,
-            config=config[_paper],
+            **generic_params(_paper, "reference", "dataset"),
         script:
             "../scripts/generic_reference.py"
 
@@ -57,20 +64,21 @@ for _paper in GENERIC:
         name:
             f"{_prefix}_run"
         input:
-            data=f"results/data/{_paper}/{{dataset}}.npz",
+            data=generic_run_data(_paper),
             lib=generic_lib(_paper, "../scripts/generic_run.py", "experiments_module"),
         output:
-            f"results/runs/{_paper}/{{dataset}}.npz",
+            f"results/runs/{_paper}/{{{_unit}}}.npz",
         log:
-            f"logs/{_paper}/run/{{dataset}}.log",
+            f"logs/{_paper}/run/{{{_unit}}}.log",
         benchmark:
-            f"results/benchmarks/{_paper}/run/{{dataset}}.tsv"
+            f"results/benchmarks/{_paper}/run/{{{_unit}}}.tsv"
         conda:
             PYENV
         threads: 1
+        resources:
+            **_resources.get("run", {}),
         params:
-            paper=_paper,
-            config=config[_paper],
+            **generic_params(_paper, "run", _unit),
         script:
             "../scripts/generic_run.py"
 
@@ -78,22 +86,24 @@ for _paper in GENERIC:
         name:
             f"{_prefix}_metrics"
         input:
-            data=generic_paths("data", _paper),
-            references=generic_paths("references", _paper),
-            runs=generic_paths("runs", _paper),
+            unpack(generic_metrics_inputs(_paper)),
             lib=generic_lib(
                 _paper, "../scripts/generic_metrics.py", "experiments_module"
             ),
         output:
-            f"results/metrics/{_paper}/metrics.csv",
+            generic_metrics_path(_paper),
         log:
-            f"logs/{_paper}/metrics.log",
+            (
+                f"logs/{_paper}/metrics/{{experiment}}.log"
+                if _unit == "experiment"
+                else f"logs/{_paper}/metrics.log"
+            ),
         conda:
             PYENV
+        resources:
+            **_resources.get("metrics", {}),
         params:
-            paper=_paper,
-            config=config[_paper],
-            datasets=generic_datasets(_paper),
+            **generic_params(_paper, "metrics", _unit),
         script:
             "../scripts/generic_metrics.py"
 
@@ -101,7 +111,7 @@ for _paper in GENERIC:
         name:
             f"{_prefix}_figure"
         input:
-            metrics=f"results/metrics/{_paper}/metrics.csv",
+            metrics=generic_figure_metrics(_paper),
             lib=generic_lib(_paper, "../scripts/generic_figure.py", "plots_module"),
         output:
             png=f"results/figures/{_paper}/{{fig}}.png",
@@ -110,8 +120,9 @@ for _paper in GENERIC:
             f"logs/{_paper}/figure/{{fig}}.log",
         conda:
             PYENV
+        resources:
+            **_resources.get("figure", {}),
         params:
-            paper=_paper,
-            config=config[_paper],
+            **generic_params(_paper, "figure", "fig"),
         script:
             "../scripts/generic_figure.py"

@@ -1,16 +1,20 @@
 """References of one data set of a generic home (its experiments' `references`): max-margin directions, fixed
 points."""
 
-from importlib import import_module
-
 from _common import setup
+from _generic import npz_artifact, step
 
-from implicit_bias.artifacts import load_npz, save_npz
-from implicit_bias.papers import home
+from implicit_bias.artifacts import save_npz
 
 setup(snakemake)
-paper, name = snakemake.params.paper, snakemake.wildcards.dataset
-data, record = load_npz(snakemake.input.data)
-refs = import_module(home(paper).experiments_module).references(snakemake.params.config, name, data)
-print(f"{paper}/{name}: {len(refs)} reference arrays")
-save_npz(snakemake.output[0], refs, {"dataset": record["meta"]["dataset"], "config": snakemake.params.config})
+paper, experiments, level, settings = step(snakemake)
+name = snakemake.wildcards.dataset
+data = npz_artifact(snakemake.input.data)
+if level:
+    refs = experiments.references(settings, name, data)
+    arrays, meta = refs.content, refs.record
+else:
+    arrays = experiments.references(settings, name, data.content)
+    meta = {"dataset": data.record["dataset"], "config": settings}
+print(f"{paper.name}/{name}: {len(arrays)} reference arrays")
+save_npz(snakemake.output[0], arrays, meta)

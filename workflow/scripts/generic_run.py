@@ -1,20 +1,29 @@
-"""The optimizer runs of one data set of a generic home (its experiments' `run`; the expensive step)."""
+"""The optimizer runs of a generic home (its experiments' `run`; the expensive step): of one data set, or of one
+experiment on each of its data sets."""
 
 import os
 import time
-from importlib import import_module
 
 from _common import setup
+from _generic import npz_artifact, stem, step
 
-from implicit_bias.artifacts import load_npz, save_npz
-from implicit_bias.papers import home
+from implicit_bias.artifacts import save_npz
 
 setup(snakemake)
 # batched kernels run on numba's threads: as many as the rule declares (read when numba is first imported)
 os.environ["NUMBA_NUM_THREADS"] = str(snakemake.threads)
-paper, name = snakemake.params.paper, snakemake.wildcards.dataset
-data, record = load_npz(snakemake.input.data)
+paper, experiments, level, settings = step(snakemake)
 started = time.perf_counter()
-runs = import_module(home(paper).experiments_module).run(snakemake.params.config, name, data, print)
-print(f"{paper}/{name}: done in {time.perf_counter() - started:.1f} s")
-save_npz(snakemake.output[0], runs, {"dataset": record["meta"]["dataset"], "config": snakemake.params.config})
+if level:
+    name = snakemake.wildcards.experiment
+    data = {stem(path): npz_artifact(path) for path in snakemake.input.data}
+    print(f"experiment {name} on {list(data)}:")
+    runs = experiments.run(settings, name, data, print)
+    arrays, meta = runs.content, runs.record
+else:
+    name = snakemake.wildcards.dataset
+    data = npz_artifact(snakemake.input.data)
+    arrays = experiments.run(settings, name, data.content, print)
+    meta = {"dataset": data.record["dataset"], "config": settings}
+print(f"{paper.name}/{name}: done in {time.perf_counter() - started:.1f} s")
+save_npz(snakemake.output[0], arrays, meta)

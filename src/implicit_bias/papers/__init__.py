@@ -8,9 +8,10 @@
 The maths the papers share (data, losses, optimizers, training, margins, fixed points, backward error analysis,
 networks) lives in the package's concept modules, the generic check framework in `implicit_bias.checks`, the
 generic plotting helpers in `implicit_bias.plots`. This module holds what the papers' orchestration shares: the
-registry (`HOMES`, `PAPERS`, `home`), the declaration (`Paper`) and the interfaces a home's modules provide
-(`PaperChecks`, `PaperExperiments`, `GenericExperiments`, `GenericPlots`). docs/adding-a-paper.md walks through
-adding a home.
+registry (`HOMES`, `PAPERS`, `home`, `home_of_rule`), the declaration (`Paper`) and the interfaces a home's modules
+provide (`PaperChecks`, `PaperExperiments`, `GenericExperiments`/`GenericPlots` and their experiment level
+`GenericExperimentLevel`/`GenericExperimentPlots`, whose steps return an `Artifact`). docs/adding-a-paper.md walks
+through adding a home.
 
 Everything that lists the papers (config validation, the Snakefile's includes, rule-name prefixes, target lists,
 the check rules, the ledger, the report, the command line) reads this registry. Importing it, or a home's
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
 __all__ = [
     "HOMES",
     "PAPERS",
+    "STEPS",
+    "Artifact",
+    "GenericExperimentLevel",
+    "GenericExperimentPlots",
     "GenericExperiments",
     "GenericPlots",
     "Paper",
@@ -39,6 +44,7 @@ __all__ = [
     "PaperExperiments",
     "check_run_labels",
     "home",
+    "home_of_rule",
     "run_specs",
 ]
 
@@ -46,6 +52,8 @@ __all__ = [
 # they raise together), a fourth home built the same way. A new home is one more name here and its package.
 HOMES = ("baek2025", "fan2025", "cattaneo2024", "beyond")
 PAPERS = HOMES
+# the steps of the generic rule set, each a rule `<prefix>_<step>` (workflow/rules/generic.smk)
+STEPS = ("dataset", "reference", "run", "metrics", "figure")
 
 
 @dataclass(frozen=True)
@@ -59,8 +67,11 @@ class Paper:
     schema    its config section's JSON schema (a file name in the schema folder), or None when the top-level schema
               checks the section;
     generic   True: the workflow builds the home with the generic rule set (workflow/rules/generic.smk, data set ->
-              references -> run -> metrics -> figure) from the modules of `GenericExperiments`/`GenericPlots`;
-              False: the home brings its own rules, workflow/rules/<name>_common.smk and <name>.smk.
+              references -> run -> metrics -> figure) from the modules of `GenericExperiments`/`GenericPlots`
+              (or, at the experiment level, `GenericExperimentLevel`/`GenericExperimentPlots`);
+              False: the home brings its own rules, workflow/rules/<name>_common.smk and <name>.smk;
+    resources step -> the Snakemake resources of a generic home's `<prefix>_<step>` jobs (runtime in minutes,
+              mem_mb), which a cluster profile schedules by; scheduling only, never science.
     """
 
     name: str
@@ -69,6 +80,7 @@ class Paper:
     figures: Callable[[dict], list[str]]
     schema: str | None = None
     generic: bool = False
+    resources: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def check_config(self, config: dict) -> None:
         """The home's cross-references the schema cannot express (its experiments' `cross_references`, imported
@@ -145,6 +157,68 @@ class GenericPlots(Protocol):
     def figure(self, name: str, df: pd.DataFrame, cfg: dict) -> Any: ...
 
 
+@dataclass(frozen=True)
+class Artifact:
+    """One step's product with the record saved beside it: `content` is a step's arrays (an .npz), its metric table
+    (a CSV) or its figure; `record` the settings it came from (the .npz's `meta`, the CSV's and the figure's
+    `config`), which the checks and the report read. The experiment level's steps return one and receive their
+    inputs as ones."""
+
+    content: Any
+    record: Any
+
+
+class GenericExperimentLevel(PaperExperiments, Protocol):
+    """`experiments.py` of a generic home whose runs group data sets into experiments: the rules run one job per
+    experiment (all its data sets at once) and write one metric table per experiment,
+
+        results/data/<name>/<data set>.npz          make_dataset(s, data set)
+        results/references/<name>/<data set>.npz    references(s, data set, data)  (data sets with `has_reference`)
+        results/runs/<name>/<experiment>.npz        run(s, experiment, {data set: data}, log)
+        results/metrics/<name>/<experiment>.csv     metrics(s, experiment, {data set: data}, {data set: refs}, runs)
+
+    and its figures read the tables of `figure_inputs`. A home is at this level when its experiments module has
+    `experiments`. `s` is the job's settings, its rule's params (`PARAMS`): a step reads nothing else, so editing the
+    config re-runs exactly the jobs whose settings changed. Inputs and results are `Artifact`s.
+    """
+
+    PARAMS: dict[str, dict[str, Callable[[dict, str], Any]]]
+    """step -> {param: (the home's config section, the job's data set, experiment or figure) -> its value}."""
+
+    def datasets(self, cfg: dict) -> list[str]:
+        """Every data set an experiment or a check reads, in the order the checks list them."""
+        ...
+
+    def experiments(self, cfg: dict) -> dict[str, list[str]]:
+        """experiment -> the data sets it runs on, in the order of its runs' arrays."""
+        ...
+
+    def has_reference(self, cfg: dict, name: str) -> bool:
+        """False: the data set's own file holds what its metrics need of a reference (no reference job)."""
+        ...
+
+    def figure_inputs(self, cfg: dict, fig: str) -> list[str]:
+        """The experiments whose metric tables figure `fig` draws."""
+        ...
+
+    def make_dataset(self, s: dict, name: str) -> Artifact: ...
+
+    def references(self, s: dict, name: str, data: Artifact) -> Artifact: ...
+
+    def run(self, s: dict, experiment: str, data: dict[str, Artifact], log: Callable[[str], object]) -> Artifact: ...
+
+    def metrics(
+        self, s: dict, experiment: str, data: dict[str, Artifact], refs: dict[str, Artifact], runs: Artifact
+    ) -> Artifact: ...
+
+
+class GenericExperimentPlots(Protocol):
+    """`plots.py` of a generic home at the experiment level: one figure (`Artifact(figure, record)`) from the metric
+    tables it reads ({experiment: Artifact(table, record)}); `s` is its job's settings (`PARAMS["figure"]`)."""
+
+    def figure(self, s: dict, name: str, tables: dict[str, Artifact]) -> Artifact: ...
+
+
 def home(name: str) -> Paper:
     """The declaration of home `name` (its package's `PAPER`)."""
     if name not in HOMES:
@@ -153,6 +227,17 @@ def home(name: str) -> Paper:
     if paper.name != name:
         raise ValueError(f"papers/{name}/__init__.py declares the paper {paper.name!r}")
     return paper
+
+
+def home_of_rule(rule: str) -> Paper:
+    """The home whose rule `rule` is (`<prefix>_<step>`): a generic step script learns its home from its rule's name,
+    so that its params hold the job's settings and nothing else."""
+    prefix = rule.rsplit("_", 1)[0]
+    for name in HOMES:
+        paper = home(name)
+        if paper.prefix == prefix:
+            return paper
+    raise ValueError(f"rule {rule!r}: no home has the prefix {prefix!r}")
 
 
 def run_specs(experiment: dict, defaults: dict, structural: Iterable[str] = ("runs", "dataset")) -> dict[str, dict]:

@@ -18,4 +18,6 @@ PAPER = Paper(
     title="The implicit bias of per-sample Adam",
     figures=figures,
     schema=None,  # the top-level schema checks the baek2025 section
+    generic=True,  # at the experiment level (experiments.PARAMS, experiments.experiments)
+    resources={"reference": {"runtime": 30, "mem_mb": 2000}, "run": {"runtime": 60, "mem_mb": 2000}},
 )

@@ -1,7 +1,9 @@
 """baek2025 experiments as configured in `config.yaml`: data sets over seeds, runs over seeds, references, metrics.
 
 These are the functions the Snakemake scripts call; they hold no file paths, so a researcher can call them on
-their own data directly.
+their own data directly. The generic rules (workflow/rules/generic.smk) build the home at the experiment level
+(`implicit_bias.papers.GenericExperimentLevel`): `PARAMS`, `datasets`, `experiments`, `has_reference`,
+`figure_inputs`, and the steps `make_dataset`, `references`, `run`, `metrics`.
 """
 
 from __future__ import annotations
@@ -12,21 +14,31 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from ...data import make_dataset
+from ...data import make_dataset as draw_dataset
 from ...fixed_point import proxy_fixed_point
 from ...hyperparameters import TRAIN_DEFAULTS
 from ...margins import cosine, max_margin, normalized_margin
 from ...training import log_progress, train
-from .. import check_run_labels
+from .. import Artifact, check_run_labels
 from .. import run_specs as shared_run_specs
 
 __all__ = [
+    "PARAMS",
     "RUN_DEFAULTS",
     "build_datasets",
     "check_config",
     "check_figures",
     "cross_references",
+    "dataset_settings",
+    "datasets",
+    "experiments",
+    "figure_inputs",
+    "has_reference",
+    "make_dataset",
+    "metrics",
     "reference_solutions",
+    "references",
+    "run",
     "run_experiment",
     "run_specs",
     "trajectory_metrics",
@@ -51,7 +63,7 @@ def build_datasets(spec: dict, seeds: Iterable[int]) -> tuple[np.ndarray, np.nda
     spec = dict(spec)
     kind = spec.pop("kind")
     seeds = list(seeds) if kind == "gaussian" else [0]
-    X = np.stack([make_dataset(kind, seed=s, **spec) for s in seeds])
+    X = np.stack([draw_dataset(kind, seed=s, **spec) for s in seeds])
     for s, Xs in zip(seeds, X):
         try:
             max_margin(Xs, norm=2)
@@ -254,3 +266,69 @@ def cross_references(config: dict) -> None:
     check_figures(config)
     for name, exp in config["baek2025"]["experiments"].items():
         check_run_labels(f"baek2025.experiments.{name}", run_specs(exp))
+
+
+# ------------------------------------------------------------------------------------------- the generic steps
+def datasets(cfg: dict) -> list[str]:
+    """Every configured data set, by name (the checks list them in this order)."""
+    return sorted(cfg["datasets"])
+
+
+def experiments(cfg: dict) -> dict[str, list[str]]:
+    """Each experiment runs on one data set (all its seeds at once)."""
+    return {name: [exp["dataset"]] for name, exp in cfg["experiments"].items()}
+
+
+def has_reference(cfg: dict, name: str) -> bool:
+    """Every data set has its max-margin directions and fixed point computed."""
+    return True
+
+
+def figure_inputs(cfg: dict, fig: str) -> list[str]:
+    """A figure draws one experiment's table."""
+    return [cfg["figures"][fig]["experiment"]]
+
+
+def dataset_settings(cfg: dict, name: str) -> dict:
+    """A data set's spec and its seeds: `seeds` for a Gaussian one, the single seed 0 for a deterministic kind."""
+    spec = dict(cfg["datasets"][name])
+    return {"spec": spec, "seeds": cfg["seeds"] if spec["kind"] == "gaussian" else [0]}
+
+
+# each step's settings (its jobs' params): step -> {param: (config section, data set / experiment / figure) -> value}
+PARAMS = {
+    "dataset": {"dataset": dataset_settings},
+    "reference": {"fixed_point": lambda cfg, name: cfg["fixed_point"]},
+    "run": {"experiment": lambda cfg, exp: cfg["experiments"][exp], "num_log": lambda cfg, exp: cfg["num_log"]},
+    "figure": {"figure": lambda cfg, fig: cfg["figures"][fig]},
+}
+
+
+def make_dataset(s: dict, name: str) -> Artifact:
+    """One data set per seed, stacked (S, N, d), each checked to be separable."""
+    spec = s["dataset"]["spec"]
+    X, seeds = build_datasets(spec, s["dataset"]["seeds"])
+    return Artifact({"X": X, "seeds": seeds}, {"dataset": spec, "seeds": seeds})
+
+
+def references(s: dict, name: str, data: Artifact) -> Artifact:
+    """ℓ2 / ℓ∞ max-margin solutions (Clarabel / HiGHS) and the AdamProxy fixed point (Alg. 3), per seed."""
+    fp = s["fixed_point"]
+    X, seeds = data.content["X"], data.content["seeds"]
+    refs = reference_solutions(X, fp_tol=fp["tol"], fp_max_iter=fp["max_iter"])
+    return Artifact({**refs, "seeds": seeds}, {**data.record, "fixed_point": fp})
+
+
+def run(s: dict, experiment: str, data: dict[str, Artifact], log: Callable[[str], object]) -> Artifact:
+    """Every optimizer of the experiment on every seed's data set."""
+    ((_, dataset),) = data.items()
+    exp = s["experiment"]
+    runs = run_experiment(dataset.content["X"], dataset.content["seeds"], exp, num_log=s["num_log"], log=log)
+    return Artifact(runs, {"experiment": exp, "runs": run_specs(exp), "dataset": dataset.record})
+
+
+def metrics(s: dict, experiment: str, data: dict[str, Artifact], refs: dict[str, Artifact], runs: Artifact) -> Artifact:
+    """The experiment's per-step metrics (`trajectory_metrics`), recording its runs' settings."""
+    ((_, dataset),), ((_, ref),) = data.items(), refs.items()
+    X, seeds = dataset.content["X"], dataset.content["seeds"]
+    return Artifact(trajectory_metrics(X, seeds, runs.content, ref.content, runs.record["runs"]), runs.record)

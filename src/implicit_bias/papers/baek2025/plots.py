@@ -19,13 +19,14 @@ import seaborn as sns
 from matplotlib.colors import LogNorm, Normalize, TwoSlopeNorm
 
 from ...plots import series_colors
+from .. import Artifact
 from .checks import RATE_SLACK
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["PANELS", "decade_fall", "plot_curves", "plot_figure", "plot_heatmap"]
+__all__ = ["PANELS", "decade_fall", "figure", "plot_curves", "plot_figure", "plot_heatmap"]
 
 # metric -> (y label, panel title stem, log-scale y)
 PANELS = {
@@ -395,3 +396,12 @@ def plot_figure(df: pd.DataFrame, spec: Mapping[str, Any], title: str, settings:
         spread=spec.get("spread"),
         note=spec.get("note"),
     )
+
+
+def figure(s: dict, name: str, tables: dict[str, Artifact]) -> Artifact:
+    """Figure `name` from its experiment's table, as its `baek2025.figures` entry (`s["figure"]`) says; it records
+    that entry and the table's settings."""
+    spec = s["figure"]
+    ((_, table),) = tables.items()
+    title = f"baek2025 {name.replace('fig', 'Fig. ')}: {spec.get('title', spec['experiment'])}"
+    return Artifact(plot_figure(table.content, spec, title, table.record), {"figure": spec, "metrics": table.record})

@@ -25,4 +25,6 @@ PAPER = Paper(
     title="The implicit bias of multiclass SignGD, normalised steepest descent and Adam",
     figures=figures,
     schema="fan2025.schema.yaml",
+    generic=True,  # at the experiment level (experiments.PARAMS, experiments.experiments)
+    resources={"reference": {"runtime": 30, "mem_mb": 2000}, "run": {"runtime": 120, "mem_mb": 4000}},
 )

@@ -2,11 +2,15 @@
 
 Run settings, max-margin references in every configured norm, optimizer runs over data sets, per-step metric
 tables, and `check_config`. No file paths here, so the same functions run on a researcher's data. The maths
-(losses, gradients, margins, the proxy G) is in `implicit_bias.multiclass`.
+(losses, gradients, margins, the proxy G) is in `implicit_bias.multiclass`. The generic rules
+(workflow/rules/generic.smk) build the home at the experiment level (`implicit_bias.papers.GenericExperimentLevel`):
+`PARAMS`, `datasets`, `experiments`, `has_reference`, `figure_inputs`, and the steps `make_dataset`, `references`,
+`run`, `metrics`. A data set is named `k<classes>_s<seed>`.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from types import SimpleNamespace
@@ -27,7 +31,7 @@ from ...multiclass import (
 )
 from ...optimizers import UpdateRule, init_state, learning_rate, step_direction
 from ...training import log_progress, train
-from .. import check_run_labels
+from .. import Artifact, check_run_labels
 from .. import run_specs as shared_run_specs
 
 # cvxpy is imported by the functions that solve (the dataset and reference jobs), not by this module: the workflow's
@@ -35,15 +39,27 @@ from .. import run_specs as shared_run_specs
 
 __all__ = [
     "MOMENT_TRACE_KEYS",
+    "PARAMS",
     "RUN_DEFAULTS",
     "adam_moment_trace",
     "check_config",
     "cross_references",
+    "dataset_key",
+    "dataset_name",
+    "dataset_spec",
+    "datasets",
     "draw_dataset",
     "experiment_datasets",
+    "experiments",
+    "figure_inputs",
+    "has_reference",
+    "make_dataset",
+    "metrics",
     "norm_name",
     "norm_value",
     "reference_solutions",
+    "references",
+    "run",
     "run_experiment",
     "run_specs",
     "trajectory_metrics",
@@ -372,3 +388,105 @@ def cross_references(config: dict) -> None:
         for exp in exps:
             if exp not in cfg["experiments"]:
                 raise ValueError(f"fan2025.experiments.{exp}: {who} needs this experiment")
+
+
+# ------------------------------------------------------------------------------------------- the generic steps
+def dataset_name(classes: int, seed: int) -> str:
+    return f"k{classes}_s{seed}"
+
+
+def dataset_key(name: str) -> tuple[int, int]:
+    """(classes, seed) of a data set named `k<classes>_s<seed>`."""
+    match = re.fullmatch(r"k(\d+)_s(\d+)", name)
+    if match is None:
+        raise ValueError(f"fan2025 data set {name!r}: expected k<classes>_s<seed>")
+    return int(match[1]), int(match[2])
+
+
+def experiments(cfg: dict) -> dict[str, list[str]]:
+    """experiment -> its data sets (`experiment_datasets`), by name."""
+    return {
+        name: [dataset_name(*key) for key in experiment_datasets(cfg, exp)] for name, exp in cfg["experiments"].items()
+    }
+
+
+def datasets(cfg: dict) -> list[str]:
+    """Every data set an experiment runs on, in (classes, seed) order."""
+    keys = {key for exp in cfg["experiments"].values() for key in experiment_datasets(cfg, exp)}
+    return [dataset_name(*key) for key in sorted(keys)]
+
+
+def has_reference(cfg: dict, name: str) -> bool:
+    """Only the data sets at data.classes get references in every norm: a class sweep's others need only the
+    max-norm margin, solved when the data set is drawn and stored with it."""
+    return dataset_key(name)[0] == cfg["data"]["classes"]
+
+
+def figure_inputs(cfg: dict, fig: str) -> list[str]:
+    """The experiments a figure reads (fixed by the paper: `fan2025.FIGURES`)."""
+    from . import FIGURES
+
+    return list(FIGURES[fig])
+
+
+def dataset_spec(cfg: dict, name: str) -> dict:
+    """A data set's draw: a class sweep keeps n = data.classes * data.per_class samples (spec C10: fixed n, varying
+    k)."""
+    classes, seed = dataset_key(name)
+    n = cfg["data"]["classes"] * cfg["data"]["per_class"]
+    return {**cfg["data"], "classes": classes, "per_class": n // classes, "seed": seed}
+
+
+def _sparse_lp(cfg: dict, name: str) -> bool:
+    """The class sweep's extra data sets need only gamma_inf: solved by the sparse LP (k = 50 in seconds); the main
+    data sets keep max_margin's V_inf (the LP optimum can be non-unique)."""
+    return not has_reference(cfg, name)
+
+
+def _experiment_keys(cfg: dict, name: str) -> list[tuple[int, int]]:
+    return experiment_datasets(cfg, cfg["experiments"][name])
+
+
+# each step's settings (its jobs' params): step -> {param: (config section, data set / experiment / figure) -> value}
+PARAMS = {
+    "dataset": {"spec": dataset_spec, "sparse_lp": _sparse_lp},
+    "reference": {"norms": lambda cfg, name: [norm_name(n) for n in cfg["norms"]]},
+    "run": {
+        "experiment": lambda cfg, name: cfg["experiments"][name],
+        "datasets": _experiment_keys,
+        "num_log": lambda cfg, name: cfg["num_log"],
+    },
+    "metrics": {"experiment": lambda cfg, name: cfg["experiments"][name], "datasets": _experiment_keys},
+}
+
+
+def make_dataset(s: dict, name: str) -> Artifact:
+    """One spec §3 data set, resampled until separable, stored with its max-norm LP solution and the bound B."""
+    spec = s["spec"]
+    H, y, tries, sol = draw_dataset(spec, sparse_lp=s["sparse_lp"])
+    arrays = dict(H=H, y=y, V_inf=sol.w, gamma_inf=sol.gamma, B=data_bound(H))
+    return Artifact(arrays, {"dataset": spec, "tries": tries, "solver": sol.solver})
+
+
+def references(s: dict, name: str, data: Artifact) -> Artifact:
+    """V_p, gamma_p in every configured norm; the max-norm one is the data set's own LP solution."""
+    arrays = data.content
+    known = {"inf": SimpleNamespace(w=arrays["V_inf"], gamma=float(arrays["gamma_inf"]))}
+    refs = reference_solutions(arrays["H"], arrays["y"], s["norms"], known=known)
+    return Artifact(refs, {"dataset": data.record["dataset"], "norms": s["norms"]})
+
+
+def run(s: dict, experiment: str, data: dict[str, Artifact], log: Callable[[str], object]) -> Artifact:
+    """Every optimizer of the experiment on each of its data sets."""
+    exp = s["experiment"]
+    pairs = [(a.content["H"], a.content["y"]) for a in data.values()]
+    runs = run_experiment(pairs, exp, num_log=s["num_log"], log=log)
+    return Artifact(runs, {"experiment": exp, "runs": run_specs(exp), "datasets": s["datasets"]})
+
+
+def metrics(s: dict, experiment: str, data: dict[str, Artifact], refs: dict[str, Artifact], runs: Artifact) -> Artifact:
+    """The experiment's per-step metrics (`trajectory_metrics`), recording its runs' settings."""
+    pairs = [(a.content["H"], a.content["y"]) for a in data.values()]
+    ref = [a.content for a in refs.values()]
+    df = trajectory_metrics(pairs, s["datasets"], runs.content, ref, run_specs(s["experiment"]))
+    return Artifact(df, runs.record)

@@ -12,12 +12,13 @@ import numpy as np
 import seaborn as sns
 
 from ...plots import ALGORITHM_COLORS
+from .. import Artifact
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-__all__ = ["FIGURES", "fig1", "fig1_gaps", "fig_losses", "fig_nsd"]
+__all__ = ["FIGURES", "fig1", "fig1_gaps", "fig_losses", "fig_nsd", "figure"]
 
 _PAL = sns.color_palette("colorblind", 10)
 COLORS = {
@@ -252,3 +253,9 @@ def fig_losses(frames: dict[str, pd.DataFrame]) -> Figure:
 
 
 FIGURES = {"fig1": fig1, "fig1_gaps": fig1_gaps, "fig_nsd": fig_nsd, "fig_losses": fig_losses}
+
+
+def figure(s: dict, name: str, tables: dict[str, Artifact]) -> Artifact:
+    """Figure `name` from the tables of its experiments; it records each table's settings."""
+    fig = FIGURES[name]({exp: table.content for exp, table in tables.items()})
+    return Artifact(fig, {exp: table.record for exp, table in tables.items()})
