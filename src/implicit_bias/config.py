@@ -240,12 +240,12 @@ def unsafe_path(config: dict) -> ConfigError | None:
 
 
 def _cross_references(config: dict) -> None:
-    """Each home's `check_config` (its declaration in papers/<paper>/__init__.py), in the registry's order; a
+    """Each home's `cross_references` (its declaration in papers/<paper>/__init__.py), in the registry's order; a
     ValueError whose message starts with the dotted key path."""
     from .papers import PAPERS, home
 
     for paper in PAPERS:
-        home(paper).check_config(config)
+        home(paper).cross_references(config)
 
 
 def fill_defaults(config: dict) -> dict:
@@ -279,7 +279,7 @@ def validate_config(config: dict, configfiles: Iterable[str | Path] = ()) -> dic
         raise error
     try:
         _cross_references(config)
-    except ValueError as err:  # check_config's messages are "<dotted key path>: <problem>"
+    except ValueError as err:  # the cross-references' messages are "<dotted key path>: <problem>"
         raise _as_config_error(err) from None
     return fill_defaults(config)
 

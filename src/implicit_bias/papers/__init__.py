@@ -1,7 +1,7 @@
 """One home per paper: `papers/<paper>/` holds everything that is specific to one paper's reproduction.
 
 * `__init__.py`     the home's declaration, ``PAPER = Paper(...)``: the one place the pipeline learns of it;
-* `experiments.py`  config → runs, references, metric tables, and `check_config` (the config's cross-references);
+* `experiments.py`  config → runs, references, metric tables, and `cross_references` (what the schemas cannot say);
 * `checks.py`       its theorem checks, `CHECKS` (name → `implicit_bias.checks.Check`);
 * `plots.py`        its figures.
 
@@ -82,7 +82,7 @@ class Paper:
     generic: bool = False
     resources: dict[str, dict[str, int]] = field(default_factory=dict)
 
-    def check_config(self, config: dict) -> None:
+    def cross_references(self, config: dict) -> None:
         """The home's cross-references the schema cannot express (its experiments' `cross_references`, imported
         by name here: a job that reads the declaration does not load the experiments)."""
         importlib.import_module(self.experiments_module).cross_references(config)
@@ -120,7 +120,7 @@ class PaperChecks(Protocol):
 
 class PaperExperiments(Protocol):
     """`papers/<name>/experiments.py`: config -> runs, references and metric tables, and the config's
-    cross-references, which the config validation calls (through `Paper.check_config`) before any job runs."""
+    cross-references, which the config validation calls (through `Paper.cross_references`) before any job runs."""
 
     def cross_references(self, config: dict) -> None:
         """What the schema cannot express, on the whole `config` (the home's section, and what its figures and
