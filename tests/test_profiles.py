@@ -141,7 +141,7 @@ def test_slurm_profile_resources_come_from_the_rules_or_the_defaults(slurm_plan)
 @needs_slurm_plugin
 def test_slurm_profile_groups_the_short_jobs(slurm_plan):
     """The short jobs (every cluster rule that declares no resources) run inside group jobs of up to
-    `group-components` jobs each, so the ~90 short jobs become a few submissions."""
+    `group-components` jobs each, so the ~155 short jobs become a few submissions."""
     proc, _ = slurm_plan
     profile = yaml.safe_load((SLURM / "config.yaml").read_text())
     groups, components = profile["groups"], profile["group-components"]
