@@ -15,7 +15,7 @@ Four layers, in order:
    would then get a float step count);
 3. path safety: a key that names something (a data set, an experiment, a run, a figure, a grid) becomes a folder
    or file name under results/, so it must be a plain name (`NAME`: no '/', not '.' or '..'), and a path given in
-   the config (`PATH_KEYS`) must stay inside the project (relative, no '..');
+   the config (`path_keys`, as each home declares them) must stay inside the project (relative, no '..');
 4. the cross-references the schemas cannot express: each home's `cross_references` (its
    experiments.py: its section's `check_config`, and what its figures and checks read).
 
@@ -35,13 +35,13 @@ from typing import Any
 
 __all__ = [
     "NAME",
-    "PATH_KEYS",
     "SCHEMAS",
     "SCHEMA_DIR",
     "ConfigError",
     "check_section",
     "duplicate_keys",
     "fill_defaults",
+    "path_keys",
     "schema_error",
     "schemas",
     "unsafe_path",
@@ -51,8 +51,6 @@ __all__ = [
 # A config key used in a path (and the Snakefile's wildcard constraint for such names): starts with a letter or
 # digit, so neither '.', '..' nor a hidden file; no '/', so no key can reach outside its folder.
 NAME = r"[A-Za-z0-9][A-Za-z0-9_.+-]*"
-# Config values that are paths read by jobs: they must stay inside the project (link outside data into it).
-PATH_KEYS = ("cattaneo2024.full.data_dir",)
 
 
 # The schemas, package data (pyproject.toml), so an installed package validates without a checkout.
@@ -209,8 +207,16 @@ def duplicate_keys(path: str | Path) -> ConfigError | None:
     return None
 
 
+def path_keys() -> list[str]:
+    """The config values that are paths read by jobs (dotted, each home's declared `path_keys`): they must stay
+    inside the project (link outside data into it)."""
+    from .papers import PAPERS, home
+
+    return [f"{paper}.{key}" for paper in PAPERS for key in home(paper).path_keys]
+
+
 def unsafe_path(config: dict) -> ConfigError | None:
-    """The first key that is not a plain `NAME`, or path value (`PATH_KEYS`) that leaves the project, or None."""
+    """The first key that is not a plain `NAME`, or path value (`path_keys`) that leaves the project, or None."""
     stack: list[tuple[Any, list]] = [(config, [])]
     while stack:
         node, keys = stack.pop()
@@ -226,7 +232,7 @@ def unsafe_path(config: dict) -> ConfigError | None:
                 stack.append((value, [*keys, str(key)]))
         elif isinstance(node, list):
             stack.extend((item, [*keys, str(i)]) for i, item in enumerate(node))
-    for dotted in PATH_KEYS:
+    for dotted in path_keys():
         value = config
         for key in dotted.split("."):
             value = value.get(key) if isinstance(value, dict) else None

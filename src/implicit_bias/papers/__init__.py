@@ -81,6 +81,9 @@ class Paper:
     schema: str | None = None
     generic: bool = False
     resources: dict[str, dict[str, int]] = field(default_factory=dict)
+    # keys of its section (dotted, below the section) whose values are paths a job reads: they must stay inside the
+    # project (implicit_bias.config.unsafe_path)
+    path_keys: tuple[str, ...] = ()
 
     def cross_references(self, config: dict) -> None:
         """The home's cross-references the schema cannot express (its experiments' `cross_references`, imported

@@ -29,4 +29,5 @@ PAPER = Paper(
     title="Backward error analysis of Adam",
     figures=figures,
     schema="cattaneo2024.schema.yaml",
+    path_keys=("full.data_dir",),  # the CIFAR-10 folder of `scale: full`
 )
