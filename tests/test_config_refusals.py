@@ -215,6 +215,16 @@ def test_the_table_covers_the_issue():
     assert {case[2].split(".")[0] for case in CASES} >= {"baek2025", "fan2025", "cattaneo2024", "beyond"}
 
 
+@pytest.mark.parametrize("paper", ["fan2025", "cattaneo2024", "beyond", "baek2025"])
+def test_every_homes_section_is_required(paper):
+    """The top-level schema requires each home's section, a home with its own schema included (its requirement
+    comes from the registry, not from a list in the schema)."""
+    config = merged()
+    del config[paper]
+    with pytest.raises(ConfigError, match=rf"^config error: \(top level\): '{paper}' is a required property"):
+        validate_config(config)
+
+
 def test_an_experiment_a_figure_or_check_reads_is_required():
     """fan2025's figures and checks read fixed experiments: a config without one is refused (no merge deletes a
     key, so the config is edited here)."""

@@ -95,8 +95,23 @@ def _registry():
     for path in sorted(SCHEMA_DIR.glob("*.schema.yaml")):
         schema = yaml.safe_load(path.read_text(encoding="utf-8"))
         schema["$id"] = path.as_uri()
+        if path.name == SCHEMAS[None]:
+            _require_home_sections(schema)
         resources.append((schema["$id"], Resource.from_contents(schema)))
     return Registry().with_resources(resources)
+
+
+def _require_home_sections(top: dict) -> None:
+    """The top-level schema requires the section of every home with a schema of its own (validated in detail by it,
+    `schemas`), read from the registry: a new home is not listed by hand here too."""
+    from .papers import PAPERS, home
+
+    for paper in PAPERS:
+        own = home(paper).schema
+        if own is not None:
+            top["properties"].setdefault(paper, {"type": "object", "description": f"validated in detail by {own}"})
+            if paper not in top["required"]:
+                top["required"].append(paper)
 
 
 def _schema(name: str) -> dict:
