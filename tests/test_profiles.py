@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from implicit_bias.checks import PAPERS
+from implicit_bias.papers import home
 
 ROOT = Path(__file__).resolve().parents[1]
 SLURM = ROOT / "profiles" / "slurm"
@@ -74,6 +75,13 @@ def _declared_resources() -> dict[str, dict[str, str]]:
             if m := re.search(r"^    resources:\n((?:        .+\n)+)", block, re.M):
                 values = dict(re.findall(r"(\w+)=(\w+)", m[1]))
                 declared[name] = {k: v for k, v in values.items() if k in ("runtime", "mem_mb")}
+    # the generic rules take a home's resources from its declaration (Paper.resources: step -> resources)
+    for paper in PAPERS:
+        if home(paper).generic:
+            for step, resources in home(paper).resources.items():
+                wanted = {k: str(v) for k, v in resources.items() if k in ("runtime", "mem_mb")}
+                if wanted:
+                    declared[f"{home(paper).prefix}_{step}"] = wanted
     return declared
 
 
