@@ -326,17 +326,8 @@ def check_section(dotted: str, section: dict) -> None:
         raise error
     if paper == "beyond" and len(keys) == 1:
         try:
-            _check_study(keys[0], section)
+            from .papers.beyond import check_study
+
+            check_study(keys[0], section)
         except ValueError as err:
             raise _as_config_error(err) from None
-
-
-def _check_study(study: str, cfg: dict) -> None:
-    """A beyond study's `check_config` (the rules its schema cannot say), its messages "<study>.<key>: <problem>"
-    raised as "beyond.<study>.<key>: <problem>"."""
-    from .papers.beyond import study_module
-
-    try:
-        study_module(study, "experiments").check_config(cfg)
-    except ValueError as err:
-        raise ValueError(f"beyond.{err}") from None

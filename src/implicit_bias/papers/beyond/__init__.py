@@ -40,7 +40,7 @@ from types import ModuleType
 
 from .. import Paper
 
-__all__ = ["LAYERS", "PAPER", "STUDIES", "figure_studies", "study_module", "study_module_name"]
+__all__ = ["LAYERS", "PAPER", "STUDIES", "check_study", "figure_studies", "study_module", "study_module_name"]
 
 STUDIES = ("phase", "multiclass", "eps", "real_data")
 LAYERS = ("experiments", "checks", "plots")
@@ -59,6 +59,15 @@ def study_module(study: str, layer: str | None = None) -> ModuleType:
     """A study's package (`layer` None: its declaration, `FIGURE`) or one of its modules (`layer` "experiments",
     "checks" or "plots"), imported by name, so a workflow rule declares only the layer of the study it runs."""
     return importlib.import_module(study_module_name(study, layer))
+
+
+def check_study(study: str, cfg: dict) -> None:
+    """A study's `check_config` (the rules its schema cannot say) on its section `cfg`; its messages
+    "<study>.<key>: <problem>" raised as "beyond.<study>.<key>: <problem>"."""
+    try:
+        study_module(study, "experiments").check_config(cfg)
+    except ValueError as err:
+        raise ValueError(f"beyond.{err}") from None
 
 
 def figure_studies() -> dict[str, list[str]]:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from ...config import check_section
-from . import STUDIES, study_module
+from . import STUDIES, check_study, study_module
 
 __all__ = ["check_config", "cross_references", "datasets", "run_study"]
 
@@ -21,10 +21,7 @@ def check_config(config: dict) -> None:
     """The cross-references of the `beyond` section the schema cannot express (each study's `check_config`, whose
     messages start with "<study>.<key>"); raised as "beyond.<study>.<key>: <problem>"."""
     for study in STUDIES:
-        try:
-            study_module(study, "experiments").check_config(config[study])
-        except ValueError as err:
-            raise ValueError(f"beyond.{err}") from None
+        check_study(study, config[study])
 
 
 def datasets(config: dict, study: str) -> list[str]:
