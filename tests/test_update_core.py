@@ -32,7 +32,21 @@ RULES = [
     ("nsd", dict(p=1.5)),
     ("nsd", dict(p=3.0)),
     ("nsd", dict(p=np.inf)),
+    ("nmd", dict(p=2.0)),
+    ("nmd", dict(p=3.0, beta1=0.5)),
+    ("nmd", dict(p=np.inf)),
+    ("nsd", dict(norm="schatten", p=1.0)),
+    ("nsd", dict(norm="schatten", p=1.5)),
+    ("nsd", dict(norm="schatten", p=3.0)),
+    ("nmd", dict(norm="schatten", p=3.0)),
+    ("spectral", {}),
+    ("muon", {}),
+    ("muon", dict(beta1=0.95, polar="newton_schulz")),
+    ("muon", dict(polar="cubic", polar_steps=30)),
+    ("spectral", dict(polar="newton_schulz", polar_steps=10)),
 ]
+# rules that step along the singular vectors of the parameter matrix: multiclass data only
+MATRIX_RULES = [r for r in RULES if r[0] in ("spectral", "muon") or r[1].get("norm") == "schatten"]
 BATCHES = [(None, "cyclic"), (1, "cyclic"), (2, "reshuffle"), (5, "replacement")]
 
 
@@ -56,7 +70,11 @@ def _agree(a, b, rtol):
     assert a.max_direction == pytest.approx(b.max_direction, rel=1e-9)
 
 
-@pytest.mark.parametrize("rule", RULES, ids=lambda r: r[0] + "".join(f"-{k}={v}" for k, v in r[1].items()))
+@pytest.mark.parametrize(
+    "rule",
+    [r for r in RULES if r not in MATRIX_RULES],
+    ids=lambda r: r[0] + "".join(f"-{k}={v}" for k, v in r[1].items()),
+)
 @pytest.mark.parametrize("batch", BATCHES, ids=lambda b: f"b{b[0]}-{b[1]}")
 def test_binary_fast_path_equals_reference_for_every_rule(rule, batch, X):
     name, opts = rule
@@ -71,7 +89,11 @@ def test_binary_fast_path_equals_reference_for_every_rule(rule, batch, X):
 def test_multiclass_fast_path_equals_reference_for_every_rule(rule, batch, mc_data):
     H, y = mc_data
     name, opts = rule
-    kw = dict(optimizer=name, steps=300, batch_size=batch[0], sampling=batch[1], seed=4, num_log=30, **opts)
+    # nuclear-norm NSD steps along the top singular pair, which drives the top singular values of the gradient
+    # into a tie (σ1 = σ2 to 1e-3 by step 67 here): from then on the two LAPACK builds' rounding picks either pair,
+    # so the runs are compared before the tie forms
+    steps = 50 if opts.get("norm") == "schatten" and opts.get("p") == 1.0 else 300
+    kw = dict(optimizer=name, steps=steps, batch_size=batch[0], sampling=batch[1], seed=4, num_log=30, **opts)
     fast, ref = train(H, y, **kw), train(H, y, backend="numpy", **kw)
     _agree(fast, ref, rtol=1e-10)
     assert fast.settings == ref.settings

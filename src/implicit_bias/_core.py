@@ -21,9 +21,20 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from . import optimizers as _opt
+from .hyperparameters import POLARS
 from .optimizers import OPTIMIZERS, UpdateRule
 
-__all__ = ["CODES", "Hyper", "drop_stale_kernel_caches", "hyper", "log_mean_exp", "step_size", "unowned", "update"]
+__all__ = [
+    "CODES",
+    "Hyper",
+    "drop_stale_kernel_caches",
+    "hyper",
+    "log_mean_exp",
+    "matrix_update",
+    "step_size",
+    "unowned",
+    "update",
+]
 
 # numba's on-disk cache (cache=True) is keyed on the source file of each compiled function only: a kernel in _fast.py
 # that inlines `update` would keep running the old rule after an edit here or in optimizers.py. So the kernels'
@@ -54,9 +65,13 @@ drop_stale_kernel_caches()
 
 CODES = {name: i for i, name in enumerate(OPTIMIZERS)}
 # looked up by name, so that reordering OPTIMIZERS cannot swap two rules
-GD, NGD, SIGNGD, SIGNUM, ADAM, ADAM_PROXY, NSD = (
-    CODES[name] for name in ("gd", "ngd", "signgd", "signum", "adam", "adam_proxy", "nsd")
+GD, NGD, SIGNGD, SIGNUM, ADAM, ADAM_PROXY, NSD, NMD, SPECTRAL, MUON = (
+    CODES[name] for name in ("gd", "ngd", "signgd", "signum", "adam", "adam_proxy", "nsd", "nmd", "spectral", "muon")
 )
+POLAR_SVD, POLAR_NEWTON_SCHULZ, POLAR_CUBIC = (POLARS.index(name) for name in ("svd", "newton_schulz", "cubic"))
+POLAR_RTOL = _opt.POLAR_RTOL
+NS_A, NS_B, NS_C = _opt.NEWTON_SCHULZ_COEFFICIENTS
+CUBIC_A, CUBIC_B, CUBIC_C = _opt.CUBIC_COEFFICIENTS
 
 # the numpy reference's scalar parts, compiled (inlined where they are called)
 step_size = njit(cache=True, inline="always")(_opt.step_size)
@@ -80,6 +95,9 @@ class Hyper(NamedTuple):
     q: float  # its dual exponent p/(p−1) (0 unless 1 < p < ∞)
     log_rho: float  # log of the state decay (−∞ for stateless rules)
     log_eps: float  # log ε (−∞ for ε = 0)
+    schatten: bool  # the direction is taken in a Schatten norm of the (k, d) matrix (multiclass kernel only)
+    polar: int  # POLARS index: how the spectral direction is computed
+    polar_steps: int  # iterations of the Newton-Schulz or cubic orthogonalisation
 
 
 def hyper(rule: UpdateRule) -> Hyper:
@@ -95,6 +113,9 @@ def hyper(rule: UpdateRule) -> Hyper:
         q=float(q),
         log_rho=float(rule.log_state_decay),
         log_eps=float(rule.log_eps),
+        schatten=bool(rule.schatten),
+        polar=POLARS.index(rule.polar),
+        polar_steps=int(rule.polar_steps),
     )
 
 
@@ -185,7 +206,7 @@ def update(h, t, c, s, g, g2, m, v, out):
         for k in range(n):
             out[k] = scale * g[k]
         return s
-    if code in (NGD, SIGNGD, NSD):
+    if code in (NGD, SIGNGD, NSD, SPECTRAL):
         _nsd(g, h.p, h.q, out)
         return s
     if code == ADAM_PROXY:
@@ -200,6 +221,12 @@ def update(h, t, c, s, g, g2, m, v, out):
         for k in range(n):
             m[k] = moment_ema(m[k], fresh * g[k], h.beta1, decay)
             out[k] = np.sign(m[k])
+        return s_new
+    if code in (NMD, MUON):
+        # fan2025 v4 eqs 4-5: the steepest direction of the EMA momentum (entry-wise here; see `matrix_update`)
+        for k in range(n):
+            m[k] = moment_ema(m[k], fresh * g[k], h.beta1, decay)
+        _nsd(m, h.p, h.q, out)
         return s_new
     # Adam (baek2025 Alg. 1/2; fan2025 eqs 3a-3c), optionally bias-corrected and with ε
     c1, c2 = 1.0, 1.0
@@ -226,3 +253,70 @@ def _adam_loop(g, m, v, out, fresh, decay, beta1, beta2, c1, c2, e_add, floor, e
         v[k] = second_moment_ema(v[k], gk, beta2, decay)
         den = adam_denominator(c2 * v[k], e_add, floor, eps_inside)
         out[k] = c1 * m[k] / den if den > 0.0 else 0.0
+
+
+@njit(cache=True)
+def _schatten(G, p, q, polar, polar_steps, out):
+    """`optimizers.matrix_direction` compiled: the Schatten-p steepest direction of the matrix G (k, d) into `out`,
+    from G's truncated SVD, or for p = ∞ with `polar` ≠ svd by Newton-Schulz / cubic iterations."""
+    k, d = G.shape
+    if p == math.inf and polar != POLAR_SVD:
+        a, b, c = (NS_A, NS_B, NS_C) if polar == POLAR_NEWTON_SCHULZ else (CUBIC_A, CUBIC_B, CUBIC_C)
+        tall = k > d
+        X = np.ascontiguousarray(G.T) if tall else G.copy()
+        fro = math.sqrt(np.sum(X * X))
+        if fro == 0.0:
+            out[:] = 0.0
+            return
+        X /= fro
+        for _ in range(polar_steps):
+            A = X @ X.T
+            X = a * X + (b * A + c * (A @ A)) @ X
+        if tall:
+            out[:] = X.T
+        else:
+            out[:] = X
+        return
+    U, sigma, Vt = np.linalg.svd(np.ascontiguousarray(G), full_matrices=False)
+    out[:] = 0.0
+    if sigma.shape[0] == 0 or not sigma[0] > 0.0:
+        return
+    r = 0
+    for i in range(sigma.shape[0]):
+        if sigma[i] > POLAR_RTOL * sigma[0]:
+            r += 1
+    if p == 1.0:
+        r = 1
+    weights = np.ones(r)
+    if p != math.inf and p != 1.0:
+        acc = 0.0
+        for i in range(r):
+            a_i = sigma[i] / sigma[0]
+            weights[i] = a_i ** (q - 1.0)
+            acc += weights[i] * a_i
+        den = acc ** ((q - 1.0) / q)
+        for i in range(r):
+            weights[i] /= den
+    for i in range(r):
+        for c in range(k):
+            uc = U[c, i] * weights[i]
+            for j in range(d):
+                out[c, j] += uc * Vt[i, j]
+
+
+@njit(cache=True, inline="always")
+def matrix_update(h, t, c, s, G, M, out):
+    """`update` for a Schatten-norm rule on the matrix parameter: fill `out` (k, d) with Δ_t from ∇L_B = e^c G and
+    return the state's new log-scale; NMD's momentum M (k, d) is updated in place (fan2025 v4 eqs 3-5)."""
+    if h.code in (NMD, MUON):
+        s_new = new_log_scale(s, c, h.log_rho)
+        decay = math.exp(s - s_new)
+        fresh = math.exp(c - s_new)
+        k, d = G.shape
+        for a in range(k):
+            for j in range(d):
+                M[a, j] = moment_ema(M[a, j], fresh * G[a, j], h.beta1, decay)
+        _schatten(M, h.p, h.q, h.polar, h.polar_steps, out)
+        return s_new
+    _schatten(G, h.p, h.q, h.polar, h.polar_steps, out)
+    return s

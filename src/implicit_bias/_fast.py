@@ -298,7 +298,8 @@ def _steps(X, batches, steps, lr, decay, h, loss_code, log_steps, W_out, D_out, 
 @njit(cache=True, parallel=True)
 def run_many(
     X, W0, batches, offsets, batch_sizes, steps, lr, decay, code, beta1, beta2, eps_inside, bias_correction, p, q,
-    log_rho, log_eps, loss_code, log_steps, W_out, D_out, L_out, status, bad, max_dir, progress,
+    log_rho, log_eps, schatten, polar, polar_steps, loss_code, log_steps, W_out, D_out, L_out, status, bad, max_dir,
+    progress,
 ):  # fmt: skip
     """`run` for R runs on one data set X, in parallel (one run per thread at a time); run r's arguments are entry r.
 
@@ -308,7 +309,10 @@ def run_many(
     itself, so it is bit-for-bit a single run.
     """
     for r in prange(W0.shape[0]):
-        h = Hyper(code[r], beta1[r], beta2[r], eps_inside[r], bias_correction[r], p[r], q[r], log_rho[r], log_eps[r])
+        h = Hyper(
+            code[r], beta1[r], beta2[r], eps_inside[r], bias_correction[r], p[r], q[r], log_rho[r], log_eps[r],
+            schatten[r], polar[r], polar_steps[r],
+        )  # fmt: skip
         rows = batches[offsets[r] : offsets[r + 1]].reshape((-1, batch_sizes[r]))
         outputs = (W_out[r], D_out[r], L_out[r], progress[r : r + 1])
         status[r], bad[r], max_dir[r] = run(

@@ -27,7 +27,7 @@ import numpy as np
 from numba import njit, types
 from numba.extending import intrinsic
 
-from ._core import log_mean_exp, step_size, unowned, update
+from ._core import log_mean_exp, matrix_update, step_size, unowned, update
 
 LOSS_CODES = {"ce": 0, "exp": 1, "pairlog": 2}
 
@@ -398,7 +398,10 @@ def _steps(H, y, batches, full, steps, lr, decay, h, loss_code, log_steps, W_out
             C = scaled_gradient(Htb, yb, W, loss_code, Zb, R, G, wa, wb, wf)
         if not math.isfinite(C):
             return 1, t, max_dir
-        s = update(h, t, C, s, g_flat, g2_unused, m, v, d_flat)
+        if h.schatten:
+            s = matrix_update(h, t, C, s, G, m.reshape((k, d)), d_flat.reshape((k, d)))
+        else:
+            s = update(h, t, C, s, g_flat, g2_unused, m, v, d_flat)
         eta = step_size(t, lr, decay)
         for j in range(k * d):
             a = abs(d_flat[j])

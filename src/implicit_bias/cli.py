@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .hyperparameters import OPTIMIZERS, SAMPLINGS, TRAIN_DEFAULTS
+from .hyperparameters import NORMS, OPTIMIZERS, POLARS, SAMPLINGS, TRAIN_DEFAULTS
 
 if TYPE_CHECKING:
     import numpy as np
@@ -32,7 +32,7 @@ __all__ = ["CLIError", "main"]
 # the `fit` options passed to `train` as they are
 TRAIN_OPTIONS: tuple[str, ...]
 TRAIN_OPTIONS = ("optimizer", "steps", "lr", "decay", "beta1", "beta2", "eps", "eps_inside", "bias_correction")
-TRAIN_OPTIONS += ("batch_size", "sampling", "seed", "loss", "p")
+TRAIN_OPTIONS += ("batch_size", "sampling", "seed", "loss", "p", "norm", "polar", "polar_steps")
 EXIT_USAGE = 2  # bad input, as argparse's own usage errors
 
 
@@ -458,7 +458,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     f.add_argument("--eps-inside", action="store_true", help="add eps inside the square root")
     f.add_argument("--bias-correction", action="store_true", help="Adam's bias correction (default: off)")
-    f.add_argument("--p", type=float, default=TRAIN_DEFAULTS["p"], help="the entry-wise norm of nsd (default: 2)")
+    f.add_argument("--p", type=float, default=TRAIN_DEFAULTS["p"], help="the norm of nsd and nmd (default: 2)")
+    f.add_argument(
+        "--norm",
+        default=TRAIN_DEFAULTS["norm"],
+        choices=NORMS,
+        help="nsd/nmd's norm family: entry-wise, or schatten (singular values; multiclass) (default: entrywise)",
+    )
+    f.add_argument(
+        "--polar",
+        default=TRAIN_DEFAULTS["polar"],
+        choices=POLARS,
+        help="spectral/muon's orthogonalisation: exact svd, Muon's newton_schulz, or cubic (default: svd)",
+    )
+    f.add_argument(
+        "--polar-steps",
+        type=_positive_int,
+        default=TRAIN_DEFAULTS["polar_steps"],
+        help="iterations of newton_schulz or cubic (default: 5)",
+    )
     f.add_argument(
         "--loss", default=None, help="binary: exp (default) or logistic; multiclass: ce (default), exp or pairlog"
     )

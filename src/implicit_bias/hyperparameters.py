@@ -10,11 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["OPTIMIZERS", "SAMPLINGS", "TRAIN_DEFAULTS", "TRAIN_PARAMETERS", "Parameter"]
+__all__ = ["NORMS", "OPTIMIZERS", "POLARS", "SAMPLINGS", "TRAIN_DEFAULTS", "TRAIN_PARAMETERS", "Parameter"]
 
 # The one table of optimizers; the numba kernels use the position in this tuple as the optimizer's code.
-OPTIMIZERS = ("gd", "ngd", "signgd", "signum", "adam", "adam_proxy", "nsd")
+OPTIMIZERS = ("gd", "ngd", "signgd", "signum", "adam", "adam_proxy", "nsd", "nmd", "spectral", "muon")
 SAMPLINGS = ("cyclic", "replacement", "reshuffle")
+# the norm families of nsd and nmd (fan2025 v4 §2): entry-wise p-norms, or Schatten p-norms of the singular values
+NORMS = ("entrywise", "schatten")
+# how spectral and muon orthogonalise: the exact polar factor from a truncated SVD (the paper's experiments),
+# Newton-Schulz with the quintic coefficients of Muon's reference code, or the convergent cubic iteration
+POLARS = ("svd", "newton_schulz", "cubic")
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,13 @@ REQUIRED = object()  # the `default` of a parameter `train` requires
 TRAIN_PARAMETERS: dict[str, Parameter] = {
     p.name: p
     for p in (
-        Parameter("optimizer", str, REQUIRED, "the update rule (adam_proxy: binary data only)", choices=OPTIMIZERS),
+        Parameter(
+            "optimizer",
+            str,
+            REQUIRED,
+            "the update rule (adam_proxy: binary data only; spectral, muon: multiclass only)",
+            choices=OPTIMIZERS,
+        ),
         Parameter("steps", int, REQUIRED, "number of steps T", minimum=1),
         Parameter("lr", float, 0.1, "eta_0 of eta_t = lr (t+2)^-decay", exclusive_minimum=0),
         Parameter("decay", float, 0.5, "the exponent a of eta_t = lr (t+2)^-a", minimum=0),
@@ -73,7 +84,12 @@ TRAIN_PARAMETERS: dict[str, Parameter] = {
         Parameter("batch_size", int, None, "samples per step (None: full batch)", minimum=1, nullable=True),
         Parameter("sampling", str, "cyclic", "how mini-batches are drawn", choices=SAMPLINGS),
         Parameter("seed", int, 0, "seed of the mini-batch sampling", minimum=0),
-        Parameter("p", float, 2.0, "the entry-wise norm of nsd (inf: SignGD)", minimum=1),
+        Parameter("p", float, 2.0, "the norm of nsd and nmd (entry-wise inf: SignGD, Signum)", minimum=1),
+        Parameter(
+            "norm", str, "entrywise", "the norm family of nsd and nmd's p (schatten: multiclass only)", choices=NORMS
+        ),
+        Parameter("polar", str, "svd", "how spectral and muon orthogonalise their direction", choices=POLARS),
+        Parameter("polar_steps", int, 5, "iterations of newton_schulz or cubic orthogonalisation", minimum=1),
     )
 }
 

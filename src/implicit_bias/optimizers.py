@@ -12,7 +12,9 @@ Adam), so that state never shrinks below O(1) and the newest gradient is never b
 
 The rule is composed from small parts, in the style of optax's transformations: `step_size` (η_t), `new_log_scale`
 (the log-scale bookkeeping), `moment_ema` and `second_moment_ema`, `bias_corrections`, `adam_eps` and
-`adam_denominator` (the preconditioner √v̂ + ε), `sign` and `nsd_direction` (normalised steepest descent).
+`adam_denominator` (the preconditioner √v̂ + ε), `nsd_direction` (normalised steepest descent in an entry-wise norm:
+sign, NGD, ...) and, for matrix parameters (fan2025 v4), `schatten_direction`, `polar_factor` and `newton_schulz`
+(Spectral-GD and Muon: the steepest direction in the spectral norm, exact or as Muon's code computes it).
 `step_direction` strings them together per optimizer. The scalar parts are written so that they work on numpy
 arrays and on scalars alike: the numba kernels (`_core`) compile these very functions and call them per coordinate,
 so the formulas exist once. The naive float64 oracle of the tests (tests/conftest.py) is written independently.
@@ -27,10 +29,13 @@ from typing import TypeVar
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .hyperparameters import OPTIMIZERS, SAMPLINGS, TRAIN_DEFAULTS, TRAIN_PARAMETERS
+from .hyperparameters import NORMS, OPTIMIZERS, POLARS, SAMPLINGS, TRAIN_DEFAULTS, TRAIN_PARAMETERS
 
 __all__ = [
+    "CUBIC_COEFFICIENTS",
+    "NEWTON_SCHULZ_COEFFICIENTS",
     "OPTIMIZERS",
+    "POLAR_RTOL",
     "SAMPLINGS",
     "RuleState",
     "UpdateRule",
@@ -40,9 +45,13 @@ __all__ = [
     "bias_corrections",
     "init_state",
     "learning_rate",
+    "matrix_direction",
     "moment_ema",
     "new_log_scale",
+    "newton_schulz",
     "nsd_direction",
+    "polar_factor",
+    "schatten_direction",
     "second_moment_ema",
     "step_direction",
     "step_size",
@@ -69,12 +78,28 @@ class UpdateRule:
     # ε inside the square root (Cattaneo et al.) instead of outside (PyTorch)
     eps_inside: bool = TRAIN_DEFAULTS["eps_inside"]
     bias_correction: bool = TRAIN_DEFAULTS["bias_correction"]
-    # NSD's entry-wise norm (fan2025 eq 5): 1 = steepest coordinate, 2 = NGD, inf = SignGD
+    # the norm of NSD and NMD (fan2025 eqs 3-5): entry-wise 1 = steepest coordinate, 2 = NGD, inf = SignGD/Signum;
+    # Schatten (`norm`) 1 = nuclear, 2 = Frobenius (= NGD), inf = spectral (Spectral-GD, Muon)
     p: float = TRAIN_DEFAULTS["p"]
+    norm: str = TRAIN_DEFAULTS["norm"]
+    # the orthogonalisation of the spectral direction (Spectral-GD, Muon) and its iteration count
+    polar: str = TRAIN_DEFAULTS["polar"]
+    polar_steps: int = TRAIN_DEFAULTS["polar_steps"]
 
     def __post_init__(self) -> None:
         if self.name not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {self.name!r}; expected one of {OPTIMIZERS}")
+        if self.norm not in NORMS:
+            raise ValueError(f"unknown norm {self.norm!r}; expected one of {NORMS}")
+        if self.polar not in POLARS:
+            raise ValueError(f"unknown polar {self.polar!r}; expected one of {POLARS}")
+        if isinstance(self.polar_steps, bool) or not float(self.polar_steps).is_integer() or self.polar_steps < 1:
+            raise ValueError(f"polar_steps must be a whole number >= 1; got {self.polar_steps!r}")
+        if self.polar != "svd" and not (self.schatten and self.norm_p == math.inf):
+            raise ValueError(
+                f"polar={self.polar!r} orthogonalises the spectral direction: it applies to spectral, muon and "
+                f"nsd/nmd with norm='schatten', p=inf only (optimizer {self.name!r}, norm {self.norm!r}, p={self.p})"
+            )
         # the bounds of `train`'s parameter table, the same the config schemas and the CLI apply
         for key in ("beta1", "beta2", "eps", "p"):
             value = float(getattr(self, key))
@@ -89,8 +114,20 @@ class UpdateRule:
 
     @property
     def norm_p(self) -> float:
-        """The entry-wise norm of the steepest-descent direction: NGD is NSD with p = 2, SignGD with p = ∞."""
-        return {"ngd": 2.0, "signgd": math.inf}.get(self.name, float(self.p))
+        """The p of the steepest-descent direction's norm: NGD is NSD with p = 2, SignGD and Signum entry-wise p = ∞,
+        Spectral-GD and Muon Schatten p = ∞."""
+        fixed = {"ngd": 2.0, "signgd": math.inf, "signum": math.inf, "spectral": math.inf, "muon": math.inf}
+        return fixed.get(self.name, float(self.p))
+
+    @property
+    def schatten(self) -> bool:
+        """Whether the direction is taken in a Schatten norm (of the parameter matrix's singular values)."""
+        return self.name in ("spectral", "muon") or (self.name in ("nsd", "nmd") and self.norm == "schatten")
+
+    @property
+    def momentum(self) -> bool:
+        """NMD (fan2025 v4 eqs 4-5): the direction of the EMA momentum M_t instead of the gradient."""
+        return self.name in ("signum", "nmd", "muon")
 
     @property
     def needs_second_moment(self) -> bool:
@@ -99,7 +136,7 @@ class UpdateRule:
     @property
     def state_decay(self) -> float:
         """ρ: the per-step decay of the slowest state entry (sets how fast the log-scale s may fall)."""
-        if self.name == "signum":
+        if self.momentum:
             return self.beta1
         if self.name == "adam":
             # v̂ must not underflow: with β1² > β2 the true |m/√v| grows geometrically, and it is m̂ that should
@@ -126,6 +163,7 @@ class RuleState:
 
 
 def init_state(rule: UpdateRule, d: int | tuple[int, ...]) -> RuleState:
+    """The state before the first step, shaped like the parameters (m_{−1} = v_{−1} = 0)."""
     return RuleState(m=np.zeros(d), v=np.zeros(d), s=-np.inf)
 
 
@@ -223,6 +261,91 @@ def nsd_direction(g: np.ndarray, p: float) -> np.ndarray:
     return np.sign(a) * mag ** (q - 1.0) / np.sum(mag**q) ** ((q - 1.0) / q)
 
 
+# Singular values below POLAR_RTOL·σ_1 are rounding, not directions: the CE gradient satisfies 1ᵀ∇L = 0 exactly
+# (each softmax row minus its one-hot sums to zero), so its rank is at most k − 1 and a thin SVD returns a singular
+# value of order 1e-17·σ_1 with u ∝ 1 and an arbitrary v. Kept, it would add a unit-norm term 1vᵀ to every step
+# (fan2025 v4 spec §2): margins are blind to it, but W and its norms are not. Genuine singular values of the late,
+# ill-conditioned momenta are orders of magnitude above this cut.
+POLAR_RTOL = 1e-10
+
+# Muon's reference code (Keller Jordan): five quintic Newton-Schulz steps X ← aX + (bA + cA²)X, A = XXᵀ, tuned to
+# push every singular value into roughly (0.5, 1.5) fast rather than to converge to UVᵀ
+NEWTON_SCHULZ_COEFFICIENTS = (3.4445, -4.7750, 2.0315)
+# the classical cubic Newton-Schulz iteration X ← (3X − XXᵀX)/2: converges to UVᵀ for singular values in (0, √3)
+CUBIC_COEFFICIENTS = (1.5, -0.5, 0.0)
+
+
+def _truncated_svd(g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(U, σ, Vᵀ) of the matrix g restricted to its singular values above POLAR_RTOL·σ_1 (empty for g = 0)."""
+    U, sigma, Vt = np.linalg.svd(g, full_matrices=False)
+    r = int(np.sum(sigma > POLAR_RTOL * sigma[0])) if sigma.size and sigma[0] > 0 else 0
+    return U[:, :r], sigma[:r], Vt[:r]
+
+
+def polar_factor(g: np.ndarray) -> np.ndarray:
+    """UVᵀ from the truncated SVD g = UΣVᵀ (Σ > 0): the spectral-norm steepest direction argmax_{|||Δ|||_∞ ≤ 1}
+    ⟨g, Δ⟩, with ⟨g, UVᵀ⟩ = |||g|||_nuc (fan2025 v4 Table, Spectral-GD and Muon). g = 0 gives 0."""
+    U, _sigma, Vt = _truncated_svd(np.asarray(g, dtype=np.float64))
+    return U @ Vt if U.shape[1] else np.zeros_like(g, dtype=np.float64)
+
+
+def schatten_direction(g: np.ndarray, p: float) -> np.ndarray:
+    """Δ = argmax_{|||Δ|||_p ≤ 1} ⟨g, Δ⟩ for the Schatten p-norm of a matrix g = UΣVᵀ (truncated SVD).
+
+    p = ∞: UVᵀ (spectral); p = 1: u_1v_1ᵀ (nuclear: the top singular pair); p = 2: g/‖g‖_F (Frobenius = NGD);
+    1 < p < ∞: U diag(σ^{q−1}) Vᵀ / ‖σ‖_q^{q−1}, q = p/(p−1), so that ⟨g, Δ⟩ = ‖σ‖_q (the dual Schatten norm) and
+    |||Δ|||_p = 1. Scale-free (σ is divided by σ_1 before the powers). g = 0 gives 0.
+    """
+    g = np.asarray(g, dtype=np.float64)
+    if g.ndim != 2:
+        raise ValueError(f"a Schatten-norm direction needs a matrix; got shape {g.shape}")
+    U, sigma, Vt = _truncated_svd(g)
+    if sigma.size == 0:
+        return np.zeros_like(g)
+    p = float(p)
+    if np.isinf(p):
+        return U @ Vt
+    if p == 1.0:
+        return np.outer(U[:, 0], Vt[0])
+    a = sigma / sigma[0]
+    q = p / (p - 1.0)
+    weights = a ** (q - 1.0)
+    weights /= np.sum(a**q) ** ((q - 1.0) / q)
+    return (U * weights) @ Vt
+
+
+def newton_schulz(g: np.ndarray, steps: int, coefficients: tuple[float, float, float]) -> np.ndarray:
+    """An approximate polar factor of g by `steps` odd-polynomial iterations X ← aX + (bA + cA²)X, A = XXᵀ, from
+    X_0 = g/‖g‖_F (on the wide orientation, as Muon's reference code; in float64 and without its 1e-7 guard,
+    which would not be scale-free: a zero g gives 0). Singular vectors are kept; each singular value σ/‖g‖_F is
+    mapped through the polynomial `steps` times, so the result is U f(Σ) Vᵀ, not exactly UVᵀ."""
+    g = np.asarray(g, dtype=np.float64)
+    fro = float(np.linalg.norm(g))
+    if fro == 0.0:
+        return np.zeros_like(g)
+    tall = g.shape[0] > g.shape[1]
+    X = (g.T if tall else g) / fro
+    a, b, c = coefficients
+    for _ in range(int(steps)):
+        A = X @ X.T
+        X = a * X + (b * A + c * (A @ A)) @ X
+    return X.T if tall else X
+
+
+def matrix_direction(rule: UpdateRule, g: np.ndarray) -> np.ndarray:
+    """The Schatten-norm steepest direction of the matrix g for `rule` (its p, and for p = ∞ its `polar`)."""
+    p = rule.norm_p
+    if np.isinf(p) and rule.polar != "svd":
+        coefficients = NEWTON_SCHULZ_COEFFICIENTS if rule.polar == "newton_schulz" else CUBIC_COEFFICIENTS
+        return newton_schulz(g, rule.polar_steps, coefficients)
+    return schatten_direction(g, p)
+
+
+def _norm_direction(rule: UpdateRule, g: np.ndarray) -> np.ndarray:
+    """NSD's (or NMD's, on the momentum) direction of g in the rule's norm, entry-wise or Schatten."""
+    return matrix_direction(rule, g) if rule.schatten else nsd_direction(g, rule.norm_p)
+
+
 def step_direction(
     rule: UpdateRule, state: RuleState, t: int, c: float, ghat: np.ndarray, g2hat: np.ndarray | None = None
 ) -> tuple[np.ndarray, RuleState]:
@@ -230,8 +353,8 @@ def step_direction(
     name = rule.name
     if name == "gd":
         return np.exp(c) * ghat, state
-    if name in ("ngd", "signgd", "nsd"):
-        return nsd_direction(ghat, rule.norm_p), state
+    if name in ("ngd", "signgd", "nsd", "spectral"):
+        return _norm_direction(rule, ghat), state
     if name == "adam_proxy":
         # Def. 4.2: P(w)^{-1}∇L with P = diag(sqrt((1/N)Σ_i ∇L_i²)); the common factor e^c cancels.
         return _safe_divide(ghat, np.sqrt(g2hat)), state  # type: ignore[arg-type]  # adam_proxy comes with g2hat
@@ -239,9 +362,11 @@ def step_direction(
     s_new = new_log_scale(state.s, c, rule.log_state_decay)
     decay = math.exp(state.s - s_new)  # 0 on the first step
     g = math.exp(c - s_new) * ghat  # the new gradient in the state's frame
-    if name == "signum":
+    if rule.momentum:
+        # Signum, NMD-GD, Muon (fan2025 v4 eqs 4-5): the steepest direction of the EMA momentum; the direction is
+        # scale-free, so neither the log-scale e^{s} nor a bias correction changes it
         m = moment_ema(state.m, g, rule.beta1, decay)
-        return np.sign(m), RuleState(m=m, v=state.v, s=s_new)
+        return _norm_direction(rule, m), RuleState(m=m, v=state.v, s=s_new)
 
     # Adam (Alg. 1/2 of baek2025; eqs 3a-3c of fan2025), optionally bias-corrected and with ε.
     m = moment_ema(state.m, g, rule.beta1, decay)

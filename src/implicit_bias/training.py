@@ -86,7 +86,8 @@ def run_reference(
     """The plain numpy training loop (the oracle of the numba fast paths), for any parameter shape.
 
     `gradient(t, w)` returns the scaled batch gradient (c, ĝ, ĝ₂) of step t (∇L_B(w) = e^c ĝ, ĝ shaped like w) and
-    `log_loss(w)` the logged log L(w); the update rule sees flattened parameters. Returns
+    `log_loss(w)` the logged log L(w); the update rule sees the parameters' shape (a Schatten rule needs the matrix).
+    Returns
     (status, step, max|d|, W, D, L) like the fast paths, and sets `progress[0]` (if given) to t as step t starts,
     as they do.
     """
@@ -95,7 +96,7 @@ def run_reference(
     D = np.full((n_log, *w0.shape), np.nan)
     L = np.full(n_log, np.nan)
     w = w0.copy()
-    state = init_state(rule, w0.size)
+    state = init_state(rule, w0.shape)
     max_dir = 0.0
     li = 0
     for t in range(steps + 1):
@@ -111,9 +112,7 @@ def run_reference(
         c, ghat, g2hat = gradient(t, w)
         if not np.isfinite(c):
             return 1, t, max_dir, W, D, L
-        g2flat = None if g2hat is None else g2hat.ravel()
-        direc, state = step_direction(rule, state, t, c, ghat.ravel(), g2flat)
-        direc = direc.reshape(w0.shape)
+        direc, state = step_direction(rule, state, t, c, ghat.reshape(w0.shape), g2hat)
         max_dir = max(max_dir, float(np.max(np.abs(direc))))
         w = w - step_size(t, lr, decay) * direc
         if logging:
@@ -204,6 +203,11 @@ def _prepare(args: dict[str, Any]) -> _Run:
         X = as_design_matrix(a.X)
         n, d = X.shape
         shape = (d,)
+        if a.optimizer in ("spectral", "muon") or (a.optimizer in ("nsd", "nmd") and a.norm == "schatten"):
+            raise ValueError(
+                f"optimizer {a.optimizer!r} with a Schatten norm steps along a matrix's singular vectors: it needs "
+                "multiclass data (features H and labels y), whose parameter is the matrix W (k, d)"
+            )
     _check_scale(X, "H" if multiclass else "X")
     rule = UpdateRule(
         a.optimizer,
@@ -213,6 +217,9 @@ def _prepare(args: dict[str, Any]) -> _Run:
         eps_inside=a.eps_inside,
         bias_correction=a.bias_correction,
         p=a.p,
+        norm=a.norm,
+        polar=a.polar,
+        polar_steps=a.polar_steps,
     )
     settings = dict(
         optimizer=a.optimizer,
@@ -229,6 +236,9 @@ def _prepare(args: dict[str, Any]) -> _Run:
         seed=int(a.seed),
         loss=loss,
         p=float(a.p),
+        norm=a.norm,
+        polar=a.polar,
+        polar_steps=int(a.polar_steps),
     )
     if multiclass:
         settings["num_classes"] = k
@@ -371,6 +381,9 @@ def train(
     log_steps: ArrayLike = (),
     backend: str = "numba",
     p: float = TRAIN_DEFAULTS["p"],
+    norm: str = TRAIN_DEFAULTS["norm"],
+    polar: str = TRAIN_DEFAULTS["polar"],
+    polar_steps: int = TRAIN_DEFAULTS["polar_steps"],
     num_classes: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Trajectory:
@@ -382,9 +395,13 @@ def train(
     (or `w0`), `loss` ∈ {"ce" (default), "exp", "pairlog"}, `.w` is (K, k, d) and `.w_final` (k, d).
 
     The optimizer settings and their defaults and ranges are declared once, in `hyperparameters.TRAIN_PARAMETERS`.
-    optimizer ∈ {"gd", "ngd", "signgd", "signum", "adam", "adam_proxy" (binary only), "nsd"}; for "signum" the
-    momentum is `beta1`; "nsd" is normalised steepest descent for the entry-wise `p`-norm (p = 1, 2, ∞ or any
-    p > 1; fan2025 eq 5). η_t = lr·(t+2)^(−decay). batch_size None is full batch; `sampling` ∈ {"cyclic",
+    optimizer ∈ {"gd", "ngd", "signgd", "signum", "adam", "adam_proxy" (binary only), "nsd", "nmd", "spectral",
+    "muon"}; for "signum" the momentum is `beta1`; "nsd" is normalised steepest descent for the `p`-norm (p = 1, 2,
+    ∞ or any p > 1; fan2025 eq 5), entry-wise or, with `norm="schatten"`, of the singular values (multiclass only);
+    "nmd" is the same direction of the EMA momentum (fan2025 v4 eqs 4-5; β = `beta1`). "spectral" (Spectral-GD) and
+    "muon" are nsd and nmd in the spectral norm (Schatten p = ∞): the step is UVᵀ of the gradient's (momentum's)
+    truncated SVD, or with `polar` = "newton_schulz" (Muon's reference code) or "cubic" an iterative approximation
+    of it in `polar_steps` iterations. η_t = lr·(t+2)^(−decay). batch_size None is full batch; `sampling` ∈ {"cyclic",
     "replacement", "reshuffle"} picks the mini-batches (seeded by `seed`), for binary and multiclass data alike.
     Adam has no bias correction and ε = 0 by default (baek2025 §2); `eps` is added outside the square root as in
     PyTorch unless `eps_inside`. The iterates are logged at `num_log` log-spaced steps plus any `log_steps` given.
