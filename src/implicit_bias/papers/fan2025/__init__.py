@@ -12,6 +12,9 @@ FIGURES = {
     "fig1_gaps": ["main", "long"],
     "fig_nsd": ["nsd"],
     "fig_losses": ["losses", "long"],
+    # the published version (v4): Figs. 1-2 with App. A's momentum methods
+    "fig1_v4": ["spectral", "spectral_long"],
+    "fig2_v4": ["spectral"],
 }
 
 

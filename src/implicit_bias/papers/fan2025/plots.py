@@ -13,6 +13,7 @@ import seaborn as sns
 
 from ...plots import ALGORITHM_COLORS
 from .. import Artifact
+from .spectral_plots import SPECTRAL_FIGURES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -252,7 +253,7 @@ def fig_losses(frames: dict[str, pd.DataFrame]) -> Figure:
     return fig
 
 
-FIGURES = {"fig1": fig1, "fig1_gaps": fig1_gaps, "fig_nsd": fig_nsd, "fig_losses": fig_losses}
+FIGURES = {"fig1": fig1, "fig1_gaps": fig1_gaps, "fig_nsd": fig_nsd, "fig_losses": fig_losses, **SPECTRAL_FIGURES}
 
 
 def figure(s: dict, name: str, tables: dict[str, Artifact]) -> Artifact:
