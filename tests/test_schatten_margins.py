@@ -306,3 +306,15 @@ def test_lemma1_and_lemma3i_for_the_spectral_norm_and_that_a_wrong_gamma_breaks_
     assert np.sum(wrong_gamma < 0) >= 20
     frobenius, _ = lemma1_ratios(H, y, gamma, 2, Ws)
     assert np.sum(frobenius < 0) >= 20
+
+
+def test_the_spec_reference_values_on_its_own_data():
+    """fan2025 v4 §3 "Reference values [N]" (the spec's standalone script's data, seed 0, not `make_multiclass`'s
+    seeding): gamma_spec = 3.4938, gamma_nuc = 0.4783, gamma_2 = 1.3377."""
+    rng = np.random.default_rng(0)
+    mu = rng.standard_normal((10, 25))
+    H = np.repeat(mu, 50, 0) + 0.1 * rng.standard_normal((500, 25))
+    y = np.repeat(np.arange(10), 50)
+    assert max_margin(H, y, "spectral").gamma == pytest.approx(3.4938, abs=5e-5)
+    assert max_margin(H, y, "nuclear").gamma == pytest.approx(0.4783, abs=5e-5)
+    assert max_margin(H, y, "schatten:2").gamma == pytest.approx(1.3377, abs=5e-5)
