@@ -621,6 +621,11 @@ def certify_schatten(
     return gamma, gap
 
 
+def _classifier_norm(v: np.ndarray, norm, shape: tuple[int, ...]) -> float:
+    """The norm of a flat classifier v: a vector (binary, entry-wise) or the row-major (k, d) matrix."""
+    return float(_stack_norms(v.reshape((1, *shape)) if len(shape) == 2 else v.reshape(1, 1, -1), norm)[0])
+
+
 @dataclass(frozen=True)
 class SolutionSpread:
     """Result of :func:`margin_solution_spread`.
@@ -633,7 +638,8 @@ class SolutionSpread:
         A max-margin direction (to the relative ``slack``), unit norm, with
         the smallest Frobenius cosine with ``solution.w``.
     gamma_farthest : float
-        Its normalised margin, computed in numpy (>= gamma (1 - 2 slack)).
+        Its normalised margin, computed in numpy (>= gamma (1 - 2 slack), with
+        gamma the margin of ``solution.w``).
     cosine : float
         cosine(solution.w, farthest): 1 when the solution is unique.
     unique : bool
@@ -703,7 +709,12 @@ def margin_solution_spread(
         v, subspace = cp.Variable(A_hat.shape[1]), []
         size = _norm_expression(v, norm)
     reference = np.asarray(solution.w, dtype=np.float64).ravel()
-    radius = (1 + slack) * scale / solution.gamma  # ||v*|| = 1 / gamma(A_hat), gamma(A_hat) = gamma / scale
+    # v = w / min(A_hat w) is feasible with norm ||w|| / min(A_hat w) = 1 / gamma(A_hat) of the reference direction
+    # (its own margin, not the stored gamma, which an LP's 1e-6 feasibility slack could overstate): always feasible.
+    ref_margin = float(np.min(A_hat @ reference)) / _classifier_norm(reference, norm, shape)
+    if not ref_margin > 0:
+        raise ValueError("solution.w has no positive margin on these data")
+    radius = (1 + slack) / ref_margin
     prob = cp.Problem(cp.Minimize(reference @ v), [A_hat @ v >= 1, size <= radius, *subspace])
     solver = "HIGHS" if norm in ("inf", 1) else "CLARABEL"
     if solver == "HIGHS":
@@ -712,12 +723,12 @@ def margin_solution_spread(
     if v.value is None:
         raise RuntimeError(f"solver {solver} returned status {prob.status!r} without a solution")
     far = np.asarray(v.value, dtype=np.float64)
-    far_norm = float(_stack_norms(far.reshape((1, *shape)) if len(shape) == 2 else far[None, None, :], norm)[0])
+    far_norm = _classifier_norm(far, norm, shape)
     gamma_far = scale * float(np.min(A_hat @ far)) / far_norm
-    if not gamma_far >= solution.gamma * (1 - 2 * slack):
+    if not gamma_far >= scale * ref_margin * (1 - 2 * slack):
         raise RuntimeError(
             f"{solver}: the farthest {norm!r} solution has margin {gamma_far:.10g}, not within {2 * slack:g} of the "
-            f"max margin {solution.gamma:.10g}"
+            f"max margin {scale * ref_margin:.10g}"
         )
     farthest = (far / far_norm).reshape(shape)
     cos = float(cosine(farthest, solution.w))
