@@ -240,7 +240,7 @@ def report_text(result: dict) -> str:
         "",
         "margins of the final iterate W_T in each norm:",
         f"{'':30s}" + "".join(f"{key:>12s}" for key in keys),
-        f"{'margin ratio (of gamma)':30s}" + "".join(f"{result['margin_ratio'][k]:12.6f}" for k in keys),
+        f"{'margin ratio (margin / gamma)':30s}" + "".join(f"{result['margin_ratio'][k]:12.6f}" for k in keys),
         f"{'normalised margin of W_T':30s}" + "".join(f"{result['normalized_margin'][k]:12.6f}" for k in keys),
         f"{'max margin (gamma)':30s}" + "".join(f"{result['max_margin'][k]:12.6f}" for k in keys),
         "",
