@@ -172,6 +172,13 @@ def test_unsupported_schatten_p_and_solvers_are_refused(small):
     assert np.isfinite(normalized_margin(np.ones((3, 4)), H, y, "schatten:3"))
 
 
+@pytest.mark.parametrize("solver", ["SCS", "CLARABEL"])
+def test_inseparable_data_are_a_value_error_for_the_sdp_too(solver):
+    H = np.array([[1.0, 0], [1, 0], [0, 1], [0, 1], [1, 1], [1, 1]])  # every point twice, with two labels
+    with pytest.raises(ValueError, match="not linearly separable"):
+        max_margin(H, np.array([0, 1, 1, 2, 2, 0]), "spectral", solver=solver)
+
+
 def test_the_vec_is_row_major_a_column_major_reshape_fails_the_certificate(small, monkeypatch):
     """pair_matrix vectorises (k, d) row by row; cvxpy's reshape defaults to column-major. Solving with the wrong
     order pairs the constraints with transposed entries: the solver's optimum then is not the margin of the returned
