@@ -5,6 +5,8 @@ wrong γ_spec. Metric tables are synthetic curves on the pipeline's log grid (te
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from test_fan2025_falsify import Fake, passed, plateau, power
@@ -97,6 +99,6 @@ def test_correlations_fail_when_another_separator_wins():
 
 
 def test_every_v4_claim_check_is_tested_here():
-    source = open(__file__).read()
+    source = Path(__file__).read_text()
     claims = [name for name, check in SPECTRAL_CHECKS.items() if check.kind == "claim"]
     assert all(f'"{name}"' in source for name in claims), [n for n in claims if f'"{n}"' not in source]
