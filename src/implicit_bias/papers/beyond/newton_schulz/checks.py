@@ -70,11 +70,11 @@ def _cubic_matches_exact(art: Artifacts) -> Verdict:
         exact, cubic = _run(df, seed, EXACT), _run(df, seed, CUBIC)
         diff.append(gap_difference(cubic["gap_spec"].to_numpy(), exact["gap_spec"].to_numpy()))
         for g, out in ((cubic, residual), (exact, exact_residual)):
-            dev = np.abs(g[["dir_sv_min", "dir_sv_max"]].to_numpy() - 1.0)
+            dev = g["dir_residual"].to_numpy(dtype=float)
             out.append(float(np.nanmax(dev)) if np.isfinite(dev).any() else float("nan"))
         tail = exact[exact["step"] >= exact["step"].max() // 10]["gap_spec"].to_numpy()
         motion.append(float(np.min(np.abs(np.diff(tail)))) if tail.size > 1 else float("nan"))
-    key = "max over logged steps of |spectral gap (cubic) - spectral gap (exact)|"
+    key = "max over logged steps of |spectral gap (cubic) - spectral gap (exact)| (metric table: 10 digits)"
     measured = {
         "seeds": seeds,
         key: diff,

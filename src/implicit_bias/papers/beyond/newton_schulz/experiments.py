@@ -143,9 +143,11 @@ def run(cfg: dict, name: str, data: dict, log: Callable[[str], object] = print) 
 
 
 # ------------------------------------------------------------------------------------------------ metrics
-def direction_spectrum(D: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(smallest, largest) nonzero singular value of each step direction of a stack (T, k, d); NaN where the
-    direction is NaN (the last logged step has none).
+def direction_spectrum(D: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(smallest, largest) nonzero singular value of each step direction of a stack (T, k, d), and the residual
+    max_i |σ_i − 1| (= ‖Δ − UVᵀ‖_spec for an iteration that keeps M's singular vectors; kept apart because the
+    metric table's 10 significant digits would round 1 ± 1e-15 to 1); NaN where the direction is NaN (the last
+    logged step has none).
 
     The direction is first projected on 1ᵀΔ = 0 (Δ ↦ (I − 11ᵀ/k)Δ): every CE gradient, hence every momentum, has
     1ᵀM = 0, so its rank is at most k − 1 and the iterations map its rounding-level singular value (u ∝ 1) through
@@ -158,24 +160,23 @@ def direction_spectrum(D: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     D = np.asarray(D, dtype=np.float64)
     k = D.shape[-2]
     P = np.eye(k) - 1.0 / k
-    lo = np.full(D.shape[0], np.nan)
-    hi = np.full(D.shape[0], np.nan)
+    lo, hi, res = (np.full(D.shape[0], np.nan) for _ in range(3))
     for j, Dj in enumerate(D):
         if not np.all(np.isfinite(Dj)):
             continue
         s = np.linalg.svd(P @ Dj, compute_uv=False)
         if s[0] > 0:
             s = s[s > POLAR_RTOL * s[0]]
-            lo[j], hi[j] = s.min(), s.max()
-    return lo, hi
+            lo[j], hi[j], res[j] = s.min(), s.max(), np.max(np.abs(s - 1.0))
+    return lo, hi, res
 
 
 def metrics(cfg: dict, inputs: dict) -> pd.DataFrame:
     """One row per (data set, run, logged step): relative gaps (γ − γ̄(W_t))/γ in the max-, 2- and spectral norms
     (`gap_inf`, `gap_2`, `gap_spec`), cosines with V_∞, V_2, V_spec (`corr_*`), the step direction's nonzero
-    singular-value range (`dir_sv_min`, `dir_sv_max`) and log L; per data set, the relative gaps of V_2 and V_spec
-    themselves in the other one's norm (`v2_gap_spec`: where an ℓ2-biased run's spectral gap tends;
-    `vspec_gap_2`: where a spectral-biased run's 2-gap tends)."""
+    singular-value range and its distance from 1 (`dir_sv_min`, `dir_sv_max`, `dir_residual`) and log L; per data
+    set, the relative gaps of V_2 and V_spec themselves in the other one's norm (`v2_gap_spec`: where an
+    ℓ2-biased run's spectral gap tends; `vspec_gap_2`: where a spectral-biased run's 2-gap tends)."""
     import pandas as pd
 
     from ....margins import cosine, normalized_margin
@@ -189,7 +190,7 @@ def metrics(cfg: dict, inputs: dict) -> pd.DataFrame:
         vspec_gap_2 = 1.0 - normalized_margin(refs["V_spec"], H, y, 2) / gamma["2"]
         for run_id in (str(r) for r in runs["runs"]):
             W = runs[f"{run_id}__w"]
-            lo, hi = direction_spectrum(runs[f"{run_id}__direction"])
+            lo, hi, res = direction_spectrum(runs[f"{run_id}__direction"])
             frame = {
                 "dataset": name,
                 "seed": int(data["seed"]),
@@ -201,7 +202,7 @@ def metrics(cfg: dict, inputs: dict) -> pd.DataFrame:
                 frame[f"gap_{key}"] = 1.0 - normalized_margin(W, H, y, norm) / gamma[key]
             for key in NORMS:
                 frame[f"corr_{key}"] = cosine(W, refs[f"V_{key}"])
-            frame.update(dir_sv_min=lo, dir_sv_max=hi, log_loss=runs[f"{run_id}__log_loss"], steps=int(cfg["steps"]))
-            frame.update(v2_gap_spec=v2_gap_spec, vspec_gap_2=vspec_gap_2)
+            frame.update(dir_sv_min=lo, dir_sv_max=hi, dir_residual=res, log_loss=runs[f"{run_id}__log_loss"])
+            frame.update(steps=int(cfg["steps"]), v2_gap_spec=v2_gap_spec, vspec_gap_2=vspec_gap_2)
             frames.append(pd.DataFrame(frame))
     return pd.concat(frames, ignore_index=True)
