@@ -38,7 +38,7 @@ FIGURE = "newton_schulz_muon"
 EXACT = "exact"
 NS5 = "ns5"
 CUBIC = "cubic"
-REQUIRED_RUNS = {
+REQUIRED_RUNS: dict[str, dict[str, str | int]] = {
     EXACT: {"polar": "svd"},
     NS5: {"polar": "newton_schulz", "polar_steps": 5},
     CUBIC: {"polar": "cubic"},

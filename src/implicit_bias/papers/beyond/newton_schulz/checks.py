@@ -92,7 +92,7 @@ def _cubic_matches_exact(art: Artifacts) -> Verdict:
             "the gap, a ratio of W's margin to its norm, moves by about the relative change of W; 1e-6 is also "
             "three decades below the smallest motion of exact Muon's gap between logged steps (reported), so a "
             "pass means the two are one curve at the figure's resolution. An iteration stopped short fails it "
-            "(the cubic one at 15-20 steps differs by 3e-5 to 1e-3 on seeds 1-2)",
+            "(the cubic one at 15-25 steps differs by 7e-6 to 3.5e-4 on seeds 1-2 of the default config)",
             each=True,
         )
     ]

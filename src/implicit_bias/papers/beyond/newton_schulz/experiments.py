@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 #: the three norms of fan2025 v4 Fig. 1: metric-table suffix -> `margins` norm name
-NORMS = {"inf": "inf", "2": 2, "spec": "spectral"}
+NORMS: dict[str, int | str] = {"inf": "inf", "2": 2, "spec": "spectral"}
 
 
 # ------------------------------------------------------------------------------------------------ configuration
@@ -88,7 +88,7 @@ def make_dataset(cfg: dict, name: str) -> dict[str, Any]:
     return {"H": H, "y": y, "seed": np.int64(seed), "tries": np.int64(tries), "V_inf": sol.w, "gamma_inf": sol.gamma}
 
 
-def references(cfg: dict, name: str, data: dict) -> dict[str, np.ndarray]:
+def references(cfg: dict, name: str, data: dict) -> dict[str, Any]:
     """The max-margin directions V_∞ (from the data set's LP), V_2 and V_spec (fan2025 v4 §3: the spectral one an
     SDP) and their margins γ."""
     from ....margins import max_margin

@@ -41,7 +41,7 @@ def _ordering_text(sub: pd.DataFrame) -> str:
     for seed, g in sub.groupby("seed"):
         last = g.sort_values("step").iloc[-1]
         values = {key: float(last[key]) for key in GAP_STYLE}
-        best = GAP_STYLE[min(values, key=values.get)][0].split("-")[0]
+        best = GAP_STYLE[min(values, key=lambda key: values[key])][0].split("-")[0]
         lines.append(f"seed {seed}: " + " / ".join(f"{100 * v:.1f}%" for v in values.values()) + f"  ({best} smallest)")
     return "\n".join(lines)
 
