@@ -90,7 +90,7 @@ def _cubic_matches_exact(art: Artifacts) -> Verdict:
             "the floor of one trajectory computed twice in float64: the project's two implementations of one run "
             "differ by ~3e-6 relative on W after 1e5 steps from summation order alone (engineering notes §4), and "
             "the gap, a ratio of W's margin to its norm, moves by about the relative change of W; 1e-6 is also "
-            "three decades below the smallest motion of exact Muon's gap between logged steps (reported), so a "
+            "over two decades below the smallest motion of exact Muon's gap between logged steps (reported), so a "
             "pass means the two are one curve at the figure's resolution. An iteration stopped short fails it "
             "(the cubic one at 15-25 steps differs by 7e-6 to 3.5e-4 on seeds 1-2 of the default config)",
             each=True,
