@@ -20,7 +20,15 @@ import numpy as np
 import pandas as pd
 
 from ...hyperparameters import TRAIN_DEFAULTS
-from ...margins import MaxMarginSolution, cosine, max_margin, max_norm_margin_sparse, normalized_margin, pair_matrix
+from ...margins import (
+    MaxMarginSolution,
+    cosine,
+    margin_solution_spread,
+    max_margin,
+    max_norm_margin_sparse,
+    normalized_margin,
+    pair_matrix,
+)
 from ...multiclass import (
     check_labels,
     data_bound,
@@ -168,6 +176,12 @@ def reference_solutions(
         out[f"V_{name}"] = sol.w
         out[f"gamma_{name}"] = sol.gamma
         out[f"solver_{name}"] = status
+        if name in SCHATTEN:
+            # V_spec is not unique (a flat spectrum, v4 spec §3): a second optimal solution, the farthest from the
+            # first, says how much a correlation with "the" V_spec depends on the solver
+            spread = margin_solution_spread(H, y, norm_value(norm), solution=sol)
+            out[f"V_{name}_far"] = spread.farthest
+            out[f"cos_{name}_far"] = spread.cosine
     return out
 
 
