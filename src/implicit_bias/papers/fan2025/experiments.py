@@ -379,6 +379,8 @@ def trajectory_metrics(
             for name in ("inf", "2", "spectral"):
                 if f"V_{name}" in ref and name in names:
                     cols[f"corr_{name}"] = cosine(Ws, ref[f"V_{name}"])
+                if f"V_{name}_far" in ref and name in names:  # a second optimal V_spec (not unique)
+                    cols[f"corr_{name}_far"] = cosine(Ws, ref[f"V_{name}_far"])
             lg = np.full(steps.size, np.nan)
             for j, W in enumerate(Ws):
                 C, ghat = scaled_gradient(W, H, y, spec["loss"])

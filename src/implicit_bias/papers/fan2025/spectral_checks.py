@@ -172,6 +172,11 @@ def v4_correlations(art: Artifacts) -> Verdict:
     for run in _runs(art, EXP):
         own = own_norm(art.run_settings(EXP, run))
         corr = {nm: metric_table(df, run, f"corr_{nm}") for nm in NORMS}
+        if "corr_spectral_far" in df.columns:
+            far = metric_table(df, run, "corr_spectral_far")
+            measured[f"{run}: corr at T with the optimal V_spec farthest from the reference (per seed)"] = [
+                float(far[c].iloc[-1]) for c in far.columns
+            ]
         measured[f"{run}: corr at T with {[f'V_{nm}' for nm in NORMS]} (per seed)"] = [
             [float(corr[nm][c].iloc[-1]) for nm in NORMS] for c in corr[own].columns
         ]
