@@ -168,6 +168,10 @@ def v4_own_norm_favoured(art: Artifacts) -> Verdict:
             d, motion = ordering_at_T(gaps[own], gaps[other])
             key = f"{run}: (gap_{other} - gap_{own}) - its motion over the last decade, at T (per seed)"
             measured[key] = [a - b for a, b in zip(d, motion)]
+            diff = gaps[other] - gaps[own]
+            measured[f"{run}: last logged t with gap_{other} <= gap_{own} (per seed; None = never)"] = [
+                int(diff.index[diff[c] <= 0][-1]) if (diff[c] <= 0).any() else None for c in diff.columns
+            ]
             criteria.append(
                 Criterion(
                     key,
