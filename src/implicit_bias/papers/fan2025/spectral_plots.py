@@ -88,9 +88,9 @@ def fig1_v4(frames: dict[str, pd.DataFrame]) -> Figure:
         ax.legend(loc="lower left", fontsize="small", frameon=True)
     seeds = df["seed"].nunique()
     fig.suptitle(
-        "fan2025 v4 Fig. 1 and App. A: relative margin gaps in the max-, 2- and spectral norm, the paper's claim being\n"
-        f"that each method's own norm's is smallest (seed mean, band and each of {seeds} seeds; dashed: T = 1e5 runs;"
-        " shaded: the last decade of the figure's runs)"
+        "fan2025 v4 Fig. 1 and App. A: relative margin gaps in the max-, 2- and spectral norm; the paper claims\n"
+        f"each method's own norm's gap is the smallest (seed mean, band and each of {seeds} seeds; dashed: T = 1e5"
+        " runs; shaded: the last decade of the figure's runs)"
     )
     fig.tight_layout()
     return fig
