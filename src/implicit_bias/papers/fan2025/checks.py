@@ -26,6 +26,7 @@ from .lemma_checks import LEMMA_CHECKS
 from .rules import dataset_keys as _keys
 from .rules import ds_name as _ds_name
 from .rules import (
+    DESCENT_STEPS,
     loglog_slope,
     ordering_at_T,
     rate_criteria,
@@ -146,7 +147,6 @@ def c1_lemmas(art: Artifacts) -> Verdict:
 
 
 # ---------------------------------------------------------------------------------------------------- C2
-DESCENT_STEPS = (1.0, 10**-0.5, 0.1)  # C2: step sizes η = these / (2 α_s1), all within α_s1·η ≤ 1/2
 
 
 def c2_descent(art: Artifacts) -> Verdict:
