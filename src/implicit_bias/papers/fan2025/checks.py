@@ -23,8 +23,6 @@ from ...margins import normalized_margin
 from ...optimizers import learning_rate
 from .experiments import SCHATTEN, norm_name
 from .lemma_checks import LEMMA_CHECKS
-from .rules import dataset_keys as _keys
-from .rules import ds_name as _ds_name
 from .rules import (
     DESCENT_STEPS,
     loglog_slope,
@@ -32,6 +30,8 @@ from .rules import (
     rate_criteria,
     separated_from,
 )
+from .rules import dataset_keys as _keys
+from .rules import ds_name as _ds_name
 from .spectral_checks import SPECTRAL_CHECKS
 from .tables import DEPART, EPS_FROM, EPS_METRICS, EPS_RUNS, departure_steps, eps_distances
 from .tables import metric_table as _table
