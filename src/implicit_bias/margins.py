@@ -62,6 +62,7 @@ __all__ = [
     "SCHATTEN_SOLVERS",
     "MaxMarginSolution",
     "SolutionSpread",
+    "aligned_max_margin",
     "as_labels",
     "certify_schatten",
     "check_status",
@@ -699,7 +700,57 @@ def margin_solution_spread(
     A_hat, scale, shape = _constraints(X, y, num_classes)
     if solution.w.shape != shape:
         raise ValueError(f"solution.w has shape {solution.w.shape}, the data give classifiers of shape {shape}")
+    far = _extreme_solution(A_hat, norm, shape, solution, solution.w, slack)
+    farthest = far / _classifier_norm(far, norm, shape)
+    gamma_far = scale * float(np.min(A_hat @ far)) / _classifier_norm(far, norm, shape)
+    cos = float(cosine(farthest.reshape(shape), solution.w))
+    return SolutionSpread(
+        solution=solution,
+        farthest=farthest.reshape(shape),
+        gamma_farthest=gamma_far,
+        cosine=cos,
+        unique=bool(1 - cos <= tol),
+        slack=slack,
+        tol=tol,
+    )
 
+
+def aligned_max_margin(
+    X: ArrayLike,
+    y: ArrayLike | None,
+    norm: int | float | str,
+    W: ArrayLike,
+    *,
+    solution: MaxMarginSolution | None = None,
+    slack: float = SPREAD_SLACK,
+    num_classes: int | None = None,
+) -> np.ndarray:
+    """The max-margin direction (unit norm, within the relative ``slack`` of γ) that maximises ⟨W, V⟩: where the
+    solution is not unique (V_spec, V_∞), the optimal separator nearest the classifier W.
+
+    Its cosine with W is a lower bound of the largest cosine of W with any optimal separator (⟨W, V⟩ is maximised
+    over the optimal set at fixed ``norm``, not the cosine, whose Frobenius denominator varies over the set), so a
+    claim "W correlates best with V" that holds with it holds for some optimal V. Solved as
+    :func:`margin_solution_spread`'s problem with the objective reversed, and certified the same way.
+    """
+    norm = _normalize_norm(norm, matrix=y is not None)
+    if _is_schatten(norm):
+        _check_schatten_supported(str(norm), "aligned_max_margin")
+    if solution is None:
+        solution = max_margin(X, y, norm, num_classes=num_classes)
+    A_hat, _scale, shape = _constraints(X, y, num_classes)
+    W = np.asarray(W, dtype=np.float64)
+    if W.shape != shape:
+        raise ValueError(f"W has shape {W.shape}, the data give classifiers of shape {shape}")
+    near = _extreme_solution(A_hat, norm, shape, solution, -W, slack)
+    return (near / _classifier_norm(near, norm, shape)).reshape(shape)
+
+
+def _extreme_solution(
+    A_hat: np.ndarray, norm, shape: tuple, solution: MaxMarginSolution, direction: ArrayLike, slack: float
+) -> np.ndarray:
+    """v minimising ⟨direction, v⟩ over the max-margin solutions: A_hat v ≥ 1, ‖v‖ ≤ (1 + slack)/γ(solution.w)
+    (and 1ᵀV = 0 for a Schatten norm, as in `max_margin`); its margin is certified within 2 slack of γ in numpy."""
     import cvxpy as cp
 
     if _is_schatten(norm):
@@ -715,32 +766,23 @@ def margin_solution_spread(
     if not ref_margin > 0:
         raise ValueError("solution.w has no positive margin on these data")
     radius = (1 + slack) / ref_margin
-    prob = cp.Problem(cp.Minimize(reference @ v), [A_hat @ v >= 1, size <= radius, *subspace])
+    objective = np.asarray(direction, dtype=np.float64).ravel()
+    objective = objective / np.max(np.abs(objective))  # scale-free: the solver's tolerances are absolute
+    prob = cp.Problem(cp.Minimize(objective @ v), [A_hat @ v >= 1, size <= radius, *subspace])
     solver = "HIGHS" if norm in ("inf", 1) else "CLARABEL"
     if solver == "HIGHS":
         _quiet_highs_banner()
     _solve_for_certificate(prob, solver, CLARABEL_OPTIONS if solver == "CLARABEL" else {})
     if v.value is None:
         raise RuntimeError(f"solver {solver} returned status {prob.status!r} without a solution")
-    far = np.asarray(v.value, dtype=np.float64)
-    far_norm = _classifier_norm(far, norm, shape)
-    gamma_far = scale * float(np.min(A_hat @ far)) / far_norm
-    if not gamma_far >= scale * ref_margin * (1 - 2 * slack):
+    found = np.asarray(v.value, dtype=np.float64)
+    margin = float(np.min(A_hat @ found)) / _classifier_norm(found, norm, shape)
+    if not margin >= ref_margin * (1 - 2 * slack):
         raise RuntimeError(
-            f"{solver}: the farthest {norm!r} solution has margin {gamma_far:.10g}, not within {2 * slack:g} of the "
-            f"max margin {scale * ref_margin:.10g}"
+            f"{solver}: the extreme {norm!r} solution has margin {margin:.10g}, not within {2 * slack:g} of the "
+            f"max margin {ref_margin:.10g} (in the solver's data scaling)"
         )
-    farthest = (far / far_norm).reshape(shape)
-    cos = float(cosine(farthest, solution.w))
-    return SolutionSpread(
-        solution=solution,
-        farthest=farthest,
-        gamma_farthest=gamma_far,
-        cosine=cos,
-        unique=bool(1 - cos <= tol),
-        slack=slack,
-        tol=tol,
-    )
+    return found
 
 
 def matrix_norm(W: ArrayLike, norm: int | float | str) -> float | np.ndarray:

@@ -20,7 +20,16 @@ import numpy as np
 import pandas as pd
 
 from ...hyperparameters import TRAIN_DEFAULTS
-from ...margins import MaxMarginSolution, cosine, max_margin, max_norm_margin_sparse, normalized_margin, pair_matrix
+from ...margins import (
+    MaxMarginSolution,
+    aligned_max_margin,
+    cosine,
+    margin_solution_spread,
+    max_margin,
+    max_norm_margin_sparse,
+    normalized_margin,
+    pair_matrix,
+)
 from ...multiclass import (
     check_labels,
     data_bound,
@@ -168,6 +177,12 @@ def reference_solutions(
         out[f"V_{name}"] = sol.w
         out[f"gamma_{name}"] = sol.gamma
         out[f"solver_{name}"] = status
+        if name in SCHATTEN:
+            # V_spec is not unique (a flat spectrum, v4 spec §3): a second optimal solution, the farthest from the
+            # first, says how much a correlation with "the" V_spec depends on the solver
+            spread = margin_solution_spread(H, y, norm_value(norm), solution=sol)
+            out[f"V_{name}_far"] = spread.farthest
+            out[f"cos_{name}_far"] = spread.cosine
     return out
 
 
@@ -357,6 +372,7 @@ def trajectory_metrics(
                 "log_loss": runs[f"{run_id}__log_loss"][s_idx],
             }
             names = [key[len("gamma_") :] for key in ref if key.startswith("gamma_")] if norms is None else norms
+            names = [norm_name(nm) for nm in names]
             for name in names:
                 gamma = float(ref[f"gamma_{name}"])
                 margin = normalized_margin(Ws, H, y, norm_value(name))
@@ -365,6 +381,15 @@ def trajectory_metrics(
             for name in ("inf", "2", "spectral"):
                 if f"V_{name}" in ref and name in names:
                     cols[f"corr_{name}"] = cosine(Ws, ref[f"V_{name}"])
+                if f"V_{name}_far" in ref and name in names:
+                    # V_spec is not unique: the optimal solution farthest from the solver's, and the one nearest
+                    # the run's last iterate (a lower bound of the best correlation any optimal V_spec reaches)
+                    cols[f"corr_{name}_far"] = cosine(Ws, ref[f"V_{name}_far"])
+                    solution = MaxMarginSolution(
+                        w=ref[f"V_{name}"], gamma=float(ref[f"gamma_{name}"]), norm=name, solver="", status="optimal"
+                    )
+                    near = aligned_max_margin(H, y, name, Ws[-1], solution=solution)
+                    cols[f"corr_{name}_near"] = cosine(Ws, near)
             lg = np.full(steps.size, np.nan)
             for j, W in enumerate(Ws):
                 C, ghat = scaled_gradient(W, H, y, spec["loss"])
