@@ -142,11 +142,14 @@ def test_spectral_floor_parts_and_the_gram_route_precision(record):
     floor = record["spectral_floor"]
     spectral = next(c for c in record["cases"] if c["name"] == "Spectral-GD (CE)")
     assert floor["step_seconds"] == spectral["fast"]["seconds"]
+    assert floor["step_min_seconds"] == min(spectral["fast"]["repeats_s"]) / spectral["fast"]["steps"]
     assert set(floor["parts"]) == set(suite.FLOOR_PARTS)
     for part in floor["parts"].values():
-        assert part["seconds"] > 0 and part["share"] == pytest.approx(part["seconds"] / floor["step_seconds"])
+        assert 0 < part["min_seconds"] <= part["seconds"]
+        assert part["share"] == pytest.approx(part["min_seconds"] / floor["step_min_seconds"])
     parts = floor["parts"]
-    assert floor["floor_seconds"] == pytest.approx(parts["gradient"]["seconds"] + parts["svd_numba"]["seconds"])
+    floor_seconds = parts["gradient"]["min_seconds"] + parts["svd_numba"]["min_seconds"]
+    assert floor["floor_seconds"] == pytest.approx(floor_seconds)
     g = floor["gram_precision"]
     k = floor["size"]["k"]
     assert g["rank_svd"] == k - 1 and g["sigma_k_over_sigma_1_svd"] < 1e-14
