@@ -371,8 +371,9 @@ def trajectory_metrics(
                 "step": steps,
                 "log_loss": runs[f"{run_id}__log_loss"][s_idx],
             }
-            names = [key[len("gamma_") :] for key in ref if key.startswith("gamma_")] if norms is None else norms
-            names = [norm_name(nm) for nm in names]
+            # the norms the reference has: a class sweep's extra data sets carry only the max-norm one (has_reference)
+            solved = [key[len("gamma_") :] for key in ref if key.startswith("gamma_")]
+            names = solved if norms is None else [nm for nm in map(norm_name, norms) if nm in solved]
             for name in names:
                 gamma = float(ref[f"gamma_{name}"])
                 margin = normalized_margin(Ws, H, y, norm_value(name))

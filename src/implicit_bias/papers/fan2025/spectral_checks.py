@@ -74,7 +74,7 @@ def _spectral_rate(art: Artifacts, run: str, why: str) -> Verdict:
         loglog_slope(short.index, short[c], t_fig / 10, t_fig)[0] for c in short.columns
     ]
     ok = [c for c, s in zip(gaps.columns, sep) if s]
-    criteria = []
+    criteria: list[Criterion] = []
     if ok:
         m, criteria = rate_criteria(gaps[ok], RATE, f"{run} gap_spectral: ", why)
         measured.update(m)
@@ -203,8 +203,8 @@ def v4_correlations(art: Artifacts) -> Verdict:
     }
     criteria = []
     cos_far = []
-    for key in dataset_keys(art, EXP):
-        refs = art.refs(ds_name(key))
+    for ds in dataset_keys(art, EXP):
+        refs = art.refs(ds_name(ds))
         cos_far.append(float(refs["cos_spectral_far"]) if "cos_spectral_far" in refs else float("nan"))
     measured["cosine between two optimal V_spec, the reference and the farthest from it (per seed; 1 = unique)"] = (
         cos_far
