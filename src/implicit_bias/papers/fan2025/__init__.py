@@ -12,6 +12,7 @@ FIGURES = {
     "fig1_gaps": ["main", "long"],
     "fig_nsd": ["nsd"],
     "fig_losses": ["losses", "long"],
+    "fig3_net": ["net"],  # v4 Fig. 3: the two-layer network (section fan2025.net)
 }
 
 

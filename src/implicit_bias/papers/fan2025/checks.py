@@ -23,6 +23,7 @@ from ...margins import normalized_margin
 from ...optimizers import learning_rate
 from .experiments import norm_name
 from .lemma_checks import LEMMA_CHECKS
+from .net_checks import NET_CHECKS
 from .tables import DEPART, EPS_FROM, EPS_METRICS, EPS_RUNS, departure_steps, eps_distances
 from .tables import metric_table as _table
 
@@ -992,3 +993,4 @@ CHECKS = {
     ),
 }
 CHECKS.update(LEMMA_CHECKS)  # the lemmas checked on the runs (lemma_checks.py)
+CHECKS.update(NET_CHECKS)  # v4 Fig. 3, the two-layer network (net_checks.py)

@@ -25,6 +25,7 @@ from ...two_layer import MODES, TwoLayerRun, digits_pixels, init_layers, log_gri
 from .. import Artifact
 
 __all__ = [
+    "NET",
     "NET_FIELDS",
     "NET_LABELS",
     "NET_RULES",
@@ -32,6 +33,8 @@ __all__ = [
     "is_net_dataset",
     "make_net_dataset",
     "net_dataset_name",
+    "net_dataset_seed",
+    "net_dataset_spec",
     "net_datasets",
     "net_metrics",
     "net_runs",
@@ -57,6 +60,7 @@ NET_LABELS = {
 }
 # panel family -> (its three runs, the spectral-norm method of the family)
 PANELS = {"nsd": (("signgd", "ngd", "spectral"), "spectral"), "nmd": (("signum", "nmd", "muon"), "muon")}
+NET = "net"  # the experiment's name (its config section is fan2025.net)
 NET_FIELDS = ("numerator", "spec_v", "spec_w", "log_loss")
 CLASSES = 10  # the ten digits
 PIXELS = 64

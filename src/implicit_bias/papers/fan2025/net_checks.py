@@ -17,11 +17,10 @@ import numpy as np
 import pandas as pd
 
 from ...checks import Artifacts, Check, Criterion, Source, Verdict
-from .net import NET_LABELS, PANELS
+from .net import NET, NET_LABELS, PANELS
 
 __all__ = ["NET_CHECKS", "fig3_spectral_margin", "pair_differences"]
 
-NET_EXPERIMENT = "net"
 _MODES = {"a": "mode a (train V, W fixed)", "b": "mode b (train V and W)"}
 
 SETTING = (
@@ -58,7 +57,7 @@ def fig3_spectral_margin(art: Artifacts) -> Verdict:
     per mode and panel (SignGD, NGD vs Spectral-GD; Signum, NMD-GD vs Muon), on every seed: at T the spectral rule's
     margin exceeds each other rule's by more than the tolerance, and the difference widened over the last decade by
     more than the tolerance (module docstring)."""
-    df = art.metrics(NET_EXPERIMENT)
+    df = art.metrics(NET)
     T = int(df["step"].max())
     measured: dict = {"T": T, "seeds": sorted(int(s) for s in df["seed"].unique()), "setting": SETTING}
     criteria = []
@@ -111,7 +110,7 @@ NET_CHECKS = {
     "fig3_net_spectral_margin": Check(
         "Two-layer net: the spectral-norm margin of Spectral-GD and Muon grows faster than the other two methods "
         "of its panel, in both training modes (Fig. 3; digits stand in for MNIST)",
-        (NET_EXPERIMENT,),
+        (NET,),
         (),
         fig3_spectral_margin,
         sources=(Source("figure", "3", "v4"),),
