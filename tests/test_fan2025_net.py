@@ -63,7 +63,7 @@ class Fake:
         return self.table
 
 
-def table(curves, seeds=(0, 1, 2), T=1000):
+def table(curves, seeds=(0, 1, 2), T=10_000):
     """Synthetic metric table: curves[(mode, run)] = f(t, seed) -> margin; every run of both modes."""
     steps = log_grid(T, 40)
     frames = []
@@ -113,8 +113,15 @@ def passed(curves, **kw) -> bool:
 def test_the_check_passes_where_the_claim_holds():
     assert passed(HOLDS)
     verdict = verdict_of(NET_CHECKS[CHECK], Fake(table(HOLDS)), "fan2025", CHECK)
-    assert len(verdict["criteria"]) == 8  # 2 modes × 2 panels × (level, trend)
-    assert all("MNIST" in c["reason"] for c in verdict["criteria"])
+    assert len(verdict["criteria"]) == 9  # T, then 2 modes × 2 panels × (level, trend)
+    assert all("MNIST" in c["reason"] for c in verdict["criteria"][1:])
+
+
+def test_a_run_shorter_than_the_figures_horizon_is_not_testable():
+    """The same curves to T = 1e3: only the horizon criterion fails."""
+    verdict = verdict_of(NET_CHECKS[CHECK], Fake(table(HOLDS, T=1000)), "fan2025", CHECK)
+    assert not verdict["passed"]
+    assert [c["key"] for c in verdict["criteria"] if not c["passed"]] == ["T"]
 
 
 def test_the_check_fails_with_the_curves_labels_swapped():
