@@ -135,14 +135,44 @@ def test_fit_multiclass_reports_alignment_with_v2_and_vinf(tmp_path, capsys):
     result = json.loads(out.read_text())
 
     run = train(H, y, optimizer="signgd", steps=500)
-    v2, vinf = max_margin(H, y, norm=2), max_margin(H, y, norm="inf")
+    v2, vinf, vspec = (max_margin(H, y, norm=norm) for norm in (2, "inf", "spectral"))
     assert result["data"] == {"kind": "multiclass", "samples": H.shape[0], "features": H.shape[1], "classes": k}
-    assert result["cosine"] == pytest.approx({"V_2": cosine(run.w_final, v2.w), "V_inf": cosine(run.w_final, vinf.w)})
+    expected = {name: cosine(run.w_final, v.w) for name, v in (("V_2", v2), ("V_inf", vinf), ("V_spec", vspec))}
+    assert result["cosine"] == pytest.approx(expected)
     assert "adam_proxy_fixed_point" not in result["cosine"]
     assert result["normalized_margin"]["l2"] == pytest.approx(normalized_margin(run.w_final, H, y, norm=2))
+    assert result["normalized_margin"]["spectral"] == pytest.approx(normalized_margin(run.w_final, H, y, "spectral"))
+    assert result["max_margin"]["spectral"] == pytest.approx(vspec.gamma, rel=1e-6)
     # no direction has a larger normalised margin than the max-margin one
-    assert all(result["normalized_margin"][n] <= result["max_margin"][n] * (1 + 1e-9) for n in ("l2", "linf"))
-    assert "V_inf" in printed and f"k={k} classes" in printed
+    norms = ("l2", "linf", "spectral")
+    assert all(result["normalized_margin"][n] <= result["max_margin"][n] * (1 + 1e-9) for n in norms)
+    assert all(0 < result["margin_ratio"][n] <= 1 + 1e-9 for n in norms)
+    assert "V_inf" in printed and "V_spec" in printed and f"k={k} classes" in printed
+    assert len(result["trajectory"]["margin_spectral"]) == len(result["trajectory"]["steps"])
+
+
+def test_fit_reports_margin_ratios_before_cosines_and_flags_non_unique_solutions(tmp_path, capsys):
+    """The report leads with the margin ratios (what the theorems bound), and flags a cosine whose max-margin
+    solution is not unique. On x_1 = (1, 1, -1), x_2 = (1, -1, 1) every w = (1, s, s), |s| <= 1, has the max-norm
+    margin 1, so w_linf is not unique; on Gaussian data it is, and nothing is flagged (w_l2 is always unique)."""
+    printed = {}
+    for name, X in (("unique", gaussian(10, 20, 3)), ("face", np.array([[1.0, 1, -1], [1, -1, 1]]))):
+        np.savez(tmp_path / f"{name}.npz", X=X)
+        out = tmp_path / f"{name}.json"
+        argv = ["fit", str(tmp_path / f"{name}.npz"), "--optimizer", "signgd", "--steps", "300", "--quiet"]
+        assert main([*argv, "--json", str(out)]) == 0
+        printed[name] = text = capsys.readouterr().out
+        result = json.loads(out.read_text())
+        ratios = {key: result["normalized_margin"][key] / result["max_margin"][key] for key in ("l2", "linf")}
+        assert result["margin_ratio"] == pytest.approx(ratios)
+        assert text.index("margin ratio") < text.index("normalised margin") < text.index("alignment (cosine)")
+        assert re.search(r"margin ratio.* " + r" +".join(f"{ratios[k]:.6f}" for k in ("l2", "linf")), text), text
+        assert result["uniqueness"]["w_l2"]["unique"] is True
+    assert "not unique" not in printed["unique"]
+    flagged = [line for line in printed["face"].splitlines() if "not unique" in line]
+    assert len(flagged) == 1 and flagged[0].lstrip().startswith("w_linf"), printed["face"]
+    assert "depends on the solver" in flagged[0]
+    assert json.loads((tmp_path / "face.json").read_text())["uniqueness"]["w_linf"]["unique"] is False
 
 
 def _bad_inputs() -> dict:

@@ -456,7 +456,7 @@ def test_sparse_max_norm_lp_rejects_inseparable_data():
 # ------------------------------------------------------------------------------------------------ check thresholds
 def test_theory_allowances_of_the_checks():
     """The slopes the criteria allow: ln t over a decade flattens t^(-r) by 1/ln t at most."""
-    from implicit_bias.papers.fan2025.checks import log_factor_slope
+    from implicit_bias.papers.fan2025.rules import log_factor_slope
 
     t = np.geomspace(1e4, 1e5, 200)
     assert log_factor_slope(1e4, 1e5) == pytest.approx(np.polyfit(np.log(t), np.log(np.log(t)), 1)[0], rel=1e-2)

@@ -132,9 +132,14 @@ def _labels(y: np.ndarray, n: int) -> np.ndarray:
 
 
 def fit(X: np.ndarray, y: np.ndarray | None, args: argparse.Namespace, progress: Progress) -> dict:
-    """Train on (X, y), compare the final direction with the max-margin references; the JSON-ready result."""
+    """Train on (X, y), compare the final direction with the max-margin references; the JSON-ready result.
 
-    from .margins import cosine, max_margin, normalized_margin
+    For each norm (l2, linf and, for multiclass data, spectral; fan2025 v4 §3) the margin ratio, the normalised
+    margin of W_T over the max margin gamma, comes first: the theorems bound the margin gap, and a max-margin
+    solution can be non-unique (V_inf on an LP face, V_spec with a flat spectrum), so that a cosine with "the"
+    solution depends on the solver. `margins.margin_solution_spread` says which norms' solutions are unique."""
+
+    from .margins import cosine, margin_solution_spread, max_margin, normalized_margin
     from .training import train
 
     multiclass = y is not None
@@ -144,13 +149,20 @@ def fit(X: np.ndarray, y: np.ndarray | None, args: argparse.Namespace, progress:
     except (ValueError, FloatingPointError) as exc:
         raise CLIError(str(exc)) from None
     norms: dict[str, int | str] = {"l2": 2, "linf": "inf"}
-    references = {}
+    if multiclass:
+        norms["spectral"] = "spectral"
+    references: dict[str, Any] = {}
+    spreads: dict[str, Any] = {}  # a SolutionSpread, or the reason it could not be certified
     for key in norms:
-        progress.stage(f"max-margin {key} solution")
+        progress.stage(f"max-margin {key} solution and its uniqueness")
         try:
             references[key] = max_margin(X, y, norm=norms[key])
         except ValueError as exc:  # non-separable data, degenerate labels
             raise CLIError(str(exc)) from None
+        try:
+            spreads[key] = margin_solution_spread(X, y, norms[key], solution=references[key])
+        except RuntimeError as exc:  # the second solve could not be certified: say so, the fit still stands
+            spreads[key] = str(exc)
     fixed = None
     if not multiclass:
         from .fixed_point import proxy_fixed_point
@@ -165,14 +177,20 @@ def fit(X: np.ndarray, y: np.ndarray | None, args: argparse.Namespace, progress:
         raise CLIError(str(exc)) from None
     progress.stage("margins and alignments")
     W = traj.w_final
-    names = {"l2": "V_2", "linf": "V_inf"} if multiclass else {"l2": "w_l2", "linf": "w_linf"}
+    if multiclass:
+        names = {"l2": "V_2", "linf": "V_inf", "spectral": "V_spec"}
+    else:
+        names = {"l2": "w_l2", "linf": "w_linf"}
+    margins = {key: float(normalized_margin(W, X, y, norm=norm)) for key, norm in norms.items()}
     result: dict[str, Any] = {
         "data": {"kind": "multiclass" if multiclass else "binary", "samples": X.shape[0], "features": X.shape[1]},
         "settings": traj.settings,
         "final_log_loss": float(traj.log_loss[-1]),
-        "normalized_margin": {key: float(normalized_margin(W, X, y, norm=norm)) for key, norm in norms.items()},
+        "margin_ratio": {key: margins[key] / float(references[key].gamma) for key in norms},
+        "normalized_margin": margins,
         "max_margin": {key: float(references[key].gamma) for key in norms},
         "cosine": {names[key]: float(cosine(W, references[key].w)) for key in norms},
+        "uniqueness": {names[key]: _uniqueness(spreads[key], W) for key in norms},
         "trajectory": {
             "steps": traj.steps.tolist(),
             "log_loss": traj.log_loss.tolist(),
@@ -192,10 +210,27 @@ def fit(X: np.ndarray, y: np.ndarray | None, args: argparse.Namespace, progress:
     return result
 
 
+def _uniqueness(spread: Any, W: np.ndarray) -> dict:
+    """A max-margin solution's uniqueness for the JSON: `unique` (None when the second solve could not be certified,
+    with its `error`), the cosine between the reference and the farthest other solution, and W_T's cosine with
+    that other solution (how far the reported cosine moves with the solver)."""
+    from .margins import cosine
+
+    if isinstance(spread, str):
+        return {"unique": None, "error": spread}
+    return {
+        "unique": spread.unique,
+        "cosine_between_solutions": spread.cosine,
+        "cosine_with_other_solution": float(cosine(W, spread.farthest)),
+    }
+
+
 def report_text(result: dict) -> str:
-    """The fit's summary as printed: normalised margins next to the max margins, and the alignments."""
+    """The fit's summary as printed: first the margin ratios (normalised margin of W_T over the max margin, the
+    quantity the theorems bound), then the alignments, each flagged when its max-margin solution is not unique."""
     data, s = result["data"], result["settings"]
     kind = f"multiclass, k={data['classes']} classes" if data["kind"] == "multiclass" else "binary (label-absorbed X)"
+    keys = list(result["max_margin"])
     lines = [
         f"data: {data['samples']} samples x {data['features']} features, {kind}",
         f"run: {s['optimizer']}, {s['steps']:,} steps, batch size {s['batch_size']} ({s['sampling']}), "
@@ -203,18 +238,33 @@ def report_text(result: dict) -> str:
         f"loss {s['loss']}",
         f"final log-loss: {result['final_log_loss']:.6g}",
         "",
-        f"{'':28s}{'l2':>12s}{'linf':>12s}",
-        f"{'normalised margin of W_T':28s}"
-        + "".join(f"{result['normalized_margin'][k]:12.6f}" for k in ("l2", "linf")),
-        f"{'max margin (gamma)':28s}" + "".join(f"{result['max_margin'][k]:12.6f}" for k in ("l2", "linf")),
+        "margins of the final iterate W_T in each norm:",
+        f"{'':30s}" + "".join(f"{key:>12s}" for key in keys),
+        f"{'margin ratio (margin / gamma)':30s}" + "".join(f"{result['margin_ratio'][k]:12.6f}" for k in keys),
+        f"{'normalised margin of W_T':30s}" + "".join(f"{result['normalized_margin'][k]:12.6f}" for k in keys),
+        f"{'max margin (gamma)':30s}" + "".join(f"{result['max_margin'][k]:12.6f}" for k in keys),
         "",
         "alignment (cosine) of the final direction with:",
     ]
     width = max(len(name) for name in result["cosine"])
-    lines += [f"  {name:{width}s}  {value:.6f}" for name, value in result["cosine"].items()]
+    for name, value in result["cosine"].items():
+        note = _uniqueness_note(name, result["uniqueness"].get(name))
+        lines.append(f"  {name:{width}s}  {value:.6f}" + (f"  {note}" if note else ""))
     if "fixed_point" in result and not result["fixed_point"]["converged"]:
         lines.append(f"  (the fixed-point iteration did not converge in {result['fixed_point']['iterations']} steps)")
     return "\n".join(lines)
+
+
+def _uniqueness_note(name: str, uniqueness: dict | None) -> str:
+    """The flag after a cosine whose max-margin solution is not unique (or not known to be)."""
+    if uniqueness is None or uniqueness["unique"]:
+        return ""
+    if uniqueness["unique"] is None:
+        return f"(uniqueness of {name} not determined: {uniqueness['error']})"
+    return (
+        f"(not unique: another max-margin solution has cosine {uniqueness['cosine_between_solutions']:.3f} with "
+        f"{name} and {uniqueness['cosine_with_other_solution']:.3f} with W_T, so this cosine depends on the solver)"
+    )
 
 
 def plot(result: dict, path: str) -> None:
@@ -263,12 +313,12 @@ def _die_on_interrupt() -> Iterator[None]:
 
 def cmd_fit(args: argparse.Namespace) -> int:
     """Load, check, fit and report; the JSON's `trajectory` holds the logged steps' cosines and normalised margins
-    (`margin_l2`, `margin_linf`)."""
+    (`margin_l2`, `margin_linf` and, multiclass, `margin_spectral`)."""
     for out in (args.json, args.plot):  # found out before the fit, not after it
         if out and not Path(out).resolve().parent.is_dir():
             raise CLIError(f"cannot write {out}: no such directory {Path(out).parent}")
     X, y = load_data(args.data)
-    stages = 4 if y is not None else 5
+    stages = 5  # three references (multiclass) or two and the fixed point (binary); training; metrics
     progress = Progress(stages, enabled=not args.quiet)
     with _die_on_interrupt():
         result = fit(X, y, args, progress)
@@ -418,10 +468,11 @@ def build_parser() -> argparse.ArgumentParser:
     f = sub.add_parser(
         "fit",
         help="train a linear classifier on DATA.npz and compare its direction with the max-margin solutions",
-        description="Train on DATA.npz (read with allow_pickle=False) and print the normalised margins of the final "
-        "iterate and its alignment (cosine) with the l2 and l-infinity max-margin solutions, and with the AdamProxy "
-        "fixed point (binary) or V_2 and V_inf (multiclass). Binary data: an array X (N, d) of label-absorbed rows "
-        "y_i*x_i. Multiclass data: features X (n, d) and labels y (n,) in 0..k-1.",
+        description="Train on DATA.npz (read with allow_pickle=False) and print, for the l2, l-infinity and "
+        "(multiclass) spectral norms, the normalised margin of the final iterate as a share of the max margin, then "
+        "its alignment (cosine) with each max-margin solution, flagged when that solution is not unique (the "
+        "cosine then depends on the solver), and with the AdamProxy fixed point (binary). Binary data: an array "
+        "X (N, d) of label-absorbed rows y_i*x_i. Multiclass data: features X (n, d) and labels y (n,) in 0..k-1.",
     )
     f.add_argument("data", metavar="DATA.npz", help="arrays X and, for multiclass data, y")
     f.add_argument("--optimizer", default="adam", choices=OPTIMIZERS, help="update rule (default: adam)")

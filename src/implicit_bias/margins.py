@@ -7,7 +7,9 @@ an optimiser's iterates converges to a *max-margin* classifier for some norm:
   solutions"):  gamma_p = max_{||w||_p <= 1} min_i <w, x_i>;
 * multiclass data (h_i, y_i) with a linear classifier W in R^{k x d}
   (fan2025 §1, eq. 2):  gamma_p = max_{||W||_p <= 1} min_{i, c != y_i}
-  (e_{y_i} - e_c)^T W h_i, with ||.||_p the ENTRY-WISE norm.
+  (e_{y_i} - e_c)^T W h_i, with ||.||_p an ENTRY-WISE norm or (fan2025 v4
+  §2-3) a SCHATTEN norm |||W|||_p = ||sigma(W)||_p of the singular values:
+  "spectral" (p = inf, sigma_max), "nuclear" (p = 1), "schatten:<p>".
 
 Both are computed through the equivalent minimum-norm problem
 
@@ -23,6 +25,15 @@ with HiGHS on a *vector* variable (``cp.norm(M, "inf")`` of a matrix would be
 the induced norm, a known pitfall), and the QP/SOCP (norm 2 and general p) with
 Clarabel at tight tolerances.  Only ``cp.OPTIMAL`` is accepted.
 
+The Schatten margins are SDPs (``cp.sigma_max``, ``cp.normNuc`` of the row-major
+reshape of the vector variable; fan2025 v4 §3 "cvxpy").  Clarabel reports them
+``optimal_inaccurate`` at values correct to ~1e-9, so no status is trusted:
+every Schatten solution is certified in numpy (:func:`max_margin`), and the
+returned gamma is the margin of the returned direction, not the solver's value.
+Their solutions are often not unique (V_spec has a flat spectrum, fan2025 v4
+§3), so a cosine with "the" solution can depend on the solver:
+:func:`margin_solution_spread` measures it.
+
 cvxpy (about 1 s to import) is imported by the functions that solve, not by this module: a job that only measures
 margins or cosines (metrics, checks, the workflow's DAG) does not load it.
 """
@@ -31,6 +42,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from dataclasses import dataclass
 from functools import cache
 from numbers import Real
@@ -47,10 +59,16 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CLARABEL_OPTIONS",
+    "SCHATTEN_SOLVERS",
     "MaxMarginSolution",
+    "SolutionSpread",
+    "aligned_max_margin",
     "as_labels",
+    "certify_schatten",
     "check_status",
     "cosine",
+    "margin_solution_spread",
+    "matrix_norm",
     "max_margin",
     "max_norm_margin_sparse",
     "normalized_margin",
@@ -66,6 +84,19 @@ CLARABEL_OPTIONS = {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-1
 #: After a solve reported OPTIMAL we still re-check feasibility of A v >= 1 in
 #: numpy: a silently infeasible "optimum" would overstate gamma.
 _FEASIBILITY_SLACK = 1e-6
+
+#: The conic solvers that handle the Schatten margins' semidefinite cones, with their options. SCS (first order)
+#: at eps 1e-9 reaches status OPTIMAL on fan2025's default data in 0.5-4 s; Clarabel (interior point) is faster
+#: but reports OPTIMAL_INACCURATE there, which is accepted only because the certificate below is checked anyway.
+SCHATTEN_SOLVERS = {"SCS": {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iters": 200_000}, "CLARABEL": CLARABEL_OPTIONS}
+
+#: Certificate of a Schatten solve (`max_margin`): the margin of the returned direction, min(A v)/|||V|||, computed
+#: in numpy, must equal the solver's optimum 1/p.value to this relative tolerance (both solvers: ~1e-9) ...
+SCHATTEN_VALUE_RTOL = 1e-6
+#: ... and the dual bound from the constraint multipliers r >= 0, gamma <= |||A^T r|||_* / sum(r) (weak duality,
+#: the dual norm being nuclear for spectral and conversely), must exceed it by at most this relative gap, which
+#: bounds the error of the returned gamma (SCS: ~1e-9; Clarabel's multipliers: up to ~6e-6).
+SCHATTEN_GAP_RTOL = 1e-5
 
 
 @dataclass(frozen=True)
@@ -84,7 +115,12 @@ class MaxMarginSolution:
     solver : str
         cvxpy solver name used (e.g. ``"HIGHS"``, ``"CLARABEL"``).
     status : str
-        cvxpy problem status (always ``"optimal"`` on return).
+        cvxpy problem status: ``"optimal"``, or for a Schatten norm also
+        ``"optimal_inaccurate"`` (accepted after the certificate).
+    certificate_gap : float or None
+        Schatten norms: the relative duality gap (gamma_dual - gamma) / gamma
+        of the certificate (the true max margin lies in [gamma, gamma(1 + gap)]).
+        None for the entry-wise norms, whose OPTIMAL status is trusted.
     """
 
     w: np.ndarray
@@ -92,6 +128,7 @@ class MaxMarginSolution:
     norm: int | float | str
     solver: str
     status: str
+    certificate_gap: float | None = None
 
 
 # ---------------------------------------------------------------------------
@@ -138,15 +175,34 @@ def as_labels(y: ArrayLike, n: int, num_classes: int | None) -> tuple[np.ndarray
 _BINARY_HINT = " (binary data: pass the label-absorbed rows x_i <- y_i*x_i as X, and no y)"
 
 
-def _normalize_norm(norm) -> int | float | str:
-    """Map a user norm spec to 2, "inf" or a float p >= 1 (ValueError otherwise)."""
+_NORM_HINT = (
+    "use 2, 'inf' (alias 'max', np.inf) or a float p >= 1 (entry-wise), or for a multiclass matrix 'spectral', "
+    "'nuclear' or 'schatten:<p>' (Schatten, p >= 1 or inf)"
+)
+
+
+def _normalize_norm(norm, *, matrix: bool = True) -> int | float | str:
+    """Map a user norm spec to an entry-wise 2, "inf" or float p >= 1, or a Schatten "spectral", "nuclear" or
+    "schatten:<p>" (1 < p < inf, p != 2: "schatten:2" is the Frobenius norm, returned as the entry-wise 2). A
+    ValueError for anything else, and for a Schatten norm when `matrix` is False (a binary classifier is a vector)."""
     if isinstance(norm, str):
         key = norm.strip().lower()
         if key in ("inf", "max"):
             return "inf"
-        raise ValueError(f"unknown norm {norm!r}; use 2, 'inf' (alias 'max', np.inf) or a float p >= 1")
+        if key in ("spectral", "nuclear"):
+            out: int | float | str = key
+        elif key.startswith("schatten:"):
+            out = _schatten_spec(norm, key.removeprefix("schatten:"))
+        else:
+            raise ValueError(f"unknown norm {norm!r}; {_NORM_HINT}")
+        if not matrix and _is_schatten(out):
+            raise ValueError(
+                f"the Schatten norm {norm!r} needs a multiclass (k, d) matrix W (give the labels y); a binary "
+                "classifier is a vector: use an entry-wise norm (2, 'inf' or a float p >= 1)"
+            )
+        return out
     if isinstance(norm, bool) or not isinstance(norm, Real):
-        raise ValueError(f"unknown norm {norm!r}; use 2, 'inf' (alias 'max', np.inf) or a float p >= 1")
+        raise ValueError(f"unknown norm {norm!r}; {_NORM_HINT}")
     p = float(norm)
     if np.isnan(p) or p < 1:
         # p < 1 is not a norm (non-convex unit ball).
@@ -156,6 +212,43 @@ def _normalize_norm(norm) -> int | float | str:
     if p == 2:
         return 2
     return p
+
+
+def _schatten_spec(norm: str, text: str) -> int | str:
+    """The canonical form of "schatten:<text>": "spectral" (p = inf), "nuclear" (p = 1), 2 (the Frobenius norm,
+    equal to the entry-wise 2-norm) or "schatten:<p>"."""
+    try:
+        p = float(text)
+    except ValueError:
+        raise ValueError(f"unknown norm {norm!r}: 'schatten:<p>' needs a number p >= 1 or inf") from None
+    if np.isnan(p) or p < 1:
+        # Schatten p < 1 is not a norm (non-convex unit ball), as for the entry-wise family.
+        raise ValueError(f"Schatten norm p must satisfy p >= 1, got {norm!r}")
+    if np.isinf(p):
+        return "spectral"
+    if p == 1:
+        return "nuclear"
+    if p == 2:
+        return 2
+    return f"schatten:{int(p) if p.is_integer() else p!r}"
+
+
+def _is_schatten(norm) -> bool:
+    """Whether a normalised norm spec is a Schatten norm (other than Schatten-2 = the entry-wise 2)."""
+    return isinstance(norm, str) and norm != "inf"
+
+
+def _schatten_p(norm: str) -> int | float | str:
+    """The entry-wise spec of the singular values' norm: |||W|||_p = ||sigma(W)||_p."""
+    if norm == "spectral":
+        return "inf"
+    if norm == "nuclear":
+        return 1
+    return float(norm.removeprefix("schatten:"))
+
+
+#: The dual of each Schatten norm solved by `max_margin` w.r.t. <A, B> = tr(A^T B) (fan2025 v4 §2: Schatten p <-> q).
+_DUAL_SCHATTEN = {"spectral": "nuclear", "nuclear": "spectral"}
 
 
 def _entrywise_norm(a: np.ndarray, norm, axes: tuple[int, ...] | None) -> np.ndarray:
@@ -174,6 +267,18 @@ def _entrywise_norm(a: np.ndarray, norm, axes: tuple[int, ...] | None) -> np.nda
         ratio = np.where(scale > 0, absa / np.where(scale > 0, scale, 1.0), 0.0)
     out = np.squeeze(scale, axis=axes) * np.sum(ratio**p, axis=axes) ** (1.0 / p)
     return out
+
+
+def _stack_norms(W: np.ndarray, norm) -> np.ndarray:
+    """Norms (T,) of a stack W (T, k, d); ``norm`` already normalised. A Schatten norm of a matrix with a NaN or inf
+    entry is nan (the SVD would not converge)."""
+    if not _is_schatten(norm):
+        return _entrywise_norm(W, norm, (1, 2))
+    finite = np.all(np.isfinite(W), axis=(1, 2))
+    sigma = np.full((W.shape[0], min(W.shape[1:])), np.nan)
+    if finite.any():
+        sigma[finite] = np.linalg.svd(W[finite], compute_uv=False)
+    return _entrywise_norm(sigma, _schatten_p(norm), (1,))
 
 
 # ---------------------------------------------------------------------------
@@ -230,13 +335,22 @@ def _norm_objective(v: cp.Variable, norm):
         # Squared form makes it a QP: same minimiser, and the conic form is
         # better conditioned than the SOC ||v||_2 for Clarabel.
         return cp.Minimize(0.5 * cp.sum_squares(v))
+    return cp.Minimize(_norm_expression(v, norm))
+
+
+def _norm_expression(v: cp.Variable, norm) -> cp.Expression:
+    """||v|| for an entry-wise norm of the VECTOR v."""
+    import cvxpy as cp
+
+    if norm == 2:
+        return cp.norm(v, 2)
     if norm == "inf":
-        return cp.Minimize(cp.norm(v, "inf"))
+        return cp.norm(v, "inf")
     if norm == 1:
-        return cp.Minimize(cp.norm1(v))
+        return cp.norm1(v)
     # General p: cvxpy represents pnorm with power/SOC cones; for non-integer p
     # it uses a rational approximation of p (max denominator 1024).
-    return cp.Minimize(cp.pnorm(v, float(norm)))  # type: ignore[arg-type]  # cvxpy takes a float p, typed int
+    return cp.pnorm(v, float(norm))  # type: ignore[arg-type]  # cvxpy takes a float p, typed int
 
 
 def _default_solver(norm) -> str:
@@ -294,44 +408,16 @@ def check_status(prob: cp.Problem, solver: str) -> None:
     raise RuntimeError(f"solver {solver} failed with status {status!r}")
 
 
-def max_margin(
-    X: ArrayLike,
-    y: ArrayLike | None = None,
-    norm: int | float | str = 2,
-    *,
-    solver: str | None = None,
-    num_classes: int | None = None,
-) -> MaxMarginSolution:
-    """Max-margin classifier for a (entry-wise) p-norm.
+def _constraints(
+    X: ArrayLike, y: ArrayLike | None, num_classes: int | None
+) -> tuple[np.ndarray, float, tuple[int, ...]]:
+    """(A / max|A|, max|A|, the classifier's shape) for the margin constraints A v >= 1: A = X (binary) or the pair
+    matrix (multiclass, a (k, d) classifier).
 
-    Solves v* = argmin ||v|| s.t. A v >= 1 and returns the direction
-    w = v*/||v*|| and the margin gamma = 1/||v*||
-    (baek2025 §4 "Reference solutions"; fan2025 §1 "Computing V_inf, V_2").
-
-    Parameters
-    ----------
-    X : array (n, d)
-        Binary: label-absorbed samples x_i <- y_i x_i (constraints X w >= 1).
-        Multiclass (``y`` given): features h_i.
-    y : array (n,), optional
-        Multiclass labels in [0, k).  If given, A = :func:`pair_matrix` and
-        ``w`` is returned with shape (k, d), unit ENTRY-WISE norm.
-    norm : 2, "inf" (aliases np.inf, "max"), 1 or float p >= 1
-    solver : str, optional
-        cvxpy solver name.  Default: HIGHS for norm inf/1 (LPs), CLARABEL
-        otherwise.
-    num_classes : int, optional
-        Passed to :func:`pair_matrix`.
-
-    Raises
-    ------
-    ValueError
-        Bad shapes/labels, NaN/inf, empty data, unknown norm, or data that are
-        not linearly separable (message contains "separable").
-    RuntimeError
-        Solver status other than OPTIMAL/infeasible (e.g. OPTIMAL_INACCURATE).
+    The solves use A / max|A|: the margin is homogeneous (gamma(sA) = s gamma(A), same direction), and Clarabel's
+    absolute gap/feasibility tolerances are only meaningful for O(1) data.  Without this, data of magnitude ~500
+    gave margins off by ~1e-5 relative even with tol 1e-10.
     """
-    norm = _normalize_norm(norm)
     if y is None:
         if num_classes is not None:
             raise ValueError("num_classes is only meaningful for multiclass data (y given)")
@@ -342,21 +428,80 @@ def max_margin(
         A = pair_matrix(H, y, num_classes=num_classes)
         k = A.shape[1] // H.shape[1]
         out_shape = (k, H.shape[1])
-
-    solver = _default_solver(norm) if solver is None else str(solver).upper()
-
-    # Solve on A / max|A|: the margin is homogeneous (gamma(sA) = s gamma(A),
-    # same direction), and Clarabel's absolute gap/feasibility tolerances are
-    # only meaningful for O(1) data.  Without this, data of magnitude ~500 gave
-    # margins off by ~1e-5 relative even with tol 1e-10.
     scale = float(np.max(np.abs(A)))
     if scale == 0.0:
         raise ValueError("data are not linearly separable: every sample is zero")
-    A_hat = A / scale
+    return A / scale, scale, out_shape
+
+
+def max_margin(
+    X: ArrayLike,
+    y: ArrayLike | None = None,
+    norm: int | float | str = 2,
+    *,
+    solver: str | None = None,
+    num_classes: int | None = None,
+) -> MaxMarginSolution:
+    """Max-margin classifier for an entry-wise p-norm or (multiclass) a Schatten norm.
+
+    Solves v* = argmin ||v|| s.t. A v >= 1 and returns the direction
+    w = v*/||v*|| and the margin gamma = 1/||v*||
+    (baek2025 §4 "Reference solutions"; fan2025 §1 "Computing V_inf, V_2";
+    fan2025 v4 §3 for the spectral and nuclear norms).
+
+    The Schatten problems are SDPs on the row-major reshape V of v (the vec of
+    :func:`pair_matrix`), restricted to 1^T V = 0: every row of A is
+    vec((e_y - e_c) h^T) with 1^T (e_y - e_c) = 0, so the projection
+    V -> (I - 11^T/k) V keeps every margin and, being orthogonal, raises no
+    Schatten norm; the optimum is the same, and the solution is the
+    representative the spectral-descent iterates share (fan2025 v4 §3).  No
+    solver status is trusted there: the returned solution is certified
+    (``SCHATTEN_VALUE_RTOL``, ``SCHATTEN_GAP_RTOL``), gamma is the margin of the
+    returned direction computed in numpy, and ``certificate_gap`` the relative
+    duality gap.  V_spec is often not unique (:func:`margin_solution_spread`).
+
+    Parameters
+    ----------
+    X : array (n, d)
+        Binary: label-absorbed samples x_i <- y_i x_i (constraints X w >= 1).
+        Multiclass (``y`` given): features h_i.
+    y : array (n,), optional
+        Multiclass labels in [0, k).  If given, A = :func:`pair_matrix` and
+        ``w`` is returned with shape (k, d), unit norm (entry-wise or Schatten).
+    norm : 2, "inf" (aliases np.inf, "max"), 1 or float p >= 1 (entry-wise);
+        multiclass only: "spectral" ("schatten:inf") or "nuclear" ("schatten:1").
+        "schatten:2" is the entry-wise 2.  Other Schatten p are refused: cvxpy
+        has no atom for them.
+    solver : str, optional
+        cvxpy solver name.  Default: HIGHS for norm inf/1 (LPs), SCS for the
+        Schatten SDPs (or CLARABEL, see ``SCHATTEN_SOLVERS``), CLARABEL otherwise.
+    num_classes : int, optional
+        Passed to :func:`pair_matrix`.
+
+    Raises
+    ------
+    ValueError
+        Bad shapes/labels, NaN/inf, empty data, unknown or unsupported norm, or
+        data that are not linearly separable (message contains "separable").
+    RuntimeError
+        Solver status other than OPTIMAL/infeasible (e.g. OPTIMAL_INACCURATE for
+        an entry-wise norm), or a Schatten solution that fails its certificate.
+    """
+    norm = _normalize_norm(norm, matrix=y is not None)
+    if _is_schatten(norm):
+        _check_schatten_supported(str(norm), "max_margin")
+        solver = "SCS" if solver is None else str(solver).upper()
+        if solver not in SCHATTEN_SOLVERS:
+            raise ValueError(f"the {norm} max margin is an SDP: solver must be one of {sorted(SCHATTEN_SOLVERS)}")
+    else:
+        solver = _default_solver(norm) if solver is None else str(solver).upper()
+    A_hat, scale, out_shape = _constraints(X, y, num_classes)
+    if _is_schatten(norm):
+        return _schatten_max_margin(A_hat, scale, out_shape, str(norm), solver)
 
     import cvxpy as cp
 
-    v = cp.Variable(A.shape[1])
+    v = cp.Variable(A_hat.shape[1])
     prob = cp.Problem(_norm_objective(v, norm), [A_hat @ v >= 1])
     _solve(prob, solver)
     check_status(prob, solver)
@@ -374,6 +519,292 @@ def max_margin(
     return MaxMarginSolution(w=w, gamma=gamma, norm=norm, solver=solver, status=prob.status)
 
 
+def _check_schatten_supported(norm: str, caller: str) -> None:
+    if norm not in _DUAL_SCHATTEN:
+        raise ValueError(
+            f"{caller}: the {norm} norm has no cvxpy atom (Schatten p for 1 < p < inf, p != 2); supported Schatten "
+            "norms: 'spectral' (schatten:inf), 'nuclear' (schatten:1) and 'schatten:2' (= the entry-wise 2)"
+        )
+
+
+def _schatten_expression(V: cp.Expression, norm: str) -> cp.Expression:
+    """|||V||| as a cvxpy expression: sigma_max (an SDP: min t s.t. [[tI, V], [V^T, tI]] >= 0) or the nuclear norm."""
+    import cvxpy as cp
+
+    return cp.sigma_max(V) if norm == "spectral" else cp.normNuc(V)
+
+
+def _schatten_variable(shape: tuple[int, ...]) -> tuple[cp.Variable, cp.Expression, list]:
+    """(v, V, [1^T V = 0]): the vector variable, its ROW-MAJOR (k, d) reshape (the vec of `pair_matrix`; cvxpy's
+    reshape defaults to column-major, which would pair the constraints with the transposed entries) and the
+    subspace constraint of `max_margin`'s docstring."""
+    import cvxpy as cp
+
+    v = cp.Variable(int(np.prod(shape)))
+    V = cp.reshape(v, shape, order="C")
+    return v, V, [cp.sum(V, axis=0) == 0]
+
+
+def _solve_for_certificate(prob: cp.Problem, solver: str, options: dict) -> None:
+    """Solve a problem whose solution the caller certifies in numpy: OPTIMAL and OPTIMAL_INACCURATE go on to that
+    certificate (so cvxpy's "Solution may be inaccurate" warning is not shown), infeasible is the 'not separable'
+    ValueError, anything else a RuntimeError."""
+    import cvxpy as cp
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Solution may be inaccurate", category=UserWarning)
+        prob.solve(solver=solver, **options)
+    if prob.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
+        check_status(prob, solver)  # raises: the infeasibility ValueError or the RuntimeError naming the status
+
+
+def _schatten_max_margin(
+    A_hat: np.ndarray, scale: float, shape: tuple[int, ...], norm: str, solver: str
+) -> MaxMarginSolution:
+    """`max_margin` for the spectral or nuclear norm on the scaled constraints A_hat v >= 1."""
+    import cvxpy as cp
+
+    v, V, subspace = _schatten_variable(shape)
+    margins = A_hat @ v >= 1
+    prob = cp.Problem(cp.Minimize(_schatten_expression(V, norm)), [margins, *subspace])
+    _solve_for_certificate(prob, solver, SCHATTEN_SOLVERS[solver])
+    if v.value is None or margins.dual_value is None:
+        raise RuntimeError(f"solver {solver} returned status {prob.status!r} without a primal-dual solution")
+    v_star = np.asarray(v.value, dtype=np.float64)
+    multipliers = np.asarray(margins.dual_value, dtype=np.float64)
+    gamma_hat, gap = certify_schatten(A_hat, v_star, multipliers, 1.0 / float(prob.value), norm, shape, solver)
+    w = v_star.reshape(shape) / float(_stack_norms(v_star.reshape((1, *shape)), norm)[0])
+    return MaxMarginSolution(
+        w=w, gamma=scale * gamma_hat, norm=norm, solver=solver, status=prob.status, certificate_gap=gap
+    )
+
+
+def certify_schatten(
+    A_hat: np.ndarray,
+    v: np.ndarray,
+    multipliers: np.ndarray,
+    optimum: float,
+    norm: str,
+    shape: tuple[int, ...],
+    solver: str = "the solver",
+) -> tuple[float, float]:
+    """Certify a Schatten max-margin solve in numpy; return (gamma, relative duality gap) or raise RuntimeError.
+
+    gamma = min(A v) / |||V||| is the margin of the returned direction, a lower bound on the max margin; it must
+    equal the solver's `optimum` (1 / its objective) to ``SCHATTEN_VALUE_RTOL``.  Any multipliers r >= 0 of
+    A v >= 1 give the upper bound |||A^T r|||_* / sum(r) (weak duality: for unit |||V|||, r^T A v = <A^T r, V>
+    <= |||A^T r|||_*, the dual norm, so some pair has margin <= that average; fan2025 v4 §3's dual), which must
+    exceed gamma by at most ``SCHATTEN_GAP_RTOL`` relative.  Then the true max margin lies in
+    [gamma, gamma (1 + gap)].
+    """
+    V = v.reshape((1, *shape))
+    vnorm = float(_stack_norms(V, norm)[0])
+    worst = float(np.min(A_hat @ v))
+    if not (vnorm > 0 and worst > 0):
+        raise RuntimeError(f"{solver}: the returned {norm} solution has no positive margin (min A v = {worst:.3g})")
+    gamma = worst / vnorm
+    if not abs(gamma - optimum) <= SCHATTEN_VALUE_RTOL * gamma:
+        raise RuntimeError(
+            f"{solver}: the {norm} certificate failed: the margin of the returned direction, {gamma:.10g}, differs "
+            f"from the solver's optimum {optimum:.10g} by more than {SCHATTEN_VALUE_RTOL:g} relative"
+        )
+    r = np.maximum(multipliers, 0.0)
+    total = float(r.sum())
+    if total <= 0:
+        raise RuntimeError(f"{solver}: the {norm} certificate failed: no positive multiplier of the margin constraints")
+    dual = float(_stack_norms((A_hat.T @ r).reshape((1, *shape)), _DUAL_SCHATTEN[norm])[0]) / total
+    gap = (dual - gamma) / gamma
+    if not gap <= SCHATTEN_GAP_RTOL:
+        raise RuntimeError(
+            f"{solver}: the {norm} certificate failed: the dual bound {dual:.10g} exceeds the margin {gamma:.10g} "
+            f"of the returned direction by {gap:.3g} relative (tolerance {SCHATTEN_GAP_RTOL:g})"
+        )
+    return gamma, gap
+
+
+def _classifier_norm(v: np.ndarray, norm, shape: tuple[int, ...]) -> float:
+    """The norm of a flat classifier v: a vector (binary, entry-wise) or the row-major (k, d) matrix."""
+    return float(_stack_norms(v.reshape((1, *shape)) if len(shape) == 2 else v.reshape(1, 1, -1), norm)[0])
+
+
+@dataclass(frozen=True)
+class SolutionSpread:
+    """Result of :func:`margin_solution_spread`.
+
+    Attributes
+    ----------
+    solution : MaxMarginSolution
+        The reference max-margin solution (as :func:`max_margin` returns it).
+    farthest : ndarray
+        A max-margin direction (to the relative ``slack``), unit norm, with
+        the smallest Frobenius cosine with ``solution.w``.
+    gamma_farthest : float
+        Its normalised margin, computed in numpy (>= gamma (1 - 2 slack), with
+        gamma the margin of ``solution.w``).
+    cosine : float
+        cosine(solution.w, farthest): 1 when the solution is unique.
+    unique : bool
+        ``1 - cosine <= tol``: every max-margin solution is within that of the
+        reference, so a cosine with it does not depend on the solver.
+    slack, tol : float
+        The settings used.
+    """
+
+    solution: MaxMarginSolution
+    farthest: np.ndarray
+    gamma_farthest: float
+    cosine: float
+    unique: bool
+    slack: float
+    tol: float
+
+
+#: `margin_solution_spread`'s defaults: solutions within 1e-6 of the max margin; unique when they all have cosine
+#: >= 1 - 1e-4 with the reference.  Unique solutions measured 1 - cosine <= 3e-6 (the near-optimal set of a unique
+#: solution has size O(slack)); non-unique ones 0.05-0.6 (wine, fan2025-style data: V_spec and V_inf).
+SPREAD_SLACK = 1e-6
+SPREAD_TOL = 1e-4
+
+
+def margin_solution_spread(
+    X: ArrayLike,
+    y: ArrayLike | None = None,
+    norm: int | float | str = 2,
+    *,
+    solution: MaxMarginSolution | None = None,
+    slack: float = SPREAD_SLACK,
+    tol: float = SPREAD_TOL,
+    num_classes: int | None = None,
+) -> SolutionSpread:
+    """Whether the max-margin solution of ``norm`` is unique, so that a cosine with it means something.
+
+    One more convex solve: the max-margin direction farthest from the reference w (``solution``, else
+    :func:`max_margin`'s), min <w, v> s.t. A v >= 1, ||v|| <= (1 + slack) / gamma (in the units of v* = w/gamma;
+    for a Schatten norm also 1^T V = 0, as in :func:`max_margin`).  Two solvers agreeing would not prove
+    uniqueness (interior-point methods all land near the centre of the optimal face); this measures the face's
+    extent in the direction that lowers the cosine most.  The LPs use HiGHS; the rest Clarabel, whose status is
+    accepted only once the returned direction's margin, computed in numpy, is within 2 slack of gamma
+    (RuntimeError otherwise).  A strictly convex norm (entry-wise or Schatten 1 < p < inf) always gives a unique
+    solution; the max-, sum-, spectral and nuclear norms may not (fan2025 v4 §3: V_spec has a flat spectrum;
+    engineering.md §3: the LP face of V_inf).
+    """
+    if not (0 < slack < 1e-2 and 0 < tol < 1):
+        raise ValueError(f"need 0 < slack < 0.01 and 0 < tol < 1, got slack={slack!r}, tol={tol!r}")
+    norm = _normalize_norm(norm, matrix=y is not None)
+    if _is_schatten(norm):
+        _check_schatten_supported(str(norm), "margin_solution_spread")
+    if solution is None:
+        solution = max_margin(X, y, norm, num_classes=num_classes)
+    elif solution.norm != norm:
+        raise ValueError(f"solution is a {solution.norm!r}-norm max margin, not {norm!r}")
+    A_hat, scale, shape = _constraints(X, y, num_classes)
+    if solution.w.shape != shape:
+        raise ValueError(f"solution.w has shape {solution.w.shape}, the data give classifiers of shape {shape}")
+    far = _extreme_solution(A_hat, norm, shape, solution, solution.w, slack)
+    farthest = far / _classifier_norm(far, norm, shape)
+    gamma_far = scale * float(np.min(A_hat @ far)) / _classifier_norm(far, norm, shape)
+    cos = float(cosine(farthest.reshape(shape), solution.w))
+    return SolutionSpread(
+        solution=solution,
+        farthest=farthest.reshape(shape),
+        gamma_farthest=gamma_far,
+        cosine=cos,
+        unique=bool(1 - cos <= tol),
+        slack=slack,
+        tol=tol,
+    )
+
+
+def aligned_max_margin(
+    X: ArrayLike,
+    y: ArrayLike | None,
+    norm: int | float | str,
+    W: ArrayLike,
+    *,
+    solution: MaxMarginSolution | None = None,
+    slack: float = SPREAD_SLACK,
+    num_classes: int | None = None,
+) -> np.ndarray:
+    """The max-margin direction (unit norm, within the relative ``slack`` of γ) that maximises ⟨W, V⟩: where the
+    solution is not unique (V_spec, V_∞), the optimal separator nearest the classifier W.
+
+    Its cosine with W is a lower bound of the largest cosine of W with any optimal separator (⟨W, V⟩ is maximised
+    over the optimal set at fixed ``norm``, not the cosine, whose Frobenius denominator varies over the set), so a
+    claim "W correlates best with V" that holds with it holds for some optimal V. Solved as
+    :func:`margin_solution_spread`'s problem with the objective reversed, and certified the same way.
+    """
+    norm = _normalize_norm(norm, matrix=y is not None)
+    if _is_schatten(norm):
+        _check_schatten_supported(str(norm), "aligned_max_margin")
+    if solution is None:
+        solution = max_margin(X, y, norm, num_classes=num_classes)
+    A_hat, _scale, shape = _constraints(X, y, num_classes)
+    W = np.asarray(W, dtype=np.float64)
+    if W.shape != shape:
+        raise ValueError(f"W has shape {W.shape}, the data give classifiers of shape {shape}")
+    near = _extreme_solution(A_hat, norm, shape, solution, -W, slack)
+    return (near / _classifier_norm(near, norm, shape)).reshape(shape)
+
+
+def _extreme_solution(
+    A_hat: np.ndarray, norm, shape: tuple, solution: MaxMarginSolution, direction: ArrayLike, slack: float
+) -> np.ndarray:
+    """v minimising ⟨direction, v⟩ over the max-margin solutions: A_hat v ≥ 1, ‖v‖ ≤ (1 + slack)/γ(solution.w)
+    (and 1ᵀV = 0 for a Schatten norm, as in `max_margin`); its margin is certified within 2 slack of γ in numpy."""
+    import cvxpy as cp
+
+    if _is_schatten(norm):
+        v, V, subspace = _schatten_variable(shape)
+        size = _schatten_expression(V, str(norm))
+    else:
+        v, subspace = cp.Variable(A_hat.shape[1]), []
+        size = _norm_expression(v, norm)
+    reference = np.asarray(solution.w, dtype=np.float64).ravel()
+    # v = w / min(A_hat w) is feasible with norm ||w|| / min(A_hat w) = 1 / gamma(A_hat) of the reference direction
+    # (its own margin, not the stored gamma, which an LP's 1e-6 feasibility slack could overstate): always feasible.
+    ref_margin = float(np.min(A_hat @ reference)) / _classifier_norm(reference, norm, shape)
+    if not ref_margin > 0:
+        raise ValueError("solution.w has no positive margin on these data")
+    radius = (1 + slack) / ref_margin
+    objective = np.asarray(direction, dtype=np.float64).ravel()
+    objective = objective / np.max(np.abs(objective))  # scale-free: the solver's tolerances are absolute
+    prob = cp.Problem(cp.Minimize(objective @ v), [A_hat @ v >= 1, size <= radius, *subspace])
+    solver = "HIGHS" if norm in ("inf", 1) else "CLARABEL"
+    if solver == "HIGHS":
+        _quiet_highs_banner()
+    _solve_for_certificate(prob, solver, CLARABEL_OPTIONS if solver == "CLARABEL" else {})
+    if v.value is None:
+        raise RuntimeError(f"solver {solver} returned status {prob.status!r} without a solution")
+    found = np.asarray(v.value, dtype=np.float64)
+    margin = float(np.min(A_hat @ found)) / _classifier_norm(found, norm, shape)
+    if not margin >= ref_margin * (1 - 2 * slack):
+        raise RuntimeError(
+            f"{solver}: the extreme {norm!r} solution has margin {margin:.10g}, not within {2 * slack:g} of the "
+            f"max margin {ref_margin:.10g} (in the solver's data scaling)"
+        )
+    return found
+
+
+def matrix_norm(W: ArrayLike, norm: int | float | str) -> float | np.ndarray:
+    """Norm of a multiclass classifier W (k, d), or of each matrix of a stack (T, k, d).
+
+    Entry-wise ||W||_p = (sum_ij |W_ij|^p)^(1/p) (``2``, ``"inf"``/``"max"``, a
+    float p >= 1) or Schatten |||W|||_p = ||sigma(W)||_p over the singular values
+    (``"spectral"`` = sigma_max, ``"nuclear"`` = sum of sigma, ``"schatten:<p>"``;
+    ``"schatten:2"`` is the Frobenius norm = the entry-wise 2-norm), as in
+    fan2025 v4 §2.  Both families lie between the max- and the sum-norm
+    (fan2025 v4 eq. 7).
+
+    Returns a float for one matrix, an ndarray (T,) for a stack.
+    """
+    norm = _normalize_norm(norm)
+    a = np.asarray(W, dtype=np.float64)
+    if a.ndim not in (2, 3):
+        raise ValueError(f"matrix_norm: W must have shape (k, d) or (T, k, d), got {a.shape}")
+    out = _stack_norms(a[None] if a.ndim == 2 else a, norm)
+    return float(out[0]) if a.ndim == 2 else out
+
+
 def normalized_margin(
     w: ArrayLike, X: ArrayLike, y: ArrayLike | None = None, norm: int | float | str = 2
 ) -> float | np.ndarray:
@@ -381,7 +812,8 @@ def normalized_margin(
 
     Binary (baek2025 §6 check 10): min_i <w, x_i> / ||w||.
     Multiclass (fan2025 §1 "Margins", gamma-bar_p): min_{i, c != y_i}
-    (e_{y_i} - e_c)^T W h_i / ||W||_p with the entry-wise norm.
+    (e_{y_i} - e_c)^T W h_i / ||W|| with an entry-wise norm or a Schatten
+    norm (fan2025 v4 §3, the iterate metric of Theorems 1-2).
 
     By definition this is <= gamma_p for every w, with equality at the
     max-margin direction.
@@ -393,14 +825,15 @@ def normalized_margin(
     X : array (n, d)
     y : array (n,), optional
         Multiclass labels; k is taken from ``w.shape[-2]``.
-    norm : as in :func:`max_margin`.
+    norm : as in :func:`max_margin`, and any "schatten:<p>" (:func:`matrix_norm`)
+        for multiclass data.
 
     Returns
     -------
     float for a single classifier, ndarray (T,) for a batch.  A zero
     classifier gives nan (its direction is undefined), without warnings.
     """
-    norm = _normalize_norm(norm)
+    norm = _normalize_norm(norm, matrix=y is not None)
     X = as_design_matrix(X, "X")
     w = np.asarray(w, dtype=np.float64)
     n, d = X.shape
@@ -426,7 +859,7 @@ def normalized_margin(
         mask[np.arange(n), labels] = True
         rival = np.max(np.where(mask[None], -np.inf, logits), axis=2)
         margins = np.min(correct - rival, axis=1)
-        norms = _entrywise_norm(W, norm, (1, 2))
+        norms = _stack_norms(W, norm)
 
     # Zero iterate (e.g. w_0 = 0) has no direction: nan, silently.
     safe = np.where(norms > 0, norms, 1.0)

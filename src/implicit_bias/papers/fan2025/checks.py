@@ -21,9 +21,18 @@ from ... import multiclass as mc
 from ...checks import Artifacts, Check, Criterion, Source, Verdict
 from ...margins import normalized_margin
 from ...optimizers import learning_rate
-from .experiments import norm_name
+from .experiments import SCHATTEN, norm_name
 from .lemma_checks import LEMMA_CHECKS
 from .net_checks import NET_CHECKS
+from .rules import dataset_keys as _keys
+from .rules import ds_name as _ds_name
+from .rules import (
+    loglog_slope,
+    ordering_at_T,
+    rate_criteria,
+    separated_from,
+)
+from .spectral_checks import SPECTRAL_CHECKS
 from .tables import DEPART, EPS_FROM, EPS_METRICS, EPS_RUNS, departure_steps, eps_distances
 from .tables import metric_table as _table
 
@@ -34,41 +43,9 @@ LEMMA_SAMPLES = 1000  # C1: matrices per data set (half random, half near V_inf)
 # Rates of the gap, O((log t + n)/t^r): Cor. 5.4 for SignGD at a = 1/2 (and NGD, NSD: Remark 5.5) and Cor. 6.4 for
 # Adam at a = 2/3, whose numerator (d log t + nd) carries the same single power of log t.
 RATE = {"signgd": 0.5, "ngd": 0.5, "nsd": 0.5, "adam": 1 / 3}
-LOG_POWER = 1
 
 
 # ---------------------------------------------------------------------------------------------------- helpers
-def _metrics(art, exp) -> pd.DataFrame:
-    return art.metrics(exp)
-
-
-def _keys(art, exp):
-    return [tuple(k) for k in art.record("runs", exp)["meta"]["datasets"]]
-
-
-def _ds_name(key) -> str:
-    return f"k{key[0]}_s{key[1]}"
-
-
-def _nearest(table: pd.DataFrame, step) -> pd.Series:
-    idx = table.index.to_numpy()
-    return table.loc[idx[np.argmin(np.abs(np.log(idx) - np.log(step)))]]
-
-
-def loglog_slope(steps: ArrayLike, values: ArrayLike, lo: float, hi: float) -> tuple[float, list[float], int]:
-    """OLS slope of log(values) on log(steps) over lo ≤ step ≤ hi, with a 95% confidence interval.
-
-    The residuals of a trajectory are autocorrelated, so the interval is indicative (it is reported, not used as a
-    pass criterion on its own).
-    """
-    from scipy import stats  # about 0.4 s to import: only the checks that fit a slope pay it
-
-    steps, values = np.asarray(steps, float), np.asarray(values, float)
-    keep = (steps >= lo) & (steps <= hi) & (values > 0) & np.isfinite(values)
-    x, y = np.log(steps[keep]), np.log(values[keep])
-    res = stats.linregress(x, y)
-    half = stats.t.ppf(0.975, max(x.size - 2, 1)) * res.stderr
-    return float(res.slope), [float(res.slope - half), float(res.slope + half)], int(x.size)
 
 
 def _lr(art, exp, run):
@@ -113,7 +90,12 @@ def c1_lemmas(art: Artifacts) -> Verdict:
         k, d = int(y.max()) + 1, H.shape[1]
         n = H.shape[0]
         B = float(refs["B"])
-        gammas = {kk[len("gamma_") :]: float(refs[kk]) for kk in refs if kk.startswith("gamma_")}
+        # the entry-wise norms (Lemma E.1's family); the Schatten ones are the published version's (spectral_checks)
+        gammas = {
+            kk[len("gamma_") :]: float(refs[kk])
+            for kk in refs
+            if kk.startswith("gamma_") and kk[len("gamma_") :] not in SCHATTEN
+        }
         rng = np.random.default_rng(np.random.SeedSequence([1, *key]))
         scales = np.exp(rng.uniform(np.log(1e-3), np.log(30.0), LEMMA_SAMPLES))
         for j in range(LEMMA_SAMPLES):
@@ -244,97 +226,12 @@ def c2_descent(art: Artifacts) -> Verdict:
 
 
 # ---------------------------------------------------------------------------------------------------- rates
-def log_factor_slope(lo: float, hi: float) -> float:
-    """Log-log slope of ln t over [lo, hi]: how much a log t factor in a bound (log t + n)/t^r flattens its slope.
-
-    A bound (a·ln t + b)/t^r with a, b ≥ 0 has log-log slope between −r (b dominates) and −r + this value (a
-    dominates; 0.097 over [10⁴, 10⁵]). The theory's numerators are of this form (Thm 5.3: α_s2·Σ η_s² ∝ ln t at
-    a = 1/2 with α_s2 = 2B²e^{2Bη_0} ~ 10⁵; Adam's d·log t), so −r + this value is the slowest decay its rate
-    allows."""
-    return float(np.log(np.log(hi) / np.log(lo)) / np.log(hi / lo))
-
-
-def rate_windows(T: float) -> tuple[tuple[float, float], ...]:
-    """The windows a rate is fitted on, for a run logged to T: its last decade [T/10, T] and that decade's later
-    half [T/√10, T]. The bounds are asymptotic, so the rate is read at the end of each run; the later half keeps a
-    fall that is slowing below the rate by T (a plateau setting in) from passing on the decade's earlier part."""
-    return ((T / 10, T), (T / np.sqrt(10), T))
-
-
-# The theorems' bounds hold for t > t_1 ≥ t_0 ≈ 1.7-3.8e6 on these data (c2's t_0), far beyond every run here. A rate
-# is asserted as the paper's experimental prediction ("we experimentally verify our theory predictions", intro), not
-# as a theorem inside its range.
-RATE_SCOPE = (
-    "the paper's experimental prediction (intro: 'we experimentally verify our theory predictions'), read before the"
-    " theorem's range t > t_1 >= t_0 ~ 1.7-3.8e6 (c2's t_0): "
-)
-
-
-def rate_criteria(tab: pd.DataFrame, r: float, label: str, why: str, log_factor: bool = True) -> Verdict:
-    """The rule for every rate check (c3, c5, c8, c9, c12), on one run's gap table `tab` (steps × seeds).
-
-    Per seed and per window of `rate_windows`, the log-log slope of the gap must be at most −r + LOG_POWER ·
-    `log_factor_slope` over that window: the slowest decay the bound O((log t + n)/t^r) allows there (Cor. 5.4 /
-    6.4); without the bound's log factor (`log_factor=False`: Cor. 5.4 at a != 1/2) the allowance is −r. The margin
-    (slope − allowed, ≤ 0 to pass) is reported. And against the run's own history: a gap settling
-    onto a floor flattens ever faster, so the local slope at T, extrapolated from the two windows (their centres are
-    a quarter decade apart, as is the later half's centre from T), later slope + (later − decade slope, less the
-    later slope's 95% CI half-width, if positive), must still be within the later half's allowance. A run that
-    approaches its rate from a steeper transient flattens too, but stays within it. `label` prefixes the measured
-    keys, `why` the reasons."""
-    T = float(tab.index[-1])
-    measured: dict[str, Any]
-    measured, criteria = {f"{label}T": int(T)}, []
-    slopes, cis = [], []
-    for lo, hi in rate_windows(T):
-        fits = [loglog_slope(tab.index, tab[s], lo, hi) for s in tab.columns]
-        allowance = LOG_POWER * log_factor_slope(lo, hi) if log_factor else 0.0
-        allowed = -r + allowance
-        key = f"{label}slope over [{lo:.3g}, {hi:.3g}] (per seed; rate -{r:.3g})"
-        measured[key] = [f[0] for f in fits]
-        measured[f"{label}slope 95% CI over [{lo:.3g}, {hi:.3g}] (per seed)"] = [f[1] for f in fits]
-        measured[f"{label}margin slope - allowed over [{lo:.3g}, {hi:.3g}] (per seed; <= 0 passes)"] = [
-            f[0] - allowed for f in fits
-        ]
-        slopes.append([f[0] for f in fits])
-        cis.append([(f[1][1] - f[1][0]) / 2 for f in fits])
-        criteria.append(
-            Criterion(
-                key,
-                "<=",
-                allowed,
-                (
-                    f"{why}{RATE_SCOPE}the gap falls at least as fast as the bound O((log t + n)/t^{r:.3g}) allows over"
-                    f" the window: slope -{r:.3g} + {LOG_POWER} x {log_factor_slope(lo, hi):.3f} (the log t factor)"
-                    if log_factor
-                    else f"{why}{RATE_SCOPE}the gap falls at least as fast as the bound, a sum of powers of t none"
-                    f" slower than t^-{r:.3g} and no log factor, allows: slope -{r:.3g}"
-                ),
-                each=True,
-            )
-        )
-    (decade, late), half = slopes, cis[1]
-    projected = [lt + max(0.0, lt - dc - h) for dc, lt, h in zip(decade, late, half)]
-    key = f"{label}local slope at T extrapolated from the two windows (per seed)"
-    measured[key] = projected
-    criteria.append(
-        Criterion(
-            key,
-            "<=",
-            allowed,
-            f"{why}{RATE_SCOPE}a gap settling onto a floor flattens ever faster: its slope at T, extrapolated from the"
-            " decade and later-half slopes (flattening beyond the later slope's 95% CI carried a quarter decade on),"
-            " is still within the later half's allowance",
-            each=True,
-        )
-    )
-    return measured, criteria
 
 
 def c3_signgd_linf(art: Artifacts) -> Verdict:
     """SignGD → γ_∞ (Thm 5.3, Fig. 1b) in the T = 10⁴ runs: the max-norm gap falls at Cor. 5.4's rate over the last
     decade (`rate_criteria`), every seed. Reported: the gap at T (spec C3's level, 2 %)."""
-    gi = _table(_metrics(art, "main"), "signgd", "gap_inf")
+    gi = _table(art.metrics("main"), "signgd", "gap_inf")
     measured, criteria = rate_criteria(gi, RATE["signgd"], "", "Thm 5.3 / Cor. 5.4: ")
     measured["max-gap at T (per seed, reported)"] = gi.iloc[-1].tolist()
     return measured, criteria
@@ -361,7 +258,7 @@ def c4_ngd_l2(art: Artifacts) -> Verdict:
     references' values, derived from the data's V_2, not a level chosen for the runs.
 
     Convergence to γ_2 is c9's (the 2-gap's rate to T = 10⁵); the 2-gap at T is reported."""
-    df = _metrics(art, "main")
+    df = art.metrics("main")
     g2, gi = _table(df, "ngd", "gap_2"), _table(df, "ngd", "gap_inf")
     T = g2.index[-1]
     v2 = v2_max_gap(art, "main")
@@ -404,7 +301,7 @@ def c5_adam_linf(art: Artifacts) -> Verdict:
     """Adam (ε = 0, a = 2/3) → γ_∞ (Thm 6.3): in the T = 10⁵ runs the max-gap falls at Cor. 6.4's rate by
     `rate_criteria`, every seed. (c9 holds Adam's rate only through this check.) Fig. 1's claim (1) is c13's;
     reported here: the max-gap and 2-gap at T = 10⁵ (our own longer setting, not the figure's)."""
-    df = _metrics(art, "long")
+    df = art.metrics("long")
     gi, g2 = _table(df, "adam_eps0", "gap_inf"), _table(df, "adam_eps0", "gap_2")
     measured, criteria = rate_criteria(gi, RATE["adam"], "", "Thm 6.3 / Cor. 6.4 (a = 2/3): ")
     measured["max-gap at T (per seed, reported)"] = gi.iloc[-1].tolist()
@@ -413,12 +310,6 @@ def c5_adam_linf(art: Artifacts) -> Verdict:
 
 
 # ---------------------------------------------------------------------------------------------------- C13
-def ordering_at_T(gi: pd.DataFrame, g2: pd.DataFrame) -> tuple[list[float], list[float]]:
-    """Per seed: the difference d(T) = 2-gap − max-gap at the last logged step T, and how far d moved over the last
-    decade, |d(T) − d(T/10)|: the runs' own residual motion, the tolerance an ordering at T must clear to be decided
-    (a difference smaller than what it moved in the last decade may still flip)."""
-    d = g2 - gi
-    return d.iloc[-1].tolist(), (d.iloc[-1] - _nearest(d, d.index[-1] / 10)).abs().tolist()
 
 
 def c13_max_norm_favoured(art: Artifacts) -> Verdict:
@@ -430,7 +321,7 @@ def c13_max_norm_favoured(art: Artifacts) -> Verdict:
     Reported: the same at T = 10⁵ of the `long` runs (our own setting, not the figure's)."""
     measured, criteria = {}, []
     for exp in ("main", "long"):
-        df = _metrics(art, exp)
+        df = art.metrics(exp)
         T = int(df["step"].max())
         for run in ("signgd", "adam_eps0"):
             d, motion = ordering_at_T(_table(df, run, "gap_inf"), _table(df, run, "gap_2"))
@@ -470,7 +361,7 @@ def c6_correlations(art: Artifacts) -> Verdict:
     Reported: the cross-algorithm reading of each panel (c: SignGD's and Adam's corr with V_∞ above NGD's; d: NGD's
     corr with V_2 above SignGD's and Adam's; min over t ≥ 10 per seed), the last t ≥ 10 at which a within-algorithm
     ordering fails, and the smallest difference over the last decade [10⁴, 10⁵] of the longer runs."""
-    late, early = _metrics(art, "long"), _metrics(art, "main")
+    late, early = art.metrics("long"), art.metrics("main")
     T = float(late["step"].max())
     measured, criteria = {}, []
     for run, favoured in CORR_RUNS:
@@ -520,7 +411,7 @@ def c7_eps_robustness(art: Artifacts) -> Verdict:
     no tolerance that a visual overlap defines. Reported: ε = 0's own values, the max |Δ| to ε = 0 over every gap and
     correlation, the first step at which it reaches `DEPART`, and the largest gradient entry there in units of ε
     (ε enters a step m/(√v + ε) once √v, of the order of the gradient, has fallen to ε's scale)."""
-    df = _metrics(art, "main")
+    df = art.metrics("main")
     measured, criteria = {}, []
     base = {m: _table(df, "adam_eps0", m) for m in EPS_METRICS}
     measured["eps=0: 2-gap - max-gap at T (per seed)"] = (base["gap_2"] - base["gap_inf"]).iloc[-1].tolist()
@@ -568,11 +459,6 @@ def c7_eps_robustness(art: Artifacts) -> Verdict:
 
 
 # ---------------------------------------------------------------------------------------------------- C8
-def separated_from(log_loss: pd.DataFrame, n: int, lo: float) -> list[bool]:
-    """Per seed of a steps × seeds log-loss table: L ≤ log2/n at every logged step ≥ lo (the data are separated,
-    Lemma B.4, and the bound's sums run from a t̃ before lo: Thm 5.3's precondition for the window)."""
-    sub = log_loss[log_loss.index >= lo]
-    return [bool(b) for b in (sub <= np.log(np.log(2) / n)).all(axis=0)]
 
 
 def c8_nsd(art: Artifacts) -> Verdict:
@@ -583,7 +469,7 @@ def c8_nsd(art: Artifacts) -> Verdict:
     slopes are reported, not asserted, and it is not a pass. At least one run must be testable.
 
     Reported: spec C8's "own-norm gap is the smallest of the four at T" (an ordering the remark does not state)."""
-    df = _metrics(art, "nsd")
+    df = art.metrics("nsd")
     norms = sorted(c[len("gap_") :] for c in df.columns if c.startswith("gap_"))
     measured: dict[str, Any]
     measured, criteria = {}, []
@@ -650,7 +536,7 @@ def c9_rates(art: Artifacts) -> Verdict:
 
     Reported: the spec's proxy "gap·t^r/log t non-increasing" at half-decade points of [T/10, T] and of the spec's
     [10², 10⁴] (seed mean), where NGD's gap is still pre-asymptotic."""
-    df = _metrics(art, "long")
+    df = art.metrics("long")
     measured, criteria = {}, []
     T = float(df["step"].max())
     for run, metric in RATE_RUNS:
@@ -730,7 +616,7 @@ def c10_classes(art: Artifacts) -> Verdict:
     testable runs. Adam's bound (Thm 6.3) is not asserted: its constants (through ω of Ass. 3.2, c2 of Ass. 3.4 and
     Lemmas D.1-D.10) are not recoverable from the v1 text. Reported: the bound per k, the step at which it would
     fall below 1 (extrapolated), and the log-log slopes in k of the gaps (both algorithms) and of the bound."""
-    df = _metrics(art, "classes")
+    df = art.metrics("classes")
     keys = _keys(art, "classes")
     ks = sorted({k for k, _ in keys})
     seeds = sorted({s for _, s in keys})
@@ -834,7 +720,7 @@ def c12_losses(art: Artifacts) -> Verdict:
     rates are the same as for CE is the spec's reading [R] (v1's App. F statements are stripped), so each run is held
     to its CE counterpart's rate rule: SignGD (T = 10⁴) c3's, Adam (ε = 0, a = 2/3, T = 10⁵) c5's. Reported: each
     run's max-gap (and 2-gap) at T."""
-    df = _metrics(art, "losses")
+    df = art.metrics("losses")
     measured, criteria = {}, []
     for run in dict.fromkeys(df["run"]):
         gi = _table(df, run, "gap_inf")
@@ -993,4 +879,5 @@ CHECKS = {
     ),
 }
 CHECKS.update(LEMMA_CHECKS)  # the lemmas checked on the runs (lemma_checks.py)
+CHECKS.update(SPECTRAL_CHECKS)  # the published version's (v4) Spectral-GD and Muon (spectral_checks.py)
 CHECKS.update(NET_CHECKS)  # v4 Fig. 3, the two-layer network (net_checks.py)

@@ -21,7 +21,16 @@ import numpy as np
 import pandas as pd
 
 from ...hyperparameters import TRAIN_DEFAULTS
-from ...margins import MaxMarginSolution, cosine, max_margin, max_norm_margin_sparse, normalized_margin, pair_matrix
+from ...margins import (
+    MaxMarginSolution,
+    aligned_max_margin,
+    cosine,
+    margin_solution_spread,
+    max_margin,
+    max_norm_margin_sparse,
+    normalized_margin,
+    pair_matrix,
+)
 from ...multiclass import (
     check_labels,
     data_bound,
@@ -52,6 +61,7 @@ __all__ = [
     "datasets",
     "draw_dataset",
     "experiment_datasets",
+    "experiment_norms",
     "experiments",
     "figure_inputs",
     "has_reference",
@@ -59,6 +69,7 @@ __all__ = [
     "metrics",
     "norm_name",
     "norm_value",
+    "reference_norms",
     "reference_solutions",
     "references",
     "run",
@@ -73,17 +84,24 @@ RUN_DEFAULTS = dict(
     optimizer="signgd",
     **{key: TRAIN_DEFAULTS[key] for key in ("lr", "decay", "beta1")},
     beta2=0.99,
-    **{key: TRAIN_DEFAULTS[key] for key in ("eps", "p")},
+    **{key: TRAIN_DEFAULTS[key] for key in ("eps", "p", "norm", "polar", "polar_steps")},
     loss="ce",
     trace=False,
     moments=False,
 )
 
 
+# the Schatten norms of the published version (v4 §2), by name: spectral (Schatten-∞) and nuclear (Schatten-1)
+SCHATTEN = ("spectral", "nuclear")
+
+
 def norm_name(norm: str | float) -> str:
-    """'inf' for the max-norm, else the p-value as a short string ('1', '2', '3', '1.5')."""
+    """'inf' for the max-norm, 'spectral' / 'nuclear' for those Schatten norms, else the entry-wise p-value as a
+    short string ('1', '2', '3', '1.5')."""
     if isinstance(norm, str) and norm.strip().lower() in ("inf", "max"):
         return "inf"
+    if isinstance(norm, str) and norm.strip().lower() in SCHATTEN:
+        return norm.strip().lower()
     p = float(norm)
     if np.isinf(p):
         return "inf"
@@ -91,13 +109,27 @@ def norm_name(norm: str | float) -> str:
 
 
 def norm_value(name: str | float) -> str | float:
-    """Inverse of `norm_name` for `max_margin`/`normalized_margin`: 'inf' or a float p."""
-    return "inf" if norm_name(name) == "inf" else float(name)
+    """Inverse of `norm_name` for `max_margin`/`normalized_margin`: 'inf', a Schatten norm's name or a float p."""
+    name = norm_name(name)
+    return name if name == "inf" or name in SCHATTEN else float(name)
+
+
+def experiment_norms(cfg: dict, experiment: dict) -> list[str]:
+    """The norms an experiment's metrics measure gaps in: its own `norms`, else the section's (entry-wise) ones."""
+    return [norm_name(n) for n in experiment.get("norms", cfg["norms"])]
+
+
+def reference_norms(cfg: dict) -> list[str]:
+    """Every norm a reference is solved in: the section's, then any further norm an experiment names."""
+    names = [norm_name(n) for n in cfg["norms"]]
+    for exp in cfg["experiments"].values():
+        names += [n for n in experiment_norms(cfg, exp) if n not in names]
+    return names
 
 
 def run_specs(experiment: dict) -> dict[str, dict]:
     """Each run's full settings: RUN_DEFAULTS < experiment keys < the run's own keys (as for baek2025)."""
-    return shared_run_specs(experiment, RUN_DEFAULTS, structural=("runs", "classes", "seeds"))
+    return shared_run_specs(experiment, RUN_DEFAULTS, structural=("runs", "classes", "seeds", "norms"))
 
 
 def _pnorm_margin_loose(H: np.ndarray, y: np.ndarray, p: float) -> SimpleNamespace:
@@ -140,13 +172,19 @@ def reference_solutions(
             try:
                 sol = max_margin(H, y, norm_value(norm))
             except RuntimeError as err:
-                if name in ("1", "2", "inf"):
+                if name in ("1", "2", "inf", *SCHATTEN):
                     raise
                 sol = _pnorm_margin_loose(H, y, float(name))
                 status = f"optimal at Clarabel tolerance 1e-9 (at 1e-10: {err})"
         out[f"V_{name}"] = sol.w
         out[f"gamma_{name}"] = sol.gamma
         out[f"solver_{name}"] = status
+        if name in SCHATTEN:
+            # V_spec is not unique (a flat spectrum, v4 spec §3): a second optimal solution, the farthest from the
+            # first, says how much a correlation with "the" V_spec depends on the solver
+            spread = margin_solution_spread(H, y, norm_value(norm), solution=sol)
+            out[f"V_{name}_far"] = spread.farthest
+            out[f"cos_{name}_far"] = spread.cosine
     return out
 
 
@@ -276,6 +314,9 @@ def run_experiment(
                 beta2=spec["beta2"],
                 eps=spec["eps"],
                 p=spec["p"],
+                norm=spec["norm"],
+                polar=spec["polar"],
+                polar_steps=spec["polar_steps"],
                 loss=spec["loss"],
             )
             progress = log_progress(f"  {run_id} data set {len(trajs)}", kw["steps"], log)
@@ -312,9 +353,11 @@ def trajectory_metrics(
     runs: dict[str, np.ndarray],
     refs: Sequence[dict],
     specs: dict,
+    norms: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Long table per (run, seed, step): relative gaps and normalised margins in every reference norm, Frobenius
-    correlations with V_∞ and V_2, log L and log max|∇L| (for the ε-robustness check)."""
+    """Long table per (run, seed, step): relative gaps and normalised margins in each of `norms` (default: every
+    reference norm), Frobenius correlations with V_∞, V_2 and (if measured) V_spectral, log L and log max|∇L|
+    (for the ε-robustness check)."""
     frames = []
     for run_id, spec in specs.items():
         steps = runs[f"{run_id}__steps"]
@@ -330,15 +373,25 @@ def trajectory_metrics(
                 "step": steps,
                 "log_loss": runs[f"{run_id}__log_loss"][s_idx],
             }
-            for key in ref:
-                if key.startswith("gamma_"):
-                    name = key[len("gamma_") :]
-                    margin = normalized_margin(Ws, H, y, norm_value(name))
-                    cols[f"margin_{name}"] = margin
-                    cols[f"gap_{name}"] = (ref[key] - margin) / ref[key]
-            for name in ("inf", "2"):
-                if f"V_{name}" in ref:
+            names = [key[len("gamma_") :] for key in ref if key.startswith("gamma_")] if norms is None else norms
+            names = [norm_name(nm) for nm in names]
+            for name in names:
+                gamma = float(ref[f"gamma_{name}"])
+                margin = normalized_margin(Ws, H, y, norm_value(name))
+                cols[f"margin_{name}"] = margin
+                cols[f"gap_{name}"] = (gamma - margin) / gamma
+            for name in ("inf", "2", "spectral"):
+                if f"V_{name}" in ref and name in names:
                     cols[f"corr_{name}"] = cosine(Ws, ref[f"V_{name}"])
+                if f"V_{name}_far" in ref and name in names:
+                    # V_spec is not unique: the optimal solution farthest from the solver's, and the one nearest
+                    # the run's last iterate (a lower bound of the best correlation any optimal V_spec reaches)
+                    cols[f"corr_{name}_far"] = cosine(Ws, ref[f"V_{name}_far"])
+                    solution = MaxMarginSolution(
+                        w=ref[f"V_{name}"], gamma=float(ref[f"gamma_{name}"]), norm=name, solver="", status="optimal"
+                    )
+                    near = aligned_max_margin(H, y, name, Ws[-1], solution=solution)
+                    cols[f"corr_{name}_near"] = cosine(Ws, near)
             lg = np.full(steps.size, np.nan)
             for j, W in enumerate(Ws):
                 C, ghat = scaled_gradient(W, H, y, spec["loss"])
@@ -366,8 +419,17 @@ def check_config(cfg: dict) -> None:
                     f"{key}.runs.{run_id}: Adam needs beta1 <= beta2 (Zhang et al.'s assumption: |m/sqrt(v)| "
                     f"bounded, Lemma D.1); got beta1={spec['beta1']}, beta2={spec['beta2']}"
                 )
-            if spec["optimizer"] != "nsd" and "p" in {**exp, **exp["runs"][run_id]}:
-                raise ValueError(f"{key}.runs.{run_id}.p: only the 'nsd' optimizer takes p (got {spec['optimizer']!r})")
+            given = {**exp, **exp["runs"][run_id]}
+            for option in ("p", "norm"):
+                if spec["optimizer"] not in ("nsd", "nmd") and option in given:
+                    raise ValueError(
+                        f"{key}.runs.{run_id}.{option}: only the 'nsd' and 'nmd' optimizers take {option} "
+                        f"(got {spec['optimizer']!r})"
+                    )
+            try:  # polar applies to the spectral direction only (optimizers.UpdateRule says why it refuses)
+                UpdateRule(spec["optimizer"], p=spec["p"], norm=spec["norm"], polar=spec["polar"])
+            except ValueError as err:
+                raise ValueError(f"{key}.runs.{run_id}: {err}") from None
             if spec["moments"] and (spec["optimizer"] != "adam" or spec["eps"] or spec["loss"] != "ce"):
                 raise ValueError(
                     f"{key}.runs.{run_id}.moments: the moment trace (Lemmas 6.1, 6.2, D.4) is for Adam without eps on"
@@ -461,16 +523,21 @@ def _experiment(cfg: dict, name: str) -> dict:
     return cfg[NET] if name == NET else cfg["experiments"][name]
 
 
+def _metric_norms(cfg: dict, name: str) -> list[str]:
+    """The norms of an experiment's gaps (`experiment_norms`); none for the network (no max-margin reference)."""
+    return [] if name == NET else experiment_norms(cfg, cfg["experiments"][name])
+
+
 # each step's settings (its jobs' params): step -> {param: (config section, data set / experiment / figure) -> value}
 PARAMS = {
     "dataset": {"spec": dataset_spec, "sparse_lp": _sparse_lp},
-    "reference": {"norms": lambda cfg, name: [norm_name(n) for n in cfg["norms"]]},
+    "reference": {"norms": lambda cfg, name: reference_norms(cfg)},
     "run": {
         "experiment": _experiment,
         "datasets": _experiment_keys,
         "num_log": lambda cfg, name: cfg["num_log"],
     },
-    "metrics": {"experiment": _experiment, "datasets": _experiment_keys},
+    "metrics": {"experiment": _experiment, "datasets": _experiment_keys, "norms": _metric_norms},
 }
 
 
@@ -510,5 +577,5 @@ def metrics(s: dict, experiment: str, data: dict[str, Artifact], refs: dict[str,
         return net_metrics(runs)
     pairs = [(a.content["H"], a.content["y"]) for a in data.values()]
     ref = [a.content for a in refs.values()]
-    df = trajectory_metrics(pairs, s["datasets"], runs.content, ref, run_specs(s["experiment"]))
+    df = trajectory_metrics(pairs, s["datasets"], runs.content, ref, run_specs(s["experiment"]), s["norms"])
     return Artifact(df, runs.record)

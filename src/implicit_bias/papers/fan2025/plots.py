@@ -14,6 +14,7 @@ import seaborn as sns
 from ...plots import ALGORITHM_COLORS
 from .. import Artifact
 from .net_plots import fig3_net
+from .spectral_plots import SPECTRAL_FIGURES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -253,7 +254,14 @@ def fig_losses(frames: dict[str, pd.DataFrame]) -> Figure:
     return fig
 
 
-FIGURES = {"fig1": fig1, "fig1_gaps": fig1_gaps, "fig_nsd": fig_nsd, "fig_losses": fig_losses, "fig3_net": fig3_net}
+FIGURES = {
+    "fig1": fig1,
+    "fig1_gaps": fig1_gaps,
+    "fig_nsd": fig_nsd,
+    "fig_losses": fig_losses,
+    **SPECTRAL_FIGURES,
+    "fig3_net": fig3_net,
+}
 
 
 def figure(s: dict, name: str, tables: dict[str, Artifact]) -> Artifact:
