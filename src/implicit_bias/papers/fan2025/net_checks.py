@@ -2,7 +2,7 @@
 grows faster than that of the other two rules of its panel, in both training modes.
 
 Judged per data seed, on every seed (each seed is its own training run, and the claim is about the runs the figure
-shows, not about an average; the spec's "≥ 3/4 of the seeds" is every seed for the two to four seeds configured),
+shows, not about an average; the spec's "≥ 3/4 of the seeds" is every seed for the default three),
 and on two readings of "grows faster" (referee checklist items 4 and 7):
 - level: at the last step T, γ(spectral rule) − γ(other) exceeds the tolerance, for each other rule of the panel;
 - trend: over the last decade [T/10, T] that difference widened by more than the tolerance: the spectral rule's

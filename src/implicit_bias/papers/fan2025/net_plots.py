@@ -61,14 +61,18 @@ def fig3_net(frames: dict[str, pd.DataFrame]) -> Figure:
     for ax in axes[1]:
         ax.set_xlabel("iteration t")
     band = f"seed mean, band and each of {seeds} data seeds" if seeds > 1 else "one data seed"
-    horizon = "" if T >= FIGURE_T else f" (the claim is read at the figure's t = {FIGURE_T:g}: not testable here)"
+    horizon = (
+        f"T = {T:g}, the figure's horizon"
+        if T >= FIGURE_T
+        else f"T = {T:g}: the claim is read at the figure's t = {FIGURE_T:g}, so it is not testable here"
+    )
     fig.suptitle(
-        r"fan2025 Fig. 3: two-layer net $W\sigma(Vh)$ (sigmoid, width 100, CE), per-layer steps; "
+        r"fan2025 v4 Fig. 3: two-layer net $W\sigma(Vh)$ (sigmoid, width 100, CE), per-layer steps; "
         r"$\gamma_a = \min_{i,c}(e_{y_i}-e_c)^\top W\sigma(Vh_i)/|||V|||_\infty$, "
         r"$\gamma_b$: / max(|||V|||$_\infty$, |||W|||$_\infty$)"
         "\n"
-        f"sklearn 8x8 digits (100 per class, pixels in [0,1]) stand in for MNIST; T = {T:g}{horizon}; {band}; "
-        r"shaded: the last decade; $\eta_0$, $\beta_1$, init reconstructed",
+        r"sklearn 8x8 digits (100 per class, pixels in [0,1]) stand in for MNIST; $\eta_0$, $\beta_1$, init "
+        f"reconstructed; {band}; shaded: the last decade\n{horizon}",
         fontsize=9.5,
     )
     fig.tight_layout()
