@@ -259,8 +259,8 @@ def _direction_group(rule: UpdateRule) -> str:
 
 def _groups(names: Sequence[str], mask: np.ndarray) -> dict[str, np.ndarray]:
     """Run indices per direction group, among the runs where mask holds (groups without such runs left out)."""
-    names = np.asarray(names)
-    found = {g: np.flatnonzero((names == g) & mask) for g in sorted(set(names.tolist()))}
+    labels = np.asarray(names)
+    found = {g: np.flatnonzero((labels == g) & mask) for g in sorted(set(names))}
     return {g: idx for g, idx in found.items() if idx.size}
 
 
@@ -386,4 +386,6 @@ def train_batch(
                 Wt -= dW
             if not (np.isfinite(Vt).all() and np.isfinite(Wt).all()):
                 raise FloatingPointError(f"non-finite parameters at step {t}")
-    return [TwoLayerTrace(record, *out[r].T, runs[r].mode) for r in range(R)]
+    return [
+        TwoLayerTrace(record, out[r, :, 0], out[r, :, 1], out[r, :, 2], out[r, :, 3], runs[r].mode) for r in range(R)
+    ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,7 +43,7 @@ __all__ = [
 ]
 
 # the six rules of Fig. 3 (spec §2 table): panel (a)/(c) the NSD family, (b)/(d) the NMD family with momentum β_1
-NET_RULES = {
+NET_RULES: dict[str, dict[str, Any]] = {
     "signgd": dict(name="signgd"),
     "ngd": dict(name="ngd"),
     "spectral": dict(name="spectral"),
