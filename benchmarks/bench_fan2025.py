@@ -34,6 +34,9 @@ CASES = {
     "SignGD, CE": dict(optimizer="signgd", loss="ce"),
     "Adam (eps=0), CE": dict(optimizer="adam", beta2=0.99, decay=2 / 3, loss="ce"),
     "NGD, CE": dict(optimizer="ngd", loss="ce"),
+    # fan2025 v4's matrix rules at its step size: UVᵀ of the gradient (Spectral-GD) or of the EMA momentum (Muon)
+    "Spectral-GD, CE": dict(optimizer="spectral", lr=0.05, loss="ce"),
+    "Muon, CE": dict(optimizer="muon", lr=0.05, loss="ce"),
     "NSD p=3, CE": dict(optimizer="nsd", p=3.0, loss="ce"),
     "SignGD, exp": dict(optimizer="signgd", loss="exp"),
     "SignGD, PairLogLoss": dict(optimizer="signgd", loss="pairlog"),

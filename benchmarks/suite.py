@@ -4,7 +4,7 @@ the package's numpy reference, the plain per-step numpy loop a user would write,
 Cases (the optimizer settings are bench_steps.py's and bench_fan2025.py's CASES, not copies):
 
     binary, exp loss, gaussian data (N, d) = (10, 50) and (100, 500):  Inc-Adam, Det-Adam, Inc-Signum, AdamProxy
-    multiclass CE, fan2025 spec §3 data (n, k, d) = (500, 10, 25):     full-batch SignGD and Adam
+    multiclass CE, fan2025 spec §3 data (n, k, d) = (500, 10, 25):     full-batch SignGD, Adam, Spectral-GD, Muon
     100-run batched sweep (Inc-Adam over a β2 grid, N = 10, d = 50):   `train_many` against a `train` loop
     baek2025 Algorithm 3 (`proxy_fixed_point`) and fan2025's max-norm margin LP
 
@@ -25,6 +25,11 @@ The arithmetic floor of one step is counted from the shapes (`_floor_*`): flops 
 (2 per multiply-add), of the elementwise updates, plus the exps, sqrts and divisions counted one flop each; bytes are
 the compulsory traffic of one step (the batch's data read once, the state w, m, v read and written once, 8 bytes a
 float). The working sets fit in L2, so the floor is compute, and the table reports achieved GFLOP/s.
+
+A Spectral-GD step is the CE gradient plus the SVD of a 10 × 25 matrix, whose cost is latency (LAPACK's calls and
+copies), not flops; its floor is measured instead (`_spectral_floor`): the gradient alone and the SVD alone (numba's
+LAPACK call as the fast path makes it, `np.linalg.svd`, and eigh of the 10 × 10 GGᵀ, which is cheaper but squares
+the singular values, so it cannot resolve the 1e-10 truncation), each timed interleaved as the cases are.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from numba import njit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_steps, bench_fan2025 (their CASES)
 
@@ -59,6 +65,7 @@ from bench_steps import CASES as BINARY_CASES
 from bench_steps import _cpu_model
 
 from implicit_bias import gaussian, train, train_many
+from implicit_bias._fast_multiclass import scaled_gradient
 from implicit_bias.multiclass import make_multiclass
 
 __all__ = ["IMPLEMENTATIONS", "load_protocol", "markdown_table", "run_benchmark"]
@@ -80,7 +87,15 @@ BINARY = {
     "Inc-Signum": BINARY_CASES["Signum (b=2, beta=0.99)"],
     "AdamProxy": BINARY_CASES["AdamProxy (full batch)"],
 }
-MULTICLASS = {"SignGD (CE)": MC_CASES["SignGD, CE"], "Adam (CE)": MC_CASES["Adam (eps=0), CE"]}
+MULTICLASS = {
+    "SignGD (CE)": MC_CASES["SignGD, CE"],
+    "Adam (CE)": MC_CASES["Adam (eps=0), CE"],
+    "Spectral-GD (CE)": MC_CASES["Spectral-GD, CE"],
+    "Muon (CE)": MC_CASES["Muon, CE"],
+}
+# the spectral peers keep the singular values above this fraction of σ_1 (fan2025 v4 spec §2, `optimizers.POLAR_RTOL`):
+# the CE gradient has rank ≤ k − 1 (1ᵀG = 0: each softmax row minus its one-hot sums to zero), so σ_k is rounding
+SPECTRAL_RTOL = 1e-10
 # `train`'s own defaults complete a case's settings for the peers (lr, decay, betas)
 TRAIN_DEFAULTS = {
     k: p.default for k, p in inspect.signature(train).parameters.items() if p.default is not inspect.Parameter.empty
@@ -127,7 +142,19 @@ def ce_step(xp, H, Y, W, m, v, eta, s):
         m = s["beta1"] * m + (1 - s["beta1"]) * G
         v = s["beta2"] * v + (1 - s["beta2"]) * G * G
         return W - eta * m / xp.sqrt(v), m, v
+    if s["optimizer"] == "spectral":  # fan2025 v4 Table: Spectral-GD, Δ = UVᵀ of G
+        return W - eta * polar(xp, G), m, v
+    if s["optimizer"] == "muon":  # fan2025 v4 eqs 4-5 in the spectral norm: UVᵀ of M = β1 M + (1 − β1) G
+        m = s["beta1"] * m + (1 - s["beta1"]) * G
+        return W - eta * polar(xp, m), m, v
     raise ValueError(f"no peer step for {s['optimizer']!r}")
+
+
+def polar(xp, G):
+    """UVᵀ of the thin SVD G = UΣVᵀ truncated to σ_i > SPECTRAL_RTOL·σ_1 (a zero G gives 0). The columns of U are
+    masked rather than sliced, so that the shapes stay static under `jit`."""
+    U, sigma, Vt = xp.linalg.svd(G, full_matrices=False)
+    return (U * (sigma > SPECTRAL_RTOL * sigma[0])) @ Vt
 
 
 def _peer_problem(kind, data, s):
@@ -135,6 +162,8 @@ def _peer_problem(kind, data, s):
     loss = s["loss"] or ("exp" if kind == "binary" else "ce")
     if s["eps"] or s["bias_correction"] or loss != ("exp" if kind == "binary" else "ce"):
         raise ValueError("the peers implement ε = 0 without bias correction, exp loss (binary) and CE (multiclass)")
+    if s["optimizer"] in ("spectral", "muon") and s["polar"] != "svd":
+        raise ValueError("the spectral peers take UVᵀ from the SVD (polar='svd')")
     if kind == "binary":
         X = data
         b = s["batch_size"]
@@ -219,9 +248,15 @@ def _floor_binary(optimizer: str, b: int, d: int) -> dict:
 
 def _floor_ce(optimizer: str, n: int, k: int, d: int) -> dict:
     """Z = H Wᵀ (2nkd), softmax (max, subtract, exp, sum, divide: 5nk), P − Y (nk), Gᵀ = (P − Y)ᵀ H (2nkd),
-    then the update per entry of W: SignGD 3kd, Adam 11kd."""
-    flops = 4 * n * k * d + 6 * n * k + (3 if optimizer == "signgd" else 11) * k * d
-    state = 1 if optimizer == "signgd" else 3
+    then the update per entry of W: SignGD 3kd, Adam 11kd; Spectral-GD the thin SVD of the k × d matrix
+    (6dk² + 11k³, Golub & Van Loan's count for the R-SVD with Σ, U and V), UVᵀ (2k²d) and w (2kd), Muon also the
+    momentum (3kd)."""
+    flops = 4 * n * k * d + 6 * n * k
+    if optimizer in ("spectral", "muon"):
+        flops += 8 * k * k * d + 11 * k**3 + (5 if optimizer == "muon" else 2) * k * d
+    else:
+        flops += (3 if optimizer == "signgd" else 11) * k * d
+    state = {"signgd": 1, "spectral": 1, "muon": 2, "adam": 3}[optimizer]
     return dict(flops=flops, bytes=8 * n * d + 8 * n + 16 * state * k * d, formula=_FLOOR_FORMULA["ce_" + optimizer])
 
 
@@ -231,6 +266,8 @@ _FLOOR_FORMULA = {
     "adam_proxy": "7bd + 2b + 4d flops; 8bd + 16d bytes",
     "ce_signgd": "4nkd + 6nk + 3kd flops; 8nd + 8n + 16kd bytes",
     "ce_adam": "4nkd + 6nk + 11kd flops; 8nd + 8n + 48kd bytes",
+    "ce_spectral": "4nkd + 6nk + 8k²d + 11k³ + 2kd flops; 8nd + 8n + 16kd bytes",
+    "ce_muon": "4nkd + 6nk + 8k²d + 11k³ + 5kd flops; 8nd + 8n + 32kd bytes",
 }
 
 
@@ -399,6 +436,133 @@ def _sweep_case(cfg, repeats):
 
 
 # ------------------------------------------------------------------------------------------------------------------
+# The floor of a Spectral-GD step: its gradient and its SVD, each timed alone
+# ------------------------------------------------------------------------------------------------------------------
+@njit
+def _gradient_loop(H, y, W0, reps):
+    """The fast path's CE gradient (`_fast_multiclass.scaled_gradient`), `reps` times, on buffers allocated here as
+    `_fast_multiclass.run` allocates them: numba's allocations are aligned for its vector loads, numpy's need not
+    be (on numpy-allocated buffers the same calls run about 10% slower)."""
+    n, d = H.shape
+    k = W0.shape[0]
+    Ht, W = np.ascontiguousarray(H.T), W0.copy()
+    Zb, R, G = np.empty((k, n)), np.empty((k, n)), np.empty((k, d))
+    wa, wb, wf = np.empty(n), np.empty(n), np.empty(n)
+    c = 0.0
+    for _ in range(reps):
+        c += scaled_gradient(Ht, y, W, 0, Zb, R, G, wa, wb, wf)
+    return c
+
+
+@njit
+def _svd_loop(G, reps):
+    """numba's `np.linalg.svd` (LAPACK gesdd, as `_core._schatten` calls it) of G, `reps` times."""
+    acc = 0.0
+    for _ in range(reps):
+        _U, sigma, _Vt = np.linalg.svd(G, full_matrices=False)
+        acc += sigma[0]
+    return acc
+
+
+@njit
+def _gram_eigh_loop(G, reps):
+    """The eigen-decomposition of the k × k Gram matrix GGᵀ = UΣ²Uᵀ (numba, LAPACK syevd), `reps` times: the
+    cheaper route to U and Σ, whose precision `_gram_polar` measures."""
+    acc = 0.0
+    for _ in range(reps):
+        lam, _U = np.linalg.eigh(G @ G.T)
+        acc += lam[-1]
+    return acc
+
+
+def _gram_polar(G: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(σ from eigh of GGᵀ in decreasing order, UVᵀ from them with `polar`'s truncation): Vᵀ = Σ⁻¹UᵀG."""
+    lam, U = np.linalg.eigh(G @ G.T)
+    lam, U = lam[::-1], U[:, ::-1]
+    sigma = np.sqrt(np.maximum(lam, 0.0))
+    keep = sigma > SPECTRAL_RTOL * sigma[0]
+    return sigma, U[:, keep] @ (U[:, keep].T @ G / sigma[keep, None])
+
+
+def _synthetic_precision(k: int, d: int, sigma_min: float = 1e-9) -> dict:
+    """max |UVᵀ − exact| of the SVD and GGᵀ routes on G = U diag(σ) Vᵀ with σ log-spaced from 1 to `sigma_min`
+    (every singular value above the cut, so the exact answer is UVᵀ)."""
+    rng = np.random.default_rng(0)
+    U = np.linalg.qr(rng.standard_normal((k, k)))[0]
+    V = np.linalg.qr(rng.standard_normal((d, k)))[0]
+    G = (U * np.logspace(0, np.log10(sigma_min), k)) @ V.T
+    exact = U @ V.T
+    return dict(
+        synthetic_sigma_min=sigma_min,
+        synthetic_err_svd=float(np.max(np.abs(polar(np, G) - exact))),
+        synthetic_err_gram=float(np.max(np.abs(_gram_polar(G)[1] - exact))),
+    )
+
+
+def _spectral_floor(H, y, fast_step: dict, steps: int, loop_steps: int, repeats: int) -> dict:
+    """The two parts of the fast Spectral-GD step timed alone on fan2025's data: the CE gradient (the fast path's
+    kernel) and the SVD of the k × d gradient (numba's LAPACK call, numpy's, and eigh of the k × k GGᵀ), per call,
+    and their shares of `fast_step` (the Spectral-GD case's fast record). Shares and the floor compare minima over the
+    repeats (the least disturbed timings on a shared machine; medians are recorded too). The gradient is taken at the
+    fast path's iterate after 100 Spectral-GD steps. eigh of GGᵀ squares the singular values, so it resolves σ_i/σ_1
+    only to ≈ √ε ≈ 1.5e-8, above the 1e-10 cut; `gram_precision` measures that on this gradient (whose σ_k is zero:
+    rank k − 1) and on a matrix with σ down to 1e-9."""
+    n, d = H.shape
+    k = int(y.max()) + 1
+    W = train(H, y, steps=100, num_log=2, **MULTICLASS["Spectral-GD (CE)"]).w_final
+    Y = np.eye(k)[y]
+    P = np.exp(H @ W.T - (H @ W.T).max(1, keepdims=True))
+    G = (P / P.sum(1, keepdims=True) - Y).T @ H / n
+
+    def numpy_svd():
+        for _ in range(loop_steps):
+            np.linalg.svd(G, full_matrices=False)
+
+    fns = {
+        "gradient": lambda: _gradient_loop(H, y, W, steps),
+        "svd_numba": lambda: _svd_loop(G, steps),
+        "svd_numpy": numpy_svd,
+        "gram_eigh_numba": lambda: _gram_eigh_loop(G, steps),
+    }
+    times, warm, _out = _interleaved(fns, repeats)
+    calls = dict(gradient=steps, svd_numba=steps, svd_numpy=loop_steps, gram_eigh_numba=steps)
+    step_min = min(fast_step["repeats_s"]) / fast_step["steps"]
+    parts = {
+        name: dict(
+            seconds=statistics.median(times[name]) / calls[name],
+            min_seconds=min(times[name]) / calls[name],
+            share=min(times[name]) / calls[name] / step_min,
+            calls=calls[name],
+            repeats_s=times[name],
+            warmup_s=warm[name],
+        )
+        for name in fns
+    }
+    sigma = np.linalg.svd(G, compute_uv=False)
+    D = polar(np, G)
+    sigma_gram, D_gram = _gram_polar(G)
+    precision = dict(
+        sigma_k_over_sigma_1_svd=float(sigma[-1] / sigma[0]),
+        sigma_k_over_sigma_1_gram=float(sigma_gram[-1] / sigma_gram[0]),
+        rank_svd=int(np.sum(sigma > SPECTRAL_RTOL * sigma[0])),
+        rank_gram=int(np.sum(sigma_gram > SPECTRAL_RTOL * sigma_gram[0])),
+        max_abs_diff_polar_gram=float(np.max(np.abs(D_gram - D))),
+        rtol=SPECTRAL_RTOL,
+        **_synthetic_precision(k, d),
+    )
+    floor = parts["gradient"]["min_seconds"] + parts["svd_numba"]["min_seconds"]
+    return dict(
+        size=dict(n=n, k=k, d=d),
+        step_seconds=fast_step["seconds"],
+        step_min_seconds=step_min,
+        parts=parts,
+        floor_seconds=floor,
+        step_over_floor=step_min / floor,
+        gram_precision=precision,
+    )
+
+
+# ------------------------------------------------------------------------------------------------------------------
 # Machine, driver, table
 # ------------------------------------------------------------------------------------------------------------------
 def machine_info() -> dict:
@@ -458,6 +622,9 @@ def run_benchmark(cfg: dict, log=print) -> dict:
             _step_case(name, "multiclass", (H, y), case, mcfg["steps"], mcfg["loop_steps"], reps, floor, size, (H, y))
         )
         log(_line(cases[-1]))
+    spectral_step = next(c for c in cases if c["name"] == "Spectral-GD (CE)")["fast"]
+    spectral_floor = _spectral_floor(H, y, spectral_step, mcfg["steps"], mcfg["loop_steps"], reps)
+    log(_floor_line(spectral_floor))
     cases.append(_sweep_case(cfg["sweep"], reps))
     log(_line(cases[-1]))
 
@@ -488,7 +655,14 @@ def run_benchmark(cfg: dict, log=print) -> dict:
         )
     )
     log(_line(cases[-1]))
-    return dict(benchmark="peer benchmark", protocol=cfg, machine=machine_info(), implementations=LABELS, cases=cases)
+    return dict(
+        benchmark="peer benchmark",
+        protocol=cfg,
+        machine=machine_info(),
+        implementations=LABELS,
+        cases=cases,
+        spectral_floor=spectral_floor,
+    )
 
 
 def _fmt_time(seconds: float) -> str:
@@ -506,6 +680,48 @@ def _line(case: dict) -> str:
         for impl in IMPLEMENTATIONS
     ]
     return f"{case['name']} {case['size']}: " + ", ".join(cells)
+
+
+FLOOR_PARTS = {
+    "gradient": "CE gradient alone (the fast path's kernel)",
+    "svd_numba": "SVD of the k × d gradient alone, numba (LAPACK gesdd, as the fast path)",
+    "svd_numpy": "SVD alone, `np.linalg.svd` (a Python call)",
+    "gram_eigh_numba": "eigh of the k × k GGᵀ alone, numba (not exact enough²)",
+}
+
+
+def _floor_line(floor: dict) -> str:
+    parts = ", ".join(f"{name} {_fmt_time(p['min_seconds'])}" for name, p in floor["parts"].items())
+    return f"Spectral-GD step floor {floor['size']}, minima: {parts}; fast step {_fmt_time(floor['step_min_seconds'])}"
+
+
+def _floor_table(floor: dict) -> list[str]:
+    """The floor of a Spectral-GD step as Markdown lines: its parts' times and shares of the fast step."""
+    p, g = floor["parts"], floor["gram_precision"]
+    lines = [
+        f"The floor of a Spectral-GD step ({_size(floor['size'])}): its parts timed alone, interleaved as above, per "
+        "call (minimum / median over the repeats), and their share of the fast path's step, minimum over minimum "
+        f"(the step: {_fmt_time(floor['step_min_seconds'])} / {_fmt_time(floor['step_seconds'])}).",
+        "",
+        "| part | time per call, min / median | share of the fast step |",
+        "|---|---|---|",
+        *(
+            f"| {FLOOR_PARTS[name]} | {_fmt_time(r['min_seconds'])} / {_fmt_time(r['seconds'])} | "
+            f"{100 * r['share']:.0f}% |"
+            for name, r in p.items()
+        ),
+        "",
+        f"Floor = gradient + numba SVD = {_fmt_time(floor['floor_seconds'])} (minima); the fast step takes "
+        f"{floor['step_over_floor']:.2f}× that (the rest: UVᵀ, the update, the SVD's input copy).",
+        f"² GGᵀ squares the singular values, so eigh resolves σ_i/σ_1 only to ≈ √ε ≈ 1.5e-8, above the "
+        f"{g['rtol']:g} cut: on this gradient (rank k − 1, 1ᵀG = 0) the SVD gives σ_k/σ_1 = "
+        f"{g['sigma_k_over_sigma_1_svd']:.1e} (rank {g['rank_svd']}), eigh {g['sigma_k_over_sigma_1_gram']:.1e} "
+        f"(rank {g['rank_gram']}), and the two UVᵀ differ by up to {g['max_abs_diff_polar_gram']:.2g} per entry; "
+        f"on a {floor['size']['k']} × {floor['size']['d']} matrix with σ log-spaced from 1 to "
+        f"{g['synthetic_sigma_min']:g} (all kept), UVᵀ is off by up to {g['synthetic_err_svd']:.1g} through the SVD "
+        f"and {g['synthetic_err_gram']:.1g} through eigh of GGᵀ.",
+    ]
+    return lines
 
 
 def _size(size: dict) -> str:
@@ -564,6 +780,8 @@ def markdown_table(record: dict) -> str:
         "— peer skipped: " + "; ".join(sorted({_skip_note(c) for c in record["cases"] if _skip_note(c)})) + ".",
         *notes,
     ]
+    if record.get("spectral_floor"):
+        lines += ["", *_floor_table(record["spectral_floor"])]
     return "\n".join(lines) + "\n"
 
 

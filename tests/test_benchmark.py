@@ -83,10 +83,11 @@ def test_record_is_json_and_the_table_has_a_row_per_case(record):
     assert json.loads(json.dumps(record))["machine"]["cpu"]
     for key in ("cores", "versions", "date", "python"):
         assert record["machine"][key]
-    table = suite.markdown_table(record)
-    rows = [line for line in table.splitlines() if line.startswith("| ") and not line.startswith("| case")]
-    assert len(rows) == len(record["cases"])
-    assert record["machine"]["cpu"] in table
+    table = suite.markdown_table(record).splitlines()
+    start = table.index(next(line for line in table if line.startswith("| case")))
+    rows = table[start + 2 : table.index("", start)]
+    assert len(rows) == len(record["cases"]) and all(row.startswith("| ") for row in rows)
+    assert record["machine"]["cpu"] in table[0]
 
 
 def test_a_missing_peer_is_skipped_with_its_reason(monkeypatch):
@@ -115,3 +116,51 @@ def test_sweep_case_times_train_many_against_separate_runs():
     assert not case["skipped"]
     for impl in _ran(case):
         assert case[impl]["finite"] and case[impl]["max_rel_diff"] < 1e-9, (impl, case[impl])
+
+
+@pytest.mark.parametrize("name", ["Spectral-GD (CE)", "Muon (CE)"])
+def test_spectral_peer_matches_the_fast_path_after_100_steps(name):
+    """The plain numpy loop (CE gradient, `np.linalg.svd`, truncation at SPECTRAL_RTOL·σ_1 per step) reaches the fast
+    path's iterate after 100 Spectral-GD / Muon steps: a peer dropping the truncation (the CE gradient's rounding σ_k
+    kept) or Muon's momentum would differ at O(1)."""
+    from implicit_bias.optimizers import POLAR_RTOL
+
+    assert suite.SPECTRAL_RTOL == POLAR_RTOL
+    H, y, _, _ = suite.make_multiclass(10, 25, 50, 0.1, 0)
+    case = suite.MULTICLASS[name]
+    s = suite._settings(case, H.shape[0])
+    step, batches, shape = suite._peer_problem("multiclass", (H, y), s)
+    W_peer = suite.numpy_loop(step, batches, shape, 100, s)
+    W_fast = suite.train(H, y, steps=100, num_log=2, **case).w_final
+    assert np.max(np.abs(W_peer - W_fast)) < 1e-10 * np.max(np.abs(W_fast))
+
+
+def test_spectral_floor_parts_and_the_gram_route_precision(record):
+    """The floor record times the gradient and the SVD alone, as shares of the fast step, and shows why eigh of GGᵀ
+    is not used: the CE gradient's rank is k − 1, which the SVD sees and the Gram route does not, and on a matrix
+    with σ down to 1e-9 the Gram route's UVᵀ is wrong at O(0.1) where the SVD's is exact to 1e-7."""
+    floor = record["spectral_floor"]
+    spectral = next(c for c in record["cases"] if c["name"] == "Spectral-GD (CE)")
+    assert floor["step_seconds"] == spectral["fast"]["seconds"]
+    assert floor["step_min_seconds"] == min(spectral["fast"]["repeats_s"]) / spectral["fast"]["steps"]
+    assert set(floor["parts"]) == set(suite.FLOOR_PARTS)
+    for part in floor["parts"].values():
+        assert 0 < part["min_seconds"] <= part["seconds"]
+        assert part["share"] == pytest.approx(part["min_seconds"] / floor["step_min_seconds"])
+    parts = floor["parts"]
+    floor_seconds = parts["gradient"]["min_seconds"] + parts["svd_numba"]["min_seconds"]
+    assert floor["floor_seconds"] == pytest.approx(floor_seconds)
+    g = floor["gram_precision"]
+    k = floor["size"]["k"]
+    assert g["rank_svd"] == k - 1 and g["sigma_k_over_sigma_1_svd"] < 1e-14
+    assert g["rank_gram"] == k and g["sigma_k_over_sigma_1_gram"] > g["rtol"]
+    assert g["synthetic_err_svd"] < 1e-7 < 1e-2 < g["synthetic_err_gram"]
+    assert "The floor of a Spectral-GD step" in suite.markdown_table(record)
+
+
+def test_spectral_floor_counts_the_svd():
+    """The CE Spectral-GD count is SignGD's plus the SVD (6dk² + 11k³), UVᵀ (2k²d), less the sign (kd)."""
+    k, d = 10, 25
+    extra = suite._floor_ce("spectral", 500, k, d)["flops"] - suite._floor_ce("signgd", 500, k, d)["flops"]
+    assert extra == 8 * k * k * d + 11 * k**3 - k * d
+    assert suite._floor_ce("muon", 500, k, d)["bytes"] - suite._floor_ce("spectral", 500, k, d)["bytes"] == 16 * k * d

@@ -1,12 +1,13 @@
 """Beyond the papers: questions the three papers raise together and none of them answers.
 
 A fourth home next to the papers, built the same way (config section `beyond`, rules in workflow/rules/beyond.smk,
-checks in the same ledger and report), made of four *studies*, one subpackage each, laid out as a paper's home:
+checks in the same ledger and report), made of five *studies*, one subpackage each, laid out as a paper's home:
 
 * `phase`       binary Adam over batch size × β1 × β2 × sampling, and the batch analogue of P(c) (its fixed point);
 * `multiclass`  per-sample Adam on fan2025's multiclass data, and the multiclass fixed point;
 * `eps`         ε in per-sample Adam: when the iterates leave the fixed point for ℓ2;
-* `real_data`   scikit-learn's digits: the predictions of the three papers where nobody built the data.
+* `real_data`   scikit-learn's digits: the predictions of the three papers where nobody built the data;
+* `newton_schulz` Muon as practised (Newton-Schulz orthogonalisation) vs the exact polar factor fan2025 analyse.
 
 Every study exposes the same small interface, which the workflow's generic rules call (cfg is the study's section of
 the config, `config["beyond"][<study>]`; a data-set name is a plain file name, e.g. "s0"), one layer per module, so
@@ -42,7 +43,7 @@ from .. import Paper
 
 __all__ = ["LAYERS", "PAPER", "STUDIES", "check_study", "figure_studies", "study_module", "study_module_name"]
 
-STUDIES = ("phase", "multiclass", "eps", "real_data")
+STUDIES = ("phase", "multiclass", "eps", "real_data", "newton_schulz")
 LAYERS = ("experiments", "checks", "plots")
 
 

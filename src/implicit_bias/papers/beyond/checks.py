@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from .eps import checks as eps
 from .multiclass import checks as multiclass
+from .newton_schulz import checks as newton_schulz
 from .phase import checks as phase
 from .real_data import checks as real_data
 
 __all__ = ["CHECKS"]
 
-CHECKS = {**phase.CHECKS, **multiclass.CHECKS, **eps.CHECKS, **real_data.CHECKS}
+CHECKS = {**phase.CHECKS, **multiclass.CHECKS, **eps.CHECKS, **real_data.CHECKS, **newton_schulz.CHECKS}

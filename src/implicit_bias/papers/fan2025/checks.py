@@ -24,14 +24,15 @@ from ...optimizers import learning_rate
 from .experiments import SCHATTEN, norm_name
 from .lemma_checks import LEMMA_CHECKS
 from .net_checks import NET_CHECKS
-from .rules import dataset_keys as _keys
-from .rules import ds_name as _ds_name
 from .rules import (
+    DESCENT_STEPS,
     loglog_slope,
     ordering_at_T,
     rate_criteria,
     separated_from,
 )
+from .rules import dataset_keys as _keys
+from .rules import ds_name as _ds_name
 from .spectral_checks import SPECTRAL_CHECKS
 from .tables import DEPART, EPS_FROM, EPS_METRICS, EPS_RUNS, departure_steps, eps_distances
 from .tables import metric_table as _table
@@ -147,7 +148,6 @@ def c1_lemmas(art: Artifacts) -> Verdict:
 
 
 # ---------------------------------------------------------------------------------------------------- C2
-DESCENT_STEPS = (1.0, 10**-0.5, 0.1)  # C2: step sizes η = these / (2 α_s1), all within α_s1·η ≤ 1/2
 
 
 def c2_descent(art: Artifacts) -> Verdict:

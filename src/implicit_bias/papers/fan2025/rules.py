@@ -15,6 +15,7 @@ from numpy.typing import ArrayLike
 from ...checks import Criterion, Verdict
 
 __all__ = [
+    "DESCENT_STEPS",
     "LOG_POWER",
     "RATE_SCOPE",
     "dataset_keys",
@@ -29,6 +30,8 @@ __all__ = [
 ]
 
 LOG_POWER = 1
+# descent inequalities (c2, v4_descent_spectral): step sizes η = these / (2 α_s1), all within α_s1·η ≤ 1/2
+DESCENT_STEPS = (1.0, 10**-0.5, 0.1)
 
 
 def dataset_keys(art: Any, exp: str) -> list[tuple]:

@@ -17,7 +17,7 @@ from scipy.special import logsumexp
 
 from ... import multiclass as mc
 from ...checks import Artifacts, Check, Criterion, Source, Verdict
-from .rules import dataset_keys, ds_name, loglog_slope, ordering_at_T, rate_criteria, separated_from
+from .rules import DESCENT_STEPS, dataset_keys, ds_name, loglog_slope, ordering_at_T, rate_criteria, separated_from
 from .tables import metric_table
 
 __all__ = ["SPECTRAL_CHECKS", "own_norm"]
@@ -295,6 +295,49 @@ def v4_lemma1_spectral(art: Artifacts) -> Verdict:
     return measured, criteria
 
 
+# ------------------------------------------------------------------------------------------- descent (9)
+def v4_descent_spectral(art: Artifacts) -> Verdict:
+    """The descent inequality (9) (v4) for NSD in the spectral norm: L(W − ηΔ) ≤ L(W) − γ_spec·η(1 − α_s1η)·G(W)
+    with Δ = UVᵀ of ∇L(W) (Spectral-GD's step), α_s1 = 2B²e^{2Bη_0}/γ_spec, tested as c2 tests (8): one step of size
+    η = f/(2α_s1) ≤ 1/(2α_s1) from every logged iterate of the Spectral-GD runs, every seed, in log form (a
+    consistency check: (9) is proved for every W). Along the runs α_s1η_t stays above 1/2 for every t ≤ T, where (9)
+    asserts little, so the run's own steps are not the test."""
+    from ...optimizers import polar_factor
+
+    cases = viol = 0
+    tightness = []
+    runs = art.runs(EXP)
+    settings = art.run_settings(EXP, "spectral_gd")
+    eta0 = float(settings["lr"]) * 2.0 ** (-float(settings["decay"]))  # η_0 of η_t = lr (t+2)^-decay
+    for s_idx, key in enumerate(dataset_keys(art, EXP)):
+        refs, data = art.refs(ds_name(key)), art.data(ds_name(key))
+        gamma, B = float(refs["gamma_spectral"]), float(refs["B"])
+        H, y = data["H"], data["y"]
+        alpha = 2 * B**2 * np.exp(2 * B * eta0) / gamma
+        for W in runs[f"spectral_gd__w__{s_idx}"]:
+            logl, logg = mc.log_loss(W, H, y), mc.log_proxy(W, H, y)
+            step = polar_factor(mc.scaled_gradient(W, H, y)[1])
+            for f in DESCENT_STEPS:
+                eta = f / (2 * alpha)
+                drop = gamma * eta * (1 - alpha * eta) * np.exp(logg - logl)  # (9)'s right side is L·(1 − drop)
+                after = mc.log_loss(W - eta * step, H, y)
+                cases += 1
+                viol += bool(after > logl + np.log1p(-drop) + np.log1p(REL_TOL))
+                tightness.append(float(np.expm1(after - logl) / -drop))
+    steps_key = "steps of size eta <= 1/(2 alpha_s1) from the logged Spectral-GD iterates"
+    violations_key = "violations of (9) on those steps"
+    measured = {
+        steps_key: cases,
+        violations_key: viol,
+        "min over those steps of (L - L') / (gamma_spec eta (1 - alpha_s1 eta) G) (1 = (9) tight)": min(tightness),
+    }
+    criteria = [
+        Criterion(violations_key, "==", 0, "(9) (v4) is proved for every W; relative tolerance 1e-9"),
+        Criterion(steps_key, ">", 0, "an inequality tested on no case is not a pass"),
+    ]
+    return measured, criteria
+
+
 SPECTRAL_CHECKS = {
     "v4_thm1_spectral_gd": Check(
         "Spectral-GD's spectral gap falls as fast as the bound O((log t + n)/t^(1/2)) allows, over [1e4, 1e5] (our "
@@ -337,6 +380,14 @@ SPECTRAL_CHECKS = {
         v4_correlations,
         sources=(Source("figure", "2", V4), Source("theorem", "2", V4), Source("appendix", "A", APP_A)),
         drawn_by="fig2_v4",
+    ),
+    "v4_descent_spectral": Check(
+        "L(W - eta UV^T) <= L(W) - gamma_spec eta (1 - alpha_s1 eta) G(W) for steps eta <= 1/(2 alpha_s1) (v4 eq. 9)",
+        (EXP,),
+        (),
+        v4_descent_spectral,
+        kind="consistency",
+        sources=(Source("equation", "9", V4),),
     ),
     "v4_lemma1_spectral": Check(
         "gamma_spec G(W) <= |grad L(W)|_nuc <= 2B G(W) on 600 matrices and the runs' iterates per data set "
