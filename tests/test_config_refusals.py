@@ -97,6 +97,19 @@ CASES = [
     (f"{BAEK_RUN}.loss", "ce", f"{BAEK_RUN}.loss", "is not one of"),
     ("fan2025.norms", [1, 2, "max"], "fan2025.norms.2", "none of: number >= 1"),
     ("fan2025.experiments.nsd.runs.p1.p", 0.5, "fan2025.experiments.nsd.runs.p1.p", "less than the minimum of 1"),
+    # the two-layer network (v4 Fig. 3): its keys, a digit count the data cannot give, a rule without its eta_0, and a
+    # linear experiment taking the network's name
+    ("fan2025.net.optimizer", "muon", "fan2025.net", "'optimizer' was unexpected"),
+    ("fan2025.net.per_class", 200, "fan2025.net.per_class", "greater than the maximum of 174"),
+    ("fan2025.net.width", 0, "fan2025.net.width", "less than the minimum of 1"),
+    ("fan2025.net.lr.muon", 0.0, "fan2025.net.lr.muon", "less than or equal to the minimum of 0"),
+    ("fan2025.net.lr.adam", 0.1, "fan2025.net.lr", "'adam' was unexpected"),
+    (
+        "fan2025.experiments.net",
+        {"steps": 10, "runs": {"ngd": {"optimizer": "ngd"}}},
+        "fan2025.experiments.net",
+        "the two-layer network's",
+    ),
     ("cattaneo2024.scale", "gpu", "cattaneo2024.scale", "is not one of"),
     ("cattaneo2024.order.toy.problem", "quadratic", "cattaneo2024.order.toy.problem", "is not one of"),
     # an experiment naming a missing data set, a figure naming a missing run or experiment

@@ -176,7 +176,12 @@ def test_the_snakefile_imports_only_what_builds_the_dag():
 def test_only_the_kernels_import_numba_and_nothing_imports_cvxpy_at_module_level():
     """cvxpy is imported where a problem is solved and numba where a kernel runs: importing every other module of
     the package (the plotting ones included) loads neither, so a job pays for them only if it uses them."""
-    kernels = {"implicit_bias._core", "implicit_bias._fast", "implicit_bias._fast_multiclass"}
+    kernels = {
+        "implicit_bias._core",
+        "implicit_bias._fast",
+        "implicit_bias._fast_multiclass",
+        "implicit_bias._fast_two_layer",
+    }
     others = set(import_graph()) - kernels
     assert {"implicit_bias.margins", "implicit_bias.fixed_point", "implicit_bias.training"} <= others
     assert not _heavy_loaded(others) & {"cvxpy", "numba"}

@@ -84,6 +84,10 @@ def _exp(x):
     return 0.0 if zero else e
 
 
+# the same exponential for the other kernels (`_fast_two_layer`'s sigmoid)
+vector_exp = _exp
+
+
 @njit(cache=True, inline="always")
 def _softplus(x):
     if x > 0.0:

@@ -15,6 +15,7 @@ FIGURES = {
     # the published version (v4): Figs. 1-2 with App. A's momentum methods
     "fig1_v4": ["spectral", "spectral_long"],
     "fig2_v4": ["spectral"],
+    "fig3_net": ["net"],  # v4 Fig. 3: the two-layer network (section fan2025.net)
 }
 
 

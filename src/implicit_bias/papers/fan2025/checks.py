@@ -23,6 +23,7 @@ from ...margins import normalized_margin
 from ...optimizers import learning_rate
 from .experiments import SCHATTEN, norm_name
 from .lemma_checks import LEMMA_CHECKS
+from .net_checks import NET_CHECKS
 from .rules import (
     DESCENT_STEPS,
     loglog_slope,
@@ -879,3 +880,4 @@ CHECKS = {
 }
 CHECKS.update(LEMMA_CHECKS)  # the lemmas checked on the runs (lemma_checks.py)
 CHECKS.update(SPECTRAL_CHECKS)  # the published version's (v4) Spectral-GD and Muon (spectral_checks.py)
+CHECKS.update(NET_CHECKS)  # v4 Fig. 3, the two-layer network (net_checks.py)

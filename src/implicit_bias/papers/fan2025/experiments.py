@@ -5,7 +5,8 @@ tables, and `check_config`. No file paths here, so the same functions run on a r
 (losses, gradients, margins, the proxy G) is in `implicit_bias.multiclass`. The generic rules
 (workflow/rules/generic.smk) build the home at the experiment level (`implicit_bias.papers.GenericExperimentLevel`):
 `PARAMS`, `datasets`, `experiments`, `has_reference`, `figure_inputs`, and the steps `make_dataset`, `references`,
-`run`, `metrics`. A data set is named `k<classes>_s<seed>`.
+`run`, `metrics`. A data set is named `k<classes>_s<seed>`; the two-layer network of v4 Fig. 3 (section
+`fan2025.net`, experiment `net`, module `net`) runs on digits subsets named `digits_s<seed>`, without references.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from ...optimizers import UpdateRule, init_state, learning_rate, step_direction
 from ...training import log_progress, train
 from .. import Artifact, check_run_labels
 from .. import run_specs as shared_run_specs
+from .net import NET, is_net_dataset, make_net_dataset, net_dataset_spec, net_datasets, net_metrics, run_net
 
 # cvxpy is imported by the functions that solve (the dataset and reference jobs), not by this module: the workflow's
 # DAG, the run and metric jobs and the checks import it without it.
@@ -403,6 +405,8 @@ def trajectory_metrics(
 def check_config(cfg: dict) -> None:
     """Cross-references of the fan2025 section the JSON schema cannot express; errors name the key."""
     n = cfg["data"]["classes"] * cfg["data"]["per_class"]
+    if NET in cfg["experiments"]:
+        raise ValueError(f"fan2025.experiments.{NET}: the name is the two-layer network's (section fan2025.net)")
     for name, exp in cfg["experiments"].items():
         key = f"fan2025.experiments.{name}"
         for k in exp.get("classes", []):
@@ -449,7 +453,7 @@ def cross_references(config: dict) -> None:
     needs += [(f"check {name}", check.experiments) for name, check in checks_of("fan2025").items()]
     for who, exps in needs:
         for exp in exps:
-            if exp not in cfg["experiments"]:
+            if exp not in experiments(cfg):
                 raise ValueError(f"fan2025.experiments.{exp}: {who} needs this experiment")
 
 
@@ -467,22 +471,24 @@ def dataset_key(name: str) -> tuple[int, int]:
 
 
 def experiments(cfg: dict) -> dict[str, list[str]]:
-    """experiment -> its data sets (`experiment_datasets`), by name."""
-    return {
+    """experiment -> its data sets (`experiment_datasets`), by name; the network's (`net`) are its digits subsets."""
+    linear = {
         name: [dataset_name(*key) for key in experiment_datasets(cfg, exp)] for name, exp in cfg["experiments"].items()
     }
+    return {**linear, NET: net_datasets(cfg[NET])}
 
 
 def datasets(cfg: dict) -> list[str]:
-    """Every data set an experiment runs on, in (classes, seed) order."""
+    """Every data set an experiment runs on, in (classes, seed) order, then the network's."""
     keys = {key for exp in cfg["experiments"].values() for key in experiment_datasets(cfg, exp)}
-    return [dataset_name(*key) for key in sorted(keys)]
+    return [dataset_name(*key) for key in sorted(keys)] + net_datasets(cfg[NET])
 
 
 def has_reference(cfg: dict, name: str) -> bool:
     """Only the data sets at data.classes get references in every norm: a class sweep's others need only the
-    max-norm margin, solved when the data set is drawn and stored with it."""
-    return dataset_key(name)[0] == cfg["data"]["classes"]
+    max-norm margin, solved when the data set is drawn and stored with it; the network's digits need none (its
+    margins are normalised by the layers' spectral norms, with no max-margin problem to solve)."""
+    return not is_net_dataset(name) and dataset_key(name)[0] == cfg["data"]["classes"]
 
 
 def figure_inputs(cfg: dict, fig: str) -> list[str]:
@@ -494,7 +500,9 @@ def figure_inputs(cfg: dict, fig: str) -> list[str]:
 
 def dataset_spec(cfg: dict, name: str) -> dict:
     """A data set's draw: a class sweep keeps n = data.classes * data.per_class samples (spec C10: fixed n, varying
-    k)."""
+    k); a digits subset of the network (`net.net_dataset_spec`)."""
+    if is_net_dataset(name):
+        return net_dataset_spec(cfg[NET], name)
     classes, seed = dataset_key(name)
     n = cfg["data"]["classes"] * cfg["data"]["per_class"]
     return {**cfg["data"], "classes": classes, "per_class": n // classes, "seed": seed}
@@ -503,11 +511,22 @@ def dataset_spec(cfg: dict, name: str) -> dict:
 def _sparse_lp(cfg: dict, name: str) -> bool:
     """The class sweep's extra data sets need only gamma_inf: solved by the sparse LP (k = 50 in seconds); the main
     data sets keep max_margin's V_inf (the LP optimum can be non-unique)."""
-    return not has_reference(cfg, name)
+    return not is_net_dataset(name) and not has_reference(cfg, name)
 
 
-def _experiment_keys(cfg: dict, name: str) -> list[tuple[int, int]]:
-    return experiment_datasets(cfg, cfg["experiments"][name])
+def _experiment_keys(cfg: dict, name: str) -> list[tuple[int, int]] | list[str]:
+    """(classes, seed) of the experiment's data sets; the network's data-set names."""
+    return net_datasets(cfg[NET]) if name == NET else experiment_datasets(cfg, cfg["experiments"][name])
+
+
+def _experiment(cfg: dict, name: str) -> dict:
+    """An experiment's settings: its entry in `experiments`, or the network's section."""
+    return cfg[NET] if name == NET else cfg["experiments"][name]
+
+
+def _metric_norms(cfg: dict, name: str) -> list[str]:
+    """The norms of an experiment's gaps (`experiment_norms`); none for the network (no max-margin reference)."""
+    return [] if name == NET else experiment_norms(cfg, cfg["experiments"][name])
 
 
 # each step's settings (its jobs' params): step -> {param: (config section, data set / experiment / figure) -> value}
@@ -515,21 +534,20 @@ PARAMS = {
     "dataset": {"spec": dataset_spec, "sparse_lp": _sparse_lp},
     "reference": {"norms": lambda cfg, name: reference_norms(cfg)},
     "run": {
-        "experiment": lambda cfg, name: cfg["experiments"][name],
+        "experiment": _experiment,
         "datasets": _experiment_keys,
         "num_log": lambda cfg, name: cfg["num_log"],
     },
-    "metrics": {
-        "experiment": lambda cfg, name: cfg["experiments"][name],
-        "datasets": _experiment_keys,
-        "norms": lambda cfg, name: experiment_norms(cfg, cfg["experiments"][name]),
-    },
+    "metrics": {"experiment": _experiment, "datasets": _experiment_keys, "norms": _metric_norms},
 }
 
 
 def make_dataset(s: dict, name: str) -> Artifact:
-    """One spec §3 data set, resampled until separable, stored with its max-norm LP solution and the bound B."""
+    """One spec §3 data set, resampled until separable, stored with its max-norm LP solution and the bound B (or
+    the network's digits subset)."""
     spec = s["spec"]
+    if is_net_dataset(name):
+        return make_net_dataset(spec)
     H, y, tries, sol = draw_dataset(spec, sparse_lp=s["sparse_lp"])
     arrays = dict(H=H, y=y, V_inf=sol.w, gamma_inf=sol.gamma, B=data_bound(H))
     return Artifact(arrays, {"dataset": spec, "tries": tries, "solver": sol.solver})
@@ -544,15 +562,20 @@ def references(s: dict, name: str, data: Artifact) -> Artifact:
 
 
 def run(s: dict, experiment: str, data: dict[str, Artifact], log: Callable[[str], object]) -> Artifact:
-    """Every optimizer of the experiment on each of its data sets."""
+    """Every optimizer of the experiment on each of its data sets (the network: `net.run_net`)."""
     exp = s["experiment"]
+    if experiment == NET:
+        return run_net(exp, data, log)
     pairs = [(a.content["H"], a.content["y"]) for a in data.values()]
     runs = run_experiment(pairs, exp, num_log=s["num_log"], log=log)
     return Artifact(runs, {"experiment": exp, "runs": run_specs(exp), "datasets": s["datasets"]})
 
 
 def metrics(s: dict, experiment: str, data: dict[str, Artifact], refs: dict[str, Artifact], runs: Artifact) -> Artifact:
-    """The experiment's per-step metrics (`trajectory_metrics`), recording its runs' settings."""
+    """The experiment's per-step metrics (`trajectory_metrics`; the network's `net.net_metrics`), recording its runs'
+    settings."""
+    if experiment == NET:
+        return net_metrics(runs)
     pairs = [(a.content["H"], a.content["y"]) for a in data.values()]
     ref = [a.content for a in refs.values()]
     df = trajectory_metrics(pairs, s["datasets"], runs.content, ref, run_specs(s["experiment"]), s["norms"])

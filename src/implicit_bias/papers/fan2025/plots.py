@@ -13,13 +13,14 @@ import seaborn as sns
 
 from ...plots import ALGORITHM_COLORS
 from .. import Artifact
+from .net_plots import fig3_net
 from .spectral_plots import SPECTRAL_FIGURES
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
 
-__all__ = ["FIGURES", "fig1", "fig1_gaps", "fig_losses", "fig_nsd", "figure"]
+__all__ = ["FIGURES", "fig1", "fig1_gaps", "fig3_net", "fig_losses", "fig_nsd", "figure"]
 
 _PAL = sns.color_palette("colorblind", 10)
 COLORS = {
@@ -253,7 +254,14 @@ def fig_losses(frames: dict[str, pd.DataFrame]) -> Figure:
     return fig
 
 
-FIGURES = {"fig1": fig1, "fig1_gaps": fig1_gaps, "fig_nsd": fig_nsd, "fig_losses": fig_losses, **SPECTRAL_FIGURES}
+FIGURES = {
+    "fig1": fig1,
+    "fig1_gaps": fig1_gaps,
+    "fig_nsd": fig_nsd,
+    "fig_losses": fig_losses,
+    **SPECTRAL_FIGURES,
+    "fig3_net": fig3_net,
+}
 
 
 def figure(s: dict, name: str, tables: dict[str, Artifact]) -> Artifact:
