@@ -140,3 +140,24 @@ def test_lemma1_check_fails_on_an_overstated_margin():
     data)."""
     assert passed("v4_lemma1_spectral", _lemma(1.0))
     assert not passed("v4_lemma1_spectral", _lemma(1.3))
+
+
+def test_norm_oracle_check_fails_on_a_wrong_direction(monkeypatch):
+    """The oracle check passes on the package's directions, and fails when the Schatten direction keeps the CE
+    gradient's null singular value (no truncation) or an entry-wise direction is mis-normalised."""
+    import implicit_bias.optimizers as opt
+
+    fake = _lemma(1.0)
+    assert passed("v4_norm_oracles", fake)
+
+    original = opt.schatten_direction
+
+    def untruncated(g, p):
+        U, _, Vt = np.linalg.svd(g, full_matrices=False)
+        return U @ Vt if np.isinf(p) else original(g, p)
+
+    monkeypatch.setattr(opt, "schatten_direction", untruncated)
+    assert not passed("v4_norm_oracles", fake)
+    monkeypatch.undo()
+    monkeypatch.setattr(opt, "nsd_direction", lambda g, p: g / np.abs(g).max())
+    assert not passed("v4_norm_oracles", fake)

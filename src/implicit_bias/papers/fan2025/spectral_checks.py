@@ -338,6 +338,86 @@ def v4_descent_spectral(art: Artifacts) -> Verdict:
     return measured, criteria
 
 
+# ------------------------------------------------------------------------------------------- eq. 7, directions
+ORACLE_P = (1.0, 1.5, 2.0, 3.0, np.inf)  # spec S1: entry-wise and Schatten p-norms
+ORACLE_TOL = 1e-10
+
+
+def _schatten_norm(A: np.ndarray, p: float) -> float:
+    sigma = np.linalg.svd(A, compute_uv=False)
+    return float(sigma.max() if np.isinf(p) else np.sum(sigma**p) ** (1.0 / p))
+
+
+def _entrywise_norm(A: np.ndarray, p: float) -> float:
+    a = np.abs(A).ravel()
+    return float(a.max() if np.isinf(p) else np.sum(a**p) ** (1.0 / p))
+
+
+def v4_norm_oracles(art: Artifacts) -> Verdict:
+    """Eq. (7) (v4): ‖A‖_max ≤ ‖A‖ ≤ ‖A‖_sum for every entry-wise and Schatten p-norm, and the steepest directions the
+    optimizers step along (Table 1: sign, NGD, Spectral-GD's UVᵀ, nuclear, Schatten-p): ‖Δ‖ = 1 and ⟨G, Δ⟩ = ‖G‖_*
+    (the dual norm), and a Schatten step stays out of the gradient's null direction 1 (the truncation), on the CE
+    gradients at every fourth logged iterate of the six runs (rank ≤ k − 1) and on their transposes, p ∈ {1, 1.5, 2,
+    3, ∞}, relative tolerance 1e-10. The norms here are computed from singular values and entries directly,
+    independently of the update rules."""
+    from ...optimizers import nsd_direction, schatten_direction
+
+    matrices = []
+    runs = art.runs(EXP)
+    for s_idx, key in enumerate(dataset_keys(art, EXP)):
+        data = art.data(ds_name(key))
+        H, y = data["H"], data["y"]
+        for run in _runs(art, EXP):
+            for W in runs[f"{run}__w__{s_idx}"][1::4]:
+                G = mc.scaled_gradient(W, H, y)[1]
+                matrices += [G, G.T]
+    order = direction = null = 0
+    for G in matrices:
+        # 1ᵀG = 0 for the CE gradient (G1 = 0 for its transpose): a Schatten step must not leave that subspace
+        ones = (lambda D: D.sum(axis=0)) if G.shape[0] <= G.shape[1] else (lambda D: D.sum(axis=1))
+        lo, hi = np.abs(G).max(), np.abs(G).sum()
+        for p in ORACLE_P:
+            q = 1.0 if np.isinf(p) else np.inf if p == 1.0 else p / (p - 1.0)
+            for norm, step in ((_entrywise_norm, nsd_direction), (_schatten_norm, schatten_direction)):
+                value = norm(G, p)
+                order += not (lo * (1 - ORACLE_TOL) <= value <= hi * (1 + ORACLE_TOL))
+                D = step(G, p)
+                unit = abs(norm(D, p) - 1.0) <= ORACLE_TOL
+                steepest = abs(np.sum(G * D) - norm(G, q)) <= ORACLE_TOL * norm(G, q)
+                direction += not (unit and steepest)
+                if norm is _schatten_norm:
+                    null += bool(np.max(np.abs(ones(D))) > 1e-8)
+    measured = {
+        "matrices (CE gradients at the logged iterates, and their transposes)": len(matrices),
+        "eq. (7) violations (max <= norm <= sum), 5 p-values x 2 families": int(order),
+        "direction oracle violations (|D| = 1 and <G, D> = dual norm)": int(direction),
+        "Schatten steps along the CE gradient's null direction (|1^T D| > 1e-8)": int(null),
+    }
+    criteria = [
+        Criterion("eq. (7) violations (max <= norm <= sum), 5 p-values x 2 families", "==", 0, "eq. (7) (v4)"),
+        Criterion(
+            "direction oracle violations (|D| = 1 and <G, D> = dual norm)",
+            "==",
+            0,
+            "eq. (3) and Table 1 (v4): the steepest direction of each norm; relative tolerance 1e-10",
+        ),
+        Criterion(
+            "Schatten steps along the CE gradient's null direction (|1^T D| > 1e-8)",
+            "==",
+            0,
+            "v4 §2: the SVD truncated to the nonzero singular values keeps the step in the gradient's row and column"
+            " spaces (a spurious unit-norm 1v^T otherwise; 1e-8 is far above the truncated SVD's rounding, 1e-15)",
+        ),
+        Criterion(
+            "matrices (CE gradients at the logged iterates, and their transposes)",
+            ">",
+            0,
+            "an identity tested on no matrix is not a pass",
+        ),
+    ]
+    return measured, criteria
+
+
 SPECTRAL_CHECKS = {
     "v4_thm1_spectral_gd": Check(
         "Spectral-GD's spectral gap falls as fast as the bound O((log t + n)/t^(1/2)) allows, over [1e4, 1e5] (our "
@@ -388,6 +468,15 @@ SPECTRAL_CHECKS = {
         v4_descent_spectral,
         kind="consistency",
         sources=(Source("equation", "9", V4),),
+    ),
+    "v4_norm_oracles": Check(
+        "max <= norm <= sum for entry-wise and Schatten p-norms, and each rule's direction is its norm's steepest "
+        "(v4 eq. 7, Table 1)",
+        (EXP,),
+        (),
+        v4_norm_oracles,
+        kind="consistency",
+        sources=(Source("equation", "7", V4), Source("equation", "3", V4)),
     ),
     "v4_lemma1_spectral": Check(
         "gamma_spec G(W) <= |grad L(W)|_nuc <= 2B G(W) on 600 matrices and the runs' iterates per data set "
