@@ -8,13 +8,15 @@ modules import their heavy dependencies inside their functions, so this module s
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ...config import check_section
 from . import STUDIES, check_study, study_module
 
-__all__ = ["check_config", "cross_references", "datasets", "run_study"]
+__all__ = ["check_config", "cross_references", "datasets", "fan2025_dataset", "run_study"]
 
 
 def check_config(config: dict) -> None:
@@ -22,6 +24,18 @@ def check_config(config: dict) -> None:
     messages start with "<study>.<key>"); raised as "beyond.<study>.<key>: <problem>"."""
     for study in STUDIES:
         check_study(study, config[study])
+
+
+def fan2025_dataset(data: dict, seed: int, study: str) -> dict[str, Any]:
+    """fan2025's data for one seed (spec §3: `data` holds classes, dim, per_class, sigma), with the max-norm LP that
+    certifies separability (V_∞, γ_∞): the data set of the multiclass studies; a failure names `study`."""
+    from ...multiclass import make_multiclass
+
+    try:
+        H, y, tries, sol = make_multiclass(data["classes"], data["dim"], data["per_class"], data["sigma"], seed)
+    except ValueError as exc:
+        raise ValueError(f"{study}.data: {exc}") from exc
+    return {"H": H, "y": y, "seed": np.int64(seed), "tries": np.int64(tries), "V_inf": sol.w, "gamma_inf": sol.gamma}
 
 
 def datasets(config: dict, study: str) -> list[str]:

@@ -78,14 +78,9 @@ def log_steps(steps: int) -> tuple[int, ...]:
 # ------------------------------------------------------------------------------------------------ data, references
 def make_dataset(cfg: dict, name: str) -> dict[str, Any]:
     """fan2025's data for one seed (spec §3), with the max-norm LP that certifies separability (V_∞, γ_∞)."""
-    from ....multiclass import make_multiclass
+    from ..experiments import fan2025_dataset
 
-    seed, data = _seed_of(cfg, name), cfg["data"]
-    try:
-        H, y, tries, sol = make_multiclass(data["classes"], data["dim"], data["per_class"], data["sigma"], seed)
-    except ValueError as exc:
-        raise ValueError(f"{STUDY}.data: {exc}") from exc
-    return {"H": H, "y": y, "seed": np.int64(seed), "tries": np.int64(tries), "V_inf": sol.w, "gamma_inf": sol.gamma}
+    return fan2025_dataset(cfg["data"], _seed_of(cfg, name), STUDY)
 
 
 def references(cfg: dict, name: str, data: dict) -> dict[str, Any]:
