@@ -14,7 +14,7 @@ FAN_CHECKS = checks_of("fan2025")
 SMOKE_EXPECTED = {
     e["check"] for e in yaml.safe_load((Path(__file__).parent / "smoke_config.yaml").read_text())["expected_failures"]
 }
-FIGURES = ("fig1", "fig1_gaps", "fig_nsd", "fig_losses")
+FIGURES = ("fig1", "fig1_gaps", "fig_nsd", "fig_losses", "fig1_v4", "fig2_v4", "fig3_net")
 pytestmark = pytest.mark.pipeline
 
 
