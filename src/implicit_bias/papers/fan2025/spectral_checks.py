@@ -341,6 +341,9 @@ def v4_descent_spectral(art: Artifacts) -> Verdict:
 # ------------------------------------------------------------------------------------------- eq. 7, directions
 ORACLE_P = (1.0, 1.5, 2.0, 3.0, np.inf)  # spec S1: entry-wise and Schatten p-norms
 ORACLE_TOL = 1e-10
+# a Schatten step's component along the CE gradient's null direction 1: O(1) for an untruncated SVD, ≤ eps·κ ≤ 2e-6
+# from rounding (κ ≤ 1e10, the cut of optimizers.POLAR_RTOL)
+NULL_TOL = 1e-3
 
 
 def _schatten_norm(A: np.ndarray, p: float) -> float:
@@ -386,12 +389,12 @@ def v4_norm_oracles(art: Artifacts) -> Verdict:
                 steepest = abs(np.sum(G * D) - norm(G, q)) <= ORACLE_TOL * norm(G, q)
                 direction += not (unit and steepest)
                 if norm is _schatten_norm:
-                    null += bool(np.max(np.abs(ones(D))) > 1e-8)
+                    null += bool(np.max(np.abs(ones(D))) > NULL_TOL)
     measured = {
         "matrices (CE gradients at the logged iterates, and their transposes)": len(matrices),
         "eq. (7) violations (max <= norm <= sum), 5 p-values x 2 families": int(order),
         "direction oracle violations (|D| = 1 and <G, D> = dual norm)": int(direction),
-        "Schatten steps along the CE gradient's null direction (|1^T D| > 1e-8)": int(null),
+        "Schatten steps along the CE gradient's null direction (|1^T D| > 1e-3)": int(null),
     }
     criteria = [
         Criterion("eq. (7) violations (max <= norm <= sum), 5 p-values x 2 families", "==", 0, "eq. (7) (v4)"),
@@ -402,11 +405,12 @@ def v4_norm_oracles(art: Artifacts) -> Verdict:
             "eq. (3) and Table 1 (v4): the steepest direction of each norm; relative tolerance 1e-10",
         ),
         Criterion(
-            "Schatten steps along the CE gradient's null direction (|1^T D| > 1e-8)",
+            "Schatten steps along the CE gradient's null direction (|1^T D| > 1e-3)",
             "==",
             0,
             "v4 §2: the SVD truncated to the nonzero singular values keeps the step in the gradient's row and column"
-            " spaces (a spurious unit-norm 1v^T otherwise; 1e-8 is far above the truncated SVD's rounding, 1e-15)",
+            " spaces; a spurious unit-norm 1v^T gives |1^T D| of order 1, while rounding gives at most eps times the"
+            " condition number the 1e-10 cut keeps, ~2e-6 (4e-7 measured on late Signum gradients)",
         ),
         Criterion(
             "matrices (CE gradients at the logged iterates, and their transposes)",
