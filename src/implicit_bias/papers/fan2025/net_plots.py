@@ -64,7 +64,8 @@ def fig3_net(frames: dict[str, pd.DataFrame]) -> Figure:
     horizon = (
         f"T = {T:g}, the figure's horizon"
         if T >= FIGURE_T
-        else f"T = {T:g}: the claim is read at the figure's t = {FIGURE_T:g}, so it is not testable here"
+        else f"T = {T:g}: the claim is read at the figure's t = {FIGURE_T:g}, so this run does not decide it"
+        " (config/large.yaml runs it)"
     )
     fig.suptitle(
         r"fan2025 v4 Fig. 3: two-layer net $W\sigma(Vh)$ (sigmoid, width 100, CE), per-layer steps; "
