@@ -339,3 +339,33 @@ def test_docs_document_every_optimizer_and_command():
     commands = build_parser()._subparsers._group_actions[0].choices
     for command in commands:
         assert f"implicit-bias {command}" in cli, command
+
+
+def test_the_run_line_names_the_settings_the_rule_reads():
+    """`fit` prints Adam's β2 and ε for Adam, the momentum for the momentum rules, the orthogonalisation for Muon:
+    not every optimizer's settings for every run."""
+    from implicit_bias.cli import report_text
+    from implicit_bias.hyperparameters import TRAIN_DEFAULTS
+
+    def run_line(**settings):
+        s = {**TRAIN_DEFAULTS, "steps": 10, "batch_size": 4, "loss": "ce", **settings}
+        result = {
+            "data": {"kind": "multiclass", "classes": 3, "samples": 4, "features": 2},
+            "settings": s,
+            "final_log_loss": -1.0,
+            "max_margin": {"l2": 1.0},
+            "margin_ratio": {"l2": 0.5},
+            "normalized_margin": {"l2": 0.5},
+            "cosine": {"V_2": 0.9},
+            "uniqueness": {},
+        }
+        return report_text(result).splitlines()[1]
+
+    adam = run_line(optimizer="adam")
+    assert "beta2 0.95" in adam and "eps 0" in adam and "polar" not in adam
+    muon = run_line(optimizer="muon", polar="newton_schulz", polar_steps=5)
+    assert "beta1 0.9" in muon and "polar newton_schulz x5" in muon and "beta2" not in muon and ", eps" not in muon
+    spectral = run_line(optimizer="spectral")
+    assert "polar svd" in spectral and "beta1" not in spectral
+    nsd = run_line(optimizer="nsd", p=3.0, norm="schatten")
+    assert "p 3 (schatten)" in nsd and "polar" not in nsd

@@ -234,8 +234,9 @@ def report_text(result: dict) -> str:
     lines = [
         f"data: {data['samples']} samples x {data['features']} features, {kind}",
         f"run: {s['optimizer']}, {s['steps']:,} steps, batch size {s['batch_size']} ({s['sampling']}), "
-        f"lr {s['lr']:g}*(t+2)^-{s['decay']:g}, beta1 {s['beta1']:g}, beta2 {s['beta2']:g}, eps {s['eps']:g}, "
-        f"loss {s['loss']}",
+        f"lr {s['lr']:g}*(t+2)^-{s['decay']:g}, "
+        + "".join(f"{part}, " for part in _rule_settings(s))
+        + f"loss {s['loss']}",
         f"final log-loss: {result['final_log_loss']:.6g}",
         "",
         "margins of the final iterate W_T in each norm:",
@@ -253,6 +254,26 @@ def report_text(result: dict) -> str:
     if "fixed_point" in result and not result["fixed_point"]["converged"]:
         lines.append(f"  (the fixed-point iteration did not converge in {result['fixed_point']['iterations']} steps)")
     return "\n".join(lines)
+
+
+def _rule_settings(s: dict) -> list[str]:
+    """The settings the run's update rule reads, as printed ("beta1 0.9", "polar svd"): Adam's moments and ε for
+    Adam only, the momentum for the momentum rules, the norm for NSD and NMD, the orthogonalisation for Spectral-GD
+    and Muon."""
+    opt, parts = s["optimizer"], []
+    if opt in ("adam", "signum", "nmd", "muon"):
+        parts.append(f"beta1 {s['beta1']:g}")
+    if opt == "adam":
+        parts += [f"beta2 {s['beta2']:g}", f"eps {s['eps']:g}" + (" (inside the root)" if s["eps_inside"] else "")]
+        parts += ["bias-corrected"] if s["bias_correction"] else []
+    if opt in ("nsd", "nmd"):
+        parts.append(f"p {s['p']:g} ({s.get('norm', 'entrywise')})")
+    if opt in ("spectral", "muon") or (
+        opt in ("nsd", "nmd") and s.get("norm") == "schatten" and s["p"] == float("inf")
+    ):
+        polar = s.get("polar", "svd")
+        parts.append(f"polar {polar}" + ("" if polar == "svd" else f" x{s.get('polar_steps')}"))
+    return parts
 
 
 def _uniqueness_note(name: str, uniqueness: dict | None) -> str:
