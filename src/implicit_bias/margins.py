@@ -701,12 +701,13 @@ def margin_solution_spread(
     if solution.w.shape != shape:
         raise ValueError(f"solution.w has shape {solution.w.shape}, the data give classifiers of shape {shape}")
     far = _extreme_solution(A_hat, norm, shape, solution, solution.w, slack)
-    farthest = far / _classifier_norm(far, norm, shape)
-    gamma_far = scale * float(np.min(A_hat @ far)) / _classifier_norm(far, norm, shape)
-    cos = float(cosine(farthest.reshape(shape), solution.w))
+    far_norm = _classifier_norm(far, norm, shape)
+    farthest = (far / far_norm).reshape(shape)
+    gamma_far = scale * float(np.min(A_hat @ far)) / far_norm
+    cos = float(cosine(farthest, solution.w))
     return SolutionSpread(
         solution=solution,
-        farthest=farthest.reshape(shape),
+        farthest=farthest,
         gamma_farthest=gamma_far,
         cosine=cos,
         unique=bool(1 - cos <= tol),

@@ -203,11 +203,6 @@ def _prepare(args: dict[str, Any]) -> _Run:
         X = as_design_matrix(a.X)
         n, d = X.shape
         shape = (d,)
-        if a.optimizer in ("spectral", "muon") or (a.optimizer in ("nsd", "nmd") and a.norm == "schatten"):
-            raise ValueError(
-                f"optimizer {a.optimizer!r} with a Schatten norm steps along a matrix's singular vectors: it needs "
-                "multiclass data (features H and labels y), whose parameter is the matrix W (k, d)"
-            )
     _check_scale(X, "H" if multiclass else "X")
     rule = UpdateRule(
         a.optimizer,
@@ -221,6 +216,11 @@ def _prepare(args: dict[str, Any]) -> _Run:
         polar=a.polar,
         polar_steps=a.polar_steps,
     )
+    if rule.schatten and not multiclass:
+        raise ValueError(
+            f"optimizer {a.optimizer!r} with a Schatten norm steps along a matrix's singular vectors: it needs "
+            "multiclass data (features H and labels y), whose parameter is the matrix W (k, d)"
+        )
     settings = dict(
         optimizer=a.optimizer,
         steps=steps,

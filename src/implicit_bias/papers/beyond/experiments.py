@@ -26,11 +26,16 @@ def check_config(config: dict) -> None:
         check_study(study, config[study])
 
 
-def fan2025_dataset(data: dict, seed: int, study: str) -> dict[str, Any]:
-    """fan2025's data for one seed (spec §3: `data` holds classes, dim, per_class, sigma), with the max-norm LP that
-    certifies separability (V_∞, γ_∞): the data set of the multiclass studies; a failure names `study`."""
+def fan2025_dataset(cfg: dict, name: str, study: str) -> dict[str, Any]:
+    """The data set `name` ("s<seed>", one per seed of `cfg["seeds"]`) of a multiclass study (`cfg` its section):
+    fan2025's data for that seed (spec §3: `cfg["data"]` holds classes, dim, per_class, sigma), with the max-norm LP
+    that certifies separability (V_∞, γ_∞); a failure names `study`."""
     from ...multiclass import make_multiclass
 
+    names = [f"s{seed}" for seed in cfg["seeds"]]
+    if name not in names:
+        raise ValueError(f"{study}: unknown data set {name!r}; expected one of {names}")
+    seed, data = int(name[1:]), cfg["data"]
     try:
         H, y, tries, sol = make_multiclass(data["classes"], data["dim"], data["per_class"], data["sigma"], seed)
     except ValueError as exc:

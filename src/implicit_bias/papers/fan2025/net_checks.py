@@ -20,7 +20,7 @@ import pandas as pd
 from ...checks import Artifacts, Check, Criterion, Source, Verdict
 from .net import NET, NET_LABELS, PANELS
 
-__all__ = ["NET_CHECKS", "fig3_spectral_margin", "pair_differences"]
+__all__ = ["NET_CHECKS", "fig3_spectral_margin", "largest_drop", "last_decade", "pair_differences"]
 
 _MODES = {"a": "mode a (train V, W fixed)", "b": "mode b (train V and W)"}
 
@@ -38,6 +38,13 @@ def _margin_table(df: pd.DataFrame, mode: str, run: str) -> pd.DataFrame:
     return sub.pivot_table(index="step", columns="seed", values="margin")
 
 
+def last_decade(table: pd.DataFrame) -> tuple[float, pd.DataFrame]:
+    """The logged step nearest T/10 (in log t) of a steps-indexed table, and the table's rows from it to T."""
+    steps = table.index.to_numpy(dtype=float)
+    start = steps[np.argmin(np.abs(np.log(steps) - np.log(steps[-1] / 10)))]
+    return start, table.loc[steps >= start]
+
+
 def largest_drop(values: pd.DataFrame) -> pd.Series:
     """Per column (seed): the largest fall of the values from an earlier row, max_{s<t} (v_s − v_t)⁺ (0 when they
     never fall)."""
@@ -48,10 +55,7 @@ def pair_differences(spec: pd.DataFrame, other: pd.DataFrame) -> tuple[list[floa
     """Per seed, for d = γ(spectral) − γ(other): d(T), its widening d(T) − d(T/10) over the last decade (the logged
     step nearest T/10 in log scale), and the tolerance: d's largest drop within [T/10, T] (`largest_drop`)."""
     d = spec - other
-    steps = d.index.to_numpy(dtype=float)
-    T = steps[-1]
-    start = steps[np.argmin(np.abs(np.log(steps) - np.log(T / 10)))]
-    last = d.loc[d.index.to_numpy(dtype=float) >= start]
+    start, last = last_decade(d)
     level = d.iloc[-1]
     widening = level - d.loc[start]
     return level.tolist(), widening.tolist(), largest_drop(last).tolist()
@@ -76,9 +80,7 @@ def fig3_spectral_margin(art: Artifacts) -> Verdict:
     for mode, mode_name in _MODES.items():
         for runs, spectral in PANELS.values():
             spec = _margin_table(df, mode, spectral)
-            steps = spec.index.to_numpy(dtype=float)
-            start = steps[np.argmin(np.abs(np.log(steps) - np.log(steps[-1] / 10)))]
-            window = spec.loc[steps >= start]
+            start, window = last_decade(spec)
             rise = (spec.iloc[-1] - spec.loc[start]) - largest_drop(window)
             key_rise = f"{mode_name}: {NET_LABELS[spectral]} margin's rise over [T/10, T] minus its largest drop"
             measured[f"{mode_name}: {NET_LABELS[spectral]} margin at T/10 and T (per seed)"] = [

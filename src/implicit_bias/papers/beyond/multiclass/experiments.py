@@ -86,18 +86,12 @@ def datasets(cfg: dict) -> list[str]:
     return [f"s{seed}" for seed in cfg["seeds"]]
 
 
-def _seed_of(cfg: dict, name: str) -> int:
-    if name not in datasets(cfg):
-        raise ValueError(f"{STUDY}: unknown data set {name!r}; expected one of {datasets(cfg)}")
-    return int(name[1:])
-
-
 # ------------------------------------------------------------------------------------------------ data, references
 def make_dataset(cfg: dict, name: str) -> dict[str, Any]:
     """fan2025's data for one seed; the max-norm LP that certifies separability (spec §3) comes with it (V_∞, γ_∞)."""
     from ..experiments import fan2025_dataset
 
-    return fan2025_dataset(cfg["data"], _seed_of(cfg, name), STUDY)
+    return fan2025_dataset(cfg, name, STUDY)
 
 
 def fixed_point_reference(H: np.ndarray, y: np.ndarray, batch_size: int, sampling: str, settings: dict) -> dict:

@@ -64,12 +64,6 @@ def datasets(cfg: dict) -> list[str]:
     return [f"s{seed}" for seed in cfg["seeds"]]
 
 
-def _seed_of(cfg: dict, name: str) -> int:
-    if name not in datasets(cfg):
-        raise ValueError(f"{STUDY}: unknown data set {name!r}; expected one of {datasets(cfg)}")
-    return int(name[1:])
-
-
 def log_steps(steps: int) -> tuple[int, ...]:
     """Steps logged besides the log grid: T/100 and T/10, where the checks read the last decades."""
     return tuple(sorted({max(steps // 100, 1), max(steps // 10, 1)}))
@@ -80,7 +74,7 @@ def make_dataset(cfg: dict, name: str) -> dict[str, Any]:
     """fan2025's data for one seed (spec §3), with the max-norm LP that certifies separability (V_∞, γ_∞)."""
     from ..experiments import fan2025_dataset
 
-    return fan2025_dataset(cfg["data"], _seed_of(cfg, name), STUDY)
+    return fan2025_dataset(cfg, name, STUDY)
 
 
 def references(cfg: dict, name: str, data: dict) -> dict[str, Any]:
