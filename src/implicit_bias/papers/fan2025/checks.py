@@ -24,14 +24,14 @@ from ...optimizers import learning_rate
 from .experiments import SCHATTEN, norm_name
 from .lemma_checks import LEMMA_CHECKS
 from .net_checks import NET_CHECKS
+from .rules import dataset_keys as _keys
 from .rules import (
-    DESCENT_STEPS,
+    descent_cases,
     loglog_slope,
     ordering_at_T,
     rate_criteria,
     separated_from,
 )
-from .rules import dataset_keys as _keys
 from .rules import ds_name as _ds_name
 from .spectral_checks import SPECTRAL_CHECKS
 from .tables import DEPART, EPS_FROM, EPS_METRICS, EPS_RUNS, departure_steps, eps_distances
@@ -174,16 +174,8 @@ def c2_descent(art: Artifacts) -> Verdict:
         n = H.shape[0]
         alpha = 2 * B**2 * np.exp(2 * B * eta0) / gamma
         # (8) on one step of size eta <= 1/(2 alpha) from each logged iterate, in log form (the loss underflows)
-        for W in runs[f"{run}__w__{s_idx}"]:
-            logl, logg = mc.log_loss(W, H, y), mc.log_proxy(W, H, y)
-            _, ghat = mc.scaled_gradient(W, H, y)
-            for f in DESCENT_STEPS:
-                eta = f / (2 * alpha)
-                drop = gamma * eta * (1 - alpha * eta) * np.exp(logg - logl)  # (8)'s right side is L·(1 − drop)
-                after = mc.log_loss(W - eta * np.sign(ghat), H, y)
-                cases += 1
-                viol += bool(after > logl + np.log1p(-drop) + np.log1p(REL_TOL))
-                slack.append(float(np.expm1(after - logl) / -drop))  # (L' − L)/(right side − L): ≥ 1 when it holds
+        c, v, t = descent_cases(runs[f"{run}__w__{s_idx}"], H, y, gamma, alpha, np.sign)
+        cases, viol, slack = cases + c, viol + v, slack + t
         # along the run (reported)
         T = logL.shape[1] - 1
         eta = learning_rate(np.arange(T), lr, decay)

@@ -6,6 +6,7 @@ version's (spectral_checks.py) both use them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ __all__ = [
     "LOG_POWER",
     "RATE_SCOPE",
     "dataset_keys",
+    "descent_cases",
     "ds_name",
     "log_factor_slope",
     "loglog_slope",
@@ -32,6 +34,7 @@ __all__ = [
 LOG_POWER = 1
 # descent inequalities (c2, v4_descent_spectral): step sizes η = these / (2 α_s1), all within α_s1·η ≤ 1/2
 DESCENT_STEPS = (1.0, 10**-0.5, 0.1)
+DESCENT_TOL = 1e-9  # relative tolerance of the inequality
 
 
 def dataset_keys(art: Any, exp: str) -> list[tuple]:
@@ -166,3 +169,27 @@ def separated_from(log_loss: pd.DataFrame, n: int, lo: float) -> list[bool]:
     Lemma B.4, and the bound's sums run from a t̃ before lo: Thm 5.3's precondition for the window)."""
     sub = log_loss[log_loss.index >= lo]
     return [bool(b) for b in (sub <= np.log(np.log(2) / n)).all(axis=0)]
+
+
+def descent_cases(
+    iterates: np.ndarray, H: np.ndarray, y: np.ndarray, gamma: float, alpha: float, direction: Callable
+) -> tuple[int, int, list[float]]:
+    """The descent inequality L(W − ηΔ) ≤ L(W) − γη(1 − αη)·G(W) (v1 eq. 8 with Δ = sign ∇L; v4 eq. 9 with the
+    steepest direction of any norm) on one step of each size η = f/(2α), f in DESCENT_STEPS, from every iterate, in
+    log form (the loss underflows). `direction(ĝ)` maps the scaled gradient to Δ. Returns (cases, violations at
+    relative tolerance 1e-9, per case (L − L')/(γη(1 − αη)G): ≥ 1 when the inequality holds, 1 when tight)."""
+    from ... import multiclass as mc
+
+    cases = violations = 0
+    tightness = []
+    for W in iterates:
+        logl, logg = mc.log_loss(W, H, y), mc.log_proxy(W, H, y)
+        step = direction(mc.scaled_gradient(W, H, y)[1])
+        for f in DESCENT_STEPS:
+            eta = f / (2 * alpha)
+            drop = gamma * eta * (1 - alpha * eta) * np.exp(logg - logl)  # the right side is L·(1 − drop)
+            after = mc.log_loss(W - eta * step, H, y)
+            cases += 1
+            violations += bool(after > logl + np.log1p(-drop) + np.log1p(DESCENT_TOL))
+            tightness.append(float(np.expm1(after - logl) / -drop))
+    return cases, violations, tightness

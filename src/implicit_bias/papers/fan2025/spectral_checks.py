@@ -18,8 +18,8 @@ from ... import multiclass as mc
 from ...checks import Artifacts, Check, Criterion, Source, Verdict
 from ...optimizers import UpdateRule
 from .rules import (
-    DESCENT_STEPS,
     dataset_keys,
+    descent_cases,
     ds_name,
     loglog_slope,
     nearest,
@@ -321,7 +321,7 @@ def v4_descent_spectral(art: Artifacts) -> Verdict:
     from ...optimizers import polar_factor
 
     cases = viol = 0
-    tightness = []
+    tightness: list[float] = []
     runs = art.runs(EXP)
     settings = art.run_settings(EXP, "spectral_gd")
     eta0 = float(settings["lr"]) * 2.0 ** (-float(settings["decay"]))  # η_0 of η_t = lr (t+2)^-decay
@@ -330,16 +330,8 @@ def v4_descent_spectral(art: Artifacts) -> Verdict:
         gamma, B = float(refs["gamma_spectral"]), float(refs["B"])
         H, y = data["H"], data["y"]
         alpha = 2 * B**2 * np.exp(2 * B * eta0) / gamma
-        for W in runs[f"spectral_gd__w__{s_idx}"]:
-            logl, logg = mc.log_loss(W, H, y), mc.log_proxy(W, H, y)
-            step = polar_factor(mc.scaled_gradient(W, H, y)[1])
-            for f in DESCENT_STEPS:
-                eta = f / (2 * alpha)
-                drop = gamma * eta * (1 - alpha * eta) * np.exp(logg - logl)  # (9)'s right side is L·(1 − drop)
-                after = mc.log_loss(W - eta * step, H, y)
-                cases += 1
-                viol += bool(after > logl + np.log1p(-drop) + np.log1p(REL_TOL))
-                tightness.append(float(np.expm1(after - logl) / -drop))
+        c, v, t = descent_cases(runs[f"spectral_gd__w__{s_idx}"], H, y, gamma, alpha, polar_factor)
+        cases, viol, tightness = cases + c, viol + v, tightness + t
     steps_key = "steps of size eta <= 1/(2 alpha_s1) from the logged Spectral-GD iterates"
     violations_key = "violations of (9) on those steps"
     measured = {
