@@ -69,6 +69,19 @@ def test_default_config_dry_run_plans_every_target(tmp_path):
     proc = _dry_run(tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert all(r in proc.stdout for r in ("baek_figure", "fan_figure", "cat_figure", "summary"))
+    # Every job that runs a step records its time under results/benchmarks/<its rule> (implicit_bias.profile reads the
+    # rule from that path); only `profile`, which reads those records, keeps none.
+    jobs = re.findall(r"^rule (\w+):\n((?:    .*\n)+)", proc.stdout, re.M)
+    stepped = [(rule, body) for rule, body in jobs if "    log: " in body and rule != "profile"]
+    assert len(stepped) > 100
+    unrecorded = sorted(
+        {
+            rule
+            for rule, body in stepped
+            if not re.search(rf"^    benchmark: results/benchmarks/{rule}(/|\.tsv)", body, re.M)
+        }
+    )
+    assert not unrecorded, f"rules without a benchmark record under results/benchmarks/<rule>: {unrecorded}"
 
 
 def _job_stats(out: str) -> dict:

@@ -18,6 +18,8 @@ rule bey_dataset:
         "results/data/beyond/{study}/{dataset}.npz",
     log:
         "logs/beyond/dataset/{study}/{dataset}.log",
+    benchmark:
+        "results/benchmarks/bey_dataset/{study}/{dataset}.tsv"
     conda:
         PYENV
     params:
@@ -35,7 +37,7 @@ rule bey_reference:
     log:
         "logs/beyond/reference/{study}/{dataset}.log",
     benchmark:
-        "results/benchmarks/beyond/reference/{study}/{dataset}.tsv"
+        "results/benchmarks/bey_reference/{study}/{dataset}.tsv"
     conda:
         PYENV
     threads: 1
@@ -57,7 +59,7 @@ rule bey_run:
     log:
         "logs/beyond/run/{study}/{dataset}.log",
     benchmark:
-        "results/benchmarks/beyond/run/{study}/{dataset}.tsv"
+        "results/benchmarks/bey_run/{study}/{dataset}.tsv"
     conda:
         PYENV
     threads: 1
@@ -78,6 +80,8 @@ rule bey_metrics:
         "results/metrics/beyond/{study}.csv",
     log:
         "logs/beyond/metrics/{study}.log",
+    benchmark:
+        "results/benchmarks/bey_metrics/{study}.tsv"
     conda:
         PYENV
     params:
@@ -96,6 +100,8 @@ rule bey_figure:
         pdf="results/figures/beyond/{fig}.pdf",
     log:
         "logs/beyond/figure/{fig}.log",
+    benchmark:
+        "results/benchmarks/bey_figure/{fig}.tsv"
     conda:
         PYENV
     params:

@@ -19,7 +19,7 @@ rule cat_fcurve:
     log:
         "logs/cattaneo2024/run/fcurve.log",
     benchmark:
-        "results/benchmarks/cattaneo2024/run/fcurve.tsv"
+        "results/benchmarks/cat_fcurve.tsv"
     conda:
         PYENV
     threads: 1
@@ -40,7 +40,7 @@ rule cat_toy:
     log:
         "logs/cattaneo2024/run/toy.log",
     benchmark:
-        "results/benchmarks/cattaneo2024/run/toy.tsv"
+        "results/benchmarks/cat_toy.tsv"
     conda:
         PYENV
     threads: 1
@@ -61,7 +61,7 @@ rule cat_order:
     log:
         "logs/cattaneo2024/run/order_{problem}.log",
     benchmark:
-        "results/benchmarks/cattaneo2024/run/order_{problem}.tsv"
+        "results/benchmarks/cat_order/{problem}.tsv"
     conda:
         PYENV
     threads: 1
@@ -82,7 +82,7 @@ rule cat_momentum:
     log:
         "logs/cattaneo2024/run/momentum.log",
     benchmark:
-        "results/benchmarks/cattaneo2024/run/momentum.tsv"
+        "results/benchmarks/cat_momentum.tsv"
     conda:
         PYENV
     threads: 1
@@ -103,7 +103,7 @@ rule cat_sweep_point:
     log:
         "logs/cattaneo2024/run/sweep/beta{beta}_rho{rho}.log",
     benchmark:
-        "results/benchmarks/cattaneo2024/sweep/beta{beta}_rho{rho}.tsv"
+        "results/benchmarks/cat_sweep_point/beta{beta}_rho{rho}.tsv"
     conda:
         PYENV
     threads: 1
@@ -124,6 +124,8 @@ rule cat_sweep:
         "results/runs/cattaneo2024/sweep_{sweep}.npz",
     log:
         "logs/cattaneo2024/run/sweep_{sweep}.log",
+    benchmark:
+        "results/benchmarks/cat_sweep/{sweep}.tsv"
     conda:
         PYENV
     params:
@@ -140,7 +142,7 @@ rule cat_mech:
     log:
         "logs/cattaneo2024/run/{mech}.log",
     benchmark:
-        "results/benchmarks/cattaneo2024/run/{mech}.tsv"
+        "results/benchmarks/cat_mech/{mech}.tsv"
     wildcard_constraints:
         mech="|".join(CAT_MECHANISM),
     conda:
@@ -164,6 +166,8 @@ rule cat_figure:
         pdf="results/figures/cattaneo2024/{fig}.pdf",
     log:
         "logs/cattaneo2024/figure/{fig}.log",
+    benchmark:
+        "results/benchmarks/cat_figure/{fig}.tsv"
     conda:
         PYENV
     params:

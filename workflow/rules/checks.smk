@@ -27,6 +27,8 @@ for _paper in PAPERS:
             f"results/checks/{_paper}/{{check}}.json",
         log:
             f"logs/{_paper}/check/{{check}}.log",
+        benchmark:
+            f"results/benchmarks/{PREFIX[_paper]}_check/{{check}}.tsv"
         conda:
             PYENV
         params:
@@ -44,6 +46,8 @@ rule paper_summary:
         "results/checks/{paper}/summary.md",
     log:
         "logs/{paper}/summary.log",
+    benchmark:
+        "results/benchmarks/paper_summary/{paper}.tsv"
     conda:
         PYENV
     params:
@@ -61,6 +65,8 @@ rule summary:
         "results/checks/summary.md",
     log:
         "logs/summary.log",
+    benchmark:
+        "results/benchmarks/summary.tsv"
     conda:
         PYENV
     params:
@@ -79,6 +85,8 @@ rule verify:
         "results/checks/verified.txt",
     log:
         "logs/verify.log",
+    benchmark:
+        "results/benchmarks/verify.tsv"
     conda:
         PYENV
     params:
@@ -105,6 +113,8 @@ rule report:
         "results/report.html",
     log:
         "logs/report.log",
+    benchmark:
+        "results/benchmarks/report.tsv"
     conda:
         PYENV
     params:

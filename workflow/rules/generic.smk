@@ -27,6 +27,8 @@ for _paper in GENERIC:
             f"results/data/{_paper}/{{dataset}}.npz",
         log:
             f"logs/{_paper}/dataset/{{dataset}}.log",
+        benchmark:
+            f"results/benchmarks/{_prefix}_dataset/{{dataset}}.tsv"
         conda:
             PYENV
         resources:
@@ -49,7 +51,7 @@ for _paper in GENERIC:
         log:
             f"logs/{_paper}/reference/{{dataset}}.log",
         benchmark:
-            f"results/benchmarks/{_paper}/reference/{{dataset}}.tsv"
+            f"results/benchmarks/{_prefix}_reference/{{dataset}}.tsv"
         conda:
             PYENV
         threads: 1
@@ -71,7 +73,7 @@ for _paper in GENERIC:
         log:
             f"logs/{_paper}/run/{{{_unit}}}.log",
         benchmark:
-            f"results/benchmarks/{_paper}/run/{{{_unit}}}.tsv"
+            f"results/benchmarks/{_prefix}_run/{{{_unit}}}.tsv"
         conda:
             PYENV
         threads: 1
@@ -98,6 +100,12 @@ for _paper in GENERIC:
                 if _unit == "experiment"
                 else f"logs/{_paper}/metrics.log"
             ),
+        benchmark:
+            (
+                f"results/benchmarks/{_prefix}_metrics/{{experiment}}.tsv"
+                if _unit == "experiment"
+                else f"results/benchmarks/{_prefix}_metrics.tsv"
+            )
         conda:
             PYENV
         resources:
@@ -118,6 +126,8 @@ for _paper in GENERIC:
             pdf=f"results/figures/{_paper}/{{fig}}.pdf",
         log:
             f"logs/{_paper}/figure/{{fig}}.log",
+        benchmark:
+            f"results/benchmarks/{_prefix}_figure/{{fig}}.tsv"
         conda:
             PYENV
         resources:
