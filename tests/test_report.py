@@ -8,6 +8,8 @@ tests skip, saying why, where it cannot be.
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
 import re
@@ -24,7 +26,16 @@ import yaml
 
 from implicit_bias.artifacts import load_json
 from implicit_bias.checks import PAPERS, Artifacts, Check, Criterion, Source, checks_of, verdict_of
-from implicit_bias.report import docs_page, render, report_context, report_provenance, report_status
+from implicit_bias.report import (
+    DISPLAY_WIDTH,
+    data_uri,
+    display_png,
+    docs_page,
+    render,
+    report_context,
+    report_provenance,
+    report_status,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "workflow" / "templates" / "report.html.j2"
@@ -92,8 +103,13 @@ def assert_self_contained(els: list[tuple[str, dict]]) -> None:
             assert not value.lower().startswith(("http:", "https:", "//", "file:")), (tag, key, value[:80])
             if key == "src":
                 assert value.startswith("data:image/png;base64,"), (tag, value[:80])
-            if key == "href":  # in-page anchors, and each paper's docs page in the checkout (a link, not a load)
-                assert value.startswith("#") or re.fullmatch(r"\.\./docs/papers/\w+\.md", value), (tag, value)
+            if key == "href":  # in-page anchors, each paper's docs page in the checkout and the full-resolution
+                # figure files beside the report (links, not loads)
+                assert (
+                    value.startswith("#")
+                    or re.fullmatch(r"\.\./docs/papers/\w+\.md", value)
+                    or re.fullmatch(r"figures/\w+/\w+\.(png|pdf)", value)
+                ), (tag, value)
     csp = [a["content"] for t, a in els if t == "meta" and a.get("http-equiv", "").lower() == "content-security-policy"]
     assert csp and "default-src 'none'" in csp[0] and "img-src data:" in csp[0], csp
 
@@ -142,6 +158,35 @@ def fake_figures(tmp: Path) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------------- units
+def embedded_images(html: str) -> list:
+    """The images a report embeds, decoded (PIL)."""
+    from PIL import Image
+
+    return [
+        Image.open(io.BytesIO(base64.b64decode(b))) for b in re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    ]
+
+
+def test_figures_are_embedded_at_display_size_and_the_same_file_gives_the_same_bytes(tmp_path):
+    """A 150-dpi figure is embedded at DISPLAY_WIDTH pixels, aspect kept, as a palette PNG (a fraction of the
+    file); a narrower one keeps its size; the bytes depend on the file only (the report is deterministic)."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    wide = np.full((900, 3000, 3), 255, dtype=np.uint8)
+    wide[::7] = rng.integers(0, 255, size=(1, 3000, 3), dtype=np.uint8)  # lines of many colours, as plots have
+    wide[:, 1000:1100] = np.linspace(0, 255, 900, dtype=np.uint8)[:, None, None]  # a colour ramp, as heat maps
+    Image.fromarray(wide).save(tmp_path / "wide.png")
+    Image.fromarray(wide[:300, :640]).save(tmp_path / "narrow.png")
+    shown = Image.open(io.BytesIO(display_png(tmp_path / "wide.png")))
+    assert shown.size == (DISPLAY_WIDTH, 300) and shown.mode == "P"
+    assert len(display_png(tmp_path / "wide.png")) < (tmp_path / "wide.png").stat().st_size / 3
+    assert Image.open(io.BytesIO(display_png(tmp_path / "narrow.png"))).size == (640, 300)
+    assert display_png(tmp_path / "wide.png") == display_png(tmp_path / "wide.png")
+    assert base64.b64decode(data_uri(tmp_path / "wide.png").split(",", 1)[1]) == display_png(tmp_path / "wide.png")
+
+
 def test_every_real_check_cites_a_source_and_is_drawn_by_a_figure_of_its_paper():
     """Every check cites at least one source (each a kind, a label as in the paper, another paper's name when it
     cites one), and the figure named as drawing it is one the default config builds for its paper; a check citing a
@@ -256,6 +301,8 @@ def test_smoke_report_in_a_browser(smoke, chromium, tmp_path):
     figures = {f"{p.parent.name}-{p.stem}" for p in (smoke / "results" / "figures").glob("*/*.png")}
     shown = [a["data-figure"] for t, a in els if t == "img" and "data-figure" in a]
     assert figures and sorted(shown) == sorted(figures)
+    images = embedded_images((smoke / "results" / "report.html").read_text(encoding="utf-8"))
+    assert len(images) == len(figures) and max(image.width for image in images) <= DISPLAY_WIDTH
     rows = {a["data-check"]: a["data-verdict"] for t, a in els if "data-check" in a}
     expected = {e["check"] for e in yaml.safe_load((smoke / "smoke_config.yaml").read_text())["expected_failures"]}
     want = {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import os
 import sys
@@ -56,9 +57,34 @@ def _drawn_in(v: dict, figures: dict[str, str]) -> str | None:
     return name if name in figures else None
 
 
+#: Width in pixels of a figure as the report embeds it: the widest a figure is drawn on the page (its column of the
+#: 1400-pixel page beside the claims' 420, or the whole page narrowed by the margins), so a screen at 1× shows every
+#: pixel; the full-resolution PNG (150 dpi) and the PDF are linked beside it.
+DISPLAY_WIDTH = 1000
+#: Colours of the embedded PNG's palette. The figures are line plots and heat maps of a few dozen colours plus their
+#: anti-aliasing ramps; 256 palette entries keep both (a third of the size of the 24-bit PNG at the same width).
+DISPLAY_COLOURS = 256
+
+
+def display_png(path: str | os.PathLike[str], width: int = DISPLAY_WIDTH) -> bytes:
+    """The figure at `path` as a PNG for the page: at most `width` pixels wide (Lanczos, aspect kept; a narrower
+    figure keeps its size) with a `DISPLAY_COLOURS` palette. Deterministic: the same file gives the same bytes."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        rgb = image.convert("RGB")
+    if rgb.width > width:
+        rgb = rgb.resize((width, max(1, round(rgb.height * width / rgb.width))), Image.Resampling.LANCZOS)
+    palette = rgb.quantize(colors=DISPLAY_COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    palette.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
 def data_uri(path: str | os.PathLike[str]) -> str:
-    """The PNG at `path` as a data URI (the report embeds its figures: no file beside it, no request)."""
-    return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
+    """The figure at `path` as a data URI at display size (`display_png`): the report embeds its figures (no file
+    beside it, no request) and stays a few megabytes."""
+    return "data:image/png;base64," + base64.b64encode(display_png(path)).decode("ascii")
 
 
 def _criterion_row(c: dict, measured: dict) -> dict:

@@ -43,7 +43,7 @@ rule profile:
     input:
         all_targets(),
         "results/checks/summary.md",
-        "results/report.html",
+        report="results/report.html",
         lib=package_inputs("../scripts/profile.py"),
     output:
         "results/benchmark/profile.md",
