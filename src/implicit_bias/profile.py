@@ -6,6 +6,11 @@ wall time `s` and the CPU time `cpu_time` of its process tree (user + system, as
 they say where the CPU goes; the span from the first job's start (a record's modification time minus its wall time) to
 the last job's end is the run's wall time, when every record comes from one run. The CPU total divided by the cores is
 the floor a run on that many cores cannot beat, whatever the scheduling.
+
+Snakemake samples `cpu_time` (psutil, every 0.5 s for a job's first 15 s, then every 30 s) and keeps the last sample,
+so a job's CPU time is low by what it spent after its last sample: up to 0.5 s for a short job, up to 30 s for a long
+one. The wall times are exact; on an idle machine running one single-threaded job per core, a job's wall time is its
+CPU time.
 """
 
 from __future__ import annotations
