@@ -565,6 +565,26 @@ def _spectral_floor(H, y, fast_step: dict, steps: int, loop_steps: int, repeats:
 # ------------------------------------------------------------------------------------------------------------------
 # Machine, driver, table
 # ------------------------------------------------------------------------------------------------------------------
+def _instruction_set() -> dict:
+    """What the compiled kernels were built for: the microarchitecture LLVM detects (numba compiles for it, and XLA
+    for the same host) and the widest vector extension. A cloud CPU that reports only "AMD EPYC" can be Zen 3 (AVX2)
+    or Zen 4 (AVX-512): the fast paths and JAX gain differently from the wider vectors, so the ratios between them
+    move with it."""
+    import llvmlite.binding as llvm
+
+    flags: set[str] = set()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    break
+    except OSError:
+        pass
+    widest = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "AVX" if "avx" in flags else None
+    return dict(microarchitecture=llvm.get_host_cpu_name(), vector_extension=widest)
+
+
 def machine_info() -> dict:
     versions = {}
     for dist in ("implicit-bias", "numpy", "scipy", "numba", "cvxpy", "highspy", "clarabel", "jax", "jaxlib", "torch"):
@@ -574,6 +594,7 @@ def machine_info() -> dict:
             versions[dist] = None
     return dict(
         cpu=_cpu_model(),
+        **_instruction_set(),
         cores=os.cpu_count(),
         cores_available=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
         platform=platform.platform(),
@@ -734,7 +755,8 @@ def markdown_table(record: dict) -> str:
     m = record["machine"]
     v = m["versions"]
     lines = [
-        f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}; numpy {v['numpy']}, numba {v['numba']}, "
+        f"Machine: {m['cpu']} ({m.get('microarchitecture')}, {m.get('vector_extension')}), {m['cores']} cores, "
+        f"Python {m['python']}; numpy {v['numpy']}, numba {v['numba']}, "
         f"jax {v['jax']}, torch {v['torch']}, cvxpy {v['cvxpy']}; {m['threads']}; {m['date']}.",
         "",
         f"Median of {record['protocol']['repeats']} interleaved repeats (solvers: "

@@ -88,6 +88,8 @@ def test_record_is_json_and_the_table_has_a_row_per_case(record):
     rows = table[start + 2 : table.index("", start)]
     assert len(rows) == len(record["cases"]) and all(row.startswith("| ") for row in rows)
     assert record["machine"]["cpu"] in table[0]
+    # the microarchitecture the kernels were compiled for (ratios to JAX move with the vector width)
+    assert record["machine"]["microarchitecture"] and record["machine"]["microarchitecture"] in table[0]
 
 
 def test_a_missing_peer_is_skipped_with_its_reason(monkeypatch):
