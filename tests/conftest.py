@@ -6,6 +6,7 @@ recursions (baek2025 spec §2) in plain float64. It is an independent oracle for
 exhibits the stall the log-scale formulation exists to avoid (engineering notes §4).
 """
 
+# ruff: noqa: E402 (the BLAS thread count below is set before numpy is first imported)
 from __future__ import annotations
 
 import os
@@ -14,6 +15,13 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+# One BLAS thread per test process (inherited by the xdist workers and every subprocess they start; Snakemake sets
+# its jobs' own count from their rules' `threads`). Two workers and the smoke build's jobs already fill the two cores:
+# OpenBLAS's extra threads only spin-wait for a core, which cost several times the CPU of the work itself (the
+# two-layer fast-path test: 25 CPU-s with two threads, 4 CPU-s with one). Set before numpy is first imported.
+for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 import numpy as np
 import pytest

@@ -422,11 +422,10 @@ def test_an_error_of_the_progress_callback_is_raised_by_train(X):
         train_many(X, [{}], optimizer="adam", steps=10, progress=print)
 
 
-@pytest.mark.parametrize("d", [1, 7, 8, 13, 50])
-@pytest.mark.parametrize("b", [1, 3, 4, 5, 9])
-def test_blocked_batch_loops_are_bit_identical_to_per_sample_loops(b, d):
-    """The fast path's blocked loops (four samples per pass) keep the per-sample loops' order of additions: margins
-    equal `_dot` sample by sample, and ĝ, ĝ₂ equal a sample-by-sample sum, exactly (not just within rounding)."""
+@pytest.fixture(scope="module")
+def blocked_loops():
+    """The kernel's blocked loops and its per-sample `_dot`, each behind one jitted entry point: compiled once for
+    every (b, d) below (the arguments' types do not depend on b or d)."""
     from numba import njit
 
     from implicit_bias import _fast
@@ -441,6 +440,15 @@ def test_blocked_batch_loops_are_bit_identical_to_per_sample_loops(b, d):
         for j in range(rows.shape[0]):
             z[j] = _fast._dot(X, rows[j], w)
 
+    return blocked, dots
+
+
+@pytest.mark.parametrize("d", [1, 7, 8, 13, 50])
+@pytest.mark.parametrize("b", [1, 3, 4, 5, 9])
+def test_blocked_batch_loops_are_bit_identical_to_per_sample_loops(b, d, blocked_loops):
+    """The fast path's blocked loops (four samples per pass) keep the per-sample loops' order of additions: margins
+    equal `_dot` sample by sample, and ĝ, ĝ₂ equal a sample-by-sample sum, exactly (not just within rounding)."""
+    blocked, dots = blocked_loops
     rng = np.random.default_rng(b * 100 + d)
     X = rng.standard_normal((12, d)) * np.exp(rng.uniform(-5, 5, (12, 1)))
     rows = rng.permutation(12)[:b]
