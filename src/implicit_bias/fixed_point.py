@@ -64,6 +64,11 @@ _ACTIVE_SET = "ACTIVE_SET"  # `FixedPoint.solver` of a certified `dual_qp` solve
 #: `dual_qp` (Clarabel where a solve is not certified), or Clarabel itself (cvxpy, or the working set of
 #: `accelerate=True`).
 SOLVERS = ("active_set", "clarabel")
+#: The solver of the pipeline's fixed-point references (baek2025, beyond), which the checks' measured values are
+#: computed from. The two solvers agree to solver tolerance on each P(c), but Clarabel's interior-point duals are
+#: ~1e-9 instead of 0 on inactive pairs, and near the multiclass absorbing boundary (`boundary_tol`) that decides
+#: which classes the iteration loses (fan2025's data: one of nine fixed points of the multiclass study).
+PIPELINE_SOLVER = "clarabel"
 
 
 @dataclass(frozen=True)
@@ -830,6 +835,7 @@ def lexicographic_fixed_point(
     max_iter: int = 200,
     plain_iter: int = 0,
     num_classes: int | None = None,
+    solver: str | None = None,
 ) -> LexicographicFixedPoint:
     """The multiclass fixed point of P_b(c) completed on the classes it loses (beyond the papers).
 
@@ -857,14 +863,15 @@ def lexicographic_fixed_point(
     than the earlier ones, or their loss derivatives would not be the smaller ones (`consistent`).
 
     Stage 1 runs on the data of its classes only, so the batches must not mix classes that are set in different
-    stages (cyclic batches within one class each, or b = 1); refused otherwise.
+    stages (cyclic batches within one class each, or b = 1); refused otherwise. `solver`: stage 1's solver of P(c)
+    (`proxy_fixed_point`); the later stages are Clarabel solves.
     """
     from .multiclass import check_labels
 
     H, labels, k = check_labels(H, y, num_classes)
     system = constraint_system(H, labels, k, batch_size, sampling)
     touching = np.abs(system.A.reshape(system.A.shape[0], k, -1)).sum(axis=2) > 0
-    common: dict[str, Any] = dict(tol=tol, batch_size=batch_size, sampling=sampling)
+    common: dict[str, Any] = dict(tol=tol, batch_size=batch_size, sampling=sampling, solver=solver)
     primary = None
     deferred: list[int]
     kept, deferred = list(range(k)), []
