@@ -179,7 +179,10 @@ def test_more_support_vectors_than_parameters():
     sol = solve_dual_active_set(A, np.ones(2))
     assert sol.certified, sol.reason
     np.testing.assert_allclose(sol.w, [1.0, 1.0], rtol=1e-14)
-    assert np.count_nonzero(sol.lam) == 2 and sol.lam[3] == 0.0  # a linearly independent support
+    # a dual of P (any lambda >= 0 with A^T lambda = D w on the active rows 0-2: (1, 1, 0, 0), (0, 0, 2, 0), ...)
+    # with a linearly independent support, exactly 0 on the inactive row 3
+    np.testing.assert_allclose(A.T @ sol.lam, sol.w, rtol=1e-14)
+    assert sol.lam[3] == 0.0 and np.linalg.matrix_rank(A[sol.lam > 0]) == np.count_nonzero(sol.lam)
 
 
 def test_single_support_vector():

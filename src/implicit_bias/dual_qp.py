@@ -52,6 +52,8 @@ _ENTER_TOL = 0.1 * FEAS_TOL
 _PIVOT_RTOL = 1e-12
 #: Rows joining the working set per outer pass: at least this many (or the passive set's size, whichever is larger).
 _BATCH = 64
+#: Rows entering between two evaluations of the full gradient on the working set (`_lawson_hanson`).
+_REFRESH = 16
 #: 1 - 1^T u below this: E u = f to rounding, the constraints are (numerically) infeasible.
 _INFEASIBLE_TOL = 1e-12
 #: Iterative-refinement steps of lambda on the support.
@@ -148,21 +150,46 @@ class _Gram:
         self.rows = np.concatenate([self.rows, rows])
 
 
+def _cholesky_delete(L: np.ndarray, j: int) -> np.ndarray:
+    """The Cholesky factor of G_PP without its j-th row and column, from that of G_PP (lower L): the trailing block
+    takes the rank-one update L33 L33^T + l l^T, l = L[j+1:, j] (Givens-style, O(n^2) instead of a refactoring's
+    O(n^3))."""
+    n = L.shape[0]
+    keep = np.r_[0:j, j + 1 : n]
+    out = L[np.ix_(keep, keep)]
+    x = L[j + 1 :, j].copy()
+    R = out[j:, j:].T.copy()  # upper: the columns of the trailing block as contiguous rows
+    for i in range(x.size):
+        r = np.hypot(R[i, i], x[i])
+        cos, sin = r / R[i, i], x[i] / R[i, i]
+        R[i, i] = r
+        R[i, i + 1 :] = (R[i, i + 1 :] + sin * x[i + 1 :]) / cos
+        x[i + 1 :] = cos * x[i + 1 :] - sin * R[i, i + 1 :]
+    out[j:, j:] = R.T
+    return out
+
+
 def _lawson_hanson(G: np.ndarray, u: np.ndarray, P: list[int], enter_tol: float) -> tuple[list[int], int]:
     """NNLS in normal-equation form, min 1/2 u^T G u - 1^T u over u >= 0 (Lawson-Hanson Alg. NNLS), from a feasible
     u (> 0 exactly on P, 0 elsewhere), in place.  A row enters when its gradient 1 - (G u)_j exceeds enter_tol (the
     caller scales it: (1 - 1^T u)(1 - margin_j)); returns (P, steps).  Raises np.linalg.LinAlgError when G_PP is not
-    numerically positive definite."""
+    numerically positive definite.
+
+    The full gradient (|W| |P| work) is refreshed every `_REFRESH` entries and before stopping; in between, rows
+    are tried in the order of the last full gradient and each one's own gradient is recomputed exactly (|P| work)
+    before it enters, so every entering row has a positive gradient, as Lawson-Hanson's finite termination needs."""
     steps = 0
     blocked: set[int] = set()  # rows that entered and left at once (Lawson-Hanson's guard): out until another enters
     entered = -1
-    L = sla.cholesky(G[np.ix_(P, P)], lower=True) if P else np.zeros((0, 0))
+    L = sla.cholesky(G[np.ix_(P, P)], lower=True, check_finite=False) if P else np.zeros((0, 0))
+    stale = np.ones(0)
+    since_refresh = _REFRESH
     while True:
         while True:  # the inner loop: the unconstrained minimiser on P, stepping back to the boundary while needed
             if not P:
                 z = np.zeros(0)
                 break
-            z = sla.cho_solve((L, True), np.ones(len(P)))
+            z = sla.cho_solve((L.T, False), np.ones(len(P)), check_finite=False)  # L.T: Fortran order, no copy
             if np.all(z > 0):
                 break
             uP = u[P]
@@ -176,26 +203,35 @@ def _lawson_hanson(G: np.ndarray, u: np.ndarray, P: list[int], enter_tol: float)
             u[left] = 0.0
             if entered in left:
                 blocked.add(entered)
+            for position in sorted(np.flatnonzero(~keep), reverse=True):
+                L = _cholesky_delete(L, int(position))
             P = [j for j, k in zip(P, keep, strict=True) if k]
             u[P] = uP[keep]
-            L = sla.cholesky(G[np.ix_(P, P)], lower=True) if P else np.zeros((0, 0))
             steps += 1
         u[P] = z
-        gradient = 1.0 - G[:, P] @ z if P else np.ones(G.shape[0])
-        gradient[P] = -np.inf
-        if blocked:
-            gradient[list(blocked)] = -np.inf
         scale = 1.0 - float(u.sum())
-        while True:  # the entering row: the largest gradient whose pivot is not numerically zero
-            t = int(np.argmax(gradient))
-            if not gradient[t] > enter_tol * scale:
-                return P, steps
+        while True:  # the entering row: a positive gradient, a pivot that is not numerically zero
+            if since_refresh >= _REFRESH:
+                stale = 1.0 - G[:, P] @ z if P else np.ones(G.shape[0])
+                stale[P] = -np.inf
+                if blocked:
+                    stale[list(blocked)] = -np.inf
+                since_refresh = 0
+            t = int(np.argmax(stale))
+            if not stale[t] > enter_tol * scale:
+                if since_refresh == 0:
+                    return P, steps
+                since_refresh = _REFRESH  # stale values only: confirm on the full gradient
+                continue
+            stale[t] = 1.0 - G[t, P] @ z if P else 1.0  # exact, at the current z
+            if not stale[t] > enter_tol * scale:
+                continue
             col = G[P, t]
-            ell = sla.solve_triangular(L, col, lower=True) if P else np.zeros(0)
+            ell = sla.solve_triangular(L.T, col, trans="T", check_finite=False) if P else np.zeros(0)
             pivot2 = G[t, t] - ell @ ell
             if pivot2 > _PIVOT_RTOL * G[t, t]:
                 break
-            gradient[t] = -np.inf  # dependent on the passive set (to rounding): it cannot enter
+            stale[t] = -np.inf  # dependent on the passive set (to rounding): it cannot enter
         n = len(P)
         L_new = np.zeros((n + 1, n + 1))
         L_new[:n, :n], L_new[n, :n], L_new[n, n] = L, ell, np.sqrt(pivot2)
@@ -203,6 +239,8 @@ def _lawson_hanson(G: np.ndarray, u: np.ndarray, P: list[int], enter_tol: float)
         blocked.clear()
         entered = t
         P = [*P, t]
+        stale[t] = -np.inf
+        since_refresh += 1
         steps += 1
 
 
