@@ -309,7 +309,7 @@ def _solve(
         guess = np.ones(m) / m if c is None else np.asarray(c, dtype=np.float64)
     margins = A @ (Dinv * (A.T @ guess))
     order = np.argsort(margins, kind="stable")
-    extra = order[~np.isin(order, support)][: max(batch, support.size)]
+    extra = order[~np.isin(order, support)][:batch]
     gram = _Gram(A, Dinv, np.concatenate([support, extra]))
     kappa = gram.kappa
     # u = lambda' / (1 + 1^T lambda'), lambda' = kappa lambda (Lawson-Hanson's change of variables)
