@@ -56,6 +56,9 @@ _BATCH = 64
 _REFRESH = 16
 #: 1 - 1^T u below this: E u = f to rounding, the constraints are (numerically) infeasible.
 _INFEASIBLE_TOL = 1e-12
+#: 1 - 1^T u below this: the balance kappa of G = Q / kappa + 1 1^T is rescaled (at most `_REBALANCES` times).
+_BALANCE_TOL = 1e-6
+_REBALANCES = 3
 #: Iterative-refinement steps of lambda on the support.
 _REFINE_STEPS = 3
 
@@ -311,6 +314,11 @@ def _solve(
     order = np.argsort(margins, kind="stable")
     extra = order[~np.isin(order, support)][:batch]
     gram = _Gram(A, Dinv, np.concatenate([support, extra]))
+    if support.size:
+        # balance from the warm start: 1^T lambda' = kappa 1^T lambda ~ |support| (see the rebalancing below)
+        target = support.size / float(lam0[support].sum())
+        gram.G = (gram.G - 1.0) * (gram.kappa / target) + 1.0
+        gram.kappa = target
     kappa = gram.kappa
     # u = lambda' / (1 + 1^T lambda'), lambda' = kappa lambda (Lawson-Hanson's change of variables)
     u = np.zeros(gram.rows.size)
@@ -320,6 +328,7 @@ def _solve(
         u[P] = lam_b / (1.0 + lam_b.sum())
     steps = passes = 0
     lam = np.zeros(m)
+    rebalanced = 0
     for passes in range(1, max_passes + 1):
         try:
             P, s = _lawson_hanson(gram.G, u, P, _ENTER_TOL)
@@ -330,6 +339,19 @@ def _solve(
             P, s = _lawson_hanson(gram.G, u, [], _ENTER_TOL)
         steps += s
         total = float(u.sum())
+        if not total < 1.0 - _BALANCE_TOL and rebalanced < _REBALANCES:
+            # 1^T lambda' = total / (1 - total) is huge: the 1 1^T term of G is lost to rounding. Rescale kappa so
+            # that 1^T lambda' ~ |P| and solve again from u = 0 on this working set. Infeasible constraints keep
+            # total ~ 1 at every scale (E u = f has a solution), feasible ones do not.
+            estimate = total / max(1.0 - total, np.finfo(float).eps)
+            factor = max(len(P), 1) / estimate
+            gram.G = (gram.G - 1.0) / factor + 1.0
+            gram.kappa *= factor
+            kappa = gram.kappa
+            u[:] = 0.0
+            P = []
+            rebalanced += 1
+            continue
         if not total < 1.0 - _INFEASIBLE_TOL:
             # E u = f to rounding: the constraints are infeasible (Lawson-Hanson Thm 23.4), or nearly so
             return DualSolution(
