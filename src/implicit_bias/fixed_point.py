@@ -588,7 +588,7 @@ def proxy_fixed_point(
         previous solve (`implicit_bias.dual_qp`), and returns a solve only with its certificate (KKT residual and
         duality gap within Clarabel's tolerances, `margins.CLARABEL_OPTIONS`); a solve that fails it is solved by
         the Clarabel path instead and counted in `FixedPoint.fallbacks`. Both are exact to solver tolerance;
-        "active_set" is ~75-100x faster at N = 100-1000 (the benchmark's scaling table, `bench_fixed_point`).
+        "active_set" is ~25-100x faster at N = 100-1000 (the benchmark's scaling table, `bench_fixed_point`).
     """
     solver = _resolve_solver(solver, accelerate)
     if np.ndim(tol) != 0:  # most likely labels, as `proxy_fixed_point(X, y)`
