@@ -107,8 +107,37 @@ def test_a_missing_peer_is_skipped_with_its_reason(monkeypatch):
 
 def test_benchmark_target_resolves_and_is_not_in_the_default_target(workflow_copy, dry_run_jobs):
     shutil.copytree(ROOT / "benchmarks", workflow_copy / "benchmarks")
-    assert dry_run_jobs(workflow_copy, "benchmark") == {"bench_run": 1, "benchmark": 1}
-    assert "bench_run" not in dry_run_jobs(workflow_copy)
+    assert dry_run_jobs(workflow_copy, "benchmark") == {"bench_run": 1, "bench_fixed_point": 1, "benchmark": 1}
+    assert dry_run_jobs(workflow_copy, "bench_fixed_point") == {"bench_fixed_point": 1}  # runnable alone
+    default = dry_run_jobs(workflow_copy)
+    assert "bench_run" not in default and "bench_fixed_point" not in default
+
+
+def test_fixed_point_scaling_curve_record_and_table():
+    """The scaling curve's record on tiny sizes: both solvers up to clarabel_max_n, the Clarabel path skipped with
+    its reason beyond; the two fixed points agree; one table row per size."""
+    import bench_fixed_point
+
+    protocol = dict(sizes=[[6, 12], [30, 8]], clarabel_max_n=6, tol=1e-6, max_iter=50, seed=0)
+    record = json.loads(json.dumps(bench_fixed_point.scaling_curve(protocol, log=lambda line: None)))
+    small, large = record["rows"]
+    assert (small["N"], small["d"], large["N"], large["d"]) == (6, 12, 30, 8)
+    for row in record["rows"]:
+        a = row["active_set"]
+        assert a["seconds"] > 0 and a["converged"] and a["kkt_residual"] < 1e-9 and a["fallbacks"] == 0
+        assert 1 <= a["support"] <= row["N"]
+    assert small["clarabel"]["converged"] and small["c_l1_diff"] < 1e-6 and small["w_max_diff"] < 1e-6
+    assert large["clarabel"] == {"skipped": True, "reason": "N > clarabel_max_n = 6"}
+    X = bench_fixed_point.separable_gaussian(30, 8)
+    assert X.shape == (30, 8) and max_margin_positive(X)
+    table = bench_fixed_point.scaling_table(record)
+    assert table.count("\n| 6 | 12 |") == 1 and table.count("\n| 30 | 8 |") == 1 and "—" in table
+
+
+def max_margin_positive(X):
+    from implicit_bias.margins import max_margin
+
+    return max_margin(X, norm=2).gamma > 0
 
 
 def test_sweep_case_times_train_many_against_separate_runs():

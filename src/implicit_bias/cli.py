@@ -168,7 +168,7 @@ def fit(X: np.ndarray, y: np.ndarray | None, args: argparse.Namespace, progress:
         from .fixed_point import proxy_fixed_point
 
         progress.stage("AdamProxy fixed point (Algorithm 3)")
-        fixed = proxy_fixed_point(X)
+        fixed = proxy_fixed_point(X, solver="active_set")  # certified, Clarabel where a solve is not
     batch = "full batch" if args.batch_size is None else f"batch size {args.batch_size}, {args.sampling}"
     progress.stage(f"training {args.optimizer} for {args.steps:,} steps ({batch})")
     try:

@@ -1,10 +1,23 @@
 # The peer benchmark: `snakemake --cores all benchmark` times the fast paths against the package's numpy reference,
 # a plain numpy loop, JAX and PyTorch (benchmarks/suite.py; the peers are skipped with a note when not installed,
-# `pip install -e ".[bench]"`) and writes results/benchmark/benchmark.json and benchmark.md (a Markdown table).
+# `pip install -e ".[bench]"`) and writes results/benchmark/benchmark.json and benchmark.md (a Markdown table, with
+# the fixed point's scaling table appended). The scaling curve of `proxy_fixed_point` (benchmarks/bench_fixed_point.py,
+# ~15 minutes: the Clarabel path alone takes minutes at N = 1000) is its own job, runnable alone:
+# `snakemake --cores 1 bench_fixed_point`, results/benchmark/fixed_point.{json,md}.
 # Not part of the default target: timings are machine-specific. Protocol: config.yaml's `benchmark:` section.
 # It also writes the reproduction's per-rule profile, results/benchmark/profile.md (`profile`: CPU and wall seconds
 # per rule from every job's `benchmark:` record under results/benchmarks/; it needs the default target built first,
 # so from an empty results/ `snakemake benchmark` runs the whole reproduction too).
+
+
+def bench_fixed_point_inputs(wildcards):
+    """The scaling script, its suite (load_protocol) and the package modules it imports (an input function, as
+    `bench_inputs`)."""
+    script = os.path.join(os.path.dirname(BENCH_SUITE), "bench_fixed_point.py")
+    return {
+        "script": os.path.relpath(script),
+        "script_lib": package_inputs(os.path.relpath(script, RULES_DIR)),
+    }
 
 
 localrules:
@@ -17,12 +30,35 @@ rule benchmark:
         "results/benchmark/benchmark.json",
         "results/benchmark/benchmark.md",
         "results/benchmark/profile.md",
+        "results/benchmark/fixed_point.md",
+
+
+rule bench_fixed_point:
+    input:
+        unpack(bench_fixed_point_inputs),
+        lib=package_inputs("../scripts/bench_fixed_point.py"),
+    output:
+        json="results/benchmark/fixed_point.json",
+        table="results/benchmark/fixed_point.md",
+    log:
+        "logs/bench_fixed_point.log",
+    benchmark:
+        "results/benchmarks/bench_fixed_point.tsv"
+    conda:
+        PYENV
+    threads: 1
+    params:
+        protocol=config["benchmark"]["fixed_point"],
+    script:
+        "../scripts/bench_fixed_point.py"
 
 
 rule bench_run:
     input:
         unpack(bench_inputs),
+        unpack(bench_fixed_point_inputs),
         lib=package_inputs("../scripts/benchmark.py"),
+        fixed_point="results/benchmark/fixed_point.json",
     output:
         json="results/benchmark/benchmark.json",
         table="results/benchmark/benchmark.md",

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ...data import make_dataset as draw_dataset
-from ...fixed_point import proxy_fixed_point
+from ...fixed_point import PIPELINE_SOLVER, proxy_fixed_point
 from ...hyperparameters import TRAIN_DEFAULTS
 from ...margins import cosine, max_margin, normalized_margin
 from ...training import log_progress, train
@@ -149,7 +149,7 @@ def reference_solutions(X: np.ndarray, fp_tol: float = 1e-6, fp_max_iter: int = 
     }
     for Xs in X:
         l2, linf = max_margin(Xs, norm=2), max_margin(Xs, norm="inf")
-        fp = proxy_fixed_point(Xs, tol=fp_tol, max_iter=fp_max_iter)
+        fp = proxy_fixed_point(Xs, tol=fp_tol, max_iter=fp_max_iter, solver=PIPELINE_SOLVER)
         for key, value in (
             ("w_l2", l2.w),
             ("gamma_l2", l2.gamma),

@@ -56,7 +56,7 @@ def make_dataset(cfg: dict, name: str) -> dict[str, np.ndarray]:
 
 def references(cfg: dict, name: str, data: dict) -> dict[str, np.ndarray]:
     """The fixed point of P(c) (baek2025 Algorithm 3, at the study's batch size) and the ℓ2 / ℓ∞ max margins."""
-    from ....fixed_point import proxy_fixed_point
+    from ....fixed_point import PIPELINE_SOLVER, proxy_fixed_point
     from ....margins import max_margin
 
     s = _settings(cfg)
@@ -65,7 +65,7 @@ def references(cfg: dict, name: str, data: dict) -> dict[str, np.ndarray]:
         l2 = max_margin(X)
     except ValueError as err:
         raise ValueError(f"eps data set {name!r} (eps.n = {s['n']}, eps.d = {s['d']}): {err}") from err
-    fp = proxy_fixed_point(X, batch_size=s["batch_size"], accelerate=True, **s["fixed_point"])
+    fp = proxy_fixed_point(X, batch_size=s["batch_size"], accelerate=True, solver=PIPELINE_SOLVER, **s["fixed_point"])
     if not fp.converged:
         raise ValueError(
             f"eps data set {name!r}: the fixed point did not converge (eps.fixed_point {s['fixed_point']})"

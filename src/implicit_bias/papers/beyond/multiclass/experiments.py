@@ -117,7 +117,7 @@ def fixed_point_reference(H: np.ndarray, y: np.ndarray, batch_size: int, samplin
        the residuals do not fall). `converged`: every stage's residual < `tol` and nondecreasing levels; the check
        `multiclass_fixed_point_exists` compares `remaining_turn` with the distances the runs are judged at.
     """
-    from ....fixed_point import constraint_system, lexicographic_fixed_point, mahalanobis_diag
+    from ....fixed_point import PIPELINE_SOLVER, constraint_system, lexicographic_fixed_point, mahalanobis_diag
 
     lex = lexicographic_fixed_point(
         H,
@@ -127,6 +127,7 @@ def fixed_point_reference(H: np.ndarray, y: np.ndarray, batch_size: int, samplin
         tol=settings["tol"],
         max_iter=settings["max_iter"],
         plain_iter=settings["plain_iter"],
+        solver=PIPELINE_SOLVER,
     )
     fp = lex.primary
     D = mahalanobis_diag(H, fp.c, y=y, batch_size=batch_size, sampling=sampling).reshape(fp.w.shape)

@@ -64,7 +64,7 @@ def _distinct_sampling(b: int, n: int, sampling: str) -> str:
 def references(cfg: dict, name: str, data: dict) -> dict[str, np.ndarray]:
     """ℓ∞ and ℓ2 max margins and the batch fixed point fp_b for every (b, sampling) of the grid (Algorithm 3, plain
     iteration from c = 1/N; for b = N, the ℓ∞ max margin)."""
-    from ....fixed_point import proxy_fixed_point
+    from ....fixed_point import PIPELINE_SOLVER, proxy_fixed_point
     from ....margins import max_margin
 
     X = data["X"]
@@ -80,7 +80,14 @@ def references(cfg: dict, name: str, data: dict) -> dict[str, np.ndarray]:
             refs[f"{key}__converged"], refs[f"{key}__iterations"] = np.asarray(True), np.asarray(0)
             refs[f"{key}__kkt"] = np.asarray(0.0)
             continue
-        fp = proxy_fixed_point(X, tol=fp_cfg["tol"], max_iter=fp_cfg["max_iter"], batch_size=b, sampling=sampling)
+        fp = proxy_fixed_point(
+            X,
+            tol=fp_cfg["tol"],
+            max_iter=fp_cfg["max_iter"],
+            batch_size=b,
+            sampling=sampling,
+            solver=PIPELINE_SOLVER,
+        )
         refs[key] = fp.w
         refs[f"{key}__converged"] = np.asarray(fp.converged)
         refs[f"{key}__iterations"] = np.asarray(fp.iterations)

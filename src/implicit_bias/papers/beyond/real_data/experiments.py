@@ -175,7 +175,7 @@ def _runs_of(cfg: dict, name: str) -> dict[str, dict]:
 def references(cfg: dict, name: str, data: dict) -> dict[str, np.ndarray]:
     """ℓ∞ (from the data set's LP), ℓ2 max margin, and — if a run of this data set is per-sample — the AdamProxy
     fixed point (`proxy_fixed_point(accelerate=True)`, b = 1 cyclic; multiclass with y)."""
-    from ....fixed_point import proxy_fixed_point
+    from ....fixed_point import PIPELINE_SOLVER, proxy_fixed_point
     from ....margins import max_margin
 
     X, y = data["X"], _labels(data)
@@ -188,7 +188,9 @@ def references(cfg: dict, name: str, data: dict) -> dict[str, np.ndarray]:
     }
     if any(spec.get("batch_size") == 1 for spec in _runs_of(cfg, name).values()):
         fp_cfg = cfg.get("fixed_point", {})
-        fp = proxy_fixed_point(X, fp_cfg.get("tol", 1e-6), fp_cfg.get("max_iter", 400), y=y, accelerate=True)
+        fp = proxy_fixed_point(
+            X, fp_cfg.get("tol", 1e-6), fp_cfg.get("max_iter", 400), y=y, accelerate=True, solver=PIPELINE_SOLVER
+        )
         refs.update(
             fp=fp.w,
             fp_converged=np.int64(fp.converged),
