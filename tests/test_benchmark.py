@@ -110,7 +110,9 @@ def test_benchmark_target_resolves_and_is_not_in_the_default_target(workflow_cop
     assert dry_run_jobs(workflow_copy, "benchmark") == {"bench_run": 1, "bench_fixed_point": 1, "benchmark": 1}
     assert dry_run_jobs(workflow_copy, "bench_fixed_point") == {"bench_fixed_point": 1}  # runnable alone
     default = dry_run_jobs(workflow_copy)
-    assert "bench_run" not in default and "bench_fixed_point" not in default
+    assert "bench_run" not in default and "bench_fixed_point" not in default and "profile" not in default
+    # the profile times the reproduction: from an empty results/ it plans every job of the default target, then itself
+    assert dry_run_jobs(workflow_copy, "profile") == {**{r: n for r, n in default.items() if r != "all"}, "profile": 1}
 
 
 def test_fixed_point_scaling_curve_record_and_table():

@@ -304,9 +304,10 @@ def _solve(
     m, p = A.shape
     Dinv = 1.0 / D
     batch = min(m, _BATCH)
-    if lam0 is not None and np.any(lam0 > 0):
-        support = np.flatnonzero(lam0 > 0)
-        guess = lam0
+    warm = np.zeros(m) if lam0 is None else lam0  # the warm start's values on its support (none on a cold start)
+    if np.any(warm > 0):
+        support = np.flatnonzero(warm > 0)
+        guess = warm
     else:
         support = np.zeros(0, dtype=np.int64)
         guess = np.ones(m) / m if c is None else np.asarray(c, dtype=np.float64)
@@ -316,7 +317,7 @@ def _solve(
     gram = _Gram(A, Dinv, np.concatenate([support, extra]))
     if support.size:
         # balance from the warm start: 1^T lambda' = kappa 1^T lambda ~ |support| (see the rebalancing below)
-        target = support.size / float(lam0[support].sum())
+        target = support.size / float(warm[support].sum())
         gram.G = (gram.G - 1.0) * (gram.kappa / target) + 1.0
         gram.kappa = target
     kappa = gram.kappa
@@ -324,7 +325,7 @@ def _solve(
     u = np.zeros(gram.rows.size)
     P = list(range(support.size))
     if P:
-        lam_b = kappa * lam0[support]
+        lam_b = kappa * warm[support]
         u[P] = lam_b / (1.0 + lam_b.sum())
     steps = passes = 0
     lam = np.zeros(m)

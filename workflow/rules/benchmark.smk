@@ -5,19 +5,9 @@
 # ~15 minutes: the Clarabel path alone takes minutes at N = 1000) is its own job, runnable alone:
 # `snakemake --cores 1 bench_fixed_point`, results/benchmark/fixed_point.{json,md}.
 # Not part of the default target: timings are machine-specific. Protocol: config.yaml's `benchmark:` section.
-# It also writes the reproduction's per-rule profile, results/benchmark/profile.md (`profile`: CPU and wall seconds
-# per rule from every job's `benchmark:` record under results/benchmarks/; it needs the default target built first,
-# so from an empty results/ `snakemake benchmark` runs the whole reproduction too).
-
-
-def bench_fixed_point_inputs(wildcards):
-    """The scaling script, its suite (load_protocol) and the package modules it imports (an input function, as
-    `bench_inputs`)."""
-    script = os.path.join(os.path.dirname(BENCH_SUITE), "bench_fixed_point.py")
-    return {
-        "script": os.path.relpath(script),
-        "script_lib": package_inputs(os.path.relpath(script, RULES_DIR)),
-    }
+# The reproduction's per-rule profile is its own target, `snakemake --cores all profile`: results/benchmark/profile.md,
+# CPU and wall seconds per rule from every job's `benchmark:` record under results/benchmarks/ (it needs the default
+# target, so from an empty results/ it runs the whole reproduction first, and then times that run).
 
 
 localrules:
@@ -29,7 +19,6 @@ rule benchmark:
     input:
         "results/benchmark/benchmark.json",
         "results/benchmark/benchmark.md",
-        "results/benchmark/profile.md",
         "results/benchmark/fixed_point.md",
 
 

@@ -130,3 +130,13 @@ def bench_inputs(wildcards):
         "suite": os.path.relpath(BENCH_SUITE),
         "suite_lib": package_inputs(os.path.relpath(BENCH_SUITE, RULES_DIR)),
     }
+
+
+def bench_fixed_point_inputs(wildcards):
+    """The scaling script, its suite (load_protocol) and the package modules it imports (an input function, as
+    `bench_inputs`)."""
+    script = os.path.join(os.path.dirname(BENCH_SUITE), "bench_fixed_point.py")
+    return {
+        "script": os.path.relpath(script),
+        "script_lib": package_inputs(os.path.relpath(script, RULES_DIR)),
+    }
