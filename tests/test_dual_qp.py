@@ -157,19 +157,39 @@ def test_an_uncertified_solve_is_solved_by_clarabel_instead(monkeypatch):
 
 
 def test_duplicate_rows():
-    # Row 0 three times: its copies are dependent columns (Lawson-Hanson keeps at most one in the passive set), the
-    # dual is not unique across them, w and the copies' total multiplier are.
+    # Row 0 three times: its copies are dependent columns (Lawson-Hanson keeps at most one in the passive set), so the
+    # dual is not unique across them. The active set's solution of P is right (w, and the copies' total multiplier),
+    # but it is flagged: its dual is a vertex of the optimal face, where Clarabel's is the centre, and F(c) differs.
     X = np.vstack([gaussian(8)[:1], gaussian(8), gaussian(8)[:1]])
     system = _system(X, {})
     c = np.random.default_rng(0).dirichlet(np.ones(len(X)))
-    w_ref, lam_ref, _ = _ProxyProblem(system).solve(c)
+    w_ref, lam_ref, D = _ProxyProblem(system).solve(c)
+    scale = _data_scale(X)
+    sol = solve_dual_active_set(X / scale, D / scale)
+    assert not sol.certified and sol.reason.startswith("dual not unique: 12 rows at margin 1 span 10 "), sol.reason
+    np.testing.assert_allclose(sol.w / scale, w_ref, rtol=0, atol=1e-7 * np.abs(w_ref).max())
+    copies = [0, 1, len(X) - 1]
+    assert (sol.lam[copies] > 0).sum() == 1  # a vertex: all the copies' weight on one of them
+    assert sol.lam[copies].sum() / scale == pytest.approx(lam_ref[copies].sum(), rel=1e-7)
+    # the fixed-point step falls back to Clarabel's dual, the reference path's, exactly
     active = _ActiveSetProblem(system, _ProxyProblem)
     w, lam, _ = active.solve(c)
-    assert active.fallbacks == 0
-    np.testing.assert_allclose(w, w_ref, rtol=0, atol=1e-7 * np.abs(w).max())
-    copies = [0, 1, len(X) - 1]
-    assert lam[copies].sum() == pytest.approx(lam_ref[copies].sum(), rel=1e-7)
-    np.testing.assert_allclose(np.delete(lam, copies), np.delete(lam_ref, copies), rtol=0, atol=1e-7 * lam.max())
+    assert active.fallbacks == 1 and "dual not unique" in active.reason
+    np.testing.assert_array_equal(lam, lam_ref)
+    np.testing.assert_array_equal(w, w_ref)
+
+
+@pytest.mark.parametrize("accelerate", [False, True])
+def test_duplicate_rows_fixed_point_is_the_reference_paths(accelerate):
+    # Rows 0-2 duplicated: a vertex dual sends Algorithm 3 elsewhere (c 0.2 apart in L1); with the fallback the
+    # active-set iteration ends at the reference path's fixed point.
+    X0 = np.random.default_rng(3).standard_normal((12, 30))
+    X = np.vstack([X0, X0[:3]])
+    ref = proxy_fixed_point(X, accelerate=accelerate, solver="clarabel")
+    fast = proxy_fixed_point(X, accelerate=accelerate, solver="active_set")
+    assert ref.converged and fast.converged and fast.fallbacks > 0
+    assert np.abs(fast.c - ref.c).sum() < 1e-6
+    assert 1.0 - cosine(fast.w, ref.w) < 1e-10
 
 
 def test_more_support_vectors_than_parameters():
@@ -177,7 +197,7 @@ def test_more_support_vectors_than_parameters():
     # solution w is unique, lambda is not (any nonneg combination with A^T lambda = w).
     A = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5], [2.0, 1.0]])
     sol = solve_dual_active_set(A, np.ones(2))
-    assert sol.certified, sol.reason
+    assert not sol.certified and sol.reason.startswith("dual not unique: 3 rows at margin 1 span 2"), sol.reason
     np.testing.assert_allclose(sol.w, [1.0, 1.0], rtol=1e-14)
     # a dual of P (any lambda >= 0 with A^T lambda = D w on the active rows 0-2: (1, 1, 0, 0), (0, 0, 2, 0), ...)
     # with a linearly independent support, exactly 0 on the inactive row 3
@@ -236,9 +256,15 @@ def test_unknown_solver_is_refused(solver):
 
 
 def test_working_set_fallback_with_accelerate():
-    # With accelerate=True the fallback is the working-set Clarabel solver of that path.
-    X = gaussian(9)
-    problem = _ActiveSetProblem(_system(X, {}), _WorkingSetProblem)
+    # With accelerate=True the fallback is the working-set Clarabel solver of that path: a real fallback (a duplicated
+    # row) builds it on first use and returns its solve exactly.
+    X = np.vstack([gaussian(9), gaussian(9)[:1]])
+    system = _system(X, {})
+    c = np.full(len(X), 1.0 / len(X))
+    problem = _ActiveSetProblem(system, _WorkingSetProblem)
     assert problem.fallback is None
-    problem.fallback = _WorkingSetProblem(problem.system)
-    assert problem.fallback_type is _WorkingSetProblem
+    w, lam, _ = problem.solve(c)
+    assert problem.fallbacks == 1 and isinstance(problem.fallback, _WorkingSetProblem)
+    w_ref, lam_ref, _ = _WorkingSetProblem(system).solve(c)
+    np.testing.assert_array_equal(w, w_ref)
+    np.testing.assert_array_equal(lam, lam_ref)

@@ -40,9 +40,8 @@ from .margins import CLARABEL_OPTIONS
 __all__ = ["DualSolution", "certify_dual", "kkt_residual", "solve_dual_active_set"]
 
 #: Certificate tolerances, those Clarabel is run at: feasibility (primal: min margin >= 1 - this; stationarity and
-#: complementarity relative to the size of the terms) and the duality gap (absolute + relative to the objective).
+#: complementarity relative to the size of the terms) and the duality gap (relative to the objective).
 FEAS_TOL = CLARABEL_OPTIONS["tol_feas"]
-GAP_ABS_TOL = CLARABEL_OPTIONS["tol_gap_abs"]
 GAP_REL_TOL = CLARABEL_OPTIONS["tol_gap_rel"]
 #: A row enters the passive set only if its margin is below 1 - this (a tenth of the certificate's feasibility
 #: tolerance, so a returned solution has slack to spare; rows at margin 1 within rounding never enter).
@@ -93,14 +92,38 @@ def kkt_residual(A: np.ndarray, D: np.ndarray, w: np.ndarray, lam: np.ndarray) -
     return float(stationarity + complementarity + infeasibility)
 
 
+#: A row is active (margin 1) when its margin is within this of 1: ten times the certificate's feasibility tolerance.
+_ACTIVE_TOL = 10 * FEAS_TOL
+
+
+def _dual_not_unique(A: np.ndarray, margins: np.ndarray, support: np.ndarray) -> str:
+    """"" when lambda* is unique, else why not. The duals of P are the lam >= 0 on the active rows (margin 1) with
+    A_act^T lam = D w*; if the active rows are linearly independent there is one. Lawson-Hanson's support is
+    independent by construction, so only when more rows are active than carry weight (duplicate or dependent support
+    vectors) is there something to check. There the dual is a face, Lawson-Hanson returns one of its vertices (all
+    the weight on one copy of a duplicated row) and an interior-point solver its centre (the weight split evenly): the
+    solution of P is the same, but c -> lambda*(c) / ||lambda*(c)||_1 (baek2025 Algorithm 3) is not defined by it,
+    and the two solvers' fixed-point iterations part ways. The caller decides (`fixed_point` uses Clarabel's centre,
+    as the reference path does)."""
+    active = np.abs(margins - 1.0) <= _ACTIVE_TOL
+    n_active = int(active.sum())
+    if n_active <= int(support.sum()):
+        return ""
+    rank = np.linalg.matrix_rank(A[active])
+    if rank < n_active:
+        return f"dual not unique: {n_active} rows at margin 1 span {rank} dimensions (duplicate or dependent rows)"
+    return ""
+
+
 def certify_dual(A: np.ndarray, D: np.ndarray, w: np.ndarray, lam: np.ndarray) -> tuple[float, float, str]:
     """The certificate of a candidate (w, lam) for P: (KKT residual, duality gap, "" or the first failed term).
 
-    Terms and tolerances (Clarabel's, `CLARABEL_OPTIONS`): lam >= 0 and finite; primal infeasibility
-    max(0, 1 - min A w) <= tol_feas; stationarity ||D w - A^T lam||_inf <= tol_feas (1 + ||D w||_inf);
-    complementarity max |lam_i (a_i.w - 1)| <= tol_feas (1 + ||lam||_inf); and the gap between the primal
-    1/2 w^T D w and the dual 1^T lam - 1/2 lam^T Q lam (both at this lam, Q lam = A D^-1 A^T lam) within
-    tol_gap_abs + tol_gap_rel max(|primal|, |dual|)."""
+    Terms and tolerances (Clarabel's, `CLARABEL_OPTIONS`), each invariant under a rescaling of D (lam and the
+    objectives scale with D, the margins do not): lam >= 0 and finite; primal infeasibility max(0, 1 - min A w) <=
+    tol_feas; stationarity ||D w - A^T lam||_inf <= tol_feas ||D w||_inf; complementarity max |lam_i (a_i.w - 1)| <=
+    tol_feas ||lam||_inf; and the gap between the primal 1/2 w^T D w and the dual 1^T lam - 1/2 lam^T Q lam (both at
+    this lam, Q lam = A D^-1 A^T lam) within tol_gap_rel max(|primal|, |dual|) (the primal is positive: w = 0 is
+    infeasible)."""
     if not (np.all(np.isfinite(w)) and np.all(np.isfinite(lam))):
         return np.inf, np.inf, "non-finite solution"
     if np.any(lam < 0):
@@ -117,15 +140,15 @@ def certify_dual(A: np.ndarray, D: np.ndarray, w: np.ndarray, lam: np.ndarray) -
     checks = (
         (infeasibility <= FEAS_TOL, f"primal infeasibility {infeasibility:.3g} > {FEAS_TOL:g}"),
         (
-            stationarity <= FEAS_TOL * (1.0 + np.max(np.abs(Dw))),
+            stationarity <= FEAS_TOL * np.max(np.abs(Dw)),
             f"stationarity residual {stationarity:.3g}",
         ),
         (
-            complementarity <= FEAS_TOL * (1.0 + np.max(lam)),
+            complementarity <= FEAS_TOL * np.max(lam),
             f"complementarity residual {complementarity:.3g}",
         ),
         (
-            abs(gap) <= GAP_ABS_TOL + GAP_REL_TOL * max(abs(primal), abs(dual)),
+            abs(gap) <= GAP_REL_TOL * max(abs(primal), abs(dual)),
             f"duality gap {gap:.3g} (primal {primal:.6g})",
         ),
     )
@@ -375,6 +398,8 @@ def _solve(
     lam[gram.rows[P]] = np.maximum(refined, 0.0)
     w = Dinv * (A.T @ lam)
     kkt, gap, reason = certify_dual(A, D, w, lam)
+    if not reason:
+        reason = _dual_not_unique(A, margins=A @ w, support=lam > 0)
     return DualSolution(
         w=w, lam=lam, kkt_residual=kkt, gap=gap, certified=not reason, reason=reason, steps=steps, passes=passes
     )

@@ -99,8 +99,8 @@ class FixedPoint:
         Solver and status of the last solve: "ACTIVE_SET" (`dual_qp`, certified) or "CLARABEL", and cvxpy's status
         name ("optimal").
     fallbacks : int
-        With `solver="active_set"`: the solves of P(c) whose active-set solution failed its certificate and were
-        solved by Clarabel instead (0 otherwise).
+        With `solver="active_set"`: the solves of P(c) whose active-set solution failed its certificate or whose
+        dual was not unique, solved by Clarabel instead (0 otherwise).
     absorbed : tuple of int
         Multiclass with `boundary_tol`: the classes whose margin pairs carried less than `boundary_tol` of the
         weight of c when the iteration stopped there (empty otherwise; `converged` is then False).
@@ -349,8 +349,10 @@ class _ActiveSetProblem:
     """P(c) solved on its dual by the certified active-set method of `dual_qp` (beyond the paper), with the data
     scaling of `_ProxyProblem` and each solve warm-started from the previous one's dual (its support is a valid
     passive set for every c). A solve whose certificate fails (`dual_qp.certify_dual`: KKT residual and duality gap
-    at Clarabel's tolerances) is solved again by `fallback` (the Clarabel solver of the same iteration, built on first
-    use) and counted in `fallbacks`: no uncertified solution is returned."""
+    at Clarabel's tolerances), or whose dual is not unique (`dual_qp`: duplicate or dependent support vectors, where
+    lambda*(c) and so F(c) depend on the solver), is solved again by `fallback` (the Clarabel solver of the same
+    iteration, built on first use) and counted in `fallbacks`. The Clarabel solve is accepted on Clarabel's own
+    status, as on the plain path; it is not re-certified."""
 
     def __init__(self, system: _Constraints, fallback: type[_ProxyProblem] | type[_WorkingSetProblem]):
         self.system = system
@@ -587,8 +589,11 @@ def proxy_fixed_point(
         working set); "active_set" solves P(c)'s dual by a Lawson-Hanson active-set method warm-started from the
         previous solve (`implicit_bias.dual_qp`), and returns a solve only with its certificate (KKT residual and
         duality gap within Clarabel's tolerances, `margins.CLARABEL_OPTIONS`); a solve that fails it is solved by
-        the Clarabel path instead and counted in `FixedPoint.fallbacks`. Both are exact to solver tolerance;
-        "active_set" is ~25-100x faster at N = 100-1000 (the benchmark's scaling table, `bench_fixed_point`).
+        the Clarabel path instead and counted in `FixedPoint.fallbacks`; so is one whose dual is not unique
+        (duplicate or dependent support vectors: there F(c) depends on which optimal dual a solver returns, and the
+        interior point's, the reference path's, is kept). Where the dual is unique both give the same fixed point to
+        solver tolerance; "active_set" is ~25-100x faster at N = 100-1000 (the benchmark's scaling table,
+        `bench_fixed_point`).
     """
     solver = _resolve_solver(solver, accelerate)
     if np.ndim(tol) != 0:  # most likely labels, as `proxy_fixed_point(X, y)`
