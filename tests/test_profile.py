@@ -47,12 +47,17 @@ def test_span_runs_from_the_first_start_to_the_last_end(records):
     assert run_span([]) == 0.0
 
 
-def test_table_has_every_rule_the_totals_and_the_floor(records):
+def test_table_has_every_rule_by_wall_time_the_totals_and_the_busy_span(records):
     table = markdown_profile(job_records(records), cores=2)
-    assert table.splitlines()[2].startswith("| fan_run | 2 | 38.5 | 91% | 40.0 | 30.0 | 500 |")
-    assert "| **total** | 4 | 42.5 | 100% | 46.0 |" in table
+    rows = table.splitlines()
+    assert rows[2].startswith("| fan_run | 2 | 40.0 | 87% | 30.0 | 38.5 | 500 |")
+    assert [r.split(" | ")[0] for r in rows[2:5]] == ["| fan_run", "| cat_sweep_point", "| summary"]
+    assert "| **total** | 4 | 46.0 | 100% | | 42.5 | |" in table
     assert "Span of the records (first job's start to last job's end): 51.0 s" in table
-    assert "CPU floor on 2 cores (total CPU / cores): 21.2 s; the span is 2.40× the floor." in table
+    assert (
+        "The jobs' wall times summed over 2 cores: 23.0 s, the span if no core ever idled; the span is 2.22× that."
+        in table
+    )
     with pytest.raises(ValueError, match="cores must be a positive integer"):
         markdown_profile(job_records(records), cores=0)
 

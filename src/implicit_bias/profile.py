@@ -2,15 +2,15 @@
 
 Every rule that runs a step writes one record per job, results/benchmarks/<rule>.tsv or
 results/benchmarks/<rule>/<job>.tsv (the workflow's convention, tested in tests/test_workflow_lint.py), with the job's
-wall time `s` and the CPU time `cpu_time` of its process tree (user + system, as psutil measures it). Summed per rule
-they say where the CPU goes; the span from the first job's start (a record's modification time minus its wall time) to
-the last job's end is the run's wall time, when every record comes from one run. The CPU total divided by the cores is
-the floor a run on that many cores cannot beat, whatever the scheduling.
+wall time `s` and the CPU time `cpu_time` of its process tree. Summed per rule, the wall times say where the run's time
+goes: the jobs are single-threaded (one BLAS thread), so on an idle machine running one job per core a job's wall time
+is its CPU time. The span from the first job's start (a record's modification time minus its wall time) to the last
+job's end is the run's wall time, when every record comes from one run; the summed wall times divided by the cores are
+what that span would be if no core ever idled, so their ratio says how much the scheduling loses.
 
-Snakemake samples `cpu_time` (psutil, every 0.5 s for a job's first 15 s, then every 30 s) and keeps the last sample,
-so a job's CPU time is low by what it spent after its last sample: up to 0.5 s for a short job, up to 30 s for a long
-one. The wall times are exact; on an idle machine running one single-threaded job per core, a job's wall time is its
-CPU time.
+`cpu_time` is shown but not summed into the floor: Snakemake samples it (psutil, every 0.5 s for a job's first 15 s,
+then every 30 s) and keeps the last sample, so a job's CPU time is low by what it spent after its last sample (a 45 s
+job sampled at 15 s reports 15 s). It is a lower bound.
 """
 
 from __future__ import annotations
@@ -112,29 +112,31 @@ def _seconds(value: float) -> str:
 
 
 def markdown_profile(records: list[JobRecord], cores: int) -> str:
-    """The profile as a Markdown table, with the totals, the span of the records and the floor on `cores` cores."""
+    """The profile as a Markdown table (rules by summed wall time), the totals, the span of the records and what the
+    span would be on `cores` cores that never idle."""
     if cores < 1:
         raise ValueError(f"cores must be a positive integer, got {cores!r}")
-    profile = rule_profile(records)
-    cpu = sum(p.cpu for p in profile)
+    profile = sorted(rule_profile(records), key=lambda p: (-p.wall, p.rule))
+    wall = sum(p.wall for p in profile)
     lines = [
-        "| rule | jobs | CPU s | share | wall s (sum) | longest job s | peak RSS MB |",
+        "| rule | jobs | wall s (sum) | share | longest job s | CPU s (sampled, a lower bound) | peak RSS MB |",
         "|---|---|---|---|---|---|---|",
     ]
     for p in profile:
-        share = p.cpu / cpu if cpu > 0 else 0.0
+        share = p.wall / wall if wall > 0 else 0.0
         lines.append(
-            f"| {p.rule} | {p.jobs} | {_seconds(p.cpu)} | {share:.0%} | {_seconds(p.wall)} | {_seconds(p.longest)} "
+            f"| {p.rule} | {p.jobs} | {_seconds(p.wall)} | {share:.0%} | {_seconds(p.longest)} | {_seconds(p.cpu)} "
             f"| {p.max_rss_mb:,.0f} |"
         )
     jobs = sum(p.jobs for p in profile)
-    wall = sum(p.wall for p in profile)
-    lines.append(f"| **total** | {jobs} | {_seconds(cpu)} | 100% | {_seconds(wall)} | | |")
+    cpu = sum(p.cpu for p in profile)
+    lines.append(f"| **total** | {jobs} | {_seconds(wall)} | 100% | | {_seconds(cpu)} | |")
     span = run_span(records)
+    busy = wall / cores
     lines += [
         "",
         f"Span of the records (first job's start to last job's end): {_seconds(span)} s. "
-        f"CPU floor on {cores} cores (total CPU / cores): {_seconds(cpu / cores)} s"
-        + (f"; the span is {span / (cpu / cores):.2f}× the floor." if cpu > 0 else "."),
+        f"The jobs' wall times summed over {cores} cores: {_seconds(busy)} s, the span if no core ever idled"
+        + (f"; the span is {span / busy:.2f}× that." if busy > 0 else "."),
     ]
     return "\n".join(lines) + "\n"
