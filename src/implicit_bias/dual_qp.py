@@ -97,14 +97,14 @@ _ACTIVE_TOL = 10 * FEAS_TOL
 
 
 def _dual_not_unique(A: np.ndarray, margins: np.ndarray, support: np.ndarray) -> str:
-    """"" when lambda* is unique, else why not. The duals of P are the lam >= 0 on the active rows (margin 1) with
-    A_act^T lam = D w*; if the active rows are linearly independent there is one. Lawson-Hanson's support is
-    independent by construction, so only when more rows are active than carry weight (duplicate or dependent support
-    vectors) is there something to check. There the dual is a face, Lawson-Hanson returns one of its vertices (all
-    the weight on one copy of a duplicated row) and an interior-point solver its centre (the weight split evenly): the
-    solution of P is the same, but c -> lambda*(c) / ||lambda*(c)||_1 (baek2025 Algorithm 3) is not defined by it,
-    and the two solvers' fixed-point iterations part ways. The caller decides (`fixed_point` uses Clarabel's centre,
-    as the reference path does)."""
+    """Why lambda* is not unique, or the empty string when it is. The duals of P are the lam >= 0 on the active rows
+    (margin 1) with A_act^T lam = D w*; if the active rows are linearly independent there is one. Lawson-Hanson's
+    support is independent by construction, so only when more rows are active than carry weight (duplicate or dependent
+    support vectors) is there something to check. There the dual is a face, Lawson-Hanson returns one of its vertices
+    (all the weight on one copy of a duplicated row) and an interior-point solver its centre (the weight split evenly):
+    the solution of P is the same, but c -> lambda*(c) / ||lambda*(c)||_1 (baek2025 Algorithm 3) is not defined by it,
+    and the two solvers' fixed-point iterations part ways. The caller decides (`fixed_point` uses Clarabel's centre, as
+    the reference path does)."""
     active = np.abs(margins - 1.0) <= _ACTIVE_TOL
     n_active = int(active.sum())
     if n_active <= int(support.sum()):
