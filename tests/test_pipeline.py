@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,16 @@ SMOKE_EXPECTED = {
 pytestmark = pytest.mark.pipeline
 # The `smoke`, `workflow_copy`, `snakemake` and `dry_run_jobs` fixtures are in conftest.py; `smoke`
 # (the default target and `verify`, built once per session) is shared with the fan2025 and cattaneo2024 tests.
+
+
+@pytest.mark.xdist_group("smoke")
+def test_the_smoke_group_runs_on_one_worker(request):
+    """Under pytest-xdist's `--dist loadgroup` a test marked xdist_group("smoke") carries its group in its id, which is
+    what keeps every smoke test on one worker and the smoke reproduction built once; where the mark is ignored
+    (pytest 9.2.0 with pytest-xdist 3.8.0) each worker builds its own, and the suite takes twice as long."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        pytest.skip("not under pytest-xdist (-n 0): one process, one smoke build")
+    assert request.node.nodeid.endswith("@smoke"), request.node.nodeid
 
 
 @pytest.mark.xdist_group("smoke")
