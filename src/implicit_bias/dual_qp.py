@@ -37,7 +37,7 @@ import scipy.linalg as sla
 
 from .margins import CLARABEL_OPTIONS
 
-__all__ = ["DualSolution", "certify_dual", "kkt_residual", "solve_dual_active_set"]
+__all__ = ["DualSolution", "certify_dual", "solve_dual_active_set"]
 
 #: Certificate tolerances, those Clarabel is run at: feasibility (primal: min margin >= 1 - this; stationarity and
 #: complementarity relative to the size of the terms) and the duality gap (relative to the objective).
@@ -67,7 +67,7 @@ class DualSolution:
     """Result of :func:`solve_dual_active_set`, in the scale of its inputs.
 
     w : (p,) the primal solution D^-1 A^T lambda.  lam : (m,) the dual, exactly 0 off the support.
-    kkt_residual : stationarity + complementarity + primal infeasibility (`kkt_residual`).  gap : primal minus dual
+    kkt_residual : stationarity + complementarity + primal infeasibility (`certify_dual`).  gap : primal minus dual
     objective.  certified : every certificate term within its tolerance (`certify_dual`).  reason : why not ("" if
     certified).  steps : Lawson-Hanson steps (a row entering or leaving).  passes : outer passes over all rows.
     """
@@ -80,16 +80,6 @@ class DualSolution:
     reason: str
     steps: int
     passes: int
-
-
-def kkt_residual(A: np.ndarray, D: np.ndarray, w: np.ndarray, lam: np.ndarray) -> float:
-    """Stationarity + complementary slackness + primal feasibility of P (dual feasibility lam >= 0 is the caller's):
-    ||D w - A^T lam||_inf + max_i |lam_i (a_i.w - 1)| + max(0, max_i (1 - a_i.w))."""
-    margins = A @ w
-    stationarity = np.max(np.abs(D * w - A.T @ lam))
-    complementarity = np.max(np.abs(lam * (margins - 1.0)))
-    infeasibility = max(0.0, float(np.max(1.0 - margins)))
-    return float(stationarity + complementarity + infeasibility)
 
 
 #: A row is active (margin 1) when its margin is within this of 1: ten times the certificate's feasibility tolerance.

@@ -82,7 +82,7 @@ def job_records(root: str | Path) -> list[JobRecord]:
 
 
 def rule_profile(records: list[JobRecord]) -> list[RuleProfile]:
-    """Per rule, the jobs summed; the rules by CPU time, largest first."""
+    """Per rule, the jobs summed; the rules by summed wall time, largest first."""
     rules: dict[str, list[JobRecord]] = {}
     for record in records:
         rules.setdefault(record.rule, []).append(record)
@@ -97,7 +97,7 @@ def rule_profile(records: list[JobRecord]) -> list[RuleProfile]:
         )
         for rule, jobs in rules.items()
     ]
-    return sorted(profile, key=lambda p: (-p.cpu, p.rule))
+    return sorted(profile, key=lambda p: (-p.wall, p.rule))
 
 
 def run_span(records: list[JobRecord]) -> float:
@@ -116,7 +116,7 @@ def markdown_profile(records: list[JobRecord], cores: int) -> str:
     span would be on `cores` cores that never idle."""
     if cores < 1:
         raise ValueError(f"cores must be a positive integer, got {cores!r}")
-    profile = sorted(rule_profile(records), key=lambda p: (-p.wall, p.rule))
+    profile = rule_profile(records)
     wall = sum(p.wall for p in profile)
     lines = [
         "| rule | jobs | wall s (sum) | share | longest job s | CPU s (sampled, a lower bound) | peak RSS MB |",
